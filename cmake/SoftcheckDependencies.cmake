@@ -1,0 +1,11 @@
+# Required dependencies, all from Debian 12 (scripts/install-deps.sh installs them).
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+pkg_check_modules(MPFR REQUIRED IMPORTED_TARGET mpfr gmp)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+if(SOFTCHECK_BUILD_TESTS)
+  find_package(Catch2 2.13 REQUIRED)
+  find_package(rapidcheck REQUIRED)
+endif()

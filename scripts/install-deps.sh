@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs, with apt-get, whatever softcheck's build and tests need and this machine lacks.
+# Debian 12 packages only. Runs apt-get update only when something is missing.
+set -eu
+PACKAGES="build-essential cmake pkg-config libboost-dev libmpfr-dev libgmp-dev catch2
+  librapidcheck-dev libcli11-dev nlohmann-json3-dev python3-mpmath python3-numpy"
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+echo "install-deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing

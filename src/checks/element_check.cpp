@@ -1,0 +1,72 @@
+#include "checks/element_check.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace softcheck {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+Measurement special_outcome(double got, const reference::Exact& exact, const Contract& contract,
+                            const ElementContext& context) {
+  bool pass = false;
+  if (std::isnan(exact.rounded)) {
+    const bool zero_allowed = context.fully_masked &&
+                              contract.fully_masked != FullyMaskedOutcome::nan;
+    const bool nan_allowed = !context.fully_masked ||
+                             contract.fully_masked != FullyMaskedOutcome::zero;
+    pass = (std::isnan(got) && nan_allowed) || (got == 0.0 && zero_allowed);
+  } else {
+    pass = got == exact.rounded;  // same infinity
+  }
+  return {Check::special, pass ? 0.0 : kInf, 0.0, pass};
+}
+
+// |got - exact| with exact = hi + lo, to about 106 bits.
+double distance(double got, const reference::Exact& exact) {
+  return std::fabs((got - exact.exact_hi) - exact.exact_lo);
+}
+
+}  // namespace
+
+std::string_view name(Check check) {
+  switch (check) {
+    case Check::accuracy: return "accuracy";
+    case Check::subnormal: return "subnormal";
+    case Check::special: return "special";
+    case Check::sum_to_one: return "sum_to_one";
+    case Check::bounds: return "bounds";
+  }
+  return "?";
+}
+
+double allowed_ulps(const Contract& contract, const ElementContext& context) {
+  const double terms = context.n > 0 ? static_cast<double>(context.n - 1) : 0.0;
+  return contract.max_ulp + contract.ulp_per_gap * context.gap + contract.ulp_per_element * terms;
+}
+
+Measurement measure_element(double got, const reference::Exact& exact, Format format,
+                            const Contract& contract, const ElementContext& context) {
+  if (!std::isfinite(exact.rounded)) return special_outcome(got, exact, contract, context);
+
+  const bool normal = std::fabs(exact.exact_hi) >= min_normal(format);
+  const Check check = normal ? Check::accuracy : Check::subnormal;
+  if (!std::isfinite(got)) return {check, kInf, 0.0, false};
+
+  if (!normal) {
+    const double error = distance(got, exact) / denorm_min(format);
+    const double allowed = contract.subnormal_ulp;
+    const bool flushed = contract.flush_subnormals && got == 0.0;
+    return {check, error, allowed, got == exact.rounded || flushed || error <= allowed};
+  }
+  const double error = distance(got, exact) / ulp(exact.exact_hi, format);
+  const double allowed = allowed_ulps(contract, context);
+  bool pass = got == exact.rounded || error <= allowed;
+  if (!pass && contract.abs_ulp_of_scale > 0.0) {
+    pass = distance(got, exact) <= contract.abs_ulp_of_scale * ulp(context.scale, format);
+  }
+  return {check, error, allowed, pass};
+}
+
+}  // namespace softcheck

@@ -1,0 +1,43 @@
+// One element of a kernel's output against its correctly rounded reference, under a contract.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "checks/contract.hpp"
+#include "core/format.hpp"
+#include "reference/reference.hpp"
+
+namespace softcheck {
+
+// The named checks of the gate. accuracy: exact value normal in the format (error in ulps of
+// the exact result); subnormal: exact value below the smallest normal (error in units of the
+// smallest subnormal); special: NaN/inf semantics; sum_to_one: softmax rows (error in eps);
+// bounds: the kernel wrote outside its rows (count of elements).
+enum class Check { accuracy, subnormal, special, sum_to_one, bounds };
+inline constexpr Check kAllChecks[] = {Check::accuracy, Check::subnormal, Check::special,
+                                       Check::sum_to_one, Check::bounds};
+std::string_view name(Check check);
+
+// What the contract's growth terms need to know about an element's row.
+struct ElementContext {
+  double gap = 0.0;          // |x_i - max x| + ln n for elements, ln n for row outputs
+  std::size_t n = 0;         // row length
+  double scale = 0.0;        // max(max finite |x|, ln n)
+  bool fully_masked = false; // every logit is -inf
+};
+
+struct Measurement {
+  Check check;
+  double error;    // in the check's unit (see Check); +inf for a wrong special or non-finite
+  double allowed;  // the contract's allowance in the same unit
+  bool pass;
+};
+
+Measurement measure_element(double got, const reference::Exact& exact, Format format,
+                            const Contract& contract, const ElementContext& context);
+
+// Allowance in ulps for a normal-range element (also used for the sum-to-one check).
+double allowed_ulps(const Contract& contract, const ElementContext& context);
+
+}  // namespace softcheck

@@ -1,0 +1,240 @@
+#include "checks/gate.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "checks/batch_reference.hpp"
+#include "core/batch.hpp"
+
+namespace softcheck {
+namespace {
+
+constexpr std::size_t kPadding = 3;  // elements after each row that a kernel must not touch
+
+struct RowFacts {
+  double max = -std::numeric_limits<double>::infinity();
+  double scale = 0.0;
+  bool fully_masked = true;
+};
+
+RowFacts row_facts(std::span<const double> row) {
+  RowFacts facts;
+  for (double x : row) {
+    if (x != -HUGE_VAL) facts.fully_masked = false;
+    if (std::isfinite(x)) {
+      facts.max = std::max(facts.max, x);
+      facts.scale = std::max(facts.scale, std::fabs(x));
+    }
+  }
+  if (row.empty()) facts.fully_masked = false;
+  facts.scale = std::max(facts.scale, std::log(std::max<double>(1.0, row.size())));
+  return facts;
+}
+
+// Where in the family stream a batch sits, for reproducers.
+struct BatchOrigin {
+  const std::string* family;
+  std::uint64_t seed;
+  std::size_t index;
+};
+
+class KernelChecker {
+ public:
+  KernelChecker(KernelResult& result, const GateOptions& options)
+      : result_(result), options_(options) {}
+
+  void check_batch(const Batch& batch, const std::vector<reference::RowReference>& references,
+                   const BatchOrigin& origin) {
+    const Kernel& kernel = *result_.kernel;
+    const std::size_t stride = batch.n + kPadding;
+    const PackedBatch input = pack(batch, stride);
+    const bool row_output = kernel.op == Op::logsumexp;
+    PackedBatch out = row_output ? make_output(batch.format, batch.rows, 1, 1)
+                                 : make_output(batch.format, batch.rows, batch.n, stride);
+    PackedBatch loss = make_output(batch.format, batch.rows, 1, 1);
+    const PackedBatch pristine = out;
+    KernelCall call{input.data(), out.data(), loss.data(), batch.targets.data(),
+                    batch.rows, batch.n, stride};
+    kernel.run(call);
+
+    for (std::size_t r = 0; r < batch.rows; ++r) {
+      const RowFacts facts = row_facts(batch.row(r));
+      const auto& ref = references[r];
+      switch (kernel.op) {
+        case Op::softmax:
+          check_row(batch, out, r, ref.softmax, facts, origin);
+          check_sum(batch, out, r, ref.softmax, facts, origin);
+          break;
+        case Op::log_softmax: check_row(batch, out, r, ref.log_softmax, facts, origin); break;
+        case Op::logsumexp: check_scalar(batch, out, r, ref.logsumexp, facts, origin, "out"); break;
+        case Op::cross_entropy:
+          check_row(batch, out, r, ref.ce_gradient, facts, origin);
+          if (batch.n > 0) check_scalar(batch, loss, r, ref.ce_loss, facts, origin, "loss");
+          break;
+      }
+      if (!row_output) check_padding(batch, out, pristine, r, origin);
+    }
+  }
+
+ private:
+  void record(const Measurement& m, const Batch& batch, std::size_t row, std::size_t element,
+              const std::string& output, double got, double expected, double exact,
+              const BatchOrigin& origin) {
+    CheckStats& stats = result_.checks[m.check];
+    ++stats.elements;
+    const bool worse = m.error > stats.worst_error || std::isnan(m.error);
+    if (worse) stats.worst_error = m.error, stats.worst_allowed = m.allowed;
+    if (m.pass) return;
+    const std::size_t kept = std::count_if(result_.reproducers.begin(), result_.reproducers.end(),
+                                           [&](const Violation& v) { return v.check == m.check; });
+    ++stats.violations;
+    if (kept >= options_.reproducers_per_check) return;
+    Violation v{result_.kernel->name(), m.check, *origin.family, origin.seed, origin.index, row,
+                element, output, got, expected, exact, m.error, m.allowed, batch.n,
+                batch.n > 0 ? batch.targets[row] : 0, {}};
+    if (batch.n <= kMaxLoggedRow) v.logits.assign(batch.row(row).begin(), batch.row(row).end());
+    result_.reproducers.push_back(std::move(v));
+  }
+
+  void check_row(const Batch& batch, const PackedBatch& out, std::size_t r,
+                 const std::vector<reference::Exact>& expected, const RowFacts& facts,
+                 const BatchOrigin& origin) {
+    const auto row = batch.row(r);
+    const double log_n = std::log(std::max<double>(1.0, batch.n));
+    for (std::size_t i = 0; i < batch.n; ++i) {
+      const double got = packed_value(out, r, i);
+      const double gap = std::isfinite(row[i]) ? std::fabs(row[i] - facts.max) + log_n : log_n;
+      const ElementContext context{gap, batch.n, facts.scale, facts.fully_masked};
+      if (!result_.contract.special_values && !std::isfinite(expected[i].rounded)) continue;
+      const Measurement m =
+          measure_element(got, expected[i], batch.format, result_.contract, context);
+      record(m, batch, r, i, "out", got, expected[i].rounded, expected[i].exact_hi, origin);
+    }
+  }
+
+  void check_scalar(const Batch& batch, const PackedBatch& values, std::size_t r,
+                    const reference::Exact& expected, const RowFacts& facts,
+                    const BatchOrigin& origin, const std::string& output) {
+    if (!result_.contract.special_values && !std::isfinite(expected.rounded)) return;
+    const double got = packed_value(values, r, 0);
+    const double log_n = std::log(std::max<double>(1.0, batch.n));
+    const ElementContext context{log_n, batch.n, facts.scale, facts.fully_masked};
+    const Measurement m = measure_element(got, expected, batch.format, result_.contract, context);
+    record(m, batch, r, 0, output, got, expected.rounded, expected.exact_hi, origin);
+  }
+
+  // |sum of the kernel's softmax - 1|, summed exactly enough (double-double), in eps units.
+  void check_sum(const Batch& batch, const PackedBatch& out, std::size_t r,
+                 const std::vector<reference::Exact>& expected, const RowFacts& facts,
+                 const BatchOrigin& origin) {
+    if (batch.n == 0) return;
+    for (const auto& e : expected)
+      if (!std::isfinite(e.rounded)) return;  // special rows have no sum to check
+    double hi = -1.0, lo = 0.0;
+    for (std::size_t i = 0; i < batch.n; ++i) {
+      const double x = packed_value(out, r, i);
+      const double s = hi + x;  // TwoSum: s + err == hi + x exactly
+      const double bp = s - hi;
+      lo += (hi - (s - bp)) + (x - bp);
+      hi = s;
+    }
+    const double deviation = std::fabs(hi + lo);
+    const Contract& c = result_.contract;
+    const double n = static_cast<double>(batch.n);
+    const double eps = epsilon(batch.format);
+    const double allowed = c.sum_slack + c.ulp_per_element * (n - 1) + c.ulp_per_gap * std::log(n) +
+                           n * c.subnormal_ulp * denorm_min(batch.format) / eps;
+    const double error = std::isnan(deviation) ? HUGE_VAL : deviation / eps;
+    const Measurement m{Check::sum_to_one, error, allowed, error <= allowed};
+    record(m, batch, r, 0, "row", 1.0 + (hi + lo), 1.0, 1.0, origin);
+    (void)facts;
+  }
+
+  void check_padding(const Batch& batch, const PackedBatch& out, const PackedBatch& pristine,
+                     std::size_t r, const BatchOrigin& origin) {
+    const std::size_t width = traits(batch.format).storage_bytes;
+    std::size_t touched = 0;
+    for (std::size_t i = batch.n; i < out.stride; ++i) {
+      const std::size_t offset = (r * out.stride + i) * width;
+      if (std::memcmp(out.bytes.data() + offset, pristine.bytes.data() + offset, width) != 0)
+        ++touched;
+    }
+    const Measurement m{Check::bounds, static_cast<double>(touched), 0.0, touched == 0};
+    record(m, batch, r, batch.n, "padding", static_cast<double>(touched), 0.0, 0.0, origin);
+  }
+
+  KernelResult& result_;
+  const GateOptions& options_;
+};
+
+Verdict verdict_of(const KernelResult& result) {
+  const bool violated = result.violations() > 0;
+  if (result.contract.expect_fail) return violated ? Verdict::expected_fail : Verdict::unexpected_pass;
+  return violated ? Verdict::fail : Verdict::pass;
+}
+
+}  // namespace
+
+std::string_view name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::pass: return "pass";
+    case Verdict::fail: return "FAIL";
+    case Verdict::expected_fail: return "xfail";
+    case Verdict::unexpected_pass: return "XPASS";
+  }
+  return "?";
+}
+
+std::size_t KernelResult::violations() const {
+  std::size_t total = 0;
+  for (const auto& [check, stats] : checks) total += stats.violations;
+  return total;
+}
+
+bool GateResult::ok() const {
+  return std::all_of(kernels.begin(), kernels.end(), [](const KernelResult& k) {
+    return k.verdict == Verdict::pass || k.verdict == Verdict::expected_fail;
+  });
+}
+
+GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
+                    const GateOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  GateResult result;
+  result.seed = options.seed;
+  result.suite = options.suite;
+  for (const Kernel* kernel : kernels)
+    result.kernels.push_back({kernel, contracts.resolve(kernel->name()), {}, {}, Verdict::pass});
+
+  for (Format format : kAllFormats) {
+    std::vector<KernelChecker> checkers;
+    for (KernelResult& k : result.kernels)
+      if (k.kernel->format == format) checkers.emplace_back(k, options);
+    if (checkers.empty()) continue;
+    std::size_t family_index = 0;
+    for (const Family& family : families()) {
+      ++family_index;
+      if (options.progress)
+        options.progress("gate: " + std::string(name(format)) + " family " +
+                         std::to_string(family_index) + "/" + std::to_string(families().size()) +
+                         " " + family.name + " (" + std::to_string(checkers.size()) + " kernels)");
+      const std::uint64_t seed = family_seed(options.seed, family.name);
+      const std::vector<Batch> batches = family.generate(format, options.suite, seed);
+      for (std::size_t b = 0; b < batches.size(); ++b) {
+        const auto references = reference_batch(batches[b], options.threads);
+        result.reference_elements += batches[b].rows * batches[b].n;
+        const BatchOrigin origin{&family.name, seed, b};
+        for (KernelChecker& checker : checkers) checker.check_batch(batches[b], references, origin);
+      }
+    }
+  }
+  for (KernelResult& k : result.kernels) k.verdict = verdict_of(k);
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace softcheck

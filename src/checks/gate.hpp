@@ -1,0 +1,79 @@
+// The gate: run the input families through the selected kernels, check every output against
+// its correctly rounded reference under the kernel's contract, and collect a verdict per
+// kernel with reproducers for the violations.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "checks/contract.hpp"
+#include "checks/element_check.hpp"
+#include "core/families.hpp"
+#include "kernels/kernel.hpp"
+
+namespace softcheck {
+
+struct GateOptions {
+  Suite suite = Suite::standard;
+  std::uint64_t seed = 1;
+  unsigned threads = 2;                 // for the reference stage
+  std::size_t reproducers_per_check = 3;  // violations kept (and printed) per kernel and check
+  std::function<void(const std::string&)> progress;  // optional, one line per stage
+};
+
+struct CheckStats {
+  std::size_t elements = 0;
+  std::size_t violations = 0;
+  double worst_error = 0.0;    // in the check's unit
+  double worst_allowed = 0.0;  // the allowance at the worst element
+};
+
+// Everything needed to replay one violation.
+struct Violation {
+  std::string kernel;
+  Check check;
+  std::string family;
+  std::uint64_t family_seed;
+  std::size_t batch;    // index of the batch within the family
+  std::size_t row;
+  std::size_t element;  // index in the row; for row outputs (logsumexp, loss) the string says
+  std::string output;   // "out", "loss" (cross-entropy), "row" (sum_to_one)
+  double got;
+  double expected;      // correctly rounded reference (NaN for sum_to_one: expected 1)
+  double exact;         // nearest double to the exact value
+  double error;
+  double allowed;
+  std::size_t n;
+  std::int64_t target;
+  std::vector<double> logits;  // the row, when n <= kMaxLoggedRow
+};
+inline constexpr std::size_t kMaxLoggedRow = 32;
+
+enum class Verdict { pass, fail, expected_fail, unexpected_pass };
+std::string_view name(Verdict verdict);
+
+struct KernelResult {
+  const Kernel* kernel = nullptr;
+  Contract contract;
+  std::map<Check, CheckStats> checks;
+  std::vector<Violation> reproducers;
+  Verdict verdict = Verdict::pass;
+  std::size_t violations() const;
+};
+
+struct GateResult {
+  std::vector<KernelResult> kernels;
+  std::uint64_t seed = 0;
+  Suite suite = Suite::standard;
+  std::size_t reference_elements = 0;
+  double seconds = 0.0;
+  bool ok() const;  // every verdict is pass or expected_fail
+};
+
+GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
+                    const GateOptions& options);
+
+}  // namespace softcheck

@@ -1,0 +1,102 @@
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "checks/gate.hpp"
+#include "cli/commands.hpp"
+#include "report/gate_report.hpp"
+
+namespace softcheck::cli {
+namespace {
+
+struct GateCommandOptions {
+  std::vector<std::string> globs;
+  std::string suite = "default";
+  std::uint64_t seed = 1;
+  std::vector<std::string> contract_files;
+  std::string json_path, junit_path;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  bool quiet = false;
+};
+
+std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs) {
+  Registry& registry = Registry::instance();
+  register_builtin_kernels(registry);
+  if (globs.empty()) {
+    std::vector<const Kernel*> all;
+    for (const Kernel& k : registry.all()) all.push_back(&k);
+    return all;
+  }
+  std::vector<const Kernel*> selected;
+  for (const std::string& glob : globs) {
+    const auto found = registry.match(glob);
+    if (found.empty())
+      throw UsageError("no kernel matches '" + glob + "' (see softcheck list)");
+    for (const Kernel* k : found)
+      if (std::find(selected.begin(), selected.end(), k) == selected.end()) selected.push_back(k);
+  }
+  return selected;
+}
+
+// Opens every output file before the (possibly long) run, so a bad path fails fast.
+std::ofstream open_output(const std::string& path) {
+  std::ofstream file;
+  if (path.empty()) return file;
+  file.open(path);
+  if (!file) throw UsageError("cannot write '" + path + "'");
+  return file;
+}
+
+int run_gate_command(const GateCommandOptions& options, const Context& context) {
+  const auto suite = parse_suite(options.suite);
+  if (!suite) throw UsageError("unknown suite '" + options.suite + "' (expected quick, default or deep)");
+  ContractSet contracts = ContractSet::builtin();
+  for (const std::string& path : options.contract_files) contracts.add_file(path);
+  const auto kernels = select_kernels(options.globs);
+  std::ofstream json = open_output(options.json_path);
+  std::ofstream junit = open_output(options.junit_path);
+
+  GateOptions gate;
+  gate.suite = *suite;
+  gate.seed = options.seed;
+  gate.threads = options.threads;
+  const bool tty = isatty(STDERR_FILENO);
+  if (!options.quiet)
+    gate.progress = [tty](const std::string& line) {
+      std::cerr << (tty ? "\r\033[K" : "") << line << (tty ? "" : "\n") << std::flush;
+    };
+  const GateResult result = run_gate(kernels, contracts, gate);
+  if (!options.quiet && tty) std::cerr << "\r\033[K";
+
+  print_reproducers(std::cout, result);
+  print_gate_table(std::cout, result);
+  const RunInfo info{context.command_line, SOFTCHECK_VERSION};
+  if (json.is_open()) write_gate_json(json, result, info);
+  if (junit.is_open()) write_gate_junit(junit, result, info);
+  return result.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_gate_command(CLI::App& app, Action& run, const Context& context) {
+  auto options = std::make_shared<GateCommandOptions>();
+  CLI::App* command = app.add_subcommand(
+      "gate", "Check kernels against correctly rounded references under their contracts");
+  command->add_option("--kernel", options->globs, "kernel name glob (repeatable; default: all)");
+  command->add_option("--suite", options->suite, "quick, default or deep");
+  command->add_option("--seed", options->seed, "base seed of the input families (default 1)");
+  command->add_option("--contract", options->contract_files,
+                      "JSON contract file layered over the defaults (repeatable)");
+  command->add_option("--json", options->json_path, "write the full result as JSON");
+  command->add_option("--junit", options->junit_path, "write JUnit XML");
+  command->add_option("--threads", options->threads, "threads for the reference stage")
+      ->check(CLI::Range(1u, 256u));
+  command->add_flag("--quiet", options->quiet, "no progress lines on stderr");
+  command->callback([&run, options, &context] {
+    run = [options, &context] { return run_gate_command(*options, context); };
+  });
+}
+
+}  // namespace softcheck::cli

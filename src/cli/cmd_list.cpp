@@ -1,0 +1,44 @@
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "kernels/kernel.hpp"
+
+namespace softcheck::cli {
+
+void add_list_command(CLI::App& app, Action& run, const Context&) {
+  struct Options {
+    bool json = false;
+    std::string glob = "*";
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand("list", "List every registered kernel");
+  command->add_flag("--json", options->json, "Print a JSON array instead of a table");
+  command->add_option("--kernel", options->glob, "Only kernels whose name matches this glob");
+  command->callback([&run, options] {
+    run = [options] {
+      Registry& registry = Registry::instance();
+      register_builtin_kernels(registry);
+      const auto kernels = registry.match(options->glob);
+      if (kernels.empty()) throw UsageError("no kernel matches '" + options->glob + "'");
+      if (options->json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const Kernel* k : kernels)
+          list.push_back({{"name", k->name()}, {"op", std::string(name(k->op))},
+                          {"format", std::string(name(k->format))},
+                          {"algorithm", k->algorithm}, {"provider", k->provider}});
+        std::cout << list.dump(2) << "\n";
+        return 0;
+      }
+      std::cout << std::left << std::setw(44) << "kernel" << std::setw(15) << "op"
+                << std::setw(8) << "format" << std::setw(22) << "algorithm" << "provider\n";
+      for (const Kernel* k : kernels)
+        std::cout << std::setw(44) << k->name() << std::setw(15) << name(k->op) << std::setw(8)
+                  << name(k->format) << std::setw(22) << k->algorithm << k->provider << "\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace softcheck::cli

@@ -1,0 +1,56 @@
+// softcheck: exact verification of softmax and softmax-based losses.
+#include <exception>
+#include <iostream>
+
+#include "checks/contract.hpp"
+#include "cli/commands.hpp"
+
+namespace {
+
+std::string join_arguments(int argc, char** argv) {
+  std::string line = "softcheck";
+  for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+  return line;
+}
+
+int fail(const std::string& message) {
+  std::cerr << "softcheck: error: " << message << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"softcheck - correctly rounded verification of softmax and softmax-based losses"};
+  app.set_version_flag("--version", SOFTCHECK_VERSION);
+  app.require_subcommand(1);
+  const softcheck::cli::Context context{join_arguments(argc, argv)};
+  softcheck::cli::Action run;
+  softcheck::cli::add_list_command(app, run, context);
+  softcheck::cli::add_reference_command(app, run, context);
+  softcheck::cli::add_gate_command(app, run, context);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    std::cout << SOFTCHECK_VERSION << "\n";
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    return fail(error.what());
+  }
+  try {
+    return run();
+  } catch (const softcheck::cli::UsageError& error) {
+    return fail(error.what());
+  } catch (const softcheck::ContractError& error) {
+    return fail(error.what());
+  } catch (const std::exception& error) {
+    std::cerr << "softcheck: internal error: " << error.what() << "\n";
+    return 3;
+  }
+}

@@ -1,0 +1,64 @@
+// Floating-point formats under test: f64, f32, bf16, f16.
+//
+// Every value of every format is exactly representable as a double, so the suite passes
+// values around as doubles and converts to the storage layout only at the kernel boundary.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace softcheck {
+
+enum class Format { f64, f32, bf16, f16 };
+
+inline constexpr Format kAllFormats[] = {Format::f64, Format::f32, Format::bf16, Format::f16};
+
+struct FormatTraits {
+  std::string_view name;
+  int precision;           // significand bits including the implicit one (53, 24, 8, 11)
+  int min_exponent;        // exponent of the smallest normal: 2^min_exponent
+  int max_exponent;        // exponent of the largest binade: max finite < 2^(max_exponent+1)
+  std::size_t storage_bytes;
+};
+
+constexpr FormatTraits traits(Format f) {
+  switch (f) {
+    case Format::f64: return {"f64", 53, -1022, 1023, 8};
+    case Format::f32: return {"f32", 24, -126, 127, 4};
+    case Format::bf16: return {"bf16", 8, -126, 127, 2};
+    case Format::f16: return {"f16", 11, -14, 15, 2};
+  }
+  return {"?", 0, 0, 0, 0};
+}
+
+constexpr std::string_view name(Format f) { return traits(f).name; }
+std::optional<Format> parse_format(std::string_view text);
+
+double max_finite(Format f);
+double min_normal(Format f);
+double denorm_min(Format f);
+double epsilon(Format f);  // 2^(1 - precision): the spacing just above 1
+
+// Round a double to the nearest value of `f` (ties to even), with the format's subnormals,
+// underflow to signed zero and overflow to infinity. NaN and infinities pass through.
+double round_to_format(double x, Format f);
+bool is_representable(double x, Format f);
+
+// Spacing of `f` at |x|: 2^(max(floor(log2|x|), min_exponent) - precision + 1); for |x| at or
+// beyond the largest binade the spacing of that binade; denorm_min for zero. NaN for NaN/inf.
+double ulp(double x, Format f);
+
+// Storage: 8/4/2 bytes per element, little-endian host layout.
+// bf16 = upper half of the f32 encoding; f16 = IEEE binary16. NaN is stored as a quiet NaN.
+std::uint16_t encode_bf16(double representable);
+std::uint16_t encode_f16(double representable);
+double decode_bf16(std::uint16_t bits);
+double decode_f16(std::uint16_t bits);
+
+// Store a value (already representable in f) at element `index` of a buffer of format f.
+void store(Format f, void* base, std::size_t index, double representable);
+double load(Format f, const void* base, std::size_t index);
+
+}  // namespace softcheck

@@ -1,0 +1,49 @@
+// The built-in kernels and their names, builtin/<op>/<format>/<algorithm>:
+//   naive                 f32, f64; every op (the overflow baseline)
+//   three-pass-recompute  every format; softmax, log_softmax, cross_entropy
+//   three-pass-reload     every format; softmax, log_softmax, cross_entropy
+//   max-then-sum          every format; logsumexp (three-pass collapses to max, then sum)
+//   two-pass              every format; every op
+//   online                every format; every op
+// f32/f64 compute in their own precision; bf16/f16 store 16 bits and compute in float.
+#include "kernels/builtin.hpp"
+
+namespace softcheck {
+namespace {
+
+struct Algorithm {
+  std::string_view name;
+  KernelFn (*make)(Op, Format);
+  bool (*applies)(Op, Format);
+};
+
+constexpr Algorithm kAlgorithms[] = {
+    {"naive", kernels::make_naive,
+     [](Op, Format format) { return format == Format::f32 || format == Format::f64; }},
+    {"three-pass-recompute", kernels::make_three_pass_recompute,
+     [](Op op, Format) { return op != Op::logsumexp; }},
+    {"three-pass-reload", kernels::make_three_pass_reload,
+     [](Op op, Format) { return op != Op::logsumexp; }},
+    {"max-then-sum", kernels::make_three_pass_recompute,
+     [](Op op, Format) { return op == Op::logsumexp; }},
+    {"two-pass", kernels::make_two_pass, [](Op, Format) { return true; }},
+    {"online", kernels::make_online, [](Op, Format) { return true; }},
+};
+
+}  // namespace
+
+void register_builtin_kernels(Registry& registry) {
+  for (Op op : kAllOps) {
+    for (Format format : kAllFormats) {
+      for (const Algorithm& algorithm : kAlgorithms) {
+        if (!algorithm.applies(op, format)) continue;
+        Kernel kernel{op, format, std::string(algorithm.name), "builtin", {}};
+        if (!registry.match(kernel.name()).empty()) continue;  // registered before
+        kernel.run = algorithm.make(op, format);
+        registry.add(std::move(kernel));
+      }
+    }
+  }
+}
+
+}  // namespace softcheck

@@ -1,0 +1,71 @@
+// The kernel interface: one op, one storage format, one algorithm, one provider, and a
+// callable over a batch of rows. Every fast path under test - built-in, external library,
+// plugin or vector file - is a Kernel in the registry.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/format.hpp"
+
+namespace softcheck {
+
+enum class Op { softmax, log_softmax, logsumexp, cross_entropy };
+
+inline constexpr Op kAllOps[] = {Op::softmax, Op::log_softmax, Op::logsumexp, Op::cross_entropy};
+
+std::string_view name(Op op);
+std::optional<Op> parse_op(std::string_view text);
+
+// One call over `rows` rows of `n` elements; row r starts at element r * stride.
+// Element types by format: f64 double, f32 float, bf16/f16 std::uint16_t bit patterns.
+//   softmax, log_softmax: out[r*stride + i] for i < n.
+//   logsumexp:            out[r] (one value per row).
+//   cross_entropy:        loss[r] (one value per row) and the gradient of the loss with
+//                         respect to the logits in out[r*stride + i]; target[r] in [0, n).
+// All outputs are in the kernel's format. A kernel must not write past n in a row.
+struct KernelCall {
+  const void* x = nullptr;
+  void* out = nullptr;
+  void* loss = nullptr;
+  const std::int64_t* target = nullptr;
+  std::size_t rows = 0;
+  std::size_t n = 0;
+  std::size_t stride = 0;
+};
+
+using KernelFn = std::function<void(const KernelCall&)>;
+
+struct Kernel {
+  Op op;
+  Format format;
+  std::string algorithm;  // e.g. "two-pass", "three-pass-reload"
+  std::string provider;   // "builtin", "onednn", "plugin:NAME", ...
+  KernelFn run;
+  std::string name() const;  // provider/op/format/algorithm, e.g. builtin/softmax/f32/online
+};
+
+// The process-wide list of kernels. Providers append at start-up.
+class Registry {
+ public:
+  static Registry& instance();
+  void add(Kernel kernel);
+  const std::vector<Kernel>& all() const { return kernels_; }
+  // Kernels whose name matches the glob (`*` any run, `?` one character).
+  std::vector<const Kernel*> match(std::string_view glob) const;
+
+ private:
+  std::vector<Kernel> kernels_;
+};
+
+bool glob_match(std::string_view pattern, std::string_view text);
+
+// Registers every built-in kernel (src/kernels). Idempotent.
+void register_builtin_kernels(Registry& registry);
+
+}  // namespace softcheck

@@ -1,0 +1,81 @@
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "report/gate_report.hpp"
+
+namespace softcheck {
+namespace {
+
+using nlohmann::json;
+
+// JSON has no inf/NaN: non-finite numbers are written as strings.
+json number(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  return value;
+}
+
+json contract_json(const Contract& c) {
+  return {{"max_ulp", c.max_ulp},
+          {"ulp_per_gap", c.ulp_per_gap},
+          {"ulp_per_element", c.ulp_per_element},
+          {"abs_ulp_of_scale", c.abs_ulp_of_scale},
+          {"subnormal_ulp", c.subnormal_ulp},
+          {"flush_subnormals", c.flush_subnormals},
+          {"sum_slack", c.sum_slack},
+          {"special_values", c.special_values},
+          {"fully_masked", std::string(name(c.fully_masked))},
+          {"expect", c.expect_fail ? "fail" : "pass"},
+          {"reason", c.reason}};
+}
+
+json violation_json(const Violation& v) {
+  json logits = json::array();
+  for (double x : v.logits) logits.push_back(decimal_and_hex(x));
+  return {{"kernel", v.kernel},         {"check", std::string(name(v.check))},
+          {"family", v.family},         {"family_seed", v.family_seed},
+          {"batch", v.batch},           {"row", v.row},
+          {"element", v.element},       {"output", v.output},
+          {"n", v.n},                   {"target", v.target},
+          {"got", decimal_and_hex(v.got)}, {"expected", decimal_and_hex(v.expected)},
+          {"exact", number(v.exact)},   {"error", number(v.error)},
+          {"allowed", number(v.allowed)}, {"logits", logits}};
+}
+
+}  // namespace
+
+void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info) {
+  json kernels = json::array();
+  for (const KernelResult& k : result.kernels) {
+    json checks = json::object();
+    for (const auto& [check, stats] : k.checks)
+      checks[std::string(name(check))] = {{"elements", stats.elements},
+                                          {"violations", stats.violations},
+                                          {"worst_error", number(stats.worst_error)},
+                                          {"allowed_at_worst", number(stats.worst_allowed)}};
+    json reproducers = json::array();
+    for (const Violation& v : k.reproducers) reproducers.push_back(violation_json(v));
+    kernels.push_back({{"name", k.kernel->name()},
+                       {"op", std::string(name(k.kernel->op))},
+                       {"format", std::string(name(k.kernel->format))},
+                       {"algorithm", k.kernel->algorithm},
+                       {"provider", k.kernel->provider},
+                       {"verdict", std::string(name(k.verdict))},
+                       {"violations", k.violations()},
+                       {"contract", contract_json(k.contract)},
+                       {"checks", checks},
+                       {"reproducers", reproducers}});
+  }
+  const json document = {{"tool", "softcheck"},
+                         {"version", info.version},
+                         {"command", info.command},
+                         {"suite", std::string(name(result.suite))},
+                         {"seed", result.seed},
+                         {"passed", result.ok()},
+                         {"seconds", result.seconds},
+                         {"reference_elements", result.reference_elements},
+                         {"kernels", kernels}};
+  out << document.dump(2) << "\n";
+}
+
+}  // namespace softcheck

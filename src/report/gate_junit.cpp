@@ -1,0 +1,71 @@
+#include <sstream>
+
+#include "report/gate_report.hpp"
+
+namespace softcheck {
+namespace {
+
+std::string escape(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    switch (c) {
+      case '&': escaped += "&amp;"; break;
+      case '<': escaped += "&lt;"; break;
+      case '>': escaped += "&gt;"; break;
+      case '"': escaped += "&quot;"; break;
+      default: escaped += c;
+    }
+  }
+  return escaped;
+}
+
+std::string describe(const KernelResult& k, Check check, const CheckStats& stats) {
+  std::ostringstream text;
+  text << stats.violations << " of " << stats.elements << " elements violate the contract; worst "
+       << stats.worst_error << " (allowed " << stats.worst_allowed << ")";
+  for (const Violation& v : k.reproducers)
+    if (v.check == check)
+      text << "\nfamily " << v.family << " batch " << v.batch << " row " << v.row << " "
+           << v.output << "[" << v.element << "]: got " << decimal_and_hex(v.got) << ", expected "
+           << decimal_and_hex(v.expected);
+  return text.str();
+}
+
+}  // namespace
+
+// One test suite per kernel, one test case per check. Expected failures are "skipped".
+void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo& info) {
+  std::size_t tests = 0, failures = 0, skipped = 0;
+  for (const auto& k : result.kernels) {
+    tests += k.checks.size();
+    if (k.verdict == Verdict::unexpected_pass) ++tests, ++failures;
+    for (const auto& [check, stats] : k.checks)
+      if (stats.violations > 0) ++(k.contract.expect_fail ? skipped : failures);
+  }
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << "<testsuites name=\"softcheck gate\" tests=\"" << tests << "\" failures=\"" << failures
+      << "\" skipped=\"" << skipped << "\" time=\"" << result.seconds << "\">\n";
+  out << "  <!-- " << escape(info.command) << " -->\n";
+  for (const auto& k : result.kernels) {
+    const std::string kernel = escape(k.kernel->name());
+    out << "  <testsuite name=\"" << kernel << "\" tests=\"" << k.checks.size() << "\">\n";
+    if (k.verdict == Verdict::unexpected_pass)
+      out << "    <testcase classname=\"" << kernel << "\" name=\"expected_failure\"><failure "
+          << "message=\"declared expect=fail but every check passed\">"
+          << escape(k.contract.reason) << "</failure></testcase>\n";
+    for (const auto& [check, stats] : k.checks) {
+      out << "    <testcase classname=\"" << kernel << "\" name=\"" << name(check) << "\">";
+      if (stats.violations > 0 && k.contract.expect_fail) {
+        out << "<skipped message=\"expected failure: " << escape(k.contract.reason) << "\"/>";
+      } else if (stats.violations > 0) {
+        out << "<failure message=\"" << stats.violations << " violations\">"
+            << escape(describe(k, check, stats)) << "</failure>";
+      }
+      out << "</testcase>\n";
+    }
+    out << "  </testsuite>\n";
+  }
+  out << "</testsuites>\n";
+}
+
+}  // namespace softcheck

@@ -1,0 +1,25 @@
+// Writers for a gate result: the console table and reproducers, JSON, and JUnit XML.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "checks/gate.hpp"
+
+namespace softcheck {
+
+struct RunInfo {
+  std::string command;  // the command line that produced the result
+  std::string version;  // softcheck version
+};
+
+void print_gate_table(std::ostream& out, const GateResult& result);
+void print_reproducers(std::ostream& out, const GateResult& result);
+void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info);
+void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo& info);
+
+// "decimal hexfloat" with the shortest decimal that round-trips in `format`'s value as a
+// double; nan/inf print as "nan nan", "inf inf", "-inf -inf".
+std::string decimal_and_hex(double value);
+
+}  // namespace softcheck

@@ -1,0 +1,87 @@
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <sstream>
+
+#include "report/gate_report.hpp"
+
+namespace softcheck {
+namespace {
+
+std::string cell(const KernelResult& k, Check check) {
+  const auto it = k.checks.find(check);
+  if (it == k.checks.end() || it->second.elements == 0) return "-";
+  const CheckStats& s = it->second;
+  std::ostringstream text;
+  if (std::isinf(s.worst_error)) {
+    text << "inf";
+  } else if (s.worst_error >= 1e5) {
+    text << std::scientific << std::setprecision(1) << s.worst_error;
+  } else {
+    text << std::fixed << std::setprecision(s.worst_error < 10 ? 2 : 0) << s.worst_error;
+  }
+  if (s.violations > 0) text << " x" << s.violations;
+  return text.str();
+}
+
+std::string seconds_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", seconds);
+  return text;
+}
+
+}  // namespace
+
+void print_gate_table(std::ostream& out, const GateResult& result) {
+  std::size_t width = 6;
+  for (const auto& k : result.kernels) width = std::max(width, k.kernel->name().size());
+  out << std::left << std::setw(static_cast<int>(width)) << "kernel";
+  const Check columns[] = {Check::accuracy, Check::subnormal, Check::special, Check::sum_to_one,
+                           Check::bounds};
+  for (Check c : columns) out << "  " << std::setw(12) << name(c);
+  out << "  verdict\n";
+  for (const auto& k : result.kernels) {
+    out << std::setw(static_cast<int>(width)) << k.kernel->name();
+    for (Check c : columns) out << "  " << std::setw(12) << cell(k, c);
+    out << "  " << name(k.verdict) << "\n";
+  }
+  std::size_t passed = 0, failed = 0, xfail = 0;
+  for (const auto& k : result.kernels) {
+    if (k.verdict == Verdict::pass) ++passed;
+    else if (k.verdict == Verdict::expected_fail) ++xfail;
+    else ++failed;
+  }
+  out << "cells: worst error (accuracy: ulps of the exact result; subnormal: units of the smallest "
+         "subnormal; sum_to_one: eps) and xN violations\n";
+  out << "gate " << (result.ok() ? "PASSED" : "FAILED") << ": " << passed << " passed, " << failed
+      << " failed, " << xfail << " failed as expected; " << result.reference_elements
+      << " reference elements, suite " << name(result.suite) << ", seed " << result.seed << ", "
+      << seconds_text(result.seconds) << "\n";
+}
+
+void print_reproducers(std::ostream& out, const GateResult& result) {
+  for (const auto& k : result.kernels) {
+    if (k.reproducers.empty()) continue;
+    const bool expected = k.verdict == Verdict::expected_fail;
+    for (const Violation& v : k.reproducers) {
+      out << (expected ? "expected violation: " : "VIOLATION: ") << v.kernel << " check "
+          << name(v.check) << " family " << v.family << " batch " << v.batch << " row " << v.row
+          << " " << v.output << "[" << v.element << "] (n = " << v.n << ", target " << v.target
+          << ")\n  got      " << decimal_and_hex(v.got) << "\n  expected "
+          << decimal_and_hex(v.expected) << "\n  error    " << v.error << " (allowed " << v.allowed
+          << ")\n  replay   softcheck gate --kernel '" << v.kernel << "' --suite "
+          << name(result.suite) << " --seed " << result.seed << "\n";
+      if (!v.logits.empty()) {
+        out << "  logits   ";
+        for (std::size_t i = 0; i < v.logits.size(); ++i) {
+          char hex[40];
+          std::snprintf(hex, sizeof hex, "%a", v.logits[i]);
+          out << (i ? "," : "") << hex;
+        }
+        out << "\n";
+      }
+    }
+  }
+}
+
+}  // namespace softcheck

@@ -1,0 +1,25 @@
+"""The README's quick start is exactly two commands, and .ci/run runs the second as written.
+
+Usage: /usr/bin/python3 tests/cli/test_readme.py path/to/softcheck
+"""
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+readme = open(os.path.join(ROOT, "README.md")).read()
+section = re.search(r"## Quick start\n(.*?)\n## ", readme, re.S)
+blocks = re.findall(r"```sh\n(.*?)```", section.group(1), re.S) if section else []
+commands = [line for block in blocks for line in block.splitlines() if line.strip()]
+ci = [line for line in open(os.path.join(ROOT, ".ci", "run")).read().splitlines()
+      if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))]
+failures = []
+if len(commands) != 2:
+    failures.append(f"quick start has {len(commands)} commands, expected 2: {commands}")
+elif ci != [commands[1]]:
+    failures.append(f".ci/run runs {ci}, README's second command is {commands[1]!r}")
+for failure in failures:
+    print("FAIL " + failure)
+print("ok   README quick start and .ci/run agree" if not failures else "")
+sys.exit(1 if failures else 0)

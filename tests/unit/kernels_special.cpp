@@ -1,0 +1,181 @@
+// The special-value table (src/kernels/row.hpp, README "Special values") for every built-in
+// kernel but naive, and the row shapes every kernel must handle: n = 0, n = 1, rows = 0,
+// stride > n (nothing written outside the outputs; run_kernel checks that on every call).
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels_support.hpp"
+
+using namespace softcheck;
+using namespace softcheck::testing;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool all_nan(const std::vector<double>& values) {
+  return std::all_of(values.begin(), values.end(), [](double v) { return std::isnan(v); });
+}
+
+// A row whose expected logsumexp is the special `logsumexp`: every vector output NaN, the
+// logsumexp itself, and a NaN loss.
+void check_special_row(const Kernel& kernel, const std::vector<double>& row, double logsumexp) {
+  for (std::size_t target = 0; target < row.size(); ++target) {
+    INFO(kernel.name() << " row " << describe(row) << " target " << target);
+    const RowResult got = run_row(kernel, row, static_cast<std::int64_t>(target));
+    if (has_vector_output(kernel.op)) CHECK(all_nan(got.values));
+    if (kernel.op == Op::logsumexp) {
+      if (std::isnan(logsumexp)) {
+        CHECK(std::isnan(got.scalar));
+      } else {
+        CHECK(got.scalar == logsumexp);
+      }
+    }
+    if (kernel.op == Op::cross_entropy) CHECK(std::isnan(got.scalar));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("special rows: NaN, +inf and fully masked rows") {
+  for (const Kernel& kernel : builtin_kernels()) {
+    if (is_naive(kernel)) continue;
+    check_special_row(kernel, {kNaN}, kNaN);
+    check_special_row(kernel, {1, kNaN, 2}, kNaN);
+    check_special_row(kernel, {kNaN, 3, -kInf}, kNaN);
+    check_special_row(kernel, {kInf, 0, kNaN}, kNaN);  // NaN wins over +inf
+    check_special_row(kernel, {-kInf, kNaN}, kNaN);
+    check_special_row(kernel, {kInf}, kInf);
+    check_special_row(kernel, {1, kInf, 2}, kInf);
+    check_special_row(kernel, {kInf, kInf, -kInf}, kInf);
+    check_special_row(kernel, {-kInf, 5, kInf}, kInf);
+    check_special_row(kernel, {-kInf}, -kInf);
+    check_special_row(kernel, {-kInf, -kInf, -kInf}, -kInf);
+  }
+}
+
+TEST_CASE("special rows: -inf masks") {
+  const std::vector<double> row = {-kInf, 1, -kInf, 2, 0.5, -kInf};
+  for (const Kernel& kernel : builtin_kernels()) {
+    if (is_naive(kernel)) continue;
+    for (std::size_t target = 0; target < row.size(); ++target) {
+      INFO(kernel.name() << " target " << target);
+      const RowResult got = run_row(kernel, row, static_cast<std::int64_t>(target));
+      const bool target_masked = row[target] == -kInf;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        if (row[i] != -kInf) {
+          if (has_vector_output(kernel.op)) CHECK(std::isfinite(got.values[i]));
+          continue;
+        }
+        switch (kernel.op) {
+          case Op::softmax:
+            CHECK(got.values[i] == 0);
+            CHECK_FALSE(std::signbit(got.values[i]));
+            break;
+          case Op::log_softmax: CHECK(got.values[i] == -kInf); break;
+          case Op::logsumexp: break;
+          case Op::cross_entropy:
+            if (i == target) {
+              CHECK(got.values[i] == -1);
+            } else {
+              CHECK(got.values[i] == 0);
+              CHECK_FALSE(std::signbit(got.values[i]));
+            }
+            break;
+        }
+      }
+      if (kernel.op == Op::logsumexp) CHECK(std::isfinite(got.scalar));
+      if (kernel.op == Op::cross_entropy) {
+        if (target_masked) {
+          CHECK(got.scalar == kInf);
+        } else {
+          CHECK(std::isfinite(got.scalar));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("empty rows and rows = 0") {
+  for (const Kernel& kernel : builtin_kernels()) {
+    INFO(kernel.name());
+    // Three empty rows with stride 2: no vector outputs, logsumexp -inf, loss NaN.
+    const std::vector<RowResult> got =
+        run_kernel(kernel, {{}, {}, {}}, {0, 0, 0}, /*stride=*/2);
+    for (const RowResult& row : got) {
+      CHECK(row.values.empty());
+      if (kernel.op == Op::logsumexp) CHECK(row.scalar == -kInf);
+      if (kernel.op == Op::cross_entropy) CHECK(std::isnan(row.scalar));
+    }
+    CHECK(run_kernel(kernel, {}, {}, /*stride=*/4).empty());  // rows = 0 writes nothing
+  }
+}
+
+TEST_CASE("one-element rows") {
+  for (const Kernel& kernel : builtin_kernels()) {
+    for (double x : {0.0, -3.5, 7.25, 80.0}) {
+      INFO(kernel.name() << " x " << x);
+      const RowResult got = run_row(kernel, {x}, 0, 5);
+      switch (kernel.op) {
+        case Op::softmax: CHECK(got.values[0] == 1); break;
+        case Op::log_softmax: CHECK(got.values[0] == 0); break;
+        case Op::logsumexp: CHECK(got.scalar == x); break;
+        case Op::cross_entropy:
+          CHECK(got.scalar == 0);
+          CHECK(got.values[0] == 0);
+          if (!is_naive(kernel)) CHECK_FALSE(std::signbit(got.values[0]));
+          break;
+      }
+    }
+  }
+}
+
+TEST_CASE("cross-entropy with a target outside [0, n) gives NaN, never reads out of bounds") {
+  for (const Kernel& kernel : builtin_kernels()) {
+    if (kernel.op != Op::cross_entropy) continue;
+    for (std::int64_t target : {-1, 3, 1000}) {
+      INFO(kernel.name() << " target " << target);
+      const RowResult got = run_row(kernel, {1, 2, 3}, target);
+      CHECK(std::isnan(got.scalar));
+      CHECK(all_nan(got.values));
+    }
+  }
+}
+
+TEST_CASE("large logits past the two-pass range take the fallback and stay accurate") {
+  // 2^13 and beyond lies outside two-pass's pair range for float accumulation; f64 to 2^21.
+  for (const Kernel& kernel : builtin_kernels()) {
+    if (is_naive(kernel)) continue;
+    const double big = kernel.format == Format::f64 ? 0x1p21 : 0x1p13;
+    std::vector<double> row = {big, big - 1, -big, 0, big - 0.5};
+    for (double& v : row) v = round_to_format(v, kernel.format);
+    INFO(kernel.name());
+    const RowResult got = run_row(kernel, row, 1);
+    const Expected want = expected(kernel.op, row, 1);
+    for (std::size_t i = 0; i < got.values.size(); ++i)
+      CHECK(ulp_error(got.values[i], want.values[i], kernel.format) <= storage_ulps(kernel.format, 4));
+    if (has_scalar_output(kernel.op))
+      CHECK(ulp_error(got.scalar, want.scalar, kernel.format) <= storage_ulps(kernel.format, 4));
+  }
+}
+
+TEST_CASE("rows of the largest finite values") {
+  for (const Kernel& kernel : builtin_kernels()) {
+    if (is_naive(kernel)) continue;
+    const double top = max_finite(kernel.format);
+    INFO(kernel.name());
+    // Two distinct huge values: one-hot (the second is far below in exp terms).
+    const std::vector<double> row = {-top, top, 0};
+    const RowResult got = run_row(kernel, row, 0);
+    if (kernel.op == Op::softmax) CHECK(got.values == std::vector<double>{0, 1, 0});
+    if (kernel.op == Op::log_softmax) CHECK(got.values[1] == 0);
+    if (kernel.op == Op::logsumexp) CHECK(got.scalar == top);
+    if (kernel.op == Op::cross_entropy) {
+      CHECK(got.scalar == kInf);  // (top - (-top)) overflows: the exact loss is 2*top
+      CHECK(got.values == std::vector<double>{-1, 1, 0});
+    }
+  }
+}
