@@ -52,7 +52,7 @@ inline float widen_f16(std::uint16_t bits) {
 
 inline std::uint16_t narrow_f16(float value) {
   constexpr std::uint32_t kF32Infinity = 0x7F800000;
-  constexpr std::uint32_t kF32OfF16Overflow = 0x477FF000;  // 65520 = max f16 + half an ulp
+  constexpr std::uint32_t kF32OfF16Overflow = 0x477FF000;   // 65520 = max f16 + half an ulp
   constexpr std::uint32_t kF32OfF16MinNormal = 0x38800000;  // 2^-14
   constexpr std::uint32_t kRebias = (127 - 15) << 23;
   const auto bits = std::bit_cast<std::uint32_t>(value);
@@ -110,10 +110,14 @@ struct F16 {
 template <class Visit>
 decltype(auto) visit_format(Format format, Visit&& visit) {
   switch (format) {
-    case Format::f64: return visit(F64{});
-    case Format::f32: return visit(F32{});
-    case Format::bf16: return visit(Bf16{});
-    case Format::f16: break;
+    case Format::f64:
+      return visit(F64{});
+    case Format::f32:
+      return visit(F32{});
+    case Format::bf16:
+      return visit(Bf16{});
+    case Format::f16:
+      break;
   }
   return visit(F16{});
 }

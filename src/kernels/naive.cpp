@@ -31,7 +31,8 @@ void naive_row(Op op, const Row<E>& row) {
     case Op::log_softmax:
       for (std::size_t j = 0; j < row.n; ++j) row.store(j, row.load(j) - log_sum);
       return;
-    case Op::logsumexp: return row.set_result(log_sum);
+    case Op::logsumexp:
+      return row.set_result(log_sum);
     case Op::cross_entropy:
       row.set_result(log_sum - row.load(row.target));
       for (std::size_t j = 0; j < row.n; ++j)

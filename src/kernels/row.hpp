@@ -9,6 +9,10 @@
 //   ce loss       = (m - x_y) + log1p(s)
 //   ce gradient   = softmax_i for i != y, and -(sum_{j != y} exp(x_j - m)) / (1 + s) at y,
 //                   summed directly (softmax_y - 1 would cancel for confident rows).
+// The algorithms accumulate q = sum_{j not in {a, y}} exp(x_j - m) (compensated, so its
+// error does not grow with n) and e_y = exp(x_y - m) apart and form s = q + e_y, and sum_{j != y} =
+// q (y = a) or 1 + q (y != a): numerator and denominator share the rounding errors of q, and a
+// masked target gets exactly -1.
 //
 // Special values (every kernel but naive), README "Special values":
 //   row              | softmax   | log_softmax | logsumexp | ce loss | ce gradient
@@ -28,10 +32,13 @@
 #include <limits>
 #include <optional>
 
+#include "kernels/compensated_sum.hpp"
 #include "kernels/element.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck::kernels {
+
+inline constexpr std::size_t kNoTarget = static_cast<std::size_t>(-1);
 
 // One row of a call, in the storage type of E.
 template <class E>
@@ -42,7 +49,7 @@ struct Row {
   T* out = nullptr;     // n outputs (softmax, log_softmax, gradient); null for logsumexp
   T* result = nullptr;  // the row's scalar (logsumexp, or the loss); null otherwise
   std::size_t n = 0;
-  std::size_t target = 0;  // cross-entropy only
+  std::size_t target = kNoTarget;  // the cross-entropy class; kNoTarget for the other ops
 
   A load(std::size_t i) const { return E::load(x[i]); }
   void store(std::size_t i, A v) const { out[i] = E::store(v); }
@@ -149,13 +156,35 @@ A exp_difference(A a, A b) {
   return e == 0 ? e : e + e * t;
 }
 
-// Sum of term(j) over j != skip, in index order.
-template <class A, class Term>
-A sum_except(std::size_t n, std::size_t skip, Term&& term) {
-  A sum = 0;
-  for (std::size_t j = 0; j < n; ++j)
-    if (j != skip) sum += term(j);
-  return sum;
+// The sums of a row relative to its maximum: s = sum_{j != a} exp(x_j - m) and, for
+// cross-entropy, others = sum_{j != y} exp(x_j - m), both from q = sum over j not in {a, y}
+// and e_y (0 when y = a or there is no target).
+template <class A>
+struct RowSums {
+  A s;
+  A others;
+};
+
+template <class A>
+RowSums<A> row_sums(A q, A e_y, bool target_is_max) {
+  return {q + e_y, target_is_max ? q : 1 + q};
+}
+
+// RowSums of the terms exp_at(j) = exp(x_j - m), in index order, given the argmax a.
+template <class A, class ExpAt>
+RowSums<A> sum_exps(std::size_t n, std::size_t a, std::size_t y, ExpAt&& exp_at) {
+  CompensatedSum<A> q;
+  A e_y = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    if (j == a) continue;
+    const A e = exp_at(j);
+    if (j == y) {
+      e_y = e;
+    } else {
+      q.add(e);
+    }
+  }
+  return row_sums(q.value(), e_y, a == y);
 }
 
 // Output writers for an ordinary row (finite max m, s = sum_{j != argmax} exp(x_j - m)).
@@ -180,23 +209,17 @@ void write_logsumexp(const Row<E>& row, typename E::acc m, typename E::acc s) {
 }
 
 template <class E, class ExpAt>
-void write_cross_entropy(const Row<E>& row, typename E::acc m, typename E::acc s,
+void write_cross_entropy(const Row<E>& row, typename E::acc m, RowSums<typename E::acc> sums,
                          ExpAt&& exp_at) {
   using A = typename E::acc;
   const std::size_t y = row.target;
-  const A x_y = row.load(y);
-  row.set_result((m - x_y) + std::log1p(s));
-  const A sum = 1 + s;
+  row.set_result((m - row.load(y)) + std::log1p(sums.s));
+  const A sum = 1 + sums.s;
   const A inverse = 1 / sum;
-  A others = 0;  // sum_{j != y} exp(x_j - m)
-  for (std::size_t j = 0; j < row.n; ++j) {
-    if (j == y) continue;
-    const A e = exp_at(j);
-    row.store(j, e * inverse);
-    others += e;
-  }
+  for (std::size_t j = 0; j < row.n; ++j)
+    if (j != y) row.store(j, exp_at(j) * inverse);
   // + 0 turns the -0 of a one-element row into the exact result's +0.
-  row.store(y, x_y == -kInf<A> ? A(-1) : -others / sum + A(0));
+  row.store(y, -sums.others / sum + A(0));
 }
 
 }  // namespace softcheck::kernels

@@ -2,16 +2,22 @@
 // as a pair (mantissa m_j, exponent n_j) (exp_pair.hpp), so no max pass is needed.
 //   pass 1: the pair of the (first) maximum logit x_a is kept apart as the "1"; every other
 //           pair is added into a pair sum (rescaled to the larger exponent), so
-//           sum_j exp(x_j) = m_a*2^n_a * (1 + s), s = (rest sum) / (m_a*2^n_a).
+//           sum_j exp(x_j) = m_a*2^n_a * (1 + s), s = (rest sum) / (m_a*2^n_a); the
+//           cross-entropy target's pair is kept apart too (row.hpp, RowSums).
 //   pass 2: softmax_j = (m_j * (1 / (m_a*(1 + s)))) * 2^(n_j - n_a), one rounding into the
 //           subnormals; log_softmax_j = (x_j - x_a) - log1p(s); logsumexp = x_a + log1p(s);
 //           cross-entropy as row.hpp, with the target's gradient summed directly.
 //
 // Accuracy: exp is evaluated at x_j itself, so there is no |x_j - max| amplification; the
-// price is the polynomial's relative error (<= 9.2e-8 = 1.54 u for f32) in both m_j and m_a.
-// Measured against long double (tests/unit/kernels_accuracy.cpp): f32 softmax/gradient
-// <= 5 ulps, f64 <= 3 ulps, log_softmax/loss/logsumexp as three-pass; bf16/f16 within
-// 0.51 ulp.
+// price is the polynomial's relative error (<= 1.51e-7 = 2.53 u as evaluated in float,
+// proofs/exp-poly-f32.md) in each m_j. The maximum's own pair is recomputed after pass 1
+// with the C library's exp (exp_pair_accurate), so every ratio m_j / m_a carries one
+// polynomial error, not two. The pair sum is compensated. Measured against long double
+// (tests/unit/kernels_accuracy.cpp and 60 000 extra random rows): f32 softmax <= 4.8 ulps,
+// log_softmax <= 4.1, logsumexp <= 2.7, cross-entropy <= 5.0; f64 softmax <= 3.8,
+// log_softmax <= 3.1, logsumexp <= 2.1, cross-entropy <= 4.4; bf16/f16 <= 0.5 ulp + 2^-13.
+// Subnormal outputs are rounded once, and the sums stay pairs, so the subnormal limit of
+// three_pass.hpp does not apply.
 // Valid range: logits in [-kRange, kRange] (2^12 for float accumulation, 2^20 for double)
 // or -inf. A row with a finite logit outside it is computed by three-pass-recompute instead
 // (the pass-1 pairs would be clamped); NaN and +inf rows follow the special-value table of
@@ -26,75 +32,97 @@
 namespace softcheck::kernels {
 namespace {
 
+// Elements equal to the maximum m get 1/(1 + s) itself rather than m_a * (1/(m_a*(1 + s))),
+// which can be an ulp off (exactly 1 for a one-element row; ties stay equal either way).
 template <class E>
-void write_two_pass_softmax(const Row<E>& row, ExpPair<typename E::acc> top,
+void write_two_pass_softmax(const Row<E>& row, typename E::acc m, ExpPair<typename E::acc> top,
                             typename E::acc s) {
-  const typename E::acc inverse = 1 / (top.mantissa * (1 + s));
+  using A = typename E::acc;
+  const A inverse = 1 / (top.mantissa * (1 + s));
+  const A at_max = 1 / (1 + s);
   for (std::size_t j = 0; j < row.n; ++j) {
-    const auto p = exp_pair(row.load(j));
-    row.store(j, scale_by_pow2(p.mantissa * inverse, p.exponent - top.exponent));
+    const A x = row.load(j);
+    const auto p = exp_pair(x);
+    row.store(j, x == m ? at_max : scale_by_pow2(p.mantissa * inverse, p.exponent - top.exponent));
   }
 }
 
 template <class E>
 void write_two_pass_cross_entropy(const Row<E>& row, typename E::acc m,
-                                  ExpPair<typename E::acc> top, typename E::acc s) {
+                                  ExpPair<typename E::acc> top, RowSums<typename E::acc> sums) {
   using A = typename E::acc;
   const std::size_t y = row.target;
-  const A x_y = row.load(y);
-  row.set_result((m - x_y) + std::log1p(s));
-  const A sum = top.mantissa * (1 + s);  // sum_j exp(x_j) / 2^n_a
-  const A inverse = 1 / sum;
-  A others = 0;  // sum_{j != y} exp(x_j) / 2^n_a
+  row.set_result((m - row.load(y)) + std::log1p(sums.s));
+  const A inverse = 1 / (top.mantissa * (1 + sums.s));
+  const A at_max = 1 / (1 + sums.s);  // as in write_two_pass_softmax
   for (std::size_t j = 0; j < row.n; ++j) {
     if (j == y) continue;
-    const auto p = exp_pair(row.load(j));
-    const A shift = p.exponent - top.exponent;
-    row.store(j, scale_by_pow2(p.mantissa * inverse, shift));
-    others += scale_by_pow2(p.mantissa, shift);
+    const A x = row.load(j);
+    const auto p = exp_pair(x);
+    row.store(j, x == m ? at_max : scale_by_pow2(p.mantissa * inverse, p.exponent - top.exponent));
   }
-  row.store(y, x_y == -kInf<A> ? A(-1) : -others / sum + A(0));  // +0, not -0, for n = 1
+  row.store(y, -sums.others / (1 + sums.s) + A(0));  // +0, not -0, for n = 1
+}
+
+// pair / top as a number (pair.exponent <= top.exponent).
+template <class A>
+A ratio(ExpPair<A> pair, ExpPair<A> top) {
+  return scale_by_pow2(pair.mantissa / top.mantissa, pair.exponent - top.exponent);
 }
 
 template <class E>
 void two_pass_row(Op op, const Row<E>& row) {
   using A = typename E::acc;
   constexpr A kRange = ExpConstants<A>::kRange;
+  const std::size_t y = row.target;
   A m = -kInf<A>;
-  ExpPair<A> top = kZeroPair<A>;   // exp of the maximum
-  ExpPair<A> rest = kZeroPair<A>;  // sum of the other exps
+  std::size_t a = 0;                 // index of the maximum (any start: top begins at zero)
+  ExpPair<A> top = kZeroPair<A>;     // exp of the maximum
+  PairSum<A> rest;                   // sum of the exps of all but the maximum and the target
+  ExpPair<A> target = kZeroPair<A>;  // exp of the target while it is not the maximum
   bool has_nan = false;
   bool out_of_range = false;
   for (std::size_t j = 0; j < row.n; ++j) {
     const A x = row.load(j);
     const ExpPair<A> p = exp_pair(x);
     if (x > m) {
-      add_pair(rest, top);
+      if (a == y) {
+        target = top;
+      } else {
+        rest.add(top);
+      }
       top = p;
       m = x;
+      a = j;
+    } else if (j == y) {
+      target = p;
     } else {
-      add_pair(rest, p);
+      rest.add(p);
     }
     has_nan |= std::isnan(x);
     out_of_range |= x > kRange || (x < -kRange && x != -kInf<A>);
   }
   if (const auto special = special_logsumexp(has_nan, m)) return write_special(op, row, *special);
   if (out_of_range) return three_pass_recompute_row(op, row);
-  const A s = scale_by_pow2(rest.mantissa / top.mantissa, rest.exponent - top.exponent);
+  top = exp_pair_accurate(m);  // the ratios then carry one polynomial error, not two
+  const RowSums<A> sums = row_sums(ratio(rest.value(), top), ratio(target, top), a == y);
   switch (op) {
-    case Op::softmax: return write_two_pass_softmax(row, top, s);
+    case Op::softmax:
+      return write_two_pass_softmax(row, m, top, sums.s);
     case Op::log_softmax:
-      return write_log_softmax(row, s, [&](std::size_t j) { return row.load(j) - m; });
-    case Op::logsumexp: return write_logsumexp(row, m, s);
-    case Op::cross_entropy: return write_two_pass_cross_entropy(row, m, top, s);
+      return write_log_softmax(row, sums.s, [&](std::size_t j) { return row.load(j) - m; });
+    case Op::logsumexp:
+      return write_logsumexp(row, m, sums.s);
+    case Op::cross_entropy:
+      return write_two_pass_cross_entropy(row, m, top, sums);
   }
 }
 
 }  // namespace
 
 KernelFn make_two_pass(Op op, Format format) {
-  return visit_format(
-      format, [op]<class E>(E) -> KernelFn { return row_kernel<E>(op, &two_pass_row<E>); });
+  return visit_format(format,
+                      [op]<class E>(E) -> KernelFn { return row_kernel<E>(op, &two_pass_row<E>); });
 }
 
 }  // namespace softcheck::kernels

@@ -1,8 +1,14 @@
-// A rigorous enclosure [lo, hi] of a real number, held as two MPFR values of one working
-// precision, and the few interval operations the softmax references need. Every bound is
-// computed by one correctly rounded MPFR operation in the outward direction (MPFR_RNDD for
-// lo, MPFR_RNDU for hi), so the exact result of the operation on any reals inside the
-// operand intervals lies inside the result interval.
+// A rigorous enclosure of a real number: two MPFR values lo <= hi of one working precision,
+// each flagged strict when the real is known to differ from it (lo < real, real < hi).
+// Every bound is computed by one correctly rounded MPFR operation in the outward direction
+// (MPFR_RNDD for lo, MPFR_RNDU for hi), so the exact result of an operation on any reals
+// inside the operand intervals lies inside the result. A bound is strict when its rounding
+// was inexact (MPFR's ternary value) or it was computed from a strict bound through a
+// strictly monotone step; a non-strict bound therefore equals the real exactly.
+//
+// Strictness lets a rounding decision see that a real lies strictly above a tie of the
+// format (say a midpoint D plus a positive term far below the working precision): rounding
+// "just above lo" and "just below hi" then agree at once (see mpfr_rounding.hpp, Side).
 //
 // Storage is Boost.Multiprecision's mpfr_float (RAII); arithmetic calls MPFR directly on
 // the backends, so nothing allocates once the precision is set. Unless noted, `out` must not
@@ -29,23 +35,26 @@ class Interval {
   mpfr_srcptr lo() const { return lo_.backend().data(); }
   mpfr_srcptr hi() const { return hi_.backend().data(); }
 
-  // True when both bounds are equal (the value is known exactly); +0 and -0 count as equal.
-  bool is_point() const { return mpfr_equal_p(lo(), hi()) != 0; }
-  bool is_zero() const { return mpfr_zero_p(lo()) && mpfr_zero_p(hi()); }
+  // Strictness of the bounds: the real is known to be > lo (resp. < hi).
+  bool lo_strict = false;
+  bool hi_strict = false;
 
-  void set_zero();
+  // The real is known exactly: both bounds equal it.
+  bool is_exact() const { return !lo_strict && !hi_strict && mpfr_equal_p(lo(), hi()) != 0; }
+
+  void set_zero();  // the exact value 0
 
  private:
   boost::multiprecision::mpfr_float lo_;
   boost::multiprecision::mpfr_float hi_;
 };
 
-// out = [x - y]: the difference of two doubles (exact when it fits the working precision).
+// out = x - y: the difference of two doubles (exact when it fits the working precision).
 void subtract_doubles(Interval& out, double x, double y);
-// out = exp(a) and out = log1p(a) (a >= -1); one MPFR call when `a` is a point.
+// out = exp(a) and out = log1p(a) (a > -1); one MPFR call when `a` is exact.
 void exp(Interval& out, const Interval& a);
 void log1p(Interval& out, const Interval& a);
-// out += a (out may be anything; a is read only).
+// out += a.
 void accumulate(Interval& out, const Interval& a);
 // out = a + y, for a double y.
 void add_double(Interval& out, const Interval& a, double y);

@@ -25,6 +25,7 @@
 #include "reference/exponent_range.hpp"
 #include "reference/interval.hpp"
 #include "reference/mpfr_rounding.hpp"
+#include "reference/thread_caches.hpp"
 
 namespace softcheck::reference {
 namespace {
@@ -38,7 +39,9 @@ constexpr int kGuardBits = 40;
 constexpr int kDoubleDoubleBits = 128;
 constexpr int kMinimumPrecision = 2;
 
-Exact exactly(double value) { return {value, value, 0.0}; }
+Exact exactly(double value) {
+  return {value, value, 0.0};
+}
 
 bool same_bits(double a, double b) {
   return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
@@ -66,33 +69,29 @@ class Decider {
     mpfr_set_prec(midpoint_.backend().data(), precision + 1);
   }
 
-  // True (and `out` filled) when both ends of `v` round to the same value in the format and
-  // in double. An enclosure that touches zero without being {0} encloses a nonzero exact
-  // value (exact zeros are always computed exactly, see the proof), whose sign is that of
-  // the nonzero end; that sign is given to the ends that round to zero. Exact zeros are +0.
+  // True (and `out` filled) when the real enclosed by `v` has one rounding in the format
+  // and one in double. A strict bound stands for the reals just inside it (Side::above for
+  // lo, below for hi), so a real strictly beside a tie or beside zero is decided by the side
+  // it lies on; a non-strict bound is the real itself.
   bool decide(const Interval& v, Exact& out) {
-    if (v.is_zero()) {
-      out = exactly(0.0);
-      return true;
-    }
-    const int sign_lo = mpfr_sgn(v.lo());
-    if (sign_lo < 0 && mpfr_sgn(v.hi()) > 0) return false;
-    const bool negative = sign_lo < 0;
-    const double rounded = round_signed(v.lo(), format_, negative);
-    if (!same_bits(rounded, round_signed(v.hi(), format_, negative))) return false;
+    const Side lo_side = v.lo_strict ? Side::above : Side::exact;
+    const Side hi_side = v.hi_strict ? Side::below : Side::exact;
+    const double rounded = round_bound(v.lo(), format_, lo_side);
+    if (!same_bits(rounded, round_bound(v.hi(), format_, hi_side))) return false;
     double exact_hi = rounded;
     if (format_ != Format::f64) {
-      exact_hi = round_signed(v.lo(), Format::f64, negative);
-      if (!same_bits(exact_hi, round_signed(v.hi(), Format::f64, negative))) return false;
+      exact_hi = round_bound(v.lo(), Format::f64, lo_side);
+      if (!same_bits(exact_hi, round_bound(v.hi(), Format::f64, hi_side))) return false;
     }
     out = {rounded, exact_hi, remainder(v, exact_hi)};
     return true;
   }
 
  private:
-  double round_signed(mpfr_srcptr value, Format format, bool negative) {
-    const double r = round_to_format(value, format, scratch_.backend().data());
-    return r == 0.0 ? std::copysign(0.0, negative ? -1.0 : 1.0) : r;
+  double round_bound(mpfr_srcptr bound, Format format, Side side) {
+    // An exact zero is +0, whichever sign of zero MPFR produced (x - x rounded down is -0).
+    if (side == Side::exact && mpfr_zero_p(bound)) return 0.0;
+    return round_to_format(bound, format, scratch_.backend().data(), side);
   }
 
   // (exact - exact_hi) rounded to double, with the exact value taken as the midpoint of the
@@ -137,7 +136,7 @@ class FiniteRow {
     log_softmax_pending_.assign(finite_.size(), true);
     pending_ = 2 * finite_.size() + 1 + (target_masked_ ? 0 : 2);  // + logsumexp, ce pair
     if (target_masked_) {
-      row_.ce_loss = exactly(kInf);          // -log(0)
+      row_.ce_loss = exactly(kInf);              // -log(0)
       row_.ce_gradient[target] = exactly(-1.0);  // 0 - 1
       ce_pending_ = false;
       gradient_pending_ = false;
@@ -152,7 +151,7 @@ class FiniteRow {
       if (precision >= options.max_precision)
         throw std::runtime_error("softcheck reference: rounding undecided at " +
                                  std::to_string(precision) + " bits");
-      precision = std::min(2 * precision, options.max_precision);
+      precision = static_cast<int>(std::min(2LL * precision, 1LL * options.max_precision));
     }
     for (std::size_t k = 0; k < finite_.size(); ++k)
       if (finite_[k] != target_) row_.ce_gradient[finite_[k]] = row_.softmax[finite_[k]];
@@ -163,8 +162,7 @@ class FiniteRow {
   void set_precision(mpfr_prec_t p) {
     for (auto& v : d_) v.set_precision(p);
     for (auto& v : e_) v.set_precision(p);
-    for (Interval* v : {&s_, &t_, &one_plus_s_, &r_, &log1p_s_, &out_, &work_})
-      v->set_precision(p);
+    for (Interval* v : {&s_, &t_, &one_plus_s_, &r_, &log1p_s_, &out_, &work_}) v->set_precision(p);
     decider_.set_precision(p);
   }
 
@@ -253,7 +251,8 @@ RowReference evaluate_row(std::span<const double> x, Format format, std::size_t 
 RowReference evaluate_row(std::span<const double> x, Format format, std::size_t target,
                           const ReferenceOptions& options) {
   ReferenceOptions schedule = options;
-  if (schedule.initial_precision == 0) schedule.initial_precision = default_initial_precision(format);
+  if (schedule.initial_precision == 0)
+    schedule.initial_precision = default_initial_precision(format);
   if (schedule.max_precision > MPFR_PREC_MAX || schedule.initial_precision < kMinimumPrecision ||
       schedule.initial_precision > schedule.max_precision)
     throw std::invalid_argument("softcheck reference: bad working-precision schedule");
@@ -277,6 +276,7 @@ RowReference evaluate_row(std::span<const double> x, Format format, std::size_t 
   if (any_pos_inf) return uniform_row(n, kNaN, kInf);
   if (all_masked) return uniform_row(n, kNaN, -kInf);
 
+  release_mpfr_caches_at_thread_exit();
   const WidestExponentRange range;
   return FiniteRow(x, format, target).run(schedule);
 }

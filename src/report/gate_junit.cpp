@@ -45,10 +45,11 @@ void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<testsuites name=\"softcheck gate\" tests=\"" << tests << "\" failures=\"" << failures
       << "\" skipped=\"" << skipped << "\" time=\"" << result.seconds << "\">\n";
-  out << "  <!-- " << escape(info.command) << " -->\n";
   for (const auto& k : result.kernels) {
     const std::string kernel = escape(k.kernel->name());
-    out << "  <testsuite name=\"" << kernel << "\" tests=\"" << k.checks.size() << "\">\n";
+    out << "  <testsuite name=\"" << kernel << "\" tests=\"" << k.checks.size() << "\">\n"
+        << "    <properties><property name=\"command\" value=\"" << escape(info.command)
+        << "\"/><property name=\"seed\" value=\"" << result.seed << "\"/></properties>\n";
     if (k.verdict == Verdict::unexpected_pass)
       out << "    <testcase classname=\"" << kernel << "\" name=\"expected_failure\"><failure "
           << "message=\"declared expect=fail but every check passed\">"

@@ -29,12 +29,13 @@ inline rc::Gen<double> scaled_values(Format f, int lo, int hi) {
   return rc::gen::apply(
       [f, t](std::uint64_t bits, int exponent, bool negative) {
         // The top precision-1 random bits form the fraction: shrinks towards powers of two.
-        const double fraction = std::ldexp(static_cast<double>(bits >> (65 - t.precision)),
-                                           1 - t.precision);
+        const double fraction =
+            std::ldexp(static_cast<double>(bits >> (65 - t.precision)), 1 - t.precision);
         const double v = round_to_format(std::ldexp(1.0 + fraction, exponent), f);
         return negative ? -v : v;
       },
-      rc::gen::arbitrary<std::uint64_t>(), rc::gen::inRange(lo, hi + 1), rc::gen::arbitrary<bool>());
+      rc::gen::arbitrary<std::uint64_t>(), rc::gen::inRange(lo, hi + 1),
+      rc::gen::arbitrary<bool>());
 }
 
 // NaN, +-inf, +-0 and the extreme finite values of the format.
@@ -61,8 +62,8 @@ inline rc::Gen<double> near_max(Format f) {
 inline rc::Gen<double> representable(Format f) {
   const FormatTraits t = traits(f);
   return rc::gen::weightedOneOf<double>({
-      {12, scaled_values(f, -3, 3)},                             // typical logits
-      {4, scaled_values(f, -12, 8)},                             // tiny to a few hundred
+      {12, scaled_values(f, -3, 3)},                                        // typical logits
+      {4, scaled_values(f, -12, 8)},                                        // tiny to a few hundred
       {2, scaled_values(f, t.min_exponent - t.precision, t.max_exponent)},  // anywhere
       {1, special_values(f)},
       {1, near_max(f)},

@@ -1,10 +1,10 @@
 // Properties of the correctly rounded references, each checked against something computed
 // independently: a plain 3000-bit evaluation, the logistic function, 1/n, exact shifts, the
 // double-double identity ce_loss = logsumexp - x_y, and the working-precision schedule.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
 #include <bit>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -92,7 +92,8 @@ TEST_CASE("reference results do not depend on the working-precision schedule") {
       RC_ASSERT(same_bits(e.exact_hi, narrow[i].exact_hi));
       // exact_lo carries the final enclosure's width: tight for both >= 128-bit schedules.
       RC_ASSERT(std::fabs(e.exact_lo - wide[i].exact_lo) <=
-                0x1p-115 * (std::fabs(e.exact_hi) + m) || !std::isfinite(e.exact_hi));
+                    0x1p-115 * (std::fabs(e.exact_hi) + m) ||
+                !std::isfinite(e.exact_hi));
       if (f == Format::f64) RC_ASSERT(same_bits(e.rounded, e.exact_hi));
     }
   });
@@ -177,8 +178,8 @@ TEST_CASE("reference agrees with a plain 3000-bit evaluation") {
 TEST_CASE("softmax of two logits is the logistic function") {
   rc::prop("softmax_0 = 1 / (1 + exp(x1 - x0)) at 1000 bits", [] {
     const Format f = *testing::any_format();
-    auto finite = rc::gen::suchThat(testing::representable(f),
-                                    [](double v) { return std::isfinite(v); });
+    auto finite =
+        rc::gen::suchThat(testing::representable(f), [](double v) { return std::isfinite(v); });
     const std::vector<double> x = {*finite, *finite};
     const RowReference r = evaluate_row(x, f, 1);
     widen_exponent_range();
@@ -216,8 +217,8 @@ TEST_CASE("cross-entropy is logsumexp minus the target logit") {
 TEST_CASE("softmax of n equal logits is exactly round(1/n)") {
   rc::prop("equal logits", [] {
     const Format f = *testing::any_format();
-    const double c = *rc::gen::suchThat(testing::representable(f),
-                                        [](double v) { return std::isfinite(v); });
+    const double c =
+        *rc::gen::suchThat(testing::representable(f), [](double v) { return std::isfinite(v); });
     const int n = *rc::gen::inRange(1, 41);
     const std::vector<double> x(static_cast<std::size_t>(n), c);
     const std::size_t y = any_target(x);
@@ -253,11 +254,11 @@ TEST_CASE("softmax, log_softmax and the gradient are invariant under exact shift
     // Multiples of 2^q with small integer factors: sums stay exact in the format.
     const int q = *rc::gen::inRange(-8, 4);
     const int bound = 1 << std::min(p - 2, 20);
-    const auto small_multiple = rc::gen::map(
-        rc::gen::inRange(-bound, bound),
-        [q](int k) { return std::ldexp(static_cast<double>(k), q); });
-    auto x = *testing::rows(rc::gen::weightedOneOf<double>(
-        {{8, small_multiple}, {1, rc::gen::just(-kInf)}}));
+    const auto small_multiple = rc::gen::map(rc::gen::inRange(-bound, bound), [q](int k) {
+      return std::ldexp(static_cast<double>(k), q);
+    });
+    auto x = *testing::rows(
+        rc::gen::weightedOneOf<double>({{8, small_multiple}, {1, rc::gen::just(-kInf)}}));
     if (!testing::has_finite(x)) x[0] = 0.0;
     const double c = *small_multiple;
     std::vector<double> shifted;
@@ -266,8 +267,8 @@ TEST_CASE("softmax, log_softmax and the gradient are invariant under exact shift
     const std::size_t y = any_target(x);
     const RowReference a = evaluate_row(x, f, y), b = evaluate_row(shifted, f, y);
     for (std::size_t i = 0; i < x.size(); ++i)
-      for (auto member : {&RowReference::softmax, &RowReference::log_softmax,
-                          &RowReference::ce_gradient}) {
+      for (auto member :
+           {&RowReference::softmax, &RowReference::log_softmax, &RowReference::ce_gradient}) {
         const Exact& u = (a.*member)[i];
         const Exact& v = (b.*member)[i];
         RC_ASSERT(same_bits(u.rounded, v.rounded));

@@ -1,12 +1,15 @@
 // The special-value table (src/kernels/row.hpp, README "Special values") for every built-in
 // kernel but naive, and the row shapes every kernel must handle: n = 0, n = 1, rows = 0,
 // stride > n (nothing written outside the outputs; run_kernel checks that on every call).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "core/rng.hpp"
 #include "kernels_support.hpp"
+#include "test_seed.hpp"
 
 using namespace softcheck;
 using namespace softcheck::testing;
@@ -75,8 +78,11 @@ TEST_CASE("special rows: -inf masks") {
             CHECK(got.values[i] == 0);
             CHECK_FALSE(std::signbit(got.values[i]));
             break;
-          case Op::log_softmax: CHECK(got.values[i] == -kInf); break;
-          case Op::logsumexp: break;
+          case Op::log_softmax:
+            CHECK(got.values[i] == -kInf);
+            break;
+          case Op::logsumexp:
+            break;
           case Op::cross_entropy:
             if (i == target) {
               CHECK(got.values[i] == -1);
@@ -103,8 +109,7 @@ TEST_CASE("empty rows and rows = 0") {
   for (const Kernel& kernel : builtin_kernels()) {
     INFO(kernel.name());
     // Three empty rows with stride 2: no vector outputs, logsumexp -inf, loss NaN.
-    const std::vector<RowResult> got =
-        run_kernel(kernel, {{}, {}, {}}, {0, 0, 0}, /*stride=*/2);
+    const std::vector<RowResult> got = run_kernel(kernel, {{}, {}, {}}, {0, 0, 0}, /*stride=*/2);
     for (const RowResult& row : got) {
       CHECK(row.values.empty());
       if (kernel.op == Op::logsumexp) CHECK(row.scalar == -kInf);
@@ -119,14 +124,26 @@ TEST_CASE("one-element rows") {
     for (double x : {0.0, -3.5, 7.25, 80.0}) {
       INFO(kernel.name() << " x " << x);
       const RowResult got = run_row(kernel, {x}, 0, 5);
+      if (is_naive(kernel)) {  // exp(x) * (1 / exp(x)) and log(exp(x)) may be ulps off
+        const double exact = kernel.op == Op::softmax ? 1 : kernel.op == Op::logsumexp ? x : 0;
+        const double value = has_vector_output(kernel.op) ? got.values[0] : got.scalar;
+        CHECK(std::fabs(value - exact) <= 4 * epsilon(kernel.format) * std::max(1.0, x));
+        continue;
+      }
       switch (kernel.op) {
-        case Op::softmax: CHECK(got.values[0] == 1); break;
-        case Op::log_softmax: CHECK(got.values[0] == 0); break;
-        case Op::logsumexp: CHECK(got.scalar == x); break;
+        case Op::softmax:
+          CHECK(got.values[0] == 1);
+          break;
+        case Op::log_softmax:
+          CHECK(got.values[0] == 0);
+          break;
+        case Op::logsumexp:
+          CHECK(got.scalar == x);
+          break;
         case Op::cross_entropy:
           CHECK(got.scalar == 0);
           CHECK(got.values[0] == 0);
-          if (!is_naive(kernel)) CHECK_FALSE(std::signbit(got.values[0]));
+          CHECK_FALSE(std::signbit(got.values[0]));
           break;
       }
     }
@@ -156,7 +173,8 @@ TEST_CASE("large logits past the two-pass range take the fallback and stay accur
     const RowResult got = run_row(kernel, row, 1);
     const Expected want = expected(kernel.op, row, 1);
     for (std::size_t i = 0; i < got.values.size(); ++i)
-      CHECK(ulp_error(got.values[i], want.values[i], kernel.format) <= storage_ulps(kernel.format, 4));
+      CHECK(ulp_error(got.values[i], want.values[i], kernel.format) <=
+            storage_ulps(kernel.format, 4));
     if (has_scalar_output(kernel.op))
       CHECK(ulp_error(got.scalar, want.scalar, kernel.format) <= storage_ulps(kernel.format, 4));
   }
@@ -176,6 +194,72 @@ TEST_CASE("rows of the largest finite values") {
     if (kernel.op == Op::cross_entropy) {
       CHECK(got.scalar == kInf);  // (top - (-top)) overflows: the exact loss is 2*top
       CHECK(got.values == std::vector<double>{-1, 1, 0});
+    }
+  }
+}
+
+TEST_CASE("random rows of special and extreme values follow the table") {
+  softcheck::Rng rng(softcheck::derive_seed(seed(), 21));
+  for (const Kernel& kernel : builtin_kernels()) {
+    if (is_naive(kernel)) continue;
+    const Format f = kernel.format;
+    const std::vector<double> pool = {kNaN,
+                                      kInf,
+                                      -kInf,
+                                      0.0,
+                                      -0.0,
+                                      max_finite(f),
+                                      -max_finite(f),
+                                      denorm_min(f),
+                                      -denorm_min(f),
+                                      min_normal(f),
+                                      1.0,
+                                      -1.0,
+                                      100.0,
+                                      -100.0,
+                                      20.5,
+                                      1e4};
+    for (int trial = 0; trial < scaled(300); ++trial) {
+      const std::size_t n = 1 + rng.below(6);
+      std::vector<double> row(n);
+      for (double& v : row) {
+        v = rng.below(3) ? pool[rng.below(pool.size())] : rng.normal() * 50;
+        v = round_to_format(v, f);
+      }
+      const std::size_t y = rng.below(n);
+      INFO(kernel.name() << " row " << describe(row) << " target " << y);
+      const RowResult got = run_row(kernel, row, static_cast<std::int64_t>(y));
+      const bool nan = std::any_of(row.begin(), row.end(), [](double v) { return std::isnan(v); });
+      const bool pos_inf = std::find(row.begin(), row.end(), kInf) != row.end();
+      const bool masked = std::all_of(row.begin(), row.end(), [](double v) { return v == -kInf; });
+      if (nan || pos_inf || masked) {
+        if (has_vector_output(kernel.op)) CHECK(all_nan(got.values));
+        if (kernel.op == Op::cross_entropy) CHECK(std::isnan(got.scalar));
+        if (kernel.op == Op::logsumexp) {
+          if (nan) CHECK(std::isnan(got.scalar));
+          if (!nan) CHECK(got.scalar == (pos_inf ? kInf : -kInf));
+        }
+        continue;
+      }
+      for (std::size_t i = 0; i < got.values.size(); ++i) {
+        const double v = got.values[i];
+        switch (kernel.op) {
+          case Op::softmax:
+            CHECK((v >= 0 && v <= 1));
+            break;
+          case Op::log_softmax:
+            CHECK(v <= 0);
+            break;  // -inf where masked or far below
+          case Op::logsumexp:
+            break;
+          case Op::cross_entropy:
+            CHECK((v >= -1 && v <= 1));
+            break;
+        }
+        if (row[i] == -kInf && kernel.op == Op::softmax) CHECK(v == 0);
+      }
+      if (kernel.op == Op::logsumexp) CHECK(got.scalar > -kInf);
+      if (kernel.op == Op::cross_entropy) CHECK(got.scalar >= 0);  // +inf when masked/huge
     }
   }
 }

@@ -5,8 +5,8 @@
 // long double (64-bit significand on x86-64) has 11 bits more than f64 and 40 more than f32.
 #pragma once
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -30,9 +30,15 @@ inline const std::vector<Kernel>& builtin_kernels() {
   return kernels;
 }
 
-inline bool is_naive(const Kernel& kernel) { return kernel.algorithm == "naive"; }
-inline bool has_vector_output(Op op) { return op != Op::logsumexp; }
-inline bool has_scalar_output(Op op) { return op == Op::logsumexp || op == Op::cross_entropy; }
+inline bool is_naive(const Kernel& kernel) {
+  return kernel.algorithm == "naive";
+}
+inline bool has_vector_output(Op op) {
+  return op != Op::logsumexp;
+}
+inline bool has_scalar_output(Op op) {
+  return op == Op::logsumexp || op == Op::cross_entropy;
+}
 
 struct RowResult {
   std::vector<double> values;  // n outputs (softmax, log_softmax, gradient)
@@ -75,7 +81,7 @@ inline std::vector<RowResult> run_kernel(const Kernel& kernel,
   const Op op = kernel.op;
   for (std::size_t index = 0; index < padded + 2; ++index) {
     const bool written = op == Op::logsumexp ? index < rows.size()
-                                               : index < rows.size() * stride && index % stride < n;
+                                             : index < rows.size() * stride && index % stride < n;
     if (!written) REQUIRE(untouched(out, index));
   }
   for (std::size_t index = 0; index < rows.size() + 2; ++index)
@@ -84,7 +90,8 @@ inline std::vector<RowResult> run_kernel(const Kernel& kernel,
     if (op == Op::logsumexp) results[r].scalar = load(f, out.data(), r);
     if (op == Op::cross_entropy) results[r].scalar = load(f, loss.data(), r);
     if (has_vector_output(op))
-      for (std::size_t i = 0; i < n; ++i) results[r].values.push_back(load(f, out.data(), r * stride + i));
+      for (std::size_t i = 0; i < n; ++i)
+        results[r].values.push_back(load(f, out.data(), r * stride + i));
   }
   return results;
 }
@@ -118,10 +125,17 @@ inline Expected expected(Op op, const std::vector<double>& x, std::size_t target
   result.log_sum = std::log1p(s);
   for (std::size_t j = 0; j < n; ++j) {
     switch (op) {
-      case Op::softmax: result.values.push_back(e[j] / (1 + s)); break;
-      case Op::log_softmax: result.values.push_back((x[j] - m) - result.log_sum); break;
-      case Op::logsumexp: break;
-      case Op::cross_entropy: result.values.push_back(j == target ? 0.0L : e[j] / (1 + s)); break;
+      case Op::softmax:
+        result.values.push_back(e[j] / (1 + s));
+        break;
+      case Op::log_softmax:
+        result.values.push_back((x[j] - m) - result.log_sum);
+        break;
+      case Op::logsumexp:
+        break;
+      case Op::cross_entropy:
+        result.values.push_back(j == target ? 0.0L : e[j] / (1 + s));
+        break;
     }
   }
   if (op == Op::logsumexp) result.scalar = m + result.log_sum;

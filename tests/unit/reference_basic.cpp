@@ -1,9 +1,8 @@
 // Hand-checked values of the correctly rounded references: the special-value table, signed
 // zeros, subnormal outputs, rows that overflow exp without max subtraction, exact cases.
 // Expected constants were computed with mpmath at 3000 bits and rounded by hand.
-#include <catch2/catch.hpp>
-
 #include <bit>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -227,6 +226,33 @@ TEST_CASE("rows that overflow exp without max subtraction give finite correct re
   CHECK(r.ce_gradient[0].rounded == 0x1.764p-1);
 }
 
+TEST_CASE("ties perturbed by terms far below any working precision are decided") {
+  // f16 [30048, -30000]: m - x_1 = 60048 is the midpoint of 60032 (even) and 60064, and
+  // log1p(exp(-60048)) ~ 2^-86631 > 0 tips both results away from the even neighbour.
+  RowReference r = eval({30048.0, -30000.0}, Format::f16, 1);
+  CHECK(r.ce_loss.rounded == 60064.0);
+  CHECK(r.log_softmax[1].rounded == -60064.0);
+  CHECK(r.ce_loss.exact_hi == 60048.0);
+  CHECK(r.softmax[0].rounded == 1.0);
+
+  // Found by the property tests: ce_loss = 65424 + ~2^-94364, midpoint of 65408 and 65440.
+  r = eval({-16, 0.125, -6.10352e-05, 0.000244141, 0.125, 0.125, 0.125, 5.96046e-08, 0, 65408},
+           Format::f16, 0);
+  CHECK(r.ce_loss.rounded == 65440.0);
+
+  // f32: 2^126 (1 + 2^-23) + 2^126 = 2^127 (1 + 2^-24), a midpoint; exp(-2^127) is far below
+  // even MPFR's exponent range, yet strictly positive.
+  const double a = 0x1.000002p126, b = 0x1p126;
+  r = eval({a, -b}, Format::f32, 1);
+  CHECK(r.ce_loss.rounded == 0x1.000002p127);
+  CHECK(r.log_softmax[1].rounded == -0x1.000002p127);
+  CHECK(same_bits(r.softmax[1].rounded, 0.0));
+  CHECK(r.ce_gradient[0].rounded == 1.0);
+  CHECK(r.ce_gradient[1].rounded == -1.0);
+  // Without the perturbation (a single finite entry) the tie goes to even.
+  CHECK(eval({-b, -kInf}, Format::f32, 0).logsumexp.rounded == -b);
+}
+
 TEST_CASE("results beyond the format's range overflow to infinity") {
   const double max = max_finite(Format::f16);
   const RowReference r = eval({max, -max}, Format::f16, 1);
@@ -257,8 +283,9 @@ TEST_CASE("argument checking and the give-up path") {
                   std::invalid_argument);
   // 1/3 cannot be decided at 8 bits when the schedule forbids raising the precision.
   const std::vector<double> thirds = {0.0, 0.0, 0.0};
-  CHECK_THROWS_AS(evaluate_row(thirds, Format::f64, 0, {.initial_precision = 8, .max_precision = 8}),
-                  std::runtime_error);
+  CHECK_THROWS_AS(
+      evaluate_row(thirds, Format::f64, 0, {.initial_precision = 8, .max_precision = 8}),
+      std::runtime_error);
   CHECK(evaluate_row(thirds, Format::f64, 0, {.initial_precision = 8}).softmax[0].rounded ==
         1.0 / 3.0);
   CHECK(reference::default_initial_precision(Format::f64) == 2 * 53 + 40);
@@ -269,7 +296,8 @@ TEST_CASE("evaluation is thread-safe") {
   std::vector<std::vector<double>> rows;
   for (int i = 0; i < 40; ++i) {
     std::vector<double> row;
-    for (int j = 0; j < 50; ++j) row.push_back(round_to_format(std::sin(i * 50 + j) * 9, Format::f32));
+    for (int j = 0; j < 50; ++j)
+      row.push_back(round_to_format(std::sin(i * 50 + j) * 9, Format::f32));
     rows.push_back(row);
   }
   std::vector<RowReference> sequential;
@@ -277,15 +305,18 @@ TEST_CASE("evaluation is thread-safe") {
   std::vector<RowReference> parallel(rows.size());
   {
     std::jthread a([&] {
-      for (std::size_t i = 0; i < rows.size(); i += 2) parallel[i] = evaluate_row(rows[i], Format::f32, 3);
+      for (std::size_t i = 0; i < rows.size(); i += 2)
+        parallel[i] = evaluate_row(rows[i], Format::f32, 3);
     });
     std::jthread b([&] {
-      for (std::size_t i = 1; i < rows.size(); i += 2) parallel[i] = evaluate_row(rows[i], Format::f32, 3);
+      for (std::size_t i = 1; i < rows.size(); i += 2)
+        parallel[i] = evaluate_row(rows[i], Format::f32, 3);
     });
   }
   for (std::size_t i = 0; i < rows.size(); ++i)
     for (std::size_t j = 0; j < rows[i].size(); ++j) {
       REQUIRE(same_bits(parallel[i].softmax[j].rounded, sequential[i].softmax[j].rounded));
-      REQUIRE(same_bits(parallel[i].log_softmax[j].exact_lo, sequential[i].log_softmax[j].exact_lo));
+      REQUIRE(
+          same_bits(parallel[i].log_softmax[j].exact_lo, sequential[i].log_softmax[j].exact_lo));
     }
 }

@@ -1,0 +1,53 @@
+// The built-in kernel names and the registry's idempotence.
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+
+#include "kernels/kernel.hpp"
+
+using namespace softcheck;
+
+TEST_CASE("register_builtin_kernels registers each name once, however often it is called") {
+  Registry registry;
+  register_builtin_kernels(registry);
+  const std::size_t count = registry.all().size();
+  register_builtin_kernels(registry);
+  CHECK(registry.all().size() == count);
+
+  std::set<std::string> names;
+  for (const Kernel& kernel : registry.all()) {
+    CHECK(kernel.provider == "builtin");
+    CHECK(static_cast<bool>(kernel.run));
+    CHECK(names.insert(kernel.name()).second);
+  }
+  // naive: 2 formats x 4 ops; three-pass-recompute and -reload: 4 formats x 3 ops each;
+  // max-then-sum: 4 formats; two-pass and online: 4 formats x 4 ops each.
+  CHECK(count == 8 + 12 + 12 + 4 + 16 + 16);
+}
+
+TEST_CASE("the built-in names follow builtin/<op>/<format>/<algorithm>") {
+  Registry registry;
+  register_builtin_kernels(registry);
+  const std::set<std::string> required = {
+      "builtin/softmax/f32/naive",
+      "builtin/softmax/f64/three-pass-recompute",
+      "builtin/log_softmax/f32/three-pass-reload",
+      "builtin/logsumexp/f64/max-then-sum",
+      "builtin/logsumexp/f32/naive",
+      "builtin/cross_entropy/f32/two-pass",
+      "builtin/cross_entropy/f64/online",
+      "builtin/softmax/bf16/three-pass-reload",
+      "builtin/cross_entropy/f16/online",
+      "builtin/logsumexp/bf16/online",
+      "builtin/log_softmax/f16/three-pass-reload",
+  };
+  for (const std::string& name : required) {
+    INFO(name);
+    CHECK(registry.match(name).size() == 1);
+  }
+  // Not registered: three-pass names for logsumexp, naive for 16-bit storage.
+  CHECK(registry.match("builtin/logsumexp/*/three-pass-*").empty());
+  CHECK(registry.match("builtin/*/bf16/naive").empty());
+  CHECK(registry.match("builtin/*/f16/naive").empty());
+  CHECK(registry.match("builtin/*/f32/*").size() == 4 + 3 + 3 + 1 + 4 + 4);
+}
