@@ -1,5 +1,6 @@
 #include "checks/element_check.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -39,6 +40,29 @@ std::string_view name(Check check) {
     case Check::bounds: return "bounds";
   }
   return "?";
+}
+
+RowFacts row_facts(std::span<const double> row) {
+  RowFacts facts{-HUGE_VAL, std::log(std::max<double>(1.0, row.size())), 0.0, !row.empty()};
+  for (double x : row) {
+    if (x != -HUGE_VAL) facts.fully_masked = false;
+    if (std::isfinite(x)) {
+      facts.max = std::max(facts.max, x);
+      facts.scale = std::max(facts.scale, std::fabs(x));
+    }
+  }
+  facts.scale = std::max(facts.scale, facts.log_n);
+  return facts;
+}
+
+ElementContext element_context(const RowFacts& facts, std::span<const double> row,
+                               std::size_t i) {
+  const double gap = std::isfinite(row[i]) ? std::fabs(row[i] - facts.max) : 0.0;
+  return {gap + facts.log_n, row.size(), facts.scale, facts.fully_masked};
+}
+
+ElementContext row_output_context(const RowFacts& facts, std::size_t n) {
+  return {facts.log_n, n, facts.scale, facts.fully_masked};
 }
 
 double allowed_ulps(const Contract& contract, const ElementContext& context) {

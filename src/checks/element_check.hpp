@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string_view>
 
 #include "checks/contract.hpp"
@@ -26,6 +27,18 @@ struct ElementContext {
   double scale = 0.0;        // max(max finite |x|, ln n)
   bool fully_masked = false; // every logit is -inf
 };
+
+// Facts about a row that the growth terms use, and the context of each of its outputs.
+struct RowFacts {
+  double max;         // largest finite logit (-inf if none)
+  double log_n;       // ln max(n, 1)
+  double scale;       // max(max finite |x|, ln n)
+  bool fully_masked;  // non-empty and every logit is -inf
+};
+RowFacts row_facts(std::span<const double> row);
+ElementContext element_context(const RowFacts& facts, std::span<const double> row,
+                               std::size_t i);
+ElementContext row_output_context(const RowFacts& facts, std::size_t n);
 
 struct Measurement {
   Check check;

@@ -14,26 +14,6 @@ namespace {
 
 constexpr std::size_t kPadding = 3;  // elements after each row that a kernel must not touch
 
-struct RowFacts {
-  double max = -std::numeric_limits<double>::infinity();
-  double scale = 0.0;
-  bool fully_masked = true;
-};
-
-RowFacts row_facts(std::span<const double> row) {
-  RowFacts facts;
-  for (double x : row) {
-    if (x != -HUGE_VAL) facts.fully_masked = false;
-    if (std::isfinite(x)) {
-      facts.max = std::max(facts.max, x);
-      facts.scale = std::max(facts.scale, std::fabs(x));
-    }
-  }
-  if (row.empty()) facts.fully_masked = false;
-  facts.scale = std::max(facts.scale, std::log(std::max<double>(1.0, row.size())));
-  return facts;
-}
-
 // Where in the family stream a batch sits, for reproducers.
 struct BatchOrigin {
   const std::string* family;
@@ -103,11 +83,9 @@ class KernelChecker {
                  const std::vector<reference::Exact>& expected, const RowFacts& facts,
                  const BatchOrigin& origin) {
     const auto row = batch.row(r);
-    const double log_n = std::log(std::max<double>(1.0, batch.n));
     for (std::size_t i = 0; i < batch.n; ++i) {
       const double got = packed_value(out, r, i);
-      const double gap = std::isfinite(row[i]) ? std::fabs(row[i] - facts.max) + log_n : log_n;
-      const ElementContext context{gap, batch.n, facts.scale, facts.fully_masked};
+      const ElementContext context = element_context(facts, row, i);
       if (!result_.contract.special_values && !std::isfinite(expected[i].rounded)) continue;
       const Measurement m =
           measure_element(got, expected[i], batch.format, result_.contract, context);
@@ -120,8 +98,7 @@ class KernelChecker {
                     const BatchOrigin& origin, const std::string& output) {
     if (!result_.contract.special_values && !std::isfinite(expected.rounded)) return;
     const double got = packed_value(values, r, 0);
-    const double log_n = std::log(std::max<double>(1.0, batch.n));
-    const ElementContext context{log_n, batch.n, facts.scale, facts.fully_masked};
+    const ElementContext context = row_output_context(facts, batch.n);
     const Measurement m = measure_element(got, expected, batch.format, result_.contract, context);
     record(m, batch, r, 0, output, got, expected.rounded, expected.exact_hi, origin);
   }
