@@ -38,6 +38,7 @@ std::string_view name(Check check) {
     case Check::special: return "special";
     case Check::sum_to_one: return "sum_to_one";
     case Check::bounds: return "bounds";
+    case Check::crash: return "crash";
   }
   return "?";
 }

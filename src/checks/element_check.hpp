@@ -14,10 +14,11 @@ namespace softcheck {
 // The named checks of the gate. accuracy: exact value normal in the format (error in ulps of
 // the exact result); subnormal: exact value below the smallest normal (error in units of the
 // smallest subnormal); special: NaN/inf semantics; sum_to_one: softmax rows (error in eps);
-// bounds: the kernel wrote outside its rows (count of elements).
-enum class Check { accuracy, subnormal, special, sum_to_one, bounds };
+// bounds: the kernel wrote outside its rows (count of elements); crash: an isolated kernel's
+// call crashed, exited or timed out (count of failed calls).
+enum class Check { accuracy, subnormal, special, sum_to_one, bounds, crash };
 inline constexpr Check kAllChecks[] = {Check::accuracy, Check::subnormal, Check::special,
-                                       Check::sum_to_one, Check::bounds};
+                                       Check::sum_to_one, Check::bounds, Check::crash};
 std::string_view name(Check check);
 
 // What the contract's growth terms need to know about an element's row.

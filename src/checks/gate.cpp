@@ -38,7 +38,12 @@ class KernelChecker {
     const PackedBatch pristine = out;
     KernelCall call{input.data(), out.data(), loss.data(), batch.targets.data(),
                     batch.rows, batch.n, stride};
-    kernel.run(call);
+    try {
+      kernel.run(call);
+    } catch (const KernelFailure& failure) {
+      record_crash(batch, origin, failure.what());
+      return;
+    }
 
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
@@ -60,6 +65,13 @@ class KernelChecker {
   }
 
  private:
+  void record_crash(const Batch& batch, const BatchOrigin& origin, const std::string& message) {
+    const Measurement m{Check::crash, 1.0, 0.0, false};
+    record(m, batch, 0, 0, "call", NAN, NAN, NAN, origin);
+    for (Violation& v : result_.reproducers)
+      if (v.check == Check::crash && v.message.empty()) v.message = message;
+  }
+
   void record(const Measurement& m, const Batch& batch, std::size_t row, std::size_t element,
               const std::string& output, double got, double expected, double exact,
               const BatchOrigin& origin) {
@@ -74,7 +86,7 @@ class KernelChecker {
     if (kept >= options_.reproducers_per_check) return;
     Violation v{result_.kernel->name(), m.check, *origin.family, origin.seed, origin.index, row,
                 element, output, got, expected, exact, m.error, m.allowed, batch.n,
-                batch.n > 0 ? batch.targets[row] : 0, {}};
+                batch.n > 0 ? batch.targets[row] : 0, {}, {}};
     if (batch.n <= kMaxLoggedRow) v.logits.assign(batch.row(row).begin(), batch.row(row).end());
     result_.reproducers.push_back(std::move(v));
   }

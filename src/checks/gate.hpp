@@ -49,6 +49,7 @@ struct Violation {
   std::size_t n;
   std::int64_t target;
   std::vector<double> logits;  // the row, when n <= kMaxLoggedRow
+  std::string message;         // crash: what happened (signal, exit status, timeout)
 };
 inline constexpr std::size_t kMaxLoggedRow = 32;
 

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "adapters/adapters.hpp"
 #include "checks/gate.hpp"
 #include "cli/commands.hpp"
 #include "report/gate_report.hpp"
@@ -23,7 +24,7 @@ struct GateCommandOptions {
 
 std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs) {
   Registry& registry = Registry::instance();
-  register_builtin_kernels(registry);
+  register_all_kernels(registry);
   if (globs.empty()) {
     std::vector<const Kernel*> all;
     for (const Kernel& k : registry.all()) all.push_back(&k);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "adapters/adapters.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck::cli {
@@ -19,7 +20,7 @@ void add_list_command(CLI::App& app, Action& run, const Context&) {
   command->callback([&run, options] {
     run = [options] {
       Registry& registry = Registry::instance();
-      register_builtin_kernels(registry);
+      register_all_kernels(registry);
       const auto kernels = registry.match(options->glob);
       if (kernels.empty()) throw UsageError("no kernel matches '" + options->glob + "'");
       if (options->json) {

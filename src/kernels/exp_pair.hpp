@@ -46,7 +46,7 @@ struct ExpConstants<float> {
   static constexpr float kLn2Hi = 0x1.62E430p-1f;    // RN_single(ln 2)
   static constexpr float kLn2Lo = -0x1.05C610p-29f;  // RN_single(ln 2 - kLn2Hi)
   static constexpr float kRoundingBias = 0x1.8p23f;  // (t + bias) - bias = round(t), |t| < 2^22
-  static constexpr float kRange = 0x1p12f;  // valid |x| (header comment)
+  static constexpr float kRange = 0x1p12f;           // valid |x| (header comment)
   // p(r) = 1 + r*(c1 + r*(c2 + r*(c3 + r*(c4 + r*c5)))), fpminimax on [-ln2/2, ln2/2].
   static constexpr std::array<float, 5> kPoly = {0x1.FFFFF6p-1f, 0x1.FFFDC6p-2f, 0x1.555A80p-3f,
                                                  0x1.573A1Ap-5f, 0x1.0F9F9Cp-7f};
@@ -58,7 +58,7 @@ struct ExpConstants<double> {
   static constexpr double kLn2Hi = 0x1.62E42FEFA39EFp-1;   // RN_double(ln 2)
   static constexpr double kLn2Lo = 0x1.ABC9E3B39803Fp-56;  // RN_double(ln 2 - kLn2Hi)
   static constexpr double kRoundingBias = 0x1.8p52;        // round(t) for |t| < 2^51
-  static constexpr double kRange = 0x1p20;  // valid |x| (header comment)
+  static constexpr double kRange = 0x1p20;                 // valid |x| (header comment)
   // p(r) = 1 + r*(c1 + r*(c2 + ... + r*c11)), fpminimax on [-ln2/2, ln2/2].
   static constexpr std::array<double, 11> kPoly = {0x1p0,
                                                    0x1.000000000000Cp-1,

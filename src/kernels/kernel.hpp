@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,14 @@ struct KernelCall {
 };
 
 using KernelFn = std::function<void(const KernelCall&)>;
+
+// Thrown by a kernel call that could not complete: an isolated kernel whose child process
+// crashed (signal), exited, or ran past its time limit. The gate records it as a failure of
+// that kernel on that batch and goes on.
+class KernelFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct Kernel {
   Op op;

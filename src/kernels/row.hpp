@@ -10,9 +10,10 @@
 //   ce gradient   = softmax_i for i != y, and -(sum_{j != y} exp(x_j - m)) / (1 + s) at y,
 //                   summed directly (softmax_y - 1 would cancel for confident rows).
 // The algorithms accumulate q = sum_{j not in {a, y}} exp(x_j - m) (compensated, so its
-// error does not grow with n) and e_y = exp(x_y - m) apart and form s = q + e_y, and sum_{j != y} =
-// q (y = a) or 1 + q (y != a): numerator and denominator share the rounding errors of q, and a
-// masked target gets exactly -1.
+// error does not grow with n; scaled by kScale, so tiny terms keep their precision) and
+// e_y = exp(x_y - m) apart, and form s = q + e_y and sum_{j != y} = q (y = a) or 1 + q
+// (y != a): numerator and denominator share the rounding errors of q, and a masked target
+// gets exactly -1.
 //
 // Special values (every kernel but naive), README "Special values":
 //   row              | softmax   | log_softmax | logsumexp | ce loss | ce gradient
@@ -142,35 +143,82 @@ RowMax<typename E::acc> find_max(const Row<E>& row) {
   return max;
 }
 
-// exp(a - b) for a <= b (b finite), without the |a - b| * u relative error that rounding
-// d = a - b would cost: TwoSum gives that rounding error t exactly (a - b = d + t), and
-// exp(a - b) = exp(d) * exp(t) = exp(d) + exp(d) * t up to t^2/2 <= u^2 * (a - b)^2 / 8.
-// Masked (a = -inf) or underflowing terms give +0.
+// Exponentials relative to the maximum are carried scaled by kScale = 2^40: a term that
+// would be subnormal stays normal (in float down to exp(x_j - m) = 2^-166), so a sum of many
+// tiny terms is not rounded onto the subnormal grid term by term, and every result is scaled
+// back by its last rounding. 2^40 keeps n times a product of two scaled terms (n * 2^80)
+// below the float overflow threshold.
+inline constexpr int kScaleExponent = 40;
 template <class A>
-A exp_difference(A a, A b) {
+inline constexpr A kScale = A(0x1p40);
+template <class A>
+inline constexpr A kUnscale = A(0x1p-40);
+
+// 40 ln 2 = kHi + kLo + O(2^-48 kHi).
+template <class A>
+struct ScaleLog;
+template <>
+struct ScaleLog<float> {
+  static constexpr float kHi = 0x1.BB9D3Cp+4f;    // RN_single(40 ln 2)
+  static constexpr float kLo = -0x1.473794p-24f;  // RN_single(40 ln 2 - kHi)
+};
+template <>
+struct ScaleLog<double> {
+  static constexpr double kHi = 0x1.BB9D3BEB8C86Bp+4;   // RN_double(40 ln 2)
+  static constexpr double kLo = 0x1.6BC5CA07E04F0p-55;  // RN_double(40 ln 2 - kHi)
+};
+
+// a + b = sum + error exactly (Knuth's TwoSum); returns the error.
+template <class A>
+A two_sum_error(A a, A b, A sum) {
+  const A a_part = sum - b;
+  const A b_part = sum - a_part;
+  return (a - a_part) + (b - b_part);
+}
+
+// kScale * exp(a - b) for a <= b (b finite), without the |a - b| * u relative error that
+// rounding d = a - b would cost: TwoSum gives that rounding error t exactly, and
+// exp(a - b) = exp(d) * exp(t) = exp(d) + exp(d) * t up to t^2/2 <= u^2 (a - b)^2 / 8.
+// Where exp(d) would be subnormal the argument is shifted by 40 ln 2 instead of scaling the
+// result (the same correction covers the shift's rounding). Masked (a = -inf) or vanishing
+// terms give +0.
+template <class A>
+A scaled_exp(A a, A b) {
   const A d = a - b;
-  const A a_part = d + b;
-  const A b_part = a_part - d;
-  const A t = (a - a_part) - (b - b_part);
+  const A t = two_sum_error(a, -b, d);
   const A e = std::exp(d);
-  return e == 0 ? e : e + e * t;
+  if (e >= std::numeric_limits<A>::min()) return (e + e * t) * kScale<A>;
+  const A shifted = d + ScaleLog<A>::kHi;
+  const A e_shifted = std::exp(shifted);
+  if (e_shifted == 0) return e_shifted;
+  const A correction = t + two_sum_error(d, ScaleLog<A>::kHi, shifted) + ScaleLog<A>::kLo;
+  return e_shifted + e_shifted * correction;
 }
 
 // The sums of a row relative to its maximum: s = sum_{j != a} exp(x_j - m) and, for
-// cross-entropy, others = sum_{j != y} exp(x_j - m), both from q = sum over j not in {a, y}
-// and e_y (0 when y = a or there is no target).
+// cross-entropy, others = kScale * sum_{j != y} exp(x_j - m), both from the scaled q (sum
+// over j not in {a, y}) and e_y (0 when y = a or there is no target).
 template <class A>
 struct RowSums {
   A s;
-  A others;
+  A others_scaled;
 };
 
 template <class A>
-RowSums<A> row_sums(A q, A e_y, bool target_is_max) {
-  return {q + e_y, target_is_max ? q : 1 + q};
+RowSums<A> row_sums(A q_scaled, A e_y_scaled, bool target_is_max) {
+  return {(q_scaled + e_y_scaled) * kUnscale<A>, target_is_max ? q_scaled : kScale<A> + q_scaled};
 }
 
-// RowSums of the terms exp_at(j) = exp(x_j - m), in index order, given the argmax a.
+// The cross-entropy gradient at the target, -(sum_{j != y} exp(x_j - m)) / (1 + s); one
+// rounding into the subnormals, exactly -1 for a masked target (others = kScale * (1 + s)),
+// and +0 rather than -0 for a one-element row.
+template <class A>
+A target_gradient(RowSums<A> sums) {
+  return -(sums.others_scaled / (1 + sums.s)) * kUnscale<A> + A(0);
+}
+
+// RowSums of the scaled terms exp_at(j) = kScale * exp(x_j - m), in index order, given the
+// argmax a.
 template <class A, class ExpAt>
 RowSums<A> sum_exps(std::size_t n, std::size_t a, std::size_t y, ExpAt&& exp_at) {
   CompensatedSum<A> q;
@@ -188,12 +236,12 @@ RowSums<A> sum_exps(std::size_t n, std::size_t a, std::size_t y, ExpAt&& exp_at)
 }
 
 // Output writers for an ordinary row (finite max m, s = sum_{j != argmax} exp(x_j - m)).
-// exp_at(j) = exp(x_j - m) (exp_difference) and diff_at(j) = x_j - m, recomputed or
+// exp_at(j) = kScale * exp(x_j - m) (scaled_exp) and diff_at(j) = x_j - m, recomputed or
 // reloaded by the caller.
 
 template <class E, class ExpAt>
 void write_softmax(const Row<E>& row, typename E::acc s, ExpAt&& exp_at) {
-  const typename E::acc inverse = 1 / (1 + s);
+  const typename E::acc inverse = kUnscale<typename E::acc> / (1 + s);
   for (std::size_t j = 0; j < row.n; ++j) row.store(j, exp_at(j) * inverse);
 }
 
@@ -214,12 +262,10 @@ void write_cross_entropy(const Row<E>& row, typename E::acc m, RowSums<typename 
   using A = typename E::acc;
   const std::size_t y = row.target;
   row.set_result((m - row.load(y)) + std::log1p(sums.s));
-  const A sum = 1 + sums.s;
-  const A inverse = 1 / sum;
+  const A inverse = kUnscale<A> / (1 + sums.s);
   for (std::size_t j = 0; j < row.n; ++j)
     if (j != y) row.store(j, exp_at(j) * inverse);
-  // + 0 turns the -0 of a one-element row into the exact result's +0.
-  row.store(y, -sums.others / sum + A(0));
+  row.store(y, target_gradient(sums));
 }
 
 }  // namespace softcheck::kernels

@@ -9,18 +9,16 @@
 //              f32 intermediate without a second rounding. Not used for logsumexp.
 //
 // Accuracy (working precision = the accumulator's, u its unit roundoff): exp(x_j - m) is
-// computed by exp_difference (row.hpp), which recovers the rounding error of x_j - m, so
-// there is no |x_j - m| * u amplification; s is a compensated sum, so no growth with n.
-// What remains is about six roundings: exp, 1 + s, the reciprocal, the product (for the
-// target's gradient 1 + q, q + e_y and the quotient). Measured against long double
-// (tests/unit/kernels_accuracy.cpp, 60 000 extra random rows of 2..2000 elements at scales
-// 1 to 30): f32/f64 softmax <= 3.6 ulps, log_softmax <= 2.2, logsumexp <= 1.8 (ulps of
-// max(|max|, log1p(s)) where it cancels), cross-entropy <= 4.0; bf16/f16 <= 0.5 ulp + 2^-13
-// (one rounding of an f32 result). Valid for every finite input; special values: row.hpp.
-// Known limit: exponentials below the smallest normal are rounded to the subnormal grid one
-// by one, so a gradient at the target made of many such terms (target = argmax and every
-// other logit more than ~87 (f32) / ~708 (f64) below it) can be off by (n - 1)/2 units of
-// the smallest subnormal.
+// computed by scaled_exp (row.hpp), which recovers the rounding error of x_j - m, so there
+// is no |x_j - m| * u amplification, and carries it scaled by 2^40, so terms that would be
+// subnormal keep their precision; s is a compensated sum, so no growth with n. What remains
+// is about six roundings: exp, 1 + s, the reciprocal, the product (for the target's
+// gradient 1 + q, q + e_y and the quotient), and subnormal results are rounded once.
+// Measured against long double (tests/unit/kernels_accuracy.cpp, 60 000 extra random rows
+// of 2..2000 elements at scales 1 to 30): f32/f64 softmax <= 3.6 ulps, log_softmax <= 2.2,
+// logsumexp <= 1.8 (ulps of max(|max|, log1p(s)) where it cancels), cross-entropy <= 4.0;
+// bf16/f16 <= 0.5 ulp + 2^-13 (one rounding of an f32 result). Valid for every finite
+// input; special values: row.hpp.
 #pragma once
 
 #include <cmath>
@@ -39,7 +37,7 @@ void three_pass_recompute_row(Op op, const Row<E>& row) {
     return write_special(op, row, *special);
   const A m = max.value;
   const auto diff_at = [&](std::size_t j) { return row.load(j) - m; };
-  const auto exp_at = [&](std::size_t j) { return exp_difference(row.load(j), m); };
+  const auto exp_at = [&](std::size_t j) { return scaled_exp(row.load(j), m); };
   const RowSums<A> sums = sum_exps<A>(row.n, max.index, row.target, exp_at);
   switch (op) {
     case Op::softmax:
@@ -64,12 +62,12 @@ void three_pass_reload_row(Op op, const Row<E>& row, typename E::acc* buffer) {
   const bool store_diff = op == Op::log_softmax;
   const auto store_and_exp = [&](std::size_t j) {
     const A x = row.load(j);
-    const A e = exp_difference(x, m);
+    const A e = scaled_exp(x, m);
     buffer[j] = store_diff ? x - m : e;
     return e;
   };
   const RowSums<A> sums = sum_exps<A>(row.n, max.index, row.target, store_and_exp);
-  buffer[max.index] = store_diff ? A(0) : A(1);  // skipped by sum_exps: x_a - m = 0
+  buffer[max.index] = store_diff ? A(0) : kScale<A>;  // skipped by sum_exps: x_a - m = 0
   const auto reload = [&](std::size_t j) { return buffer[j]; };
   switch (op) {
     case Op::softmax:

@@ -39,7 +39,7 @@ json violation_json(const Violation& v) {
           {"n", v.n},                   {"target", v.target},
           {"got", decimal_and_hex(v.got)}, {"expected", decimal_and_hex(v.expected)},
           {"exact", number(v.exact)},   {"error", number(v.error)},
-          {"allowed", number(v.allowed)}, {"logits", logits}};
+          {"allowed", number(v.allowed)}, {"logits", logits}, {"message", v.message}};
 }
 
 }  // namespace

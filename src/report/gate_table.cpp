@@ -36,13 +36,11 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
   std::size_t width = 6;
   for (const auto& k : result.kernels) width = std::max(width, k.kernel->name().size());
   out << std::left << std::setw(static_cast<int>(width)) << "kernel";
-  const Check columns[] = {Check::accuracy, Check::subnormal, Check::special, Check::sum_to_one,
-                           Check::bounds};
-  for (Check c : columns) out << "  " << std::setw(12) << name(c);
+  for (Check c : kAllChecks) out << "  " << std::setw(12) << name(c);
   out << "  verdict\n";
   for (const auto& k : result.kernels) {
     out << std::setw(static_cast<int>(width)) << k.kernel->name();
-    for (Check c : columns) out << "  " << std::setw(12) << cell(k, c);
+    for (Check c : kAllChecks) out << "  " << std::setw(12) << cell(k, c);
     out << "  " << name(k.verdict) << "\n";
   }
   std::size_t passed = 0, failed = 0, xfail = 0;
@@ -65,7 +63,7 @@ void print_reproducers(std::ostream& out, const GateResult& result) {
     const bool expected = k.verdict == Verdict::expected_fail;
     for (const Violation& v : k.reproducers) {
       out << (expected ? "expected violation: " : "VIOLATION: ") << v.kernel << " check "
-          << name(v.check) << " family " << v.family << " batch " << v.batch << " row " << v.row
+          << name(v.check) << (v.message.empty() ? "" : " (" + v.message + ")") << " family " << v.family << " batch " << v.batch << " row " << v.row
           << " " << v.output << "[" << v.element << "] (n = " << v.n << ", target " << v.target
           << ")\n  got      " << decimal_and_hex(v.got) << "\n  expected "
           << decimal_and_hex(v.expected) << "\n  error    " << v.error << " (allowed " << v.allowed

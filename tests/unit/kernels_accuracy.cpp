@@ -6,7 +6,7 @@
 // bf16/f16, adding the final rounding's half ulp): kBase, or kTwoPassF32Base for two-pass in
 // float (each exp carries the degree-5 polynomial's 2.5 ulps). There is no gap term: the
 // kernels compute exp(x_i - max) without the |x_i - max| amplification (row.hpp,
-// exp_difference) and two-pass never forms x_i - max; and no length term: the sums are
+// scaled_exp) and two-pass never forms x_i - max; and no length term: the sums are
 // compensated. The contract's budget (4 + |x_i - max| + (n - 1) ulps) is far looser. Each
 // case prints its worst error. naive, which cancels and amplifies by design, gets its own
 // scale-relative check.
@@ -26,7 +26,7 @@ using namespace softcheck::testing;
 
 namespace {
 
-// About six roundings of at most an ulp each (exp_difference or the polynomial, 1 + s, the
+// About six roundings of at most an ulp each (scaled_exp or the polynomial, 1 + s, the
 // reciprocal, the product; for the target's gradient 1 + q, q + e_y and the quotient), and
 // for two-pass in float the polynomial's 2.5 ulps on top (proofs/exp-poly-f32.md).
 constexpr double kBase = 6;

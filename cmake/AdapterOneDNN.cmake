@@ -1,0 +1,1 @@
+# Adapter for OneDNN: added when the library is found (see src/adapters/adapters.hpp).
