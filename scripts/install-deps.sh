@@ -2,8 +2,12 @@
 # Installs, with apt-get, whatever softcheck's build and tests need and this machine lacks.
 # Debian 12 packages only. Runs apt-get update only when something is missing.
 set -eu
+# Build and test: compiler, references (Boost + MPFR), tests (Catch2, RapidCheck), CLI.
 PACKAGES="build-essential cmake pkg-config libboost-dev libmpfr-dev libgmp-dev catch2
   librapidcheck-dev libcli11-dev nlohmann-json3-dev python3-mpmath python3-numpy"
+# Real kernel libraries under the gate (each adapter is compiled when its package is found),
+# and PyTorch for the vector-file round trip.
+PACKAGES="$PACKAGES libdnnl-dev libxnnpack-dev libpthreadpool-dev libtorch-dev python3-torch"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -4,11 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "checks/embedded_contracts.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck {
-
-extern const char* const kBuiltinContractsJson;  // generated from contracts/builtin.json
 
 namespace {
 
@@ -77,9 +76,16 @@ std::string_view name(FullyMaskedOutcome outcome) {
   return "?";
 }
 
-ContractSet ContractSet::builtin() {
+ContractSet ContractSet::strict() {
   ContractSet set;
-  set.add_rules(kBuiltinContractsJson, "builtin contracts");
+  set.add_rules(kBuiltinContractsJson, "contracts/builtin.json");
+  return set;
+}
+
+ContractSet ContractSet::builtin() {
+  ContractSet set = strict();
+  for (const EmbeddedContract& provider : provider_contracts())
+    set.add_rules(provider.json, "contracts/providers/" + provider.provider + ".json");
   return set;
 }
 

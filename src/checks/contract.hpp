@@ -2,8 +2,9 @@
 //
 // A contract file is JSON: {"rules": [{"kernel": GLOB, FIELD: VALUE, ...}, ...]}. Rules apply
 // in order to every kernel whose name matches GLOB; later rules override earlier ones field
-// by field. softcheck's own defaults (contracts/builtin.json, compiled in) come first, then
-// any file given with --contract. See README.md "Contracts" for the meaning of each field.
+// by field. softcheck's strict defaults (contracts/builtin.json) come first, then the
+// properties providers declare (contracts/providers/*.json; both compiled in), then any file
+// given with --contract. See README.md "Contracts" for the meaning of each field.
 #pragma once
 
 #include <stdexcept>
@@ -42,6 +43,8 @@ struct Contract {
   // while an unexpected pass does. `reason` says why.
   bool expect_fail = false;
   std::string reason;
+
+  bool operator==(const Contract&) const = default;
 };
 
 class ContractError : public std::runtime_error {
@@ -51,7 +54,9 @@ class ContractError : public std::runtime_error {
 
 class ContractSet {
  public:
-  // softcheck's default contracts (contracts/builtin.json).
+  // softcheck's strict default contracts (contracts/builtin.json).
+  static ContractSet strict();
+  // The defaults plus the properties each provider declares (contracts/providers/*.json).
   static ContractSet builtin();
   // Append the rules of a JSON document; `origin` names it in error messages.
   // Throws ContractError on malformed JSON, unknown fields or wrong value types.

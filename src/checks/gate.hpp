@@ -22,6 +22,10 @@ struct GateOptions {
   unsigned threads = 2;                 // for the reference stage
   std::size_t reproducers_per_check = 3;  // violations kept (and printed) per kernel and check
   std::function<void(const std::string&)> progress;  // optional, one line per stage
+  // Optional: whether `kernel` runs on batch `batch_index` of `family` (unset: every batch).
+  // A batch no kernel wants gets no reference; skipped batches count nowhere (vector files).
+  std::function<bool(const Kernel& kernel, const std::string& family, std::size_t batch_index)>
+      include_batch;
 };
 
 struct CheckStats {
@@ -58,7 +62,11 @@ std::string_view name(Verdict verdict);
 
 struct KernelResult {
   const Kernel* kernel = nullptr;
-  Contract contract;
+  Contract contract;  // what the kernel is held to (strict defaults + declared properties)
+  Contract baseline;  // the strict default contract (contracts/builtin.json) for this name
+  // Per check, elements that pass only because of a property the provider declares (they
+  // would be violations under the strict default contract).
+  std::map<Check, std::size_t> declared;
   std::map<Check, CheckStats> checks;
   std::vector<Violation> reproducers;
   Verdict verdict = Verdict::pass;

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "adapters/adapters.hpp"
+#include "adapters/plugin_loader.hpp"
 #include "checks/gate.hpp"
 #include "cli/commands.hpp"
 #include "report/gate_report.hpp"
@@ -17,9 +18,12 @@ struct GateCommandOptions {
   std::string suite = "default";
   std::uint64_t seed = 1;
   std::vector<std::string> contract_files;
-  std::string json_path, junit_path;
+  std::string json_path, junit_path, markdown_path;
+  bool strict = false;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
+  std::vector<std::string> plugin_paths;  // --plugin: shared libraries to load (plugin.h)
+  unsigned timeout_ms = 10000;            // --timeout-ms: per call of an isolated kernel
 };
 
 std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs) {
@@ -53,11 +57,14 @@ std::ofstream open_output(const std::string& path) {
 int run_gate_command(const GateCommandOptions& options, const Context& context) {
   const auto suite = parse_suite(options.suite);
   if (!suite) throw UsageError("unknown suite '" + options.suite + "' (expected quick, default or deep)");
-  ContractSet contracts = ContractSet::builtin();
+  ContractSet contracts = options.strict ? ContractSet::strict() : ContractSet::builtin();
   for (const std::string& path : options.contract_files) contracts.add_file(path);
+  for (const std::string& path : options.plugin_paths)
+    load_plugin(path, Registry::instance(), {std::chrono::milliseconds(options.timeout_ms)});
   const auto kernels = select_kernels(options.globs);
   std::ofstream json = open_output(options.json_path);
   std::ofstream junit = open_output(options.junit_path);
+  std::ofstream markdown = open_output(options.markdown_path);
 
   GateOptions gate;
   gate.suite = *suite;
@@ -76,6 +83,7 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   const RunInfo info{context.command_line, SOFTCHECK_VERSION};
   if (json.is_open()) write_gate_json(json, result, info);
   if (junit.is_open()) write_gate_junit(junit, result, info);
+  if (markdown.is_open()) write_gate_markdown(markdown, result, info);
   return result.ok() ? 0 : 1;
 }
 
@@ -92,9 +100,18 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
                       "JSON contract file layered over the defaults (repeatable)");
   command->add_option("--json", options->json_path, "write the full result as JSON");
   command->add_option("--junit", options->junit_path, "write JUnit XML");
+  command->add_option("--markdown", options->markdown_path, "write the results table as Markdown");
+  command->add_flag("--strict", options->strict,
+                    "ignore the properties providers declare (contracts/providers/): hold every "
+                    "kernel to the strict defaults");
   command->add_option("--threads", options->threads, "threads for the reference stage")
       ->check(CLI::Range(1u, 256u));
   command->add_flag("--quiet", options->quiet, "no progress lines on stderr");
+  command->add_option("--plugin", options->plugin_paths,
+                      "load kernels from a plugin library (include/softcheck/plugin.h; repeatable)");
+  command->add_option("--timeout-ms", options->timeout_ms,
+                      "time limit per call of a plugin kernel, in ms (default 10000)")
+      ->check(CLI::Range(1u, 3600000u));
   command->callback([&run, options, &context] {
     run = [options, &context] { return run_gate_command(*options, context); };
   });

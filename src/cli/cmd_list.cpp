@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "adapters/adapters.hpp"
+#include "adapters/plugin_loader.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck::cli {
@@ -12,14 +13,18 @@ void add_list_command(CLI::App& app, Action& run, const Context&) {
   struct Options {
     bool json = false;
     std::string glob = "*";
+    std::vector<std::string> plugin_paths;  // --plugin: shared libraries to load (plugin.h)
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("list", "List every registered kernel");
   command->add_flag("--json", options->json, "Print a JSON array instead of a table");
   command->add_option("--kernel", options->glob, "Only kernels whose name matches this glob");
+  command->add_option("--plugin", options->plugin_paths,
+                      "Also list the kernels of a plugin library (repeatable)");
   command->callback([&run, options] {
     run = [options] {
       Registry& registry = Registry::instance();
+      for (const std::string& path : options->plugin_paths) load_plugin(path, registry);
       register_all_kernels(registry);
       const auto kernels = registry.match(options->glob);
       if (kernels.empty()) throw UsageError("no kernel matches '" + options->glob + "'");
@@ -32,11 +37,20 @@ void add_list_command(CLI::App& app, Action& run, const Context&) {
         std::cout << list.dump(2) << "\n";
         return 0;
       }
-      std::cout << std::left << std::setw(44) << "kernel" << std::setw(15) << "op"
-                << std::setw(8) << "format" << std::setw(22) << "algorithm" << "provider\n";
+      std::size_t width = 6, algorithm_width = 9;
+      for (const Kernel* k : kernels) {
+        width = std::max(width, k->name().size());
+        algorithm_width = std::max(algorithm_width, k->algorithm.size());
+      }
+      const int name_column = static_cast<int>(width + 2);
+      const int algorithm_column = static_cast<int>(algorithm_width + 2);
+      std::cout << std::left << std::setw(name_column) << "kernel" << std::setw(15) << "op"
+                << std::setw(8) << "format" << std::setw(algorithm_column) << "algorithm"
+                << "provider\n";
       for (const Kernel* k : kernels)
-        std::cout << std::setw(44) << k->name() << std::setw(15) << name(k->op) << std::setw(8)
-                  << name(k->format) << std::setw(22) << k->algorithm << k->provider << "\n";
+        std::cout << std::setw(name_column) << k->name() << std::setw(15) << name(k->op)
+                  << std::setw(8) << name(k->format) << std::setw(algorithm_column)
+                  << k->algorithm << k->provider << "\n";
       return 0;
     };
   });

@@ -2,6 +2,7 @@
 #include <exception>
 #include <iostream>
 
+#include "adapters/plugin_error.hpp"
 #include "checks/contract.hpp"
 #include "cli/commands.hpp"
 
@@ -29,13 +30,14 @@ int main(int argc, char** argv) {
   softcheck::cli::add_list_command(app, run, context);
   softcheck::cli::add_reference_command(app, run, context);
   softcheck::cli::add_gate_command(app, run, context);
+  softcheck::cli::add_vectors_command(app, run, context);
   const auto is_command = [&app](const std::string& word) {
     for (const CLI::App* command : app.get_subcommands({}))
       if (command->get_name() == word) return true;
     return false;
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1]))
-    return fail(std::string("unknown command '") + argv[1] + "' (expected list, reference or gate)");
+    return fail(std::string("unknown command '") + argv[1] + "' (expected list, reference, gate or vectors)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
   } catch (const softcheck::cli::UsageError& error) {
     return fail(error.what());
   } catch (const softcheck::ContractError& error) {
+    return fail(error.what());
+  } catch (const softcheck::PluginError& error) {
     return fail(error.what());
   } catch (const std::exception& error) {
     std::cerr << "softcheck: internal error: " << error.what() << "\n";

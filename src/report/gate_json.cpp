@@ -53,6 +53,8 @@ void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo&
                                           {"violations", stats.violations},
                                           {"worst_error", number(stats.worst_error)},
                                           {"allowed_at_worst", number(stats.worst_allowed)}};
+    json declared = json::object();
+    for (const auto& [check, count] : k.declared) declared[std::string(name(check))] = count;
     json reproducers = json::array();
     for (const Violation& v : k.reproducers) reproducers.push_back(violation_json(v));
     kernels.push_back({{"name", k.kernel->name()},
@@ -63,6 +65,8 @@ void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo&
                        {"verdict", std::string(name(k.verdict))},
                        {"violations", k.violations()},
                        {"contract", contract_json(k.contract)},
+                       {"strict_contract", contract_json(k.baseline)},
+                       {"declared_properties_used", declared},
                        {"checks", checks},
                        {"reproducers", reproducers}});
   }

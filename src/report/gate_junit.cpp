@@ -26,8 +26,10 @@ std::string describe(const KernelResult& k, Check check, const CheckStats& stats
   for (const Violation& v : k.reproducers)
     if (v.check == check)
       text << "\nfamily " << v.family << " batch " << v.batch << " row " << v.row << " "
-           << v.output << "[" << v.element << "]: got " << decimal_and_hex(v.got) << ", expected "
-           << decimal_and_hex(v.expected);
+           << v.output << "[" << v.element << "]: "
+           << (v.message.empty()  // a crash says what happened instead of got/expected
+                   ? "got " + decimal_and_hex(v.got) + ", expected " + decimal_and_hex(v.expected)
+                   : v.message);
   return text.str();
 }
 

@@ -14,6 +14,14 @@ struct RunInfo {
 };
 
 void print_gate_table(std::ostream& out, const GateResult& result);
+void write_gate_markdown(std::ostream& out, const GateResult& result, const RunInfo& info);
+
+// One cell of the results table: the worst error of a check and "xN" violations, "-" if the
+// check did not apply.
+std::string table_cell(const KernelResult& kernel, Check check);
+// The declared properties a kernel relied on, e.g. "subnormal: 12 (flush_subnormals)"; empty
+// when none.
+std::string declared_summary(const KernelResult& kernel);
 void print_reproducers(std::ostream& out, const GateResult& result);
 void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info);
 void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo& info);

@@ -6,9 +6,7 @@
 #include "report/gate_report.hpp"
 
 namespace softcheck {
-namespace {
-
-std::string cell(const KernelResult& k, Check check) {
+std::string table_cell(const KernelResult& k, Check check) {
   const auto it = k.checks.find(check);
   if (it == k.checks.end() || it->second.elements == 0) return "-";
   const CheckStats& s = it->second;
@@ -23,6 +21,17 @@ std::string cell(const KernelResult& k, Check check) {
   if (s.violations > 0) text << " x" << s.violations;
   return text.str();
 }
+
+std::string declared_summary(const KernelResult& k) {
+  std::string text;
+  for (const auto& [check, count] : k.declared) {
+    if (count == 0) continue;
+    text += (text.empty() ? "" : ", ") + std::string(name(check)) + ": " + std::to_string(count);
+  }
+  return text;
+}
+
+namespace {
 
 std::string seconds_text(double seconds) {
   char text[32];
@@ -40,8 +49,11 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
   out << "  verdict\n";
   for (const auto& k : result.kernels) {
     out << std::setw(static_cast<int>(width)) << k.kernel->name();
-    for (Check c : kAllChecks) out << "  " << std::setw(12) << cell(k, c);
-    out << "  " << name(k.verdict) << "\n";
+    for (Check c : kAllChecks) out << "  " << std::setw(12) << table_cell(k, c);
+    out << "  " << name(k.verdict);
+    const std::string declared = declared_summary(k);
+    if (!declared.empty()) out << "  (declared properties used: " << declared << ")";
+    out << "\n";
   }
   std::size_t passed = 0, failed = 0, xfail = 0;
   for (const auto& k : result.kernels) {
@@ -49,6 +61,8 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
     else if (k.verdict == Verdict::expected_fail) ++xfail;
     else ++failed;
   }
+  out << "declared properties: elements that pass only because the provider's contract "
+         "(contracts/providers/) declares them; --strict makes them violations\n";
   out << "cells: worst error (accuracy: ulps of the exact result; subnormal: units of the smallest "
          "subnormal; sum_to_one: eps) and xN violations\n";
   out << "gate " << (result.ok() ? "PASSED" : "FAILED") << ": " << passed << " passed, " << failed

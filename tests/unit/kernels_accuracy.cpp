@@ -44,7 +44,7 @@ double budget(const Kernel& kernel) {
   return storage_ulps(kernel.format, polynomial ? kTwoPassF32Base : kBase);
 }
 
-// Checks one row; returns the largest error / budget over its outputs.
+// Checks every output of one row against its budget and records the worst in `worst`.
 void check_row(const Kernel& kernel, const std::vector<double>& x, std::size_t target,
                Worst& worst) {
   const RowResult got = run_row(kernel, x, static_cast<std::int64_t>(target));

@@ -1,0 +1,450 @@
+// isolate(): a kernel run in a reusable worker process (see isolation.hpp).
+//
+// Parent and worker share one memfd. Each call the parent grows it if needed, copies the
+// inputs in, and sends a Request (the sizes and where each buffer lies in the region) over
+// a SOCK_SEQPACKET socket pair; the worker maps the memfd at the requested size, runs the
+// kernel, and answers with a one-byte status. The parent waits with poll() and the time
+// limit. A closed socket means the worker died; waitpid() says how.
+#include "adapters/isolation.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace softcheck {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kAlignment = 64;                // each buffer starts on a cache line
+constexpr std::size_t kMessageBytes = 512;            // region head: a caught exception's what()
+constexpr std::size_t kMinimumRegion = 4096;          // the first mapping: one page
+constexpr std::uint64_t kAbsent = ~std::uint64_t{0};  // a null pointer in a Request
+constexpr auto kDeathPoll = std::chrono::milliseconds(1);      // waitpid polling after EOF
+constexpr auto kDeathGrace = std::chrono::milliseconds(1000);  // then SIGKILL
+constexpr int kOrphanExit = 125;    // worker found its parent gone before PDEATHSIG was set
+constexpr int kProtocolExit = 126;  // worker got a malformed request
+
+// Signals whose default action is to end the process with a core: a parent's handler for
+// them (a crash reporter, say) must not run in the worker.
+constexpr int kCrashSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS};
+
+enum class Status : std::uint8_t { ok = 0, threw = 1 };
+
+struct Request {
+  std::uint64_t region_bytes;  // the worker maps the memfd at this size
+  std::uint64_t rows, n, stride;
+  std::uint64_t x, out, loss, target;  // byte offsets in the region, or kAbsent
+};
+
+[[noreturn]] void fail_system(const std::string& what) {
+  throw KernelFailure("isolation: " + what + ": " + std::strerror(errno));
+}
+
+// --- file descriptors ---------------------------------------------------------------------
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  ~UniqueFd() { reset(); }
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Descriptors that belong to the parent's side of some isolated kernel: every newly forked
+// worker closes them, so no worker holds another worker's socket or region.
+class ParentFds {
+ public:
+  // Never destroyed: isolated kernels held by static objects (the Registry) close their
+  // descriptors during static destruction, possibly after a static ParentFds would be gone.
+  static ParentFds& instance() {
+    static ParentFds* fds = new ParentFds;
+    return *fds;
+  }
+  void add(int fd) {
+    std::lock_guard lock(mutex_);
+    fds_.insert(fd);
+  }
+  void remove(int fd) {
+    std::lock_guard lock(mutex_);
+    fds_.erase(fd);
+  }
+  std::vector<int> snapshot() const {
+    std::lock_guard lock(mutex_);
+    return {fds_.begin(), fds_.end()};
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<int> fds_;
+};
+
+// A descriptor listed in ParentFds for its lifetime.
+class ParentFd {
+ public:
+  explicit ParentFd(UniqueFd fd) : fd_(std::move(fd)) {
+    if (fd_.get() >= 0) ParentFds::instance().add(fd_.get());
+  }
+  ParentFd(ParentFd&&) = delete;
+  ~ParentFd() {
+    if (fd_.get() >= 0) ParentFds::instance().remove(fd_.get());
+  }
+  int get() const { return fd_.get(); }
+
+ private:
+  UniqueFd fd_;
+};
+
+// --- the shared region ----------------------------------------------------------------------
+
+class Mapping {
+ public:
+  Mapping() = default;
+  Mapping(int fd, std::size_t bytes) : bytes_(bytes) {
+    void* address = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (address == MAP_FAILED) fail_system("mmap of " + std::to_string(bytes) + " bytes");
+    data_ = static_cast<std::byte*>(address);
+  }
+  Mapping(Mapping&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
+  Mapping& operator=(Mapping&& other) noexcept {
+    if (this != &other) {
+      unmap();
+      data_ = std::exchange(other.data_, nullptr);
+      bytes_ = std::exchange(other.bytes_, 0);
+    }
+    return *this;
+  }
+  ~Mapping() { unmap(); }
+  std::byte* data() const { return data_; }
+  std::size_t size() const { return bytes_; }
+
+ private:
+  void unmap() {
+    if (data_) ::munmap(data_, bytes_);
+  }
+  std::byte* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+// A memfd and the parent's mapping of it. It only grows: a worker may still map the old size.
+class SharedRegion {
+ public:
+  SharedRegion() : fd_(UniqueFd(::memfd_create("softcheck-isolation", MFD_CLOEXEC))) {
+    if (fd_.get() < 0) fail_system("memfd_create");
+    reserve(kMinimumRegion);
+  }
+  void reserve(std::size_t bytes) {
+    if (bytes <= mapping_.size()) return;
+    bytes = std::max(bytes, 2 * mapping_.size());  // grow geometrically
+    if (::ftruncate(fd_.get(), static_cast<off_t>(bytes)) != 0)
+      fail_system("ftruncate to " + std::to_string(bytes) + " bytes");
+    mapping_ = Mapping(fd_.get(), bytes);
+  }
+  int fd() const { return fd_.get(); }
+  std::byte* data() const { return mapping_.data(); }
+  std::size_t size() const { return mapping_.size(); }
+
+ private:
+  ParentFd fd_;
+  Mapping mapping_;
+};
+
+// --- where each buffer of a call lies in the region ------------------------------------------
+
+std::size_t align_up(std::size_t bytes) {
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+struct Extent {
+  std::uint64_t offset = kAbsent;
+  std::size_t bytes = 0;
+};
+
+struct Layout {
+  Extent x, out, loss, target;
+  std::size_t total = 0;
+
+  static Layout of(Op op, Format format, const KernelCall& call) {
+    const std::size_t width = traits(format).storage_bytes;
+    const bool cross_entropy = op == Op::cross_entropy;
+    Layout layout;
+    layout.total = kMessageBytes;
+    layout.x = layout.place(call.x, call.rows * call.stride * width);
+    layout.out =
+        layout.place(call.out, (op == Op::logsumexp ? call.rows : call.rows * call.stride) * width);
+    layout.loss = layout.place(cross_entropy ? call.loss : nullptr, call.rows * width);
+    layout.target =
+        layout.place(cross_entropy ? call.target : nullptr, call.rows * sizeof(std::int64_t));
+    return layout;
+  }
+
+ private:
+  Extent place(const void* pointer, std::size_t bytes) {
+    if (!pointer) return {};
+    const Extent extent{total, bytes};
+    total = align_up(total + bytes);
+    return extent;
+  }
+};
+
+void copy_in(std::byte* region, const Extent& extent, const void* source) {
+  if (extent.offset != kAbsent) std::memcpy(region + extent.offset, source, extent.bytes);
+}
+void copy_out(void* destination, const std::byte* region, const Extent& extent) {
+  if (extent.offset != kAbsent) std::memcpy(destination, region + extent.offset, extent.bytes);
+}
+
+// --- the worker process ----------------------------------------------------------------------
+
+void reset_signals_for_worker() {
+  for (int signal : kCrashSignals) ::signal(signal, SIG_DFL);
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
+}
+
+std::byte* at(const Mapping& mapping, std::uint64_t offset) {
+  return offset == kAbsent ? nullptr : mapping.data() + offset;
+}
+
+// Runs the kernel on each request until the socket closes. Never returns.
+[[noreturn]] void worker_main(int socket, int memfd, const KernelFn& kernel) {
+  Mapping mapping;  // the worker's own view, re-made whenever the parent grew the region
+  for (;;) {
+    Request request;
+    const ssize_t got = ::recv(socket, &request, sizeof request, 0);
+    if (got == 0) ::_exit(0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got != static_cast<ssize_t>(sizeof request)) ::_exit(kProtocolExit);
+    if (request.region_bytes != mapping.size()) mapping = Mapping(memfd, request.region_bytes);
+
+    const KernelCall call{at(mapping, request.x),
+                          at(mapping, request.out),
+                          at(mapping, request.loss),
+                          reinterpret_cast<const std::int64_t*>(at(mapping, request.target)),
+                          request.rows,
+                          request.n,
+                          request.stride};
+    Status status = Status::ok;
+    try {
+      kernel(call);
+    } catch (const std::exception& error) {
+      status = Status::threw;
+      std::snprintf(reinterpret_cast<char*>(mapping.data()), kMessageBytes, "%s", error.what());
+    } catch (...) {
+      status = Status::threw;
+      std::snprintf(reinterpret_cast<char*>(mapping.data()), kMessageBytes, "%s",
+                    "a non-standard exception");
+    }
+    while (::send(socket, &status, sizeof status, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+std::string describe_exit(int wait_status) {
+  if (WIFSIGNALED(wait_status)) {
+    const int signal = WTERMSIG(wait_status);
+    const char* abbreviation = ::sigabbrev_np(signal);
+    return "killed by signal " + std::to_string(signal) +
+           (abbreviation ? " (SIG" + std::string(abbreviation) + ")" : std::string());
+  }
+  if (WIFEXITED(wait_status))
+    return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
+  return "ended with wait status " + std::to_string(wait_status);
+}
+
+// One forked worker: its pid and the parent's end of the socket pair. Destroying it kills
+// and reaps the process.
+class Worker {
+ public:
+  Worker(const KernelFn& kernel, const SharedRegion& region) {
+    int ends[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
+      fail_system("socketpair");
+    UniqueFd parent_end(ends[0]), worker_end(ends[1]);
+    const std::vector<int> inherited =
+        ParentFds::instance().snapshot();  // before fork: no locks in the child
+    const pid_t parent = ::getpid();
+    std::fflush(nullptr);  // nothing buffered is written twice
+    pid_ = ::fork();
+    if (pid_ < 0) fail_system("fork");
+    if (pid_ == 0) {
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(kOrphanExit);
+      ::prctl(PR_SET_DUMPABLE,
+              0);  // a crashing kernel writes no core file (the gate may crash it often)
+      for (int fd : inherited)
+        if (fd != region.fd()) ::close(fd);
+      ::close(parent_end.get());
+      reset_signals_for_worker();
+      worker_main(worker_end.get(), region.fd(), kernel);
+    }
+    socket_ = std::make_unique<ParentFd>(std::move(parent_end));
+  }
+  Worker(const Worker&) = delete;
+  ~Worker() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    wait_blocking();
+  }
+
+  int socket() const { return socket_->get(); }
+
+  // After the worker's socket closed: how it ended. It is given kDeathGrace to finish dying.
+  std::string collect_death() {
+    const auto give_up = Clock::now() + kDeathGrace;
+    for (;;) {
+      int status = 0;
+      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        pid_ = -1;
+        return describe_exit(status);
+      }
+      if (done < 0 && errno != EINTR) {
+        pid_ = -1;
+        return "ended (wait status unavailable)";
+      }
+      if (Clock::now() >= give_up) {
+        ::kill(pid_, SIGKILL);
+        return "closed its socket and was killed: " + describe_exit(wait_blocking());
+      }
+      std::this_thread::sleep_for(kDeathPoll);
+    }
+  }
+
+  void kill_and_reap() {
+    ::kill(pid_, SIGKILL);
+    wait_blocking();
+  }
+
+ private:
+  int wait_blocking() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return status;
+  }
+
+  pid_t pid_ = -1;
+  std::unique_ptr<ParentFd> socket_;
+};
+
+// --- the wrapped kernel ----------------------------------------------------------------------
+
+class IsolatedKernel {
+ public:
+  IsolatedKernel(KernelFn kernel, Op op, Format format, IsolationOptions options)
+      : kernel_(std::move(kernel)), op_(op), format_(format), options_(options) {}
+
+  void operator()(const KernelCall& call) {
+    std::lock_guard lock(mutex_);
+    const Layout layout = Layout::of(op_, format_, call);
+    region_.reserve(layout.total);
+    std::byte* region = region_.data();
+    copy_in(region, layout.x, call.x);
+    copy_in(region, layout.out, call.out);
+    copy_in(region, layout.loss, call.loss);
+    copy_in(region, layout.target, call.target);
+
+    if (!worker_) worker_ = std::make_unique<Worker>(kernel_, region_);
+    const Request request{region_.size(),     call.rows,           call.n,
+                          call.stride,        layout.x.offset,     layout.out.offset,
+                          layout.loss.offset, layout.target.offset};
+    const Status status = exchange(request);
+    if (status == Status::threw) {
+      const char* message = reinterpret_cast<const char*>(region);
+      throw KernelFailure("threw: " + std::string(message, strnlen(message, kMessageBytes)));
+    }
+    copy_out(call.out, region, layout.out);
+    copy_out(call.loss, region, layout.loss);
+  }
+
+ private:
+  // Sends the request and waits for the status; on a dead or late worker, reaps it and throws.
+  Status exchange(const Request& request) {
+    ssize_t sent;
+    while ((sent = ::send(worker_->socket(), &request, sizeof request, MSG_NOSIGNAL)) < 0 &&
+           errno == EINTR) {
+    }
+    if (sent < 0) fail_dead();  // EPIPE / ECONNRESET: it is gone
+
+    const bool limited = options_.timeout.count() > 0;
+    const auto deadline = Clock::now() + options_.timeout;
+    for (;;) {
+      int wait_ms = -1;
+      if (limited) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) fail_timeout();
+        wait_ms = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+      }
+      pollfd watch{worker_->socket(), POLLIN, 0};
+      const int ready = ::poll(&watch, 1, wait_ms);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready < 0) fail_system("poll");
+      if (ready == 0) continue;  // the deadline check above decides
+      Status status;
+      const ssize_t got = ::recv(worker_->socket(), &status, sizeof status, 0);
+      if (got < 0 && errno == EINTR) continue;
+      if (got == static_cast<ssize_t>(sizeof status)) return status;
+      fail_dead();  // EOF or error: the worker died
+    }
+  }
+
+  [[noreturn]] void fail_dead() {
+    const std::string what = worker_->collect_death();
+    worker_.reset();
+    throw KernelFailure(what);
+  }
+
+  [[noreturn]] void fail_timeout() {
+    worker_->kill_and_reap();
+    worker_.reset();
+    throw KernelFailure("timed out after " + std::to_string(options_.timeout.count()) + " ms");
+  }
+
+  KernelFn kernel_;
+  Op op_;
+  Format format_;
+  IsolationOptions options_;
+  std::mutex mutex_;
+  SharedRegion region_;
+  std::unique_ptr<Worker> worker_;  // null until the first call and after a failure
+};
+
+}  // namespace
+
+KernelFn isolate(KernelFn kernel, Op op, Format format, IsolationOptions options) {
+  auto isolated = std::make_shared<IsolatedKernel>(std::move(kernel), op, format, options);
+  return [isolated](const KernelCall& call) { (*isolated)(call); };
+}
+
+}  // namespace softcheck

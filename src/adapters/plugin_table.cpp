@@ -1,0 +1,100 @@
+// Validation of a plugin's kernel table (see plugin_table.hpp and include/softcheck/plugin.h).
+#include "adapters/plugin_table.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <utility>
+
+#include "adapters/plugin_error.hpp"
+
+namespace softcheck {
+namespace {
+
+constexpr std::size_t kMaxNameLength = 64;                 // plugin and algorithm names (plugin.h)
+constexpr std::string_view kNameCharacters = "_.-";        // besides letters and digits
+constexpr std::string_view kAlgorithmCharacters = "_.+-";  // besides letters and digits
+
+// The ABI's op and format numbers (plugin.h) in softcheck's order.
+constexpr std::pair<std::uint32_t, Op> kOps[] = {{SOFTCHECK_OP_SOFTMAX, Op::softmax},
+                                                 {SOFTCHECK_OP_LOG_SOFTMAX, Op::log_softmax},
+                                                 {SOFTCHECK_OP_LOGSUMEXP, Op::logsumexp},
+                                                 {SOFTCHECK_OP_CROSS_ENTROPY, Op::cross_entropy}};
+constexpr std::pair<std::uint32_t, Format> kFormats[] = {{SOFTCHECK_FORMAT_F64, Format::f64},
+                                                         {SOFTCHECK_FORMAT_F32, Format::f32},
+                                                         {SOFTCHECK_FORMAT_BF16, Format::bf16},
+                                                         {SOFTCHECK_FORMAT_F16, Format::f16}};
+
+[[noreturn]] void reject(const std::string& path, const std::string& problem) {
+  throw PluginError("plugin '" + path + "': " + problem);
+}
+
+bool is_alphanumeric(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Empty when `text` is a valid name, otherwise what is wrong with it.
+std::string name_problem(const char* text, std::string_view extra_characters) {
+  if (!text) return "is null";
+  const std::size_t length = strnlen(text, kMaxNameLength + 1);
+  if (length == 0) return "is empty";
+  if (length > kMaxNameLength)
+    return "is longer than " + std::to_string(kMaxNameLength) + " characters";
+  for (std::size_t i = 0; i < length; ++i)
+    if (!is_alphanumeric(text[i]) && extra_characters.find(text[i]) == std::string_view::npos) {
+      std::string problem = "'";  // appended piece by piece: GCC 12 misreports + (-Wrestrict)
+      problem.append(text).append("' has a character outside [A-Za-z0-9");
+      problem.append(extra_characters).append("]");
+      return problem;
+    }
+  return {};
+}
+
+template <class Value, std::size_t N>
+const Value* lookup(const std::pair<std::uint32_t, Value> (&table)[N], std::uint32_t number) {
+  for (const auto& [key, value] : table)
+    if (key == number) return &value;
+  return nullptr;
+}
+
+PluginKernel read_entry(const softcheck_kernel_entry& entry, std::size_t index,
+                        const std::string& path) {
+  const std::string where = "kernel " + std::to_string(index) + ": ";
+  const Op* op = lookup(kOps, entry.op);
+  if (!op) reject(path, where + "unknown op " + std::to_string(entry.op) + " (expected 0-3)");
+  const Format* format = lookup(kFormats, entry.format);
+  if (!format)
+    reject(path, where + "unknown format " + std::to_string(entry.format) + " (expected 0-3)");
+  if (const std::string problem = name_problem(entry.algorithm, kAlgorithmCharacters);
+      !problem.empty())
+    reject(path, where + "algorithm name " + problem);
+  if (!entry.run) reject(path, where + "run is null");
+  return {*op, *format, entry.algorithm, entry.run};
+}
+
+}  // namespace
+
+PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string& path) {
+  if (!plugin) reject(path, std::string(SOFTCHECK_PLUGIN_ENTRY_SYMBOL) + "() returned null");
+  if (plugin->abi_version != SOFTCHECK_PLUGIN_ABI_VERSION)
+    reject(path, "built for plugin ABI version " + std::to_string(plugin->abi_version) +
+                     ", this softcheck supports version " +
+                     std::to_string(SOFTCHECK_PLUGIN_ABI_VERSION));
+  if (const std::string problem = name_problem(plugin->name, kNameCharacters); !problem.empty())
+    reject(path, "plugin name " + problem);
+  if (plugin->kernel_count == 0 || !plugin->kernels) reject(path, "declares no kernels");
+
+  PluginTable table{plugin->name, {}};
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < plugin->kernel_count; ++i) {
+    PluginKernel kernel = read_entry(plugin->kernels[i], i, path);
+    const std::string key = std::string(name(kernel.op)) + "/" + std::string(name(kernel.format)) +
+                            "/" + kernel.algorithm;
+    if (!seen.insert(key).second)
+      reject(path, "kernel " + std::to_string(i) + ": " + key + " declared twice");
+    table.kernels.push_back(std::move(kernel));
+  }
+  return table;
+}
+
+}  // namespace softcheck

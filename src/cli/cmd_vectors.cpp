@@ -1,0 +1,189 @@
+// `softcheck vectors export` and `softcheck vectors check`: the gate for frameworks that
+// cannot be linked (any language, any device). export writes the input families as .npy
+// files and a manifest; the framework writes its outputs next to them; check verifies the
+// inputs against the suite and gates the outputs like any kernel (docs/vectors.md).
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "adapters/vectors_error.hpp"
+#include "adapters/vectors_export.hpp"
+#include "adapters/vectors_kernel.hpp"
+#include "adapters/vectors_report.hpp"
+#include "checks/gate.hpp"
+#include "cli/commands.hpp"
+#include "report/gate_report.hpp"
+
+namespace softcheck::cli {
+namespace {
+
+struct ExportCommandOptions {
+  std::string dir;
+  std::string suite = "default";
+  std::uint64_t seed = 1;
+  std::vector<std::string> ops, dtypes;
+};
+
+struct CheckCommandOptions {
+  std::string dir;
+  std::vector<std::string> contract_files;
+  std::string json_path, junit_path, name;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  bool quiet = false;
+  bool fail_on_skip = false;
+};
+
+Suite suite_option(const std::string& text) {
+  const auto suite = parse_suite(text);
+  if (!suite) throw UsageError("unknown suite '" + text + "' (expected quick, default or deep)");
+  return *suite;
+}
+
+int run_export(const ExportCommandOptions& options) {
+  vectors::ExportOptions exported;
+  exported.suite = suite_option(options.suite);
+  exported.seed = options.seed;
+  for (const std::string& text : options.ops) {
+    const auto op = parse_op(text);
+    if (!op) throw UsageError("unknown op '" + text + "' (expected softmax, log_softmax, logsumexp or cross_entropy)");
+    exported.ops.push_back(*op);
+  }
+  for (const std::string& text : options.dtypes) {
+    const auto format = parse_format(text);
+    if (!format) throw UsageError("unknown dtype '" + text + "' (expected f64, f32, bf16 or f16)");
+    exported.formats.push_back(*format);
+  }
+  const vectors::Manifest manifest = vectors::export_vectors(options.dir, exported);
+  std::cout << "exported " << manifest.cases.size() << " cases (suite " << name(manifest.suite)
+            << ", seed " << manifest.seed << ") to " << options.dir << "/"
+            << vectors::kManifestFile;
+  if (!manifest.not_exported.empty())
+    std::cout << "; " << manifest.not_exported.size() << " empty batches not exported";
+  std::cout << "\nnext: write each case's \"output\" (and \"loss\") file, then run "
+               "softcheck vectors check --dir "
+            << options.dir << " (docs/vectors.md)\n";
+  return 0;
+}
+
+std::ofstream open_output(const std::string& path) {
+  std::ofstream file;
+  if (path.empty()) return file;
+  file.open(path);
+  if (!file) throw UsageError("cannot write '" + path + "'");
+  return file;
+}
+
+int run_check(const CheckCommandOptions& options, const Context& context) {
+  ContractSet contracts = ContractSet::builtin();
+  for (const std::string& path : options.contract_files) contracts.add_file(path);
+  const vectors::VectorSet set = vectors::VectorSet::open(options.dir, options.name);
+  std::ofstream json = open_output(options.json_path);
+  std::ofstream junit = open_output(options.junit_path);
+
+  GateOptions gate;
+  gate.suite = set.manifest().suite;
+  gate.seed = set.manifest().seed;
+  gate.threads = options.threads;
+  gate.include_batch = [&set](const Kernel& kernel, const std::string& family, std::size_t batch) {
+    return set.includes(kernel, family, batch);
+  };
+  const bool tty = isatty(STDERR_FILENO);
+  if (!options.quiet)
+    gate.progress = [tty](const std::string& line) {
+      std::cerr << (tty ? "\r\033[K" : "") << line << (tty ? "" : "\n") << std::flush;
+    };
+  const GateResult result = run_gate(set.kernels(), contracts, gate);
+  if (!options.quiet && tty) std::cerr << "\r\033[K";
+  if (const auto unserved = set.unserved_cases(); !unserved.empty())
+    throw std::logic_error("the gate never asked for case '" + unserved.front()->id + "'");
+
+  print_reproducers(std::cout, result);
+  if (!result.kernels.empty()) print_gate_table(std::cout, result);
+  vectors::print_vectors_summary(std::cout, set, options.dir);
+  const RunInfo info{context.command_line, SOFTCHECK_VERSION};
+  if (json.is_open()) {
+    std::ostringstream text;
+    write_gate_json(text, result, info);
+    json << vectors::add_vectors_json(text.str(), set, options.dir);
+  }
+  if (junit.is_open()) {
+    std::ostringstream text;
+    write_gate_junit(text, result, info);
+    junit << vectors::add_vectors_junit(text.str(), set);
+  }
+  const std::size_t skipped = set.skipped_cases().size();
+  if (result.kernels.empty()) {
+    std::cout << "vectors FAILED: nothing checked, the framework skipped every case\n";
+    return 1;
+  }
+  if (options.fail_on_skip && skipped > 0) {
+    std::cout << "vectors FAILED: " << skipped << " cases skipped (--fail-on-skip)\n";
+    return 1;
+  }
+  return result.ok() ? 0 : 1;
+}
+
+// Vector-file errors (bad manifest, bad .npy, input not matching the suite) are input errors.
+template <class Fn>
+int reporting_input_errors(Fn fn) {
+  try {
+    return fn();
+  } catch (const vectors::VectorsError& error) {
+    throw UsageError(error.what());
+  }
+}
+
+void add_export(CLI::App& vectors, Action& run) {
+  auto options = std::make_shared<ExportCommandOptions>();
+  CLI::App* command = vectors.add_subcommand(
+      "export", "Write the input families as .npy files and a manifest for a framework to run");
+  command->add_option("--dir", options->dir, "directory to write (created; empty or an earlier export)")
+      ->required();
+  command->add_option("--suite", options->suite, "quick, default or deep");
+  command->add_option("--seed", options->seed, "base seed of the input families (default 1)");
+  command->add_option("--op", options->ops, "op to export (repeatable; default: all four)");
+  command->add_option("--dtype", options->dtypes, "dtype to export (repeatable; default: all four)");
+  command->callback([&run, options] {
+    run = [options] { return reporting_input_errors([&] { return run_export(*options); }); };
+  });
+}
+
+void add_check(CLI::App& vectors, Action& run, const Context& context) {
+  auto options = std::make_shared<CheckCommandOptions>();
+  CLI::App* command = vectors.add_subcommand(
+      "check", "Gate the outputs a framework wrote for exported vector files");
+  command->add_option("--dir", options->dir, "directory of an export with the framework's outputs")
+      ->required();
+  command->add_option("--contract", options->contract_files,
+                      "JSON contract file layered over the defaults (repeatable)");
+  command->add_option("--json", options->json_path, "write the full result as JSON");
+  command->add_option("--junit", options->junit_path, "write JUnit XML");
+  command->add_option("--name", options->name,
+                      "provider name: kernels are vectors:NAME/... (default: the manifest's "
+                      "\"name\", else the directory's name)");
+  command->add_option("--threads", options->threads, "threads for the reference stage")
+      ->check(CLI::Range(1u, 256u));
+  command->add_flag("--quiet", options->quiet, "no progress lines on stderr");
+  command->add_flag("--fail-on-skip", options->fail_on_skip,
+                    "exit 1 when the framework skipped any case");
+  command->callback([&run, options, &context] {
+    run = [options, &context] {
+      return reporting_input_errors([&] { return run_check(*options, context); });
+    };
+  });
+}
+
+}  // namespace
+
+void add_vectors_command(CLI::App& app, Action& run, const Context& context) {
+  CLI::App* vectors = app.add_subcommand(
+      "vectors", "Export input families as .npy files / check a framework's outputs for them");
+  vectors->require_subcommand(1);
+  add_export(*vectors, run);
+  add_check(*vectors, run, context);
+}
+
+}  // namespace softcheck::cli

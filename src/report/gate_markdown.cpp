@@ -1,0 +1,29 @@
+#include <iomanip>
+#include <sstream>
+
+#include "report/gate_report.hpp"
+
+namespace softcheck {
+
+// The results table as GitHub Markdown, with the command that produced it.
+void write_gate_markdown(std::ostream& out, const GateResult& result, const RunInfo& info) {
+  out << "Produced by `" << info.command << "` (softcheck " << info.version << ", suite "
+      << name(result.suite) << ", seed " << result.seed << ", " << result.reference_elements
+      << " reference elements, " << std::fixed << std::setprecision(1) << result.seconds
+      << " s).\n\n";
+  out << "| kernel |";
+  for (Check c : kAllChecks) out << " " << name(c) << " |";
+  out << " verdict | declared properties used |\n|---|";
+  for (std::size_t i = 0; i < std::size(kAllChecks); ++i) out << "---|";
+  out << "---|---|\n";
+  for (const KernelResult& k : result.kernels) {
+    out << "| `" << k.kernel->name() << "` |";
+    for (Check c : kAllChecks) out << " " << table_cell(k, c) << " |";
+    out << " " << name(k.verdict) << " | " << declared_summary(k) << " |\n";
+  }
+  out << "\nCells: worst error (accuracy in ulps of the exact result, subnormal in units of the "
+         "smallest subnormal, sum_to_one in eps), and xN violations. Verdict xfail: a kernel "
+         "whose contract says it is expected to fail, and does.\n";
+}
+
+}  // namespace softcheck

@@ -1,0 +1,171 @@
+"""`softcheck gate --plugin` and `softcheck list --plugin` with the fixture plugins.
+
+A crashing plugin next to a correct one: exit 1, and the JSON and JUnit reports hold both
+plugins' kernels, the crash naming its signal. A hanging plugin is reported as timed out and
+the gate finishes. Missing and malformed plugins: one line on stderr, exit 2.
+
+Usage: /usr/bin/python3 tests/cli/test_plugins.py path/to/softcheck [fixture-dir]
+The fixture directory (where tests/fixtures/plugins/*.c were built as <stem>.so) comes from
+the second argument or the SOFTCHECK_FIXTURES environment variable (set by ctest).
+The example plugin of docs/plugins.md is built with the documented gcc command and gated.
+"""
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+
+BINARY = os.path.abspath(sys.argv[1])
+FIXTURES = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("SOFTCHECK_FIXTURES", "")
+TIMEOUT_MS = 500      # --timeout-ms for the hanging plugin
+HANG_BUDGET_S = 120   # the whole hanging-plugin gate must finish well within this
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FAILURES = []
+
+GOOD_KERNELS = {"plugin:good/softmax/f32/three-pass", "plugin:good/cross_entropy/f32/three-pass"}
+CRASH_KERNEL = "plugin:crash/softmax/f32/segv-long-rows"
+HANG_KERNEL = "plugin:hang/softmax/f32/spins-on-inf"
+
+
+def plugin(stem):
+    return os.path.join(FIXTURES, stem + ".so")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+def check(label, condition, detail=""):
+    print(("ok   " if condition else "FAIL ") + label)
+    if not condition:
+        FAILURES.append(label)
+        if detail:
+            print("     " + str(detail).replace("\n", "\n     "))
+
+
+def gate(*args, cwd=None):
+    return run("gate", "--kernel", "plugin:*", "--suite", "quick", "--quiet", *args, cwd=cwd)
+
+
+def test_crash_next_to_good(tmp):
+    json_path, junit_path = os.path.join(tmp, "gate.json"), os.path.join(tmp, "gate.xml")
+    result = gate("--plugin", plugin("crash"), "--plugin", plugin("good"),
+                  "--json", json_path, "--junit", junit_path)
+    check("crash + good: exit 1", result.returncode == 1, f"exit {result.returncode}\n{result.stderr}")
+    check("crash + good: the console names the signal", "SIGSEGV" in result.stdout, result.stdout[-2000:])
+
+    report = json.load(open(json_path))
+    kernels = {k["name"]: k for k in report["kernels"]}
+    check("JSON has every kernel of both plugins", set(kernels) == GOOD_KERNELS | {CRASH_KERNEL},
+          sorted(kernels))
+    for name in GOOD_KERNELS:
+        check(f"JSON: {name} passes", kernels.get(name, {}).get("verdict") == "pass")
+    crash = kernels.get(CRASH_KERNEL, {})
+    check("JSON: the crashing kernel fails", crash.get("verdict") == "FAIL", crash.get("verdict"))
+    messages = {r.get("message") for r in crash.get("reproducers", []) if r.get("check") == "crash"}
+    check("JSON: crash reproducers name the signal", messages == {"killed by signal 11 (SIGSEGV)"},
+          messages)
+
+    suites = {s.get("name"): s for s in ElementTree.parse(junit_path).getroot().iter("testsuite")}
+    check("JUnit has a suite per kernel of both plugins", set(suites) == GOOD_KERNELS | {CRASH_KERNEL},
+          sorted(suites))
+    crash_cases = [c for c in suites.get(CRASH_KERNEL, []).iter("testcase") if c.get("name") == "crash"]
+    failure = crash_cases[0].find("failure") if crash_cases else None
+    check("JUnit: the crash test case fails naming the signal",
+          failure is not None and "killed by signal 11 (SIGSEGV)" in (failure.text or ""),
+          None if failure is None else failure.text)
+    good_failures = [c for name in GOOD_KERNELS for c in suites.get(name, []).iter("failure")]
+    check("JUnit: the good plugin's test cases pass", not good_failures)
+
+
+def test_hang(tmp):
+    json_path = os.path.join(tmp, "hang.json")
+    start = time.monotonic()
+    result = gate("--plugin", plugin("hang"), "--timeout-ms", str(TIMEOUT_MS), "--json", json_path)
+    took = time.monotonic() - start
+    check("hang: exit 1", result.returncode == 1, f"exit {result.returncode}\n{result.stderr}")
+    check(f"hang: the gate finishes ({took:.1f} s)", took < HANG_BUDGET_S)
+    report = json.load(open(json_path))
+    kernel = next((k for k in report["kernels"] if k["name"] == HANG_KERNEL), {})
+    messages = {r.get("message") for r in kernel.get("reproducers", []) if r.get("check") == "crash"}
+    check("hang: reported as timed out", messages == {f"timed out after {TIMEOUT_MS} ms"}, messages)
+
+
+def expect_plugin_error(label, args, needles):
+    result = run(*args)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    check(label + ": exit 2", result.returncode == 2, f"exit {result.returncode}\n{result.stderr}")
+    check(label + ": one line on stderr", len(lines) == 1, result.stderr)
+    for needle in needles:
+        check(label + f": message mentions {needle!r}", needle in result.stderr, result.stderr)
+
+
+def test_bad_plugins():
+    missing = plugin("missing")
+    expect_plugin_error("missing plugin", ["gate", "--plugin", missing], [missing, "No such file"])
+    expect_plugin_error("wrong ABI", ["gate", "--plugin", plugin("wrong_abi")],
+                        ["wrong_abi.so", "ABI version 2", "supports version 1"])
+    expect_plugin_error("no entry point", ["gate", "--plugin", plugin("no_entry")],
+                        ["no_entry.so", "softcheck_plugin_entry"])
+    expect_plugin_error("bad entry", ["list", "--plugin", plugin("bad_entry")],
+                        ["bad_entry.so", "unknown op 7"])
+    expect_plugin_error("missing plugin (list)", ["list", "--plugin", missing], [missing])
+
+
+def test_list():
+    result = run("list", "--json", "--kernel", "plugin:*", "--plugin", "good.so", cwd=FIXTURES)
+    check("list --plugin with a bare file name: exit 0", result.returncode == 0, result.stderr)
+    kernels = json.loads(result.stdout) if result.returncode == 0 else []
+    check("list shows the plugin's kernels", {k["name"] for k in kernels} == GOOD_KERNELS, kernels)
+    check("list: provider is plugin:good", {k["provider"] for k in kernels} == {"plugin:good"})
+
+
+def test_documented_example(tmp):
+    """docs/plugins.md: its C source, built by its gcc command, passes the gate it shows."""
+    doc = open(os.path.join(REPOSITORY, "docs", "plugins.md")).read()
+    sources = re.findall(r"```c\n(.*?)```", doc, re.S)
+    commands = [line for block in re.findall(r"```sh\n(.*?)```", doc, re.S)
+                for line in block.splitlines() if line.strip()]
+    build = [c for c in commands if c.startswith("gcc ")]
+    gates = [c for c in commands if " gate " in c]
+    check("docs/plugins.md has one C example, a gcc and a gate command",
+          len(sources) == 1 and len(build) == 1 and len(gates) == 1, commands)
+    if not (sources and build and gates):
+        return
+    if not shutil.which("gcc"):
+        print("skip documented example: no gcc")
+        return
+    with open(os.path.join(tmp, "my_softmax.c"), "w") as f:
+        f.write(sources[0])
+    compile_args = [os.path.join(REPOSITORY, "include") if a == "include" else a
+                    for a in shlex.split(build[0])]
+    built = subprocess.run(compile_args, cwd=tmp, capture_output=True, text=True)
+    check("documented example builds", built.returncode == 0, built.stderr)
+    gate_args = shlex.split(gates[0])
+    result = run(*gate_args[1:], cwd=tmp)  # gate_args[0] is ./build/softcheck
+    check("documented example passes the gate", result.returncode == 0 and
+          re.search(r"plugin:mine/softmax/f32/three-pass-f64 .* pass", result.stdout) is not None,
+          result.stdout[-2000:] + result.stderr[-2000:])
+
+
+def main():
+    if not FIXTURES or not os.path.isfile(plugin("good")):
+        print(f"no plugin fixtures in {FIXTURES!r}: pass the directory or set SOFTCHECK_FIXTURES")
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        test_crash_next_to_good(tmp)
+        test_hang(tmp)
+        test_bad_plugins()
+        test_list()
+        test_documented_example(tmp)
+    print(f"{len(FAILURES)} failed" if FAILURES else "all passed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

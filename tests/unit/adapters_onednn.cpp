@@ -1,0 +1,169 @@
+// The oneDNN adapter: its kernel names, accuracy on hand rows against the correctly rounded
+// reference, strided rows (padding untouched), and empty calls. Every test skips with a
+// warning when oneDNN is not compiled in (SOFTCHECK_HAVE_ONEDNN unset).
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "adapters/adapters.hpp"
+#include "core/format.hpp"
+#include "reference/reference.hpp"
+
+using namespace softcheck;
+
+namespace {
+
+// Output padding: a value no softmax or log_softmax produces, exact in f32 and bf16.
+constexpr double kSentinel = -12288.0;
+// Hand rows: a small row, mixed signs, ties (exact 1/4), and exp(x) past f32 overflow.
+const std::vector<std::vector<double>> kHandRows = {
+    {1, 2, 3}, {-1.5, 0, 2.25, 7, -3}, {0.5, 0.5, 0.5, 0.5}, {100, 99.5, 90, 95.25}};
+
+// Allowances, loose enough for oneDNN's measured errors (contracts/providers/onednn.json) and
+// tight enough that a wiring mistake (wrong op, algorithm, type or stride) fails.
+// f32: a few roundings plus exp's argument error, |x_i - max| ulps (README, "Contracts").
+constexpr double kF32Ulps = 4;
+// bf16: oneDNN 2.6 rounds exp(x_i - max) to bf16 before scaling it: < 1.5 ulps.
+constexpr double kBf16Ulps = 1.5;
+// log_softmax = (x - max) - log(sum): its log on AVX2/AVX-512 is off by up to ~3.4e-6
+// absolute (measured; log(1) = 0x1.8p-20), a known deviation the gate reports.
+constexpr double kLogAbsoluteError = 1e-5;
+
+#ifdef SOFTCHECK_HAVE_ONEDNN
+const Registry& onednn_registry() {
+  static const Registry registry = [] {
+    Registry r;
+    adapters::register_onednn_kernels(r);
+    return r;
+  }();
+  return registry;
+}
+
+// Runs the kernel on `row` repeated `rows` times at `stride`; the output starts as
+// kSentinel everywhere. Returns the whole output buffer.
+std::vector<double> run(const Kernel& kernel, const std::vector<double>& row, std::size_t rows,
+                        std::size_t stride) {
+  const Format f = kernel.format;
+  const std::size_t size = rows * stride;
+  std::vector<unsigned char> x(size * traits(f).storage_bytes);
+  std::vector<unsigned char> out(size * traits(f).storage_bytes);
+  for (std::size_t k = 0; k < size; ++k) {
+    const std::size_t i = k % stride;
+    store(f, x.data(), k, i < row.size() ? round_to_format(row[i], f) : 0.0);
+    store(f, out.data(), k, kSentinel);
+  }
+  kernel.run(KernelCall{x.data(), out.data(), nullptr, nullptr, rows, row.size(), stride});
+  std::vector<double> result(size);
+  for (std::size_t k = 0; k < size; ++k) result[k] = load(f, out.data(), k);
+  return result;
+}
+
+// |got - exact| in ulps of the exact value.
+double ulp_error(double got, const reference::Exact& exact, Format f) {
+  return std::fabs(got - exact.exact_hi - exact.exact_lo) / ulp(exact.exact_hi, f);
+}
+#endif
+
+}  // namespace
+
+TEST_CASE("oneDNN registers softmax and log_softmax as onednn/<op>/<format>/softmax-v2") {
+#ifndef SOFTCHECK_HAVE_ONEDNN
+  WARN("oneDNN not compiled in: skipped");
+  return;
+#else
+  Registry registry;
+  adapters::register_onednn_kernels(registry);
+  const std::size_t count = registry.all().size();
+  adapters::register_onednn_kernels(registry);
+  CHECK(registry.all().size() == count);  // idempotent
+
+  std::set<std::string> names;
+  for (const Kernel& kernel : registry.all()) {
+    names.insert(kernel.name());
+    CHECK(kernel.provider == "onednn");
+    CHECK(kernel.algorithm == "softmax-v2");
+    CHECK((kernel.op == Op::softmax || kernel.op == Op::log_softmax));
+    CHECK((kernel.format == Format::f32 || kernel.format == Format::bf16));
+  }
+  CHECK(names.count("onednn/softmax/f32/softmax-v2") == 1);
+  CHECK(names.count("onednn/log_softmax/f32/softmax-v2") == 1);
+  WARN("oneDNN kernels on this CPU: " << count);
+#endif
+}
+
+TEST_CASE("oneDNN kernels are close to the correctly rounded softmax on hand rows") {
+#ifndef SOFTCHECK_HAVE_ONEDNN
+  WARN("oneDNN not compiled in: skipped");
+  return;
+#else
+  for (const Kernel& kernel : onednn_registry().all()) {
+    const bool bf16 = kernel.format == Format::bf16;
+    for (const auto& given : kHandRows) {
+      std::vector<double> row;
+      for (double v : given) row.push_back(round_to_format(v, kernel.format));
+      const auto ref = reference::evaluate_row(row, kernel.format, 0);
+      const auto& want = kernel.op == Op::softmax ? ref.softmax : ref.log_softmax;
+      const auto got = run(kernel, row, 1, row.size());
+      double max = row[0];
+      for (double v : row) max = std::fmax(max, v);
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        INFO(kernel.name() << " element " << i << ": got " << got[i] << " want "
+                           << want[i].rounded);
+        const double ulps = ulp_error(got[i], want[i], kernel.format);
+        const double allowed = bf16 ? kBf16Ulps : kF32Ulps + (max - row[i]);
+        const double absolute = std::fabs(got[i] - want[i].exact_hi);
+        if (kernel.op == Op::softmax)
+          CHECK(ulps <= allowed);
+        else
+          CHECK((ulps <= allowed || absolute <= kLogAbsoluteError));
+      }
+    }
+  }
+#endif
+}
+
+TEST_CASE("oneDNN kernels read and write strided rows and leave the padding alone") {
+#ifndef SOFTCHECK_HAVE_ONEDNN
+  WARN("oneDNN not compiled in: skipped");
+  return;
+#else
+  constexpr std::size_t kRows = 3;
+  constexpr std::size_t kPadding = 5;
+  const std::vector<double> row = kHandRows[1];
+  for (const Kernel& kernel : onednn_registry().all()) {
+    INFO(kernel.name());
+    const auto dense = run(kernel, row, 1, row.size());
+    const std::size_t stride = row.size() + kPadding;
+    const auto strided = run(kernel, row, kRows, stride);
+    for (std::size_t r = 0; r < kRows; ++r) {
+      for (std::size_t i = 0; i < stride; ++i) {
+        INFO("row " << r << " element " << i);
+        if (i < row.size())
+          CHECK(strided[r * stride + i] == dense[i]);
+        else
+          CHECK(strided[r * stride + i] == kSentinel);
+      }
+    }
+  }
+#endif
+}
+
+TEST_CASE("oneDNN kernels do nothing on empty calls") {
+#ifndef SOFTCHECK_HAVE_ONEDNN
+  WARN("oneDNN not compiled in: skipped");
+  return;
+#else
+  for (const Kernel& kernel : onednn_registry().all()) {
+    INFO(kernel.name());
+    // No rows: no buffers at all.
+    CHECK_NOTHROW(kernel.run(KernelCall{nullptr, nullptr, nullptr, nullptr, 0, 8, 8}));
+    // Rows of no elements: the output (all padding) stays as it was.
+    const auto out = run(kernel, {}, 2, 3);
+    for (double v : out) CHECK(v == kSentinel);
+  }
+#endif
+}
