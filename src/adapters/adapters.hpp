@@ -3,21 +3,23 @@
 // (isolation.hpp), so a crash or hang is a reported failure, not the end of the gate.
 #pragma once
 
+#include "adapters/isolation.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck {
 
-// Registers the built-in kernels and every compiled-in adapter's kernels. Idempotent.
-void register_all_kernels(Registry& registry);
+// Registers the built-in kernels and every compiled-in adapter's kernels, the adapters'
+// isolated under `isolation`. Idempotent (a kernel registered before keeps its options).
+void register_all_kernels(Registry& registry, IsolationOptions isolation = {});
 
 // Providers compiled into this binary, e.g. {"builtin", "onednn", "xnnpack", "torch"}.
 std::vector<std::string> compiled_providers();
 
 namespace adapters {
 // Each is defined only when its library was found (SOFTCHECK_HAVE_<NAME>).
-void register_onednn_kernels(Registry& registry);
-void register_xnnpack_kernels(Registry& registry);
-void register_torch_kernels(Registry& registry);
+void register_onednn_kernels(Registry& registry, IsolationOptions isolation = {});
+void register_xnnpack_kernels(Registry& registry, IsolationOptions isolation = {});
+void register_torch_kernels(Registry& registry, IsolationOptions isolation = {});
 }  // namespace adapters
 
 }  // namespace softcheck

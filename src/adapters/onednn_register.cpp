@@ -9,14 +9,14 @@
 
 namespace softcheck::adapters {
 
-void register_onednn_kernels(Registry& registry) {
+void register_onednn_kernels(Registry& registry, IsolationOptions isolation) {
   for (Op op : {Op::softmax, Op::log_softmax}) {
     for (Format format : kAllFormats) {
       Kernel kernel{op, format, std::string(onednn::kAlgorithm), std::string(onednn::kProvider),
                     {}};
       if (!registry.match(kernel.name()).empty()) continue;  // registered before
       if (!onednn::supports(op, format)) continue;
-      kernel.run = isolate(onednn::make_kernel(op, format), op, format);
+      kernel.run = isolate(onednn::make_kernel(op, format), op, format, isolation);
       registry.add(std::move(kernel));
     }
   }

@@ -2,16 +2,16 @@
 
 namespace softcheck {
 
-void register_all_kernels(Registry& registry) {
+void register_all_kernels(Registry& registry, [[maybe_unused]] IsolationOptions isolation) {
   register_builtin_kernels(registry);
 #ifdef SOFTCHECK_HAVE_ONEDNN
-  adapters::register_onednn_kernels(registry);
+  adapters::register_onednn_kernels(registry, isolation);
 #endif
 #ifdef SOFTCHECK_HAVE_XNNPACK
-  adapters::register_xnnpack_kernels(registry);
+  adapters::register_xnnpack_kernels(registry, isolation);
 #endif
 #ifdef SOFTCHECK_HAVE_TORCH
-  adapters::register_torch_kernels(registry);
+  adapters::register_torch_kernels(registry, isolation);
 #endif
 }
 

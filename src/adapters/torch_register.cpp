@@ -35,8 +35,8 @@ bool supports(Op, Format format) { return format != Format::f16; }
 
 // The module's kernel, isolated; the parent loads the module before the worker forks, so
 // every worker inherits the loaded library instead of paying its start-up (about a second).
-KernelFn make_isolated_kernel(Op op, Format format) {
-  return [isolated = isolate(torch_adapter::make_kernel(op, format), op, format)](
+KernelFn make_isolated_kernel(Op op, Format format, IsolationOptions isolation) {
+  return [isolated = isolate(torch_adapter::make_kernel(op, format), op, format, isolation)](
              const KernelCall& call) {
     torch_adapter::load_module();
     isolated(call);
@@ -45,13 +45,13 @@ KernelFn make_isolated_kernel(Op op, Format format) {
 
 }  // namespace
 
-void register_torch_kernels(Registry& registry) {
+void register_torch_kernels(Registry& registry, IsolationOptions isolation) {
   for (Op op : kAllOps) {
     for (Format format : kAllFormats) {
       if (!supports(op, format)) continue;
       Kernel kernel{op, format, std::string(algorithm(op)), std::string(kProvider), {}};
       if (!registry.match(kernel.name()).empty()) continue;  // registered before
-      kernel.run = make_isolated_kernel(op, format);
+      kernel.run = make_isolated_kernel(op, format, isolation);
       registry.add(std::move(kernel));
     }
   }

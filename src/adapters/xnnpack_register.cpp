@@ -9,11 +9,11 @@
 
 namespace softcheck::adapters {
 
-void register_xnnpack_kernels(Registry& registry) {
+void register_xnnpack_kernels(Registry& registry, IsolationOptions isolation) {
   Kernel kernel{Op::softmax, Format::f32, std::string(xnnpack::kAlgorithm),
                 std::string(xnnpack::kProvider), {}};
   if (!registry.match(kernel.name()).empty()) return;  // registered before
-  kernel.run = isolate(xnnpack::make_softmax_f32_kernel(), kernel.op, kernel.format);
+  kernel.run = isolate(xnnpack::make_softmax_f32_kernel(), kernel.op, kernel.format, isolation);
   registry.add(std::move(kernel));
 }
 

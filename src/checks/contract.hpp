@@ -27,8 +27,8 @@ struct Contract {
   double ulp_per_gap = 0.0;
   double ulp_per_element = 0.0;
   double abs_ulp_of_scale = 0.0;
-  // Exact value below the smallest normal: |got - exact| <= subnormal_ulp * denorm_min,
-  // or got == 0 when flush_subnormals.
+  // Exact value below the smallest normal: |got - exact| <= a * denorm_min with
+  // a = max(subnormal_ulp, the accuracy allowance in ulps), or got == 0 when flush_subnormals.
   double subnormal_ulp = 1.0;
   bool flush_subnormals = false;
   // softmax: |sum(got) - 1| <= eps * (sum_slack + ulp_per_element * (n - 1) +

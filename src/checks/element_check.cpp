@@ -79,15 +79,14 @@ Measurement measure_element(double got, const reference::Exact& exact, Format fo
   const Check check = normal ? Check::accuracy : Check::subnormal;
   if (!std::isfinite(got)) return {check, kInf, 0.0, false};
 
-  if (!normal) {
-    const double error = distance(got, exact) / denorm_min(format);
-    const double allowed = contract.subnormal_ulp;
-    const bool flushed = contract.flush_subnormals && got == 0.0;
-    return {check, error, allowed, got == exact.rounded || flushed || error <= allowed};
-  }
-  const double error = distance(got, exact) / ulp(exact.exact_hi, format);
-  const double allowed = allowed_ulps(contract, context);
-  bool pass = got == exact.rounded || error <= allowed;
+  // Below the smallest normal the ulp is denorm_min, so the relative allowance of the
+  // accuracy check, counted in units of denorm_min, carries over; subnormal_ulp is a floor.
+  const double unit = normal ? ulp(exact.exact_hi, format) : denorm_min(format);
+  const double error = distance(got, exact) / unit;
+  const double allowed = normal ? allowed_ulps(contract, context)
+                                : std::max(contract.subnormal_ulp, allowed_ulps(contract, context));
+  const bool flushed = !normal && contract.flush_subnormals && got == 0.0;
+  bool pass = got == exact.rounded || flushed || error <= allowed;
   if (!pass && contract.abs_ulp_of_scale > 0.0) {
     pass = distance(got, exact) <= contract.abs_ulp_of_scale * ulp(context.scale, format);
   }

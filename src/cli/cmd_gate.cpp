@@ -26,12 +26,14 @@ struct GateCommandOptions {
   unsigned timeout_ms = 10000;            // --timeout-ms: per call of an isolated kernel
 };
 
-std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs) {
-  Registry& registry = Registry::instance();
-  register_all_kernels(registry);
+// No --kernel: every kernel, or with --plugin only the plugins' kernels.
+std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs,
+                                          bool plugins_only) {
+  const Registry& registry = Registry::instance();
   if (globs.empty()) {
     std::vector<const Kernel*> all;
-    for (const Kernel& k : registry.all()) all.push_back(&k);
+    for (const Kernel& k : registry.all())
+      if (!plugins_only || k.provider.starts_with("plugin:")) all.push_back(&k);
     return all;
   }
   std::vector<const Kernel*> selected;
@@ -59,9 +61,11 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   if (!suite) throw UsageError("unknown suite '" + options.suite + "' (expected quick, default or deep)");
   ContractSet contracts = options.strict ? ContractSet::strict() : ContractSet::builtin();
   for (const std::string& path : options.contract_files) contracts.add_file(path);
+  const IsolationOptions isolation{std::chrono::milliseconds(options.timeout_ms)};
+  register_all_kernels(Registry::instance(), isolation);
   for (const std::string& path : options.plugin_paths)
-    load_plugin(path, Registry::instance(), {std::chrono::milliseconds(options.timeout_ms)});
-  const auto kernels = select_kernels(options.globs);
+    load_plugin(path, Registry::instance(), isolation);
+  const auto kernels = select_kernels(options.globs, !options.plugin_paths.empty());
   std::ofstream json = open_output(options.json_path);
   std::ofstream junit = open_output(options.junit_path);
   std::ofstream markdown = open_output(options.markdown_path);
@@ -93,7 +97,8 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
   auto options = std::make_shared<GateCommandOptions>();
   CLI::App* command = app.add_subcommand(
       "gate", "Check kernels against correctly rounded references under their contracts");
-  command->add_option("--kernel", options->globs, "kernel name glob (repeatable; default: all)");
+  command->add_option("--kernel", options->globs,
+                      "kernel name glob (repeatable; default: all, or with --plugin the plugins' kernels)");
   command->add_option("--suite", options->suite, "quick, default or deep");
   command->add_option("--seed", options->seed, "base seed of the input families (default 1)");
   command->add_option("--contract", options->contract_files,
@@ -110,7 +115,7 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
   command->add_option("--plugin", options->plugin_paths,
                       "load kernels from a plugin library (include/softcheck/plugin.h; repeatable)");
   command->add_option("--timeout-ms", options->timeout_ms,
-                      "time limit per call of a plugin kernel, in ms (default 10000)")
+                      "time limit per call of an isolated (adapter or plugin) kernel, in ms (default 10000)")
       ->check(CLI::Range(1u, 3600000u));
   command->callback([&run, options, &context] {
     run = [options, &context] { return run_gate_command(*options, context); };

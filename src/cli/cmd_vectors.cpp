@@ -100,7 +100,9 @@ int run_check(const CheckCommandOptions& options, const Context& context) {
   if (const auto unserved = set.unserved_cases(); !unserved.empty())
     throw std::logic_error("the gate never asked for case '" + unserved.front()->id + "'");
 
-  print_reproducers(std::cout, result);
+  print_reproducers(std::cout, result, [&options](const Violation&) {
+    return "softcheck vectors check --dir '" + options.dir + "'";
+  });
   if (!result.kernels.empty()) print_gate_table(std::cout, result);
   vectors::print_vectors_summary(std::cout, set, options.dir);
   const RunInfo info{context.command_line, SOFTCHECK_VERSION};

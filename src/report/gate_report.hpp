@@ -1,6 +1,7 @@
 // Writers for a gate result: the console table and reproducers, JSON, and JUnit XML.
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -22,7 +23,11 @@ std::string table_cell(const KernelResult& kernel, Check check);
 // The declared properties a kernel relied on, e.g. "subnormal: 12 (flush_subnormals)"; empty
 // when none.
 std::string declared_summary(const KernelResult& kernel);
-void print_reproducers(std::ostream& out, const GateResult& result);
+// The command that replays one violation; by default the gate command with its kernel,
+// suite and seed.
+using ReplayCommand = std::function<std::string(const Violation&)>;
+std::string gate_replay(const GateResult& result, const Violation& violation);
+void print_reproducers(std::ostream& out, const GateResult& result, ReplayCommand replay = {});
 void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info);
 void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo& info);
 

@@ -71,18 +71,23 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
       << seconds_text(result.seconds) << "\n";
 }
 
-void print_reproducers(std::ostream& out, const GateResult& result) {
+std::string gate_replay(const GateResult& result, const Violation& v) {
+  return "softcheck gate --kernel '" + v.kernel + "' --suite " + std::string(name(result.suite)) +
+         " --seed " + std::to_string(result.seed);
+}
+
+void print_reproducers(std::ostream& out, const GateResult& result, ReplayCommand replay) {
+  if (!replay) replay = [&result](const Violation& v) { return gate_replay(result, v); };
   for (const auto& k : result.kernels) {
     if (k.reproducers.empty()) continue;
     const bool expected = k.verdict == Verdict::expected_fail;
     for (const Violation& v : k.reproducers) {
       out << (expected ? "expected violation: " : "VIOLATION: ") << v.kernel << " check "
-          << name(v.check) << (v.message.empty() ? "" : " (" + v.message + ")") << " family " << v.family << " batch " << v.batch << " row " << v.row
-          << " " << v.output << "[" << v.element << "] (n = " << v.n << ", target " << v.target
+          << name(v.check) << (v.message.empty() ? "" : " (" + v.message + ")") << " family "
+          << v.family << " batch " << v.batch << " row " << v.row << " " << v.output << "[" << v.element << "] (n = " << v.n << ", target " << v.target
           << ")\n  got      " << decimal_and_hex(v.got) << "\n  expected "
           << decimal_and_hex(v.expected) << "\n  error    " << v.error << " (allowed " << v.allowed
-          << ")\n  replay   softcheck gate --kernel '" << v.kernel << "' --suite "
-          << name(result.suite) << " --seed " << result.seed << "\n";
+          << ")\n  replay   " << replay(v) << "\n";
       if (!v.logits.empty()) {
         out << "  logits   ";
         for (std::size_t i = 0; i < v.logits.size(); ++i) {
