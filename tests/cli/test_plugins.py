@@ -7,7 +7,8 @@ the gate finishes. Missing and malformed plugins: one line on stderr, exit 2.
 Usage: /usr/bin/python3 tests/cli/test_plugins.py path/to/softcheck [fixture-dir]
 The fixture directory (where tests/fixtures/plugins/*.c were built as <stem>.so) comes from
 the second argument or the SOFTCHECK_FIXTURES environment variable (set by ctest).
-The example plugin of docs/plugins.md is built with the documented gcc command and gated.
+The example plugin of README.md's Plugins section is built with the documented gcc command
+and gated.
 """
 import json
 import os
@@ -125,15 +126,29 @@ def test_list():
     check("list: provider is plugin:good", {k["provider"] for k in kernels} == {"plugin:good"})
 
 
+def test_plugin_alone_selects_its_kernels(tmp):
+    """gate --plugin without --kernel checks the plugin's kernels and nothing else."""
+    report = os.path.join(tmp, "alone.json")
+    result = run("gate", "--quiet", "--suite", "quick", "--plugin", plugin("good"),
+                 "--json", report)
+    check("gate --plugin good.so alone: exit 0", result.returncode == 0, result.stderr)
+    names = set()
+    if os.path.isfile(report):
+        names = {k["name"] for k in json.load(open(report))["kernels"]}
+    check("gate --plugin alone gates exactly the plugin's kernels", names == GOOD_KERNELS, names)
+
+
 def test_documented_example(tmp):
-    """docs/plugins.md: its C source, built by its gcc command, passes the gate it shows."""
-    doc = open(os.path.join(REPOSITORY, "docs", "plugins.md")).read()
+    """README.md, Plugins: its C source, built by its gcc command, passes the gate it shows."""
+    readme = open(os.path.join(REPOSITORY, "README.md")).read()
+    section = re.search(r"\n## Plugins\n(.*?)\n## ", readme, re.S)
+    doc = section.group(1) if section else ""
     sources = re.findall(r"```c\n(.*?)```", doc, re.S)
     commands = [line for block in re.findall(r"```sh\n(.*?)```", doc, re.S)
                 for line in block.splitlines() if line.strip()]
     build = [c for c in commands if c.startswith("gcc ")]
     gates = [c for c in commands if " gate " in c]
-    check("docs/plugins.md has one C example, a gcc and a gate command",
+    check("README Plugins has one C example, a gcc and a gate command",
           len(sources) == 1 and len(build) == 1 and len(gates) == 1, commands)
     if not (sources and build and gates):
         return
@@ -162,6 +177,7 @@ def main():
         test_hang(tmp)
         test_bad_plugins()
         test_list()
+        test_plugin_alone_selects_its_kernels(tmp)
         test_documented_example(tmp)
     print(f"{len(FAILURES)} failed" if FAILURES else "all passed")
     return 1 if FAILURES else 0

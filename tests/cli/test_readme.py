@@ -1,4 +1,5 @@
 """The README's quick start is exactly two commands, and .ci/run runs the second as written.
+The results table in the README is reports/gate.md as scripts/update-results.sh copied it.
 
 Usage: /usr/bin/python3 tests/cli/test_readme.py path/to/softcheck
 """
@@ -19,7 +20,12 @@ if len(commands) != 2:
     failures.append(f"quick start has {len(commands)} commands, expected 2: {commands}")
 elif ci != [commands[1]]:
     failures.append(f".ci/run runs {ci}, README's second command is {commands[1]!r}")
+results = re.search(r"<!-- results:begin -->\n(.*?)\n<!-- results:end -->", readme, re.S)
+report = open(os.path.join(ROOT, "reports", "gate.md")).read().strip()
+if not results or results.group(1).strip() != report:
+    failures.append("README's results table differs from reports/gate.md: run scripts/update-results.sh")
 for failure in failures:
     print("FAIL " + failure)
-print("ok   README quick start and .ci/run agree" if not failures else "")
+print("ok   README quick start and .ci/run agree; results table matches reports/gate.md"
+      if not failures else "")
 sys.exit(1 if failures else 0)

@@ -1,0 +1,68 @@
+"""The installed CMake package: a kernel library's project gates its plugin from its own CTest.
+
+softcheck is installed (cmake --install) into a temporary prefix; tests/package/ is
+configured against it with find_package(softcheck), once with a correct plugin (its ctest
+passes and writes JUnit) and once with a planted bug (its ctest fails).
+
+Usage: /usr/bin/python3 tests/cli/test_package.py path/to/build/softcheck
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+BINARY = os.path.abspath(sys.argv[1])
+BUILD = os.path.dirname(BINARY)
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(REPOSITORY, "tests", "fixtures", "plugins")
+FAILURES = []
+
+
+def check(what, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        FAILURES.append(what)
+        if detail:
+            print("     " + str(detail)[-3000:])
+
+
+def run(*args, cwd=None):
+    return subprocess.run(list(args), capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def consumer(prefix, work, fixture):
+    """Configures, builds and tests tests/package with the fixture plugin; the ctest result."""
+    build = os.path.join(work, fixture)
+    configured = run("cmake", "-S", os.path.join(REPOSITORY, "tests", "package"), "-B", build,
+                     f"-DCMAKE_PREFIX_PATH={prefix}",
+                     f"-DPLUGIN_SOURCE={os.path.join(FIXTURES, fixture + '.c')}")
+    check(f"consumer with {fixture}.c configures (find_package(softcheck))",
+          configured.returncode == 0, configured.stdout + configured.stderr)
+    built = run("cmake", "--build", build)
+    check(f"consumer with {fixture}.c builds", built.returncode == 0, built.stdout + built.stderr)
+    return run("ctest", "--test-dir", build, "--output-on-failure"), build
+
+
+def main():
+    with tempfile.TemporaryDirectory() as work:
+        prefix = os.path.join(work, "prefix")
+        installed = run("cmake", "--install", BUILD, "--prefix", prefix)
+        check("cmake --install", installed.returncode == 0, installed.stdout + installed.stderr)
+        check("installed softcheck runs",
+              run(os.path.join(prefix, "bin", "softcheck"), "--version").returncode == 0)
+
+        good, build = consumer(prefix, work, "good")
+        check("softcheck_add_gate passes a correct plugin", good.returncode == 0,
+              good.stdout + good.stderr)
+        check("softcheck_add_gate writes JUnit",
+              os.path.isfile(os.path.join(build, "softcheck-gate.xml")))
+
+        bad, _ = consumer(prefix, work, "no_max")
+        check("softcheck_add_gate fails a plugin with a planted bug",
+              bad.returncode != 0 and "VIOLATION" in bad.stdout, bad.stdout[-2000:])
+    print(f"{len(FAILURES)} failed" if FAILURES else "all passed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
