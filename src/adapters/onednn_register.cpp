@@ -1,6 +1,7 @@
-// Registers oneDNN's kernels: onednn/{softmax,log_softmax}/{f32,bf16}/softmax-v2, each
-// format only where this CPU has an implementation (bf16 needs AVX-512 or newer). Each runs
-// isolated in a worker process (isolation.hpp): a crash inside oneDNN is a reported failure.
+// Registers oneDNN's kernels: onednn/{softmax,log_softmax}/{f32,bf16}/softmax-v2 and
+// onednn/cross_entropy/{f32,bf16}/softmax-v2-log-bwd, each format only where this CPU has an
+// implementation (bf16 needs AVX-512 or newer). Each runs isolated in a worker process
+// (isolation.hpp): a crash inside oneDNN is a reported failure.
 #include <string>
 
 #include "adapters/adapters.hpp"
@@ -8,15 +9,29 @@
 #include "adapters/onednn_softmax.hpp"
 
 namespace softcheck::adapters {
+namespace {
+
+bool supported(Op op, Format format) {
+  return op == Op::cross_entropy ? onednn::supports_cross_entropy(format)
+                                 : onednn::supports(op, format);
+}
+
+KernelFn make(Op op, Format format) {
+  return op == Op::cross_entropy ? onednn::make_cross_entropy_kernel(format)
+                                 : onednn::make_kernel(op, format);
+}
+
+}  // namespace
 
 void register_onednn_kernels(Registry& registry, IsolationOptions isolation) {
-  for (Op op : {Op::softmax, Op::log_softmax}) {
+  for (Op op : {Op::softmax, Op::log_softmax, Op::cross_entropy}) {
     for (Format format : kAllFormats) {
-      Kernel kernel{op, format, std::string(onednn::kAlgorithm), std::string(onednn::kProvider),
-                    {}};
+      const std::string_view algorithm =
+          op == Op::cross_entropy ? onednn::kCrossEntropyAlgorithm : onednn::kAlgorithm;
+      Kernel kernel{op, format, std::string(algorithm), std::string(onednn::kProvider), {}};
       if (!registry.match(kernel.name()).empty()) continue;  // registered before
-      if (!onednn::supports(op, format)) continue;
-      kernel.run = isolate(onednn::make_kernel(op, format), op, format, isolation);
+      if (!supported(op, format)) continue;
+      kernel.run = isolate(make(op, format), op, format, isolation);
       registry.add(std::move(kernel));
     }
   }

@@ -1,10 +1,12 @@
-// oneDNN's softmax_v2 forward primitive as softcheck kernels.
+// oneDNN's softmax_v2 primitives as softcheck kernels.
 //
 // oneDNN 2.6 offers softmax and log_softmax (softmax_v2 with algorithm softmax_accurate /
 // softmax_log), forward and backward, in f32 and bf16 on CPU (bf16 only where the ISA has
-// it); no logsumexp, no cross-entropy, no f64. softcheck registers the forward ops only: its
-// cross_entropy op is loss + gradient with respect to the logits, which oneDNN's softmax
-// backward (dL/dx from a given dL/dy) is not.
+// it); no logsumexp, no cross-entropy, no f64. softcheck registers the forward ops as
+// onednn/{softmax,log_softmax}/<format>/softmax-v2, and the backward through cross-entropy:
+// onednn/cross_entropy/<format>/softmax-v2-log-bwd runs log_softmax forward, takes the loss
+// as -log_softmax[target], and gets the gradient from the log_softmax backward with
+// diff_dst = -onehot(target) (onednn_cross_entropy.cpp).
 #pragma once
 
 #include <string_view>
@@ -15,6 +17,7 @@ namespace softcheck::adapters::onednn {
 
 inline constexpr std::string_view kProvider = "onednn";
 inline constexpr std::string_view kAlgorithm = "softmax-v2";
+inline constexpr std::string_view kCrossEntropyAlgorithm = "softmax-v2-log-bwd";
 
 // Whether this build of oneDNN, on this CPU, has a softmax_v2 forward implementation for
 // the op (softmax or log_softmax) and format. Creates a primitive descriptor, which starts
@@ -26,5 +29,12 @@ bool supports(Op op, Format format);
 // tensor (stride > n) to its slow reference implementation, and softcheck checks the code
 // that users of a dense tensor get. Throws KernelFailure when oneDNN reports an error.
 KernelFn make_kernel(Op op, Format format);
+
+// Whether oneDNN has softmax_log forward (training) and backward for the format.
+bool supports_cross_entropy(Format format);
+
+// cross_entropy from log_softmax forward + backward (see above). Throws KernelFailure when
+// oneDNN reports an error.
+KernelFn make_cross_entropy_kernel(Format format);
 
 }  // namespace softcheck::adapters::onednn

@@ -43,10 +43,12 @@ const Registry& onednn_registry() {
   return registry;
 }
 
-// Runs the kernel on `row` repeated `rows` times at `stride`; the output starts as
-// kSentinel everywhere. Returns the whole output buffer.
+// Runs the kernel on `row` repeated `rows` times at `stride` (cross_entropy: with `target`,
+// the losses go to *loss); the output starts as kSentinel everywhere. Returns the whole
+// output buffer.
 std::vector<double> run(const Kernel& kernel, const std::vector<double>& row, std::size_t rows,
-                        std::size_t stride) {
+                        std::size_t stride, std::int64_t target = 0,
+                        std::vector<double>* loss = nullptr) {
   const Format f = kernel.format;
   const std::size_t size = rows * stride;
   std::vector<unsigned char> x(size * traits(f).storage_bytes);
@@ -56,9 +58,17 @@ std::vector<double> run(const Kernel& kernel, const std::vector<double>& row, st
     store(f, x.data(), k, i < row.size() ? round_to_format(row[i], f) : 0.0);
     store(f, out.data(), k, kSentinel);
   }
-  kernel.run(KernelCall{x.data(), out.data(), nullptr, nullptr, rows, row.size(), stride});
+  const bool ce = kernel.op == Op::cross_entropy;
+  std::vector<unsigned char> losses(rows * traits(f).storage_bytes);
+  const std::vector<std::int64_t> targets(rows, target);
+  kernel.run(KernelCall{x.data(), out.data(), ce ? losses.data() : nullptr,
+                        ce ? targets.data() : nullptr, rows, row.size(), stride});
   std::vector<double> result(size);
   for (std::size_t k = 0; k < size; ++k) result[k] = load(f, out.data(), k);
+  if (loss != nullptr) {
+    loss->resize(rows);
+    for (std::size_t r = 0; r < rows; ++r) (*loss)[r] = load(f, losses.data(), r);
+  }
   return result;
 }
 
@@ -70,7 +80,7 @@ double ulp_error(double got, const reference::Exact& exact, Format f) {
 
 }  // namespace
 
-TEST_CASE("oneDNN registers softmax and log_softmax as onednn/<op>/<format>/softmax-v2") {
+TEST_CASE("oneDNN registers softmax, log_softmax (softmax-v2) and cross_entropy (softmax-v2-log-bwd)") {
 #ifndef SOFTCHECK_HAVE_ONEDNN
   WARN("oneDNN not compiled in: skipped");
   return;
@@ -85,12 +95,15 @@ TEST_CASE("oneDNN registers softmax and log_softmax as onednn/<op>/<format>/soft
   for (const Kernel& kernel : registry.all()) {
     names.insert(kernel.name());
     CHECK(kernel.provider == "onednn");
-    CHECK(kernel.algorithm == "softmax-v2");
-    CHECK((kernel.op == Op::softmax || kernel.op == Op::log_softmax));
+    CHECK(kernel.algorithm ==
+          (kernel.op == Op::cross_entropy ? "softmax-v2-log-bwd" : "softmax-v2"));
+    CHECK((kernel.op == Op::softmax || kernel.op == Op::log_softmax ||
+           kernel.op == Op::cross_entropy));
     CHECK((kernel.format == Format::f32 || kernel.format == Format::bf16));
   }
   CHECK(names.count("onednn/softmax/f32/softmax-v2") == 1);
   CHECK(names.count("onednn/log_softmax/f32/softmax-v2") == 1);
+  CHECK(names.count("onednn/cross_entropy/f32/softmax-v2-log-bwd") == 1);
   WARN("oneDNN kernels on this CPU: " << count);
 #endif
 }
@@ -101,6 +114,7 @@ TEST_CASE("oneDNN kernels are close to the correctly rounded softmax on hand row
   return;
 #else
   for (const Kernel& kernel : onednn_registry().all()) {
+    if (kernel.op == Op::cross_entropy) continue;  // its own test below
     const bool bf16 = kernel.format == Format::bf16;
     for (const auto& given : kHandRows) {
       std::vector<double> row;
@@ -120,6 +134,46 @@ TEST_CASE("oneDNN kernels are close to the correctly rounded softmax on hand row
           CHECK(ulps <= allowed);
         else
           CHECK((ulps <= allowed || absolute <= kLogAbsoluteError));
+      }
+    }
+  }
+#endif
+}
+
+TEST_CASE("oneDNN cross-entropy is -log_softmax[target] and exp(log_softmax) - onehot") {
+#ifndef SOFTCHECK_HAVE_ONEDNN
+  WARN("oneDNN not compiled in: skipped");
+  return;
+#else
+  for (const Kernel& kernel : onednn_registry().all()) {
+    if (kernel.op != Op::cross_entropy) continue;
+    const Format f = kernel.format;
+    for (const auto& given : kHandRows) {
+      std::vector<double> row;
+      for (double v : given) row.push_back(round_to_format(v, f));
+      for (std::size_t target = 0; target < row.size(); ++target) {
+        const auto ref = reference::evaluate_row(row, f, target);
+        std::vector<double> loss;
+        const auto gradient = run(kernel, row, 1, row.size(),
+                                  static_cast<std::int64_t>(target), &loss);
+        INFO(kernel.name() << " target " << target << ": loss " << loss[0] << " want "
+                           << ref.ce_loss.rounded);
+        // The loss is -log_softmax[target]: log_softmax's absolute error, or its ulps.
+        const double loss_allowed = f == Format::bf16 ? kBf16Ulps : kF32Ulps + row.size();
+        CHECK((ulp_error(loss[0], ref.ce_loss, f) <= loss_allowed ||
+               std::fabs(loss[0] - ref.ce_loss.exact_hi) <= kLogAbsoluteError));
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          INFO("gradient " << i << ": got " << gradient[i] << " want "
+                           << ref.ce_gradient[i].rounded);
+          // exp(log_softmax): log's absolute error becomes a relative one (bf16 also
+          // rounds log_softmax first: |log_softmax| / 2 ulps of the result, at most 2^-9 * 16).
+          const double relative = std::fabs(gradient[i] - ref.ce_gradient[i].exact_hi) /
+                                  std::fmax(std::fabs(ref.ce_gradient[i].exact_hi), 1e-30);
+          // At the target, exp(log_softmax) - 1 cancels: the error stays absolute.
+          const double absolute = std::fabs(gradient[i] - ref.ce_gradient[i].exact_hi);
+          CHECK((relative <= (f == Format::bf16 ? 0.04 : 1e-5) ||
+                 (i == target && absolute <= kLogAbsoluteError)));
+        }
       }
     }
   }
