@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "core/xml_escape.hpp"
+
 namespace softcheck::vectors {
 namespace {
 
@@ -24,20 +26,6 @@ std::string kernel_of(const VectorSet& set, const VectorCase& c) {
   for (const KernelCases& k : set.summary())
     if (k.op == c.op && k.format == c.format) return k.kernel;
   return "?";
-}
-
-std::string xml_escape(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    switch (c) {
-      case '&': escaped += "&amp;"; break;
-      case '<': escaped += "&lt;"; break;
-      case '>': escaped += "&gt;"; break;
-      case '"': escaped += "&quot;"; break;
-      default: escaped += c;
-    }
-  }
-  return escaped;
 }
 
 // Adds `extra` to the first integer attribute `attribute="N"` of the root element.

@@ -1,23 +1,10 @@
 #include <sstream>
 
+#include "core/xml_escape.hpp"
 #include "report/gate_report.hpp"
 
 namespace softcheck {
 namespace {
-
-std::string escape(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    switch (c) {
-      case '&': escaped += "&amp;"; break;
-      case '<': escaped += "&lt;"; break;
-      case '>': escaped += "&gt;"; break;
-      case '"': escaped += "&quot;"; break;
-      default: escaped += c;
-    }
-  }
-  return escaped;
-}
 
 std::string describe(const KernelResult& k, Check check, const CheckStats& stats) {
   std::ostringstream text;
@@ -48,21 +35,21 @@ void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo
   out << "<testsuites name=\"softcheck gate\" tests=\"" << tests << "\" failures=\"" << failures
       << "\" skipped=\"" << skipped << "\" time=\"" << result.seconds << "\">\n";
   for (const auto& k : result.kernels) {
-    const std::string kernel = escape(k.kernel->name());
+    const std::string kernel = xml_escape(k.kernel->name());
     out << "  <testsuite name=\"" << kernel << "\" tests=\"" << k.checks.size() << "\">\n"
-        << "    <properties><property name=\"command\" value=\"" << escape(info.command)
+        << "    <properties><property name=\"command\" value=\"" << xml_escape(info.command)
         << "\"/><property name=\"seed\" value=\"" << result.seed << "\"/></properties>\n";
     if (k.verdict == Verdict::unexpected_pass)
       out << "    <testcase classname=\"" << kernel << "\" name=\"expected_failure\"><failure "
           << "message=\"declared expect=fail but every check passed\">"
-          << escape(k.contract.reason) << "</failure></testcase>\n";
+          << xml_escape(k.contract.reason) << "</failure></testcase>\n";
     for (const auto& [check, stats] : k.checks) {
       out << "    <testcase classname=\"" << kernel << "\" name=\"" << name(check) << "\">";
       if (stats.violations > 0 && k.contract.expect_fail) {
-        out << "<skipped message=\"expected failure: " << escape(k.contract.reason) << "\"/>";
+        out << "<skipped message=\"expected failure: " << xml_escape(k.contract.reason) << "\"/>";
       } else if (stats.violations > 0) {
         out << "<failure message=\"" << stats.violations << " violations\">"
-            << escape(describe(k, check, stats)) << "</failure>";
+            << xml_escape(describe(k, check, stats)) << "</failure>";
       }
       out << "</testcase>\n";
     }
