@@ -8,6 +8,10 @@ PACKAGES="build-essential cmake pkg-config libboost-dev libmpfr-dev libgmp-dev c
 # Real kernel libraries under the gate (each adapter is compiled when its package is found),
 # and PyTorch for the vector-file round trip.
 PACKAGES="$PACKAGES libdnnl-dev libxnnpack-dev libpthreadpool-dev libtorch-dev python3-torch"
+# Plots of the analyses (analyses/*/plot.py, run with /usr/bin/python3).
+PACKAGES="$PACKAGES python3-matplotlib"
+# Arb ball arithmetic: the certified Taylor radius in src/ghosts (softcheck radius --exact).
+PACKAGES="$PACKAGES libflint-arb-dev"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -51,12 +51,22 @@ extern "C" {
  *   SOFTCHECK_OP_LOGSUMEXP      one value per row: log(sum_j exp(x_j))
  *   SOFTCHECK_OP_CROSS_ENTROPY  one loss per row, logsumexp(x) - x_target, and its gradient
  *                               with respect to the logits: softmax(x)_i - (i == target)
- * The values are fixed: they are part of the ABI. */
+ * StableMax (Prieto et al. 2025), with s(x) = x + 1 (x >= 0), 1 / (1 - x) (x < 0):
+ *   SOFTCHECK_OP_STABLEMAX      out[i] = s(x_i) / sum_j s(x_j)
+ *   SOFTCHECK_OP_LOG_STABLEMAX  out[i] = log s(x_i) - log(sum_j s(x_j))
+ *   SOFTCHECK_OP_STABLEMAX_CROSS_ENTROPY  one loss per row, -log stablemax(x)_target, and its
+ *                               gradient s'(x_i) / sum_j s(x_j) - (i == target) s'(x_i) / s(x_i),
+ *                               s'(x) = 1 (x >= 0), 1 / (1 - x)^2 (x < 0)
+ * The values are fixed: they are part of the ABI. Codes 4-6 were added within version 1
+ * (a plugin that does not use them is unaffected; an older softcheck rejects them as unknown). */
 typedef enum softcheck_op {
   SOFTCHECK_OP_SOFTMAX = 0,
   SOFTCHECK_OP_LOG_SOFTMAX = 1,
   SOFTCHECK_OP_LOGSUMEXP = 2,
-  SOFTCHECK_OP_CROSS_ENTROPY = 3
+  SOFTCHECK_OP_CROSS_ENTROPY = 3,
+  SOFTCHECK_OP_STABLEMAX = 4,
+  SOFTCHECK_OP_LOG_STABLEMAX = 5,
+  SOFTCHECK_OP_STABLEMAX_CROSS_ENTROPY = 6
 } softcheck_op;
 
 /* How every input and output element is stored. The values are fixed: part of the ABI.
@@ -74,11 +84,12 @@ typedef enum softcheck_format {
 /* One call of a kernel over a batch. Row r starts at element r * stride (stride >= n);
  * elements have the type of the kernel's format.
  *   x       input: rows * stride elements; only the first n of each row are logits.
- *   out     softmax, log_softmax: out[r * stride + i] for i < n.
+ *   out     softmax, log_softmax, stablemax, log_stablemax: out[r * stride + i] for i < n.
  *           logsumexp: out[r], one element per row.
- *           cross_entropy: the gradient, out[r * stride + i] for i < n.
- *   loss    cross_entropy: loss[r], one element per row; NULL for the other ops.
- *   target  cross_entropy: target[r] in [0, n), the true class of row r; NULL otherwise.
+ *           cross_entropy, stablemax_cross_entropy: the gradient, out[r * stride + i], i < n.
+ *   loss    the two cross-entropy ops: loss[r], one element per row; NULL for the others.
+ *   target  the two cross-entropy ops: target[r] in [0, n), the true class of row r; NULL
+ *           otherwise.
  *   rows    number of rows (may be 0).
  *   n       logits per row (may be 0: then a row has no outputs, and logsumexp is -inf).
  *   stride  elements from one row to the next.

@@ -195,15 +195,15 @@ struct Layout {
 
   static Layout of(Op op, Format format, const KernelCall& call) {
     const std::size_t width = traits(format).storage_bytes;
-    const bool cross_entropy = op == Op::cross_entropy;
+    const bool with_loss = has_loss(op);
     Layout layout;
     layout.total = kMessageBytes;
     layout.x = layout.place(call.x, call.rows * call.stride * width);
     layout.out =
-        layout.place(call.out, (op == Op::logsumexp ? call.rows : call.rows * call.stride) * width);
-    layout.loss = layout.place(cross_entropy ? call.loss : nullptr, call.rows * width);
+        layout.place(call.out, (has_row_output(op) ? call.rows : call.rows * call.stride) * width);
+    layout.loss = layout.place(with_loss ? call.loss : nullptr, call.rows * width);
     layout.target =
-        layout.place(cross_entropy ? call.target : nullptr, call.rows * sizeof(std::int64_t));
+        layout.place(with_loss ? call.target : nullptr, call.rows * sizeof(std::int64_t));
     return layout;
   }
 

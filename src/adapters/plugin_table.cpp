@@ -19,7 +19,11 @@ constexpr std::string_view kAlgorithmCharacters = "_.+-";  // besides letters an
 constexpr std::pair<std::uint32_t, Op> kOps[] = {{SOFTCHECK_OP_SOFTMAX, Op::softmax},
                                                  {SOFTCHECK_OP_LOG_SOFTMAX, Op::log_softmax},
                                                  {SOFTCHECK_OP_LOGSUMEXP, Op::logsumexp},
-                                                 {SOFTCHECK_OP_CROSS_ENTROPY, Op::cross_entropy}};
+                                                 {SOFTCHECK_OP_CROSS_ENTROPY, Op::cross_entropy},
+                                                 {SOFTCHECK_OP_STABLEMAX, Op::stablemax},
+                                                 {SOFTCHECK_OP_LOG_STABLEMAX, Op::log_stablemax},
+                                                 {SOFTCHECK_OP_STABLEMAX_CROSS_ENTROPY,
+                                                  Op::stablemax_cross_entropy}};
 constexpr std::pair<std::uint32_t, Format> kFormats[] = {{SOFTCHECK_FORMAT_F64, Format::f64},
                                                          {SOFTCHECK_FORMAT_F32, Format::f32},
                                                          {SOFTCHECK_FORMAT_BF16, Format::bf16},
@@ -61,7 +65,7 @@ PluginKernel read_entry(const softcheck_kernel_entry& entry, std::size_t index,
                         const std::string& path) {
   const std::string where = "kernel " + std::to_string(index) + ": ";
   const Op* op = lookup(kOps, entry.op);
-  if (!op) reject(path, where + "unknown op " + std::to_string(entry.op) + " (expected 0-3)");
+  if (!op) reject(path, where + "unknown op " + std::to_string(entry.op) + " (expected 0-6)");
   const Format* format = lookup(kFormats, entry.format);
   if (!format)
     reject(path, where + "unknown format " + std::to_string(entry.format) + " (expected 0-3)");

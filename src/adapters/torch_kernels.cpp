@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 
 namespace softcheck::adapters::torch_adapter {
 namespace {
@@ -105,6 +106,7 @@ void run(Op op, Format format, const KernelCall& call) {
     case Op::log_softmax: run_log_softmax(call, format); return;
     case Op::logsumexp: run_logsumexp(call, format); return;
     case Op::cross_entropy: run_cross_entropy(call, format); return;
+    default: throw std::invalid_argument("libtorch has no StableMax op");  // never registered
   }
 }
 

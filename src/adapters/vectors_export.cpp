@@ -78,7 +78,7 @@ Manifest export_vectors(const fs::path& dir, const ExportOptions& options) {
   manifest.suite = options.suite;
   manifest.seed = options.seed;
   const std::vector<Op> ops = selection(options.ops, kAllOps);
-  const bool any_cross_entropy = std::find(ops.begin(), ops.end(), Op::cross_entropy) != ops.end();
+  const bool any_cross_entropy = std::any_of(ops.begin(), ops.end(), has_loss);
   for (Format format : selection(options.formats, kAllFormats)) {
     const std::string dtype(name(format));
     for (const Family& family : families()) {
@@ -110,7 +110,7 @@ Manifest export_vectors(const fs::path& dir, const ExportOptions& options) {
           c.input = input;
           c.input_hash = hash_text(fnv1a64(bytes));
           c.output = "outputs/" + op_name + "/" + dtype + "/" + stem + ".npy";
-          if (op == Op::cross_entropy) {
+          if (has_loss(op)) {
             c.target = target;
             c.loss = "outputs/" + op_name + "/" + dtype + "/" + stem + ".loss.npy";
           }

@@ -236,13 +236,13 @@ void VectorSet::State::serve(const Group& group, const KernelCall& call) {
   const NpyArray output = read_npy(dir / c.output, shown(c.output));
   expect_npy(output.header, shown(c.output), npy_dtype(c.format), c.output_shape(), what + " output");
   auto* out = static_cast<std::byte*>(call.out);
-  if (c.op == Op::logsumexp) {
+  if (has_row_output(c.op)) {
     std::memcpy(out, output.data.data(), c.rows * width);
   } else {
     for (std::size_t r = 0; r < c.rows; ++r)
       std::memcpy(out + r * call.stride * width, output.data.data() + r * c.n * width, c.n * width);
   }
-  if (c.op == Op::cross_entropy) {
+  if (has_loss(c.op)) {
     const NpyArray loss = read_npy(dir / c.loss, shown(c.loss));
     expect_npy(loss.header, shown(c.loss), npy_dtype(c.format), {c.rows}, what + " loss");
     std::memcpy(call.loss, loss.data.data(), c.rows * width);

@@ -130,11 +130,11 @@ class ManifestReader {
     c.skipped = optional_string(j, "skipped", where);
     if (j.contains("skipped") && c.skipped.empty()) fail(where + "\"skipped\" must give a reason");
     c.output = path_field(j, "output", where, true);
-    const bool ce = c.op == Op::cross_entropy;
+    const bool ce = has_loss(c.op);
     c.target = path_field(j, "target", where, ce);
     c.loss = path_field(j, "loss", where, ce);
     if (!ce && (!c.target.empty() || !c.loss.empty()))
-      fail(where + "only cross_entropy cases have \"target\" and \"loss\"");
+      fail(where + "only cross_entropy and stablemax_cross_entropy cases have \"target\" and \"loss\"");
     return c;
   }
 
@@ -154,7 +154,7 @@ std::string_view npy_dtype(Format format) {
 }
 
 std::vector<std::size_t> VectorCase::output_shape() const {
-  if (op == Op::logsumexp) return {rows};
+  if (has_row_output(op)) return {rows};
   return {rows, n};
 }
 

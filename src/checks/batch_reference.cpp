@@ -6,9 +6,12 @@
 #include <thread>
 
 namespace softcheck {
+namespace {
 
-std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigned threads) {
-  std::vector<reference::RowReference> rows(batch.rows);
+// evaluate(row, format, target) for every row of the batch, on `threads` threads.
+template <class Result, class Evaluate>
+std::vector<Result> evaluate_rows(const Batch& batch, unsigned threads, Evaluate evaluate) {
+  std::vector<Result> rows(batch.rows);
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
   std::atomic<bool> failed{false};
@@ -16,7 +19,7 @@ std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigne
     try {
       for (std::size_t r = next++; r < batch.rows && !failed; r = next++) {
         const auto target = batch.n > 0 ? static_cast<std::size_t>(batch.targets[r]) : 0;
-        rows[r] = reference::evaluate_row(batch.row(r), batch.format, target);
+        rows[r] = evaluate(batch.row(r), batch.format, target);
       }
     } catch (...) {
       if (!failed.exchange(true)) failure = std::current_exception();
@@ -29,6 +32,21 @@ std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigne
   pool.clear();
   if (failure) std::rethrow_exception(failure);
   return rows;
+}
+
+}  // namespace
+
+std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigned threads) {
+  return evaluate_rows<reference::RowReference>(batch, threads, [](auto x, Format f, std::size_t y) {
+    return reference::evaluate_row(x, f, y);
+  });
+}
+
+std::vector<reference::StableMaxReference> stablemax_reference_batch(const Batch& batch,
+                                                                     unsigned threads) {
+  return evaluate_rows<reference::StableMaxReference>(
+      batch, threads,
+      [](auto x, Format f, std::size_t y) { return reference::evaluate_stablemax_row(x, f, y); });
 }
 
 }  // namespace softcheck

@@ -5,9 +5,14 @@
 
 #include "core/batch.hpp"
 #include "reference/reference.hpp"
+#include "reference/stablemax_reference.hpp"
 
 namespace softcheck {
 
+// The softmax family (softmax, log_softmax, logsumexp, cross-entropy) of every row.
 std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigned threads);
+// StableMax, log-StableMax and StCE of every row.
+std::vector<reference::StableMaxReference> stablemax_reference_batch(const Batch& batch,
+                                                                     unsigned threads);
 
 }  // namespace softcheck

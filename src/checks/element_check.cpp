@@ -68,7 +68,10 @@ ElementContext row_output_context(const RowFacts& facts, std::size_t n) {
 
 double allowed_ulps(const Contract& contract, const ElementContext& context) {
   const double terms = context.n > 0 ? static_cast<double>(context.n - 1) : 0.0;
-  return contract.max_ulp + contract.ulp_per_gap * context.gap + contract.ulp_per_element * terms;
+  // The gap |x_i - max| overflows to +inf for logits of opposite signs near +-max; without
+  // a gap term (StableMax) that must not turn into 0 * inf = NaN.
+  const double gap = contract.ulp_per_gap > 0 ? contract.ulp_per_gap * context.gap : 0.0;
+  return contract.max_ulp + gap + contract.ulp_per_element * terms;
 }
 
 Measurement measure_element(double got, const reference::Exact& exact, Format format,

@@ -14,6 +14,25 @@ namespace {
 
 constexpr std::size_t kPadding = 3;  // elements after each row that a kernel must not touch
 
+// The references of one batch; each kind is computed only when a kernel checked on the batch
+// needs it (StableMax rows cost nothing in a gate of softmax kernels, and vice versa).
+struct BatchReferences {
+  std::vector<reference::RowReference> softmax;
+  std::vector<reference::StableMaxReference> stablemax;
+};
+
+BatchReferences references_for(const Batch& batch, const std::vector<const Kernel*>& kernels,
+                               unsigned threads) {
+  const auto any = [&](bool stablemax) {
+    return std::any_of(kernels.begin(), kernels.end(),
+                       [&](const Kernel* k) { return is_stablemax(k->op) == stablemax; });
+  };
+  BatchReferences references;
+  if (any(false)) references.softmax = reference_batch(batch, threads);
+  if (any(true)) references.stablemax = stablemax_reference_batch(batch, threads);
+  return references;
+}
+
 // Where in the family stream a batch sits, for reproducers.
 struct BatchOrigin {
   const std::string* family;
@@ -28,12 +47,12 @@ class KernelChecker {
 
   const Kernel& kernel() const { return *result_.kernel; }
 
-  void check_batch(const Batch& batch, const std::vector<reference::RowReference>& references,
+  void check_batch(const Batch& batch, const BatchReferences& references,
                    const BatchOrigin& origin) {
     const Kernel& kernel = *result_.kernel;
     const std::size_t stride = batch.n + kPadding;
     const PackedBatch input = pack(batch, stride);
-    const bool row_output = kernel.op == Op::logsumexp;
+    const bool row_output = has_row_output(kernel.op);
     PackedBatch out = row_output ? make_output(batch.format, batch.rows, 1, 1)
                                  : make_output(batch.format, batch.rows, batch.n, stride);
     PackedBatch loss = make_output(batch.format, batch.rows, 1, 1);
@@ -49,24 +68,51 @@ class KernelChecker {
 
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
-      const auto& ref = references[r];
-      switch (kernel.op) {
-        case Op::softmax:
-          check_row(batch, out, r, ref.softmax, facts, origin);
-          check_sum(batch, out, r, ref.softmax, origin);
-          break;
-        case Op::log_softmax: check_row(batch, out, r, ref.log_softmax, facts, origin); break;
-        case Op::logsumexp: check_scalar(batch, out, r, ref.logsumexp, facts, origin, "out"); break;
-        case Op::cross_entropy:
-          check_row(batch, out, r, ref.ce_gradient, facts, origin);
-          if (batch.n > 0) check_scalar(batch, loss, r, ref.ce_loss, facts, origin, "loss");
-          break;
+      if (is_stablemax(kernel.op)) {
+        check_stablemax_row(batch, out, loss, r, references.stablemax[r], facts, origin);
+      } else {
+        check_softmax_row(batch, out, loss, r, references.softmax[r], facts, origin);
       }
       if (!row_output) check_padding(batch, out, pristine, r, origin);
     }
   }
 
  private:
+  void check_softmax_row(const Batch& batch, const PackedBatch& out, const PackedBatch& loss,
+                         std::size_t r, const reference::RowReference& ref, const RowFacts& facts,
+                         const BatchOrigin& origin) {
+    switch (result_.kernel->op) {
+      case Op::softmax:
+        check_row(batch, out, r, ref.softmax, facts, origin);
+        check_sum(batch, out, r, ref.softmax, origin);
+        break;
+      case Op::log_softmax: check_row(batch, out, r, ref.log_softmax, facts, origin); break;
+      case Op::logsumexp: check_scalar(batch, out, r, ref.logsumexp, facts, origin, "out"); break;
+      case Op::cross_entropy:
+        check_row(batch, out, r, ref.ce_gradient, facts, origin);
+        if (batch.n > 0) check_scalar(batch, loss, r, ref.ce_loss, facts, origin, "loss");
+        break;
+      default: break;  // StableMax ops: check_stablemax_row
+    }
+  }
+
+  void check_stablemax_row(const Batch& batch, const PackedBatch& out, const PackedBatch& loss,
+                           std::size_t r, const reference::StableMaxReference& ref,
+                           const RowFacts& facts, const BatchOrigin& origin) {
+    switch (result_.kernel->op) {
+      case Op::stablemax:
+        check_row(batch, out, r, ref.stablemax, facts, origin);
+        check_sum(batch, out, r, ref.stablemax, origin);
+        break;
+      case Op::log_stablemax: check_row(batch, out, r, ref.log_stablemax, facts, origin); break;
+      case Op::stablemax_cross_entropy:
+        check_row(batch, out, r, ref.gradient, facts, origin);
+        if (batch.n > 0) check_scalar(batch, loss, r, ref.loss, facts, origin, "loss");
+        break;
+      default: break;  // the softmax family: check_softmax_row
+    }
+  }
+
   // Measures under the kernel's contract and counts a pass that only a declared property
   // (a difference from the strict baseline contract) allows.
   Measurement measure(double got, const reference::Exact& expected, Format format,
@@ -234,11 +280,15 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
       const std::vector<Batch> batches = family.generate(format, options.suite, seed);
       for (std::size_t b = 0; b < batches.size(); ++b) {
         std::vector<KernelChecker*> wanted;
+        std::vector<const Kernel*> wanted_kernels;
         for (KernelChecker& checker : checkers)
-          if (!options.include_batch || options.include_batch(checker.kernel(), family.name, b))
+          if (!options.include_batch || options.include_batch(checker.kernel(), family.name, b)) {
             wanted.push_back(&checker);
+            wanted_kernels.push_back(&checker.kernel());
+          }
         if (wanted.empty()) continue;
-        const auto references = reference_batch(batches[b], options.threads);
+        const BatchReferences references =
+            references_for(batches[b], wanted_kernels, options.threads);
         result.reference_elements += batches[b].rows * batches[b].n;
         const BatchOrigin origin{&family.name, seed, b};
         for (KernelChecker* checker : wanted) checker->check_batch(batches[b], references, origin);

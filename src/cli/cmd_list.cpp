@@ -37,18 +37,20 @@ void add_list_command(CLI::App& app, Action& run, const Context&) {
         std::cout << list.dump(2) << "\n";
         return 0;
       }
-      std::size_t width = 6, algorithm_width = 9;
+      std::size_t width = 6, op_width = 13, algorithm_width = 9;
       for (const Kernel* k : kernels) {
         width = std::max(width, k->name().size());
+        op_width = std::max(op_width, name(k->op).size());
         algorithm_width = std::max(algorithm_width, k->algorithm.size());
       }
       const int name_column = static_cast<int>(width + 2);
+      const int op_column = static_cast<int>(op_width + 2);
       const int algorithm_column = static_cast<int>(algorithm_width + 2);
-      std::cout << std::left << std::setw(name_column) << "kernel" << std::setw(15) << "op"
+      std::cout << std::left << std::setw(name_column) << "kernel" << std::setw(op_column) << "op"
                 << std::setw(8) << "format" << std::setw(algorithm_column) << "algorithm"
                 << "provider\n";
       for (const Kernel* k : kernels)
-        std::cout << std::setw(name_column) << k->name() << std::setw(15) << name(k->op)
+        std::cout << std::setw(name_column) << k->name() << std::setw(op_column) << name(k->op)
                   << std::setw(8) << name(k->format) << std::setw(algorithm_column)
                   << k->algorithm << k->provider << "\n";
       return 0;

@@ -48,7 +48,7 @@ int run_export(const ExportCommandOptions& options) {
   exported.seed = options.seed;
   for (const std::string& text : options.ops) {
     const auto op = parse_op(text);
-    if (!op) throw UsageError("unknown op '" + text + "' (expected softmax, log_softmax, logsumexp or cross_entropy)");
+    if (!op) throw UsageError("unknown op '" + text + "' (expected " + op_names() + ")");
     exported.ops.push_back(*op);
   }
   for (const std::string& text : options.dtypes) {

@@ -26,5 +26,7 @@ void add_list_command(CLI::App& app, Action& run, const Context& context);
 void add_reference_command(CLI::App& app, Action& run, const Context& context);
 void add_gate_command(CLI::App& app, Action& run, const Context& context);
 void add_vectors_command(CLI::App& app, Action& run, const Context& context);
+void add_collapse_command(CLI::App& app, Action& run, const Context& context);
+void add_radius_command(CLI::App& app, Action& run, const Context& context);
 
 }  // namespace softcheck::cli

@@ -12,5 +12,6 @@ KernelFn make_three_pass_recompute(Op op, Format format);  // three_pass.cpp
 KernelFn make_three_pass_reload(Op op, Format format);     // three_pass.cpp; op != logsumexp
 KernelFn make_two_pass(Op op, Format format);              // two_pass.cpp
 KernelFn make_online(Op op, Format format);                // online.cpp
+KernelFn make_stablemax_two_pass(Op op, Format format);    // stablemax.cpp; StableMax ops
 
 }  // namespace softcheck::kernels

@@ -5,6 +5,8 @@
 //   max-then-sum          every format; logsumexp (three-pass collapses to max, then sum)
 //   two-pass              every format; every op
 //   online                every format; every op
+// (every op of the softmax family, that is) and for the StableMax ops:
+//   two-pass              f32, f64; stablemax, log_stablemax, stablemax_cross_entropy
 // f32/f64 compute in their own precision; bf16/f16 store 16 bits and compute in float.
 #include "kernels/builtin.hpp"
 
@@ -17,17 +19,21 @@ struct Algorithm {
   bool (*applies)(Op, Format);
 };
 
+constexpr bool wide(Format format) { return format == Format::f32 || format == Format::f64; }
+
 constexpr Algorithm kAlgorithms[] = {
     {"naive", kernels::make_naive,
-     [](Op, Format format) { return format == Format::f32 || format == Format::f64; }},
+     [](Op op, Format format) { return !is_stablemax(op) && wide(format); }},
     {"three-pass-recompute", kernels::make_three_pass_recompute,
-     [](Op op, Format) { return op != Op::logsumexp; }},
+     [](Op op, Format) { return !is_stablemax(op) && op != Op::logsumexp; }},
     {"three-pass-reload", kernels::make_three_pass_reload,
-     [](Op op, Format) { return op != Op::logsumexp; }},
+     [](Op op, Format) { return !is_stablemax(op) && op != Op::logsumexp; }},
     {"max-then-sum", kernels::make_three_pass_recompute,
      [](Op op, Format) { return op == Op::logsumexp; }},
-    {"two-pass", kernels::make_two_pass, [](Op, Format) { return true; }},
-    {"online", kernels::make_online, [](Op, Format) { return true; }},
+    {"two-pass", kernels::make_two_pass, [](Op op, Format) { return !is_stablemax(op); }},
+    {"online", kernels::make_online, [](Op op, Format) { return !is_stablemax(op); }},
+    {"two-pass", kernels::make_stablemax_two_pass,
+     [](Op op, Format format) { return is_stablemax(op) && wide(format); }},
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "kernels/kernel.hpp"
 
+#include <iterator>
+
 namespace softcheck {
 
 std::string_view name(Op op) {
@@ -8,6 +10,9 @@ std::string_view name(Op op) {
     case Op::log_softmax: return "log_softmax";
     case Op::logsumexp: return "logsumexp";
     case Op::cross_entropy: return "cross_entropy";
+    case Op::stablemax: return "stablemax";
+    case Op::log_stablemax: return "log_stablemax";
+    case Op::stablemax_cross_entropy: return "stablemax_cross_entropy";
   }
   return "?";
 }
@@ -16,6 +21,16 @@ std::optional<Op> parse_op(std::string_view text) {
   for (Op op : kAllOps)
     if (name(op) == text) return op;
   return std::nullopt;
+}
+
+std::string op_names() {
+  std::string text;
+  const std::size_t count = std::size(kAllOps);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) text += i + 1 == count ? " or " : ", ";
+    text += name(kAllOps[i]);
+  }
+  return text;
 }
 
 std::string Kernel::name() const {

@@ -16,12 +16,37 @@
 
 namespace softcheck {
 
-enum class Op { softmax, log_softmax, logsumexp, cross_entropy };
+// The softmax family, then StableMax (Prieto et al. 2025): s(x) = x + 1 for x >= 0,
+// 1 / (1 - x) for x < 0, stablemax_i = s(x_i) / sum_j s(x_j).
+enum class Op {
+  softmax,
+  log_softmax,
+  logsumexp,
+  cross_entropy,
+  stablemax,
+  log_stablemax,
+  stablemax_cross_entropy
+};
 
-inline constexpr Op kAllOps[] = {Op::softmax, Op::log_softmax, Op::logsumexp, Op::cross_entropy};
+inline constexpr Op kAllOps[] = {Op::softmax,   Op::log_softmax,   Op::logsumexp,
+                                 Op::cross_entropy, Op::stablemax, Op::log_stablemax,
+                                 Op::stablemax_cross_entropy};
 
 std::string_view name(Op op);
 std::optional<Op> parse_op(std::string_view text);
+// "softmax, log_softmax, ... or stablemax_cross_entropy", for usage messages.
+std::string op_names();
+
+// The StableMax ops (their references and kernels are apart from the softmax family's).
+constexpr bool is_stablemax(Op op) {
+  return op == Op::stablemax || op == Op::log_stablemax || op == Op::stablemax_cross_entropy;
+}
+// Ops that take a target and write loss[r] besides the gradient in out.
+constexpr bool has_loss(Op op) {
+  return op == Op::cross_entropy || op == Op::stablemax_cross_entropy;
+}
+// Ops with one output per row in out (no per-element outputs).
+constexpr bool has_row_output(Op op) { return op == Op::logsumexp; }
 
 // One call over `rows` rows of `n` elements; row r starts at element r * stride.
 // Element types by format: f64 double, f32 float, bf16/f16 std::uint16_t bit patterns.
@@ -29,6 +54,8 @@ std::optional<Op> parse_op(std::string_view text);
 //   logsumexp:            out[r] (one value per row).
 //   cross_entropy:        loss[r] (one value per row) and the gradient of the loss with
 //                         respect to the logits in out[r*stride + i]; target[r] in [0, n).
+//   stablemax, log_stablemax: as softmax, log_softmax.
+//   stablemax_cross_entropy: as cross_entropy, with loss -log stablemax_y.
 // All outputs are in the kernel's format. A kernel must not write past n in a row.
 struct KernelCall {
   const void* x = nullptr;

@@ -38,6 +38,8 @@ void naive_row(Op op, const Row<E>& row) {
       for (std::size_t j = 0; j < row.n; ++j)
         row.store(j, exp_at(j) * inverse - (j == row.target ? A(1) : A(0)));
       return;
+    default:  // the StableMax ops are stablemax.cpp's; never registered here
+      return;
   }
 }
 

@@ -68,7 +68,7 @@ template <class E>
 void write_special(Op op, const Row<E>& row, typename E::acc logsumexp) {
   using A = typename E::acc;
   if (op == Op::logsumexp) return row.set_result(logsumexp);
-  if (op == Op::cross_entropy) row.set_result(kNaN<A>);
+  if (has_loss(op)) row.set_result(kNaN<A>);
   for (std::size_t i = 0; i < row.n; ++i) row.store(i, kNaN<A>);
 }
 
@@ -81,7 +81,8 @@ std::optional<A> special_logsumexp(bool has_nan, A max) {
   return std::nullopt;
 }
 
-// Runs row_fn(row) on every row of the call. Empty rows and cross-entropy rows with a target
+// Runs row_fn(row) on every row of the call. Empty rows and loss rows (cross-entropy,
+// StableMax cross-entropy) with a target
 // outside [0, n) get the special outputs here (logsumexp -inf; loss and gradient NaN).
 template <class E, class RowFn>
 void run_rows(Op op, const KernelCall& call, RowFn&& row_fn) {
@@ -93,17 +94,17 @@ void run_rows(Op op, const KernelCall& call, RowFn&& row_fn) {
     Row<E> row;
     row.x = x + r * call.stride;
     row.n = call.n;
-    if (op == Op::logsumexp) {
+    if (has_row_output(op)) {
       row.result = out + r;
     } else {
       row.out = out + r * call.stride;
-      if (op == Op::cross_entropy) row.result = static_cast<T*>(call.loss) + r;
+      if (has_loss(op)) row.result = static_cast<T*>(call.loss) + r;
     }
     if (call.n == 0) {
       write_special(op, row, -kInf<A>);
       continue;
     }
-    if (op == Op::cross_entropy) {
+    if (has_loss(op)) {
       const std::int64_t target = call.target[r];
       if (target < 0 || static_cast<std::size_t>(target) >= call.n) {
         write_special(op, row, kNaN<A>);

@@ -48,6 +48,8 @@ void three_pass_recompute_row(Op op, const Row<E>& row) {
       return write_logsumexp(row, m, sums.s);
     case Op::cross_entropy:
       return write_cross_entropy(row, m, sums, exp_at);
+    default:  // the StableMax ops are stablemax.cpp's; never registered here
+      return;
   }
 }
 
@@ -78,6 +80,8 @@ void three_pass_reload_row(Op op, const Row<E>& row, typename E::acc* buffer) {
       return write_logsumexp(row, m, sums.s);
     case Op::cross_entropy:
       return write_cross_entropy(row, m, sums, reload);
+    default:  // the StableMax ops are stablemax.cpp's; never registered here
+      return;
   }
 }
 

@@ -60,6 +60,11 @@ void log1p(Interval& out, const Interval& a) {
                    [](mpfr_ptr r, mpfr_srcptr x, mpfr_rnd_t rnd) { return mpfr_log1p(r, x, rnd); });
 }
 
+void log(Interval& out, const Interval& a) {
+  apply_increasing(out, a,
+                   [](mpfr_ptr r, mpfr_srcptr x, mpfr_rnd_t rnd) { return mpfr_log(r, x, rnd); });
+}
+
 void accumulate(Interval& out, const Interval& a) {
   out.lo_strict =
       (mpfr_add(out.lo(), out.lo(), a.lo(), MPFR_RNDD) != 0) || out.lo_strict || a.lo_strict;
@@ -107,6 +112,17 @@ void multiply_nonnegative(Interval& out, const Interval& a, const Interval& b) {
 void reciprocal_positive(Interval& out, const Interval& a) {
   out.lo_strict = (mpfr_ui_div(out.lo(), 1, a.hi(), MPFR_RNDD) != 0) || a.hi_strict;
   out.hi_strict = (mpfr_ui_div(out.hi(), 1, a.lo(), MPFR_RNDU) != 0) || a.lo_strict;
+}
+
+void divide_nonnegative(Interval& out, const Interval& a, const Interval& b) {
+  // With reals A in a, B in b (A >= 0, B > 0): a.lo / b.hi <= A / B <= a.hi / b.lo. The lower
+  // bound is strict when A > a.lo, or when B < b.hi and A > 0; the upper one when A < a.hi,
+  // or when B > b.lo and A > 0 (A = 0 when a.hi = 0 is exact).
+  const bool a_positive = a.lo_strict || mpfr_sgn(a.lo()) > 0;
+  const bool lo_inexact = mpfr_div(out.lo(), a.lo(), b.hi(), MPFR_RNDD) != 0;
+  const bool hi_inexact = mpfr_div(out.hi(), a.hi(), b.lo(), MPFR_RNDU) != 0;
+  out.lo_strict = lo_inexact || a.lo_strict || (b.hi_strict && a_positive);
+  out.hi_strict = hi_inexact || a.hi_strict || (b.lo_strict && mpfr_sgn(a.hi()) > 0);
 }
 
 void negate(Interval& out, const Interval& a) {

@@ -54,6 +54,8 @@ void subtract_doubles(Interval& out, double x, double y);
 // out = exp(a) and out = log1p(a) (a > -1); one MPFR call when `a` is exact.
 void exp(Interval& out, const Interval& a);
 void log1p(Interval& out, const Interval& a);
+// out = log(a) (a > 0).
+void log(Interval& out, const Interval& a);
 // out += a.
 void accumulate(Interval& out, const Interval& a);
 // out = a + y, for a double y.
@@ -67,6 +69,8 @@ void subtract(Interval& out, const Interval& a, const Interval& b);
 void multiply_nonnegative(Interval& out, const Interval& a, const Interval& b);
 // out = 1 / a for a > 0.
 void reciprocal_positive(Interval& out, const Interval& a);
+// out = a / b for a >= 0, b > 0.
+void divide_nonnegative(Interval& out, const Interval& a, const Interval& b);
 // out = -a (exact). out may alias a.
 void negate(Interval& out, const Interval& a);
 

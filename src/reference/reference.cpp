@@ -14,7 +14,6 @@
 #include "reference/reference.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -22,10 +21,11 @@
 #include <string>
 #include <utility>
 
+#include "reference/decider.hpp"
 #include "reference/exponent_range.hpp"
 #include "reference/interval.hpp"
-#include "reference/mpfr_rounding.hpp"
 #include "reference/thread_caches.hpp"
+#include "reference/ziv.hpp"
 
 namespace softcheck::reference {
 namespace {
@@ -39,14 +39,6 @@ constexpr int kGuardBits = 40;
 constexpr int kDoubleDoubleBits = 128;
 constexpr int kMinimumPrecision = 2;
 
-Exact exactly(double value) {
-  return {value, value, 0.0};
-}
-
-bool same_bits(double a, double b) {
-  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-}
-
 // Rows whose every elementwise result is `elementwise` (NaN rows of the semantics table).
 RowReference uniform_row(std::size_t n, double elementwise, double logsumexp) {
   RowReference row;
@@ -57,58 +49,6 @@ RowReference uniform_row(std::size_t n, double elementwise, double logsumexp) {
   row.ce_loss = exactly(kNaN);
   return row;
 }
-
-// Turns an enclosure into an Exact once its rounding is decided.
-class Decider {
- public:
-  explicit Decider(Format format) : format_(format) {
-    mpfr_set_prec(scratch_.backend().data(), kRoundingScratchBits);
-  }
-
-  void set_precision(mpfr_prec_t precision) {
-    mpfr_set_prec(midpoint_.backend().data(), precision + 1);
-  }
-
-  // True (and `out` filled) when the real enclosed by `v` has one rounding in the format
-  // and one in double. A strict bound stands for the reals just inside it (Side::above for
-  // lo, below for hi), so a real strictly beside a tie or beside zero is decided by the side
-  // it lies on; a non-strict bound is the real itself.
-  bool decide(const Interval& v, Exact& out) {
-    const Side lo_side = v.lo_strict ? Side::above : Side::exact;
-    const Side hi_side = v.hi_strict ? Side::below : Side::exact;
-    const double rounded = round_bound(v.lo(), format_, lo_side);
-    if (!same_bits(rounded, round_bound(v.hi(), format_, hi_side))) return false;
-    double exact_hi = rounded;
-    if (format_ != Format::f64) {
-      exact_hi = round_bound(v.lo(), Format::f64, lo_side);
-      if (!same_bits(exact_hi, round_bound(v.hi(), Format::f64, hi_side))) return false;
-    }
-    out = {rounded, exact_hi, remainder(v, exact_hi)};
-    return true;
-  }
-
- private:
-  double round_bound(mpfr_srcptr bound, Format format, Side side) {
-    // An exact zero is +0, whichever sign of zero MPFR produced (x - x rounded down is -0).
-    if (side == Side::exact && mpfr_zero_p(bound)) return 0.0;
-    return round_to_format(bound, format, scratch_.backend().data(), side);
-  }
-
-  // (exact - exact_hi) rounded to double, with the exact value taken as the midpoint of the
-  // enclosure (its error is at most half the enclosure's width).
-  double remainder(const Interval& v, double exact_hi) {
-    if (!std::isfinite(exact_hi) || exact_hi == 0.0) return 0.0;
-    mpfr_ptr mid = midpoint_.backend().data();
-    mpfr_add(mid, v.lo(), v.hi(), MPFR_RNDN);
-    mpfr_div_2ui(mid, mid, 1, MPFR_RNDN);
-    mpfr_sub_d(mid, mid, exact_hi, MPFR_RNDN);
-    return round_to_format(mid, Format::f64, scratch_.backend().data());
-  }
-
-  Format format_;
-  boost::multiprecision::mpfr_float scratch_;
-  boost::multiprecision::mpfr_float midpoint_;
-};
 
 // A row with at least one finite entry and no NaN or +inf; -inf entries are masked.
 class FiniteRow {
@@ -143,16 +83,12 @@ class FiniteRow {
     }
   }
 
-  RowReference run(const ReferenceOptions& options) {
-    for (int precision = options.initial_precision;;) {
+  RowReference run(const ReferenceOptions& schedule) {
+    ziv_loop(schedule, [this](int precision) {
       enclose(precision);
       decide_pending();
-      if (pending_ == 0) break;
-      if (precision >= options.max_precision)
-        throw std::runtime_error("softcheck reference: rounding undecided at " +
-                                 std::to_string(precision) + " bits");
-      precision = static_cast<int>(std::min(2LL * precision, 1LL * options.max_precision));
-    }
+      return pending_ == 0;
+    });
     for (std::size_t k = 0; k < finite_.size(); ++k)
       if (finite_[k] != target_) row_.ce_gradient[finite_[k]] = row_.softmax[finite_[k]];
     return std::move(row_);
@@ -244,19 +180,23 @@ int default_initial_precision(Format format) {
   return std::max(2 * traits(format).precision + kGuardBits, kDoubleDoubleBits);
 }
 
-RowReference evaluate_row(std::span<const double> x, Format format, std::size_t target) {
-  return evaluate_row(x, format, target, ReferenceOptions{});
-}
-
-RowReference evaluate_row(std::span<const double> x, Format format, std::size_t target,
-                          const ReferenceOptions& options) {
+ReferenceOptions resolved_schedule(const ReferenceOptions& options, Format format) {
   ReferenceOptions schedule = options;
   if (schedule.initial_precision == 0)
     schedule.initial_precision = default_initial_precision(format);
   if (schedule.max_precision > MPFR_PREC_MAX || schedule.initial_precision < kMinimumPrecision ||
       schedule.initial_precision > schedule.max_precision)
     throw std::invalid_argument("softcheck reference: bad working-precision schedule");
+  return schedule;
+}
 
+RowReference evaluate_row(std::span<const double> x, Format format, std::size_t target) {
+  return evaluate_row(x, format, target, ReferenceOptions{});
+}
+
+RowReference evaluate_row(std::span<const double> x, Format format, std::size_t target,
+                          const ReferenceOptions& options) {
+  const ReferenceOptions schedule = resolved_schedule(options, format);
   const std::size_t n = x.size();
   if (n == 0) {
     RowReference row;

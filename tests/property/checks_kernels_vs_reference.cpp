@@ -1,7 +1,9 @@
 // Property: on random rows (specials included, RapidCheck-shrunk on failure), every non-naive
-// built-in kernel's output holds the default contract against the correctly rounded reference.
+// built-in kernel's output (StableMax included) holds the default contract against the correctly rounded reference.
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+
+#include <string>
 
 #include "checks/batch_reference.hpp"
 #include "checks/gate.hpp"
@@ -22,12 +24,41 @@ Batch one_row(Format format, const std::vector<double>& values, std::int64_t tar
   return batch;
 }
 
+// The reference outputs of `op`: per element, and per row (logsumexp, the losses).
+struct ExpectedOutputs {
+  const std::vector<reference::Exact>* values = nullptr;
+  const reference::Exact* scalar = nullptr;
+};
+
+ExpectedOutputs expected_outputs(Op op, const reference::RowReference& ref,
+                                 const reference::StableMaxReference& st, std::size_t n) {
+  switch (op) {
+    case Op::softmax: return {&ref.softmax, nullptr};
+    case Op::log_softmax: return {&ref.log_softmax, nullptr};
+    case Op::logsumexp: return {nullptr, &ref.logsumexp};
+    case Op::cross_entropy: return {&ref.ce_gradient, n ? &ref.ce_loss : nullptr};
+    case Op::stablemax: return {&st.stablemax, nullptr};
+    case Op::log_stablemax: return {&st.log_stablemax, nullptr};
+    case Op::stablemax_cross_entropy: return {&st.gradient, n ? &st.loss : nullptr};
+  }
+  return {};
+}
+
+void require_pass(const Measurement& m, const Kernel& kernel, const std::string& where,
+                  double got, double expected) {
+  if (m.pass) return;
+  RC_LOG() << kernel.name() << " " << where << " got " << got << " expected " << expected
+           << " error " << m.error << " allowed " << m.allowed << "\n";
+  RC_FAIL("contract violated");
+}
+
 // Runs the gate's checker on a one-row batch by wrapping it as a family-free gate call.
 void check_kernels_on(const Batch& batch) {
   Registry& registry = Registry::instance();
   register_builtin_kernels(registry);
   const ContractSet contracts = ContractSet::builtin();
   const auto references = reference_batch(batch, 1);
+  const auto stablemax_references = stablemax_reference_batch(batch, 1);
   for (const Kernel& kernel : registry.all()) {
     if (kernel.format != batch.format || kernel.algorithm == "naive") continue;
     const Contract contract = contracts.resolve(kernel.name());
@@ -36,39 +67,23 @@ void check_kernels_on(const Batch& batch) {
     PackedBatch out = make_output(batch.format, 1, batch.n, stride);
     PackedBatch loss = make_output(batch.format, 1, 1, 1);
     kernel.run({input.data(), out.data(), loss.data(), batch.targets.data(), 1, batch.n, stride});
-    const auto& ref = references[0];
-    const std::vector<reference::Exact>* expected = nullptr;
-    switch (kernel.op) {
-      case Op::softmax: expected = &ref.softmax; break;
-      case Op::log_softmax: expected = &ref.log_softmax; break;
-      case Op::cross_entropy: expected = &ref.ce_gradient; break;
-      case Op::logsumexp: break;
-    }
+    const ExpectedOutputs expected =
+        expected_outputs(kernel.op, references[0], stablemax_references[0], batch.n);
     const RowFacts facts = row_facts(batch.values);
-    if (expected) {
+    if (expected.values) {
       for (std::size_t i = 0; i < batch.n; ++i) {
         const double got = packed_value(out, 0, i);
-        const Measurement m = measure_element(got, (*expected)[i], batch.format, contract,
-                                              element_context(facts, batch.values, i));
-        if (!m.pass) {
-          RC_LOG() << kernel.name() << " element " << i << " got " << got << " expected "
-                   << (*expected)[i].rounded << " error " << m.error << " allowed " << m.allowed
-                   << "\n";
-          RC_FAIL("contract violated");
-        }
+        const reference::Exact& e = (*expected.values)[i];
+        require_pass(measure_element(got, e, batch.format, contract,
+                                     element_context(facts, batch.values, i)),
+                     kernel, "element " + std::to_string(i), got, e.rounded);
       }
     }
-    const bool scalar = kernel.op == Op::logsumexp || (kernel.op == Op::cross_entropy && batch.n);
-    if (scalar) {
-      const auto& e = kernel.op == Op::logsumexp ? ref.logsumexp : ref.ce_loss;
-      const double got = packed_value(kernel.op == Op::logsumexp ? out : loss, 0, 0);
-      const Measurement m = measure_element(got, e, batch.format, contract,
-                                            row_output_context(facts, batch.n));
-      if (!m.pass) {
-        RC_LOG() << kernel.name() << " row output got " << got << " expected " << e.rounded
-                 << " error " << m.error << "\n";
-        RC_FAIL("contract violated");
-      }
+    if (expected.scalar) {
+      const double got = packed_value(has_row_output(kernel.op) ? out : loss, 0, 0);
+      require_pass(measure_element(got, *expected.scalar, batch.format, contract,
+                                   row_output_context(facts, batch.n)),
+                   kernel, "row output", got, expected.scalar->rounded);
     }
   }
 }

@@ -21,8 +21,9 @@ TEST_CASE("register_builtin_kernels registers each name once, however often it i
     CHECK(names.insert(kernel.name()).second);
   }
   // naive: 2 formats x 4 ops; three-pass-recompute and -reload: 4 formats x 3 ops each;
-  // max-then-sum: 4 formats; two-pass and online: 4 formats x 4 ops each.
-  CHECK(count == 8 + 12 + 12 + 4 + 16 + 16);
+  // max-then-sum: 4 formats; two-pass and online: 4 formats x 4 ops each; StableMax
+  // two-pass: 2 formats x 3 ops.
+  CHECK(count == 8 + 12 + 12 + 4 + 16 + 16 + 6);
 }
 
 TEST_CASE("the built-in names follow builtin/<op>/<format>/<algorithm>") {
@@ -40,6 +41,9 @@ TEST_CASE("the built-in names follow builtin/<op>/<format>/<algorithm>") {
       "builtin/cross_entropy/f16/online",
       "builtin/logsumexp/bf16/online",
       "builtin/log_softmax/f16/three-pass-reload",
+      "builtin/stablemax/f32/two-pass",
+      "builtin/log_stablemax/f64/two-pass",
+      "builtin/stablemax_cross_entropy/f32/two-pass",
   };
   for (const std::string& name : required) {
     INFO(name);
@@ -49,5 +53,8 @@ TEST_CASE("the built-in names follow builtin/<op>/<format>/<algorithm>") {
   CHECK(registry.match("builtin/logsumexp/*/three-pass-*").empty());
   CHECK(registry.match("builtin/*/bf16/naive").empty());
   CHECK(registry.match("builtin/*/f16/naive").empty());
-  CHECK(registry.match("builtin/*/f32/*").size() == 4 + 3 + 3 + 1 + 4 + 4);
+  // StableMax: only two-pass, only f32 and f64.
+  CHECK(registry.match("builtin/*stablemax*/*/*").size() == 6);
+  CHECK(registry.match("builtin/*stablemax*/*16/*").empty());
+  CHECK(registry.match("builtin/*/f32/*").size() == 4 + 3 + 3 + 1 + 4 + 4 + 3);
 }

@@ -1,0 +1,49 @@
+#include "run_spec.hpp"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <stdexcept>
+
+#include "control/stablemax_loss.hpp"
+
+namespace grokking {
+
+const std::vector<RunSpec>& run_specs() {
+  static const std::vector<RunSpec> specs = {
+      {"softmax-f32", LossKind::softmax, at::kFloat, false},
+      {"softmax-f64", LossKind::softmax, at::kDouble, false},
+      {"softmax-bf16", LossKind::softmax, at::kBFloat16, false},
+      {"stablemax-f32", LossKind::stablemax, at::kFloat, false},
+      {"perpgrad-f32", LossKind::softmax, at::kFloat, true},
+  };
+  return specs;
+}
+
+std::string run_names() {
+  std::string names;
+  for (const RunSpec& spec : run_specs()) names += (names.empty() ? "" : ", ") + spec.name;
+  return names;
+}
+
+const RunSpec& find_run(const std::string& name) {
+  for (const RunSpec& spec : run_specs()) {
+    if (spec.name == name) return spec;
+  }
+  throw std::invalid_argument("unknown run '" + name + "' (one of: " + run_names() + ")");
+}
+
+at::Tensor per_sample_loss(const RunSpec& run, const at::Tensor& logits, const at::Tensor& y) {
+  const at::Tensor z = logits.to(run.dtype);
+  if (run.loss == LossKind::stablemax) return softcheck::control::stablemax_cross_entropy(z, y);
+  return -z.log_softmax(1).gather(1, y.reshape({-1, 1})).squeeze(1);
+}
+
+double softmax_collapse_fraction(const RunSpec& run, const at::Tensor& logits) {
+  c10::NoGradGuard no_grad;
+  const at::Tensor z = logits.to(run.dtype);
+  const at::Tensor sum = (z - std::get<0>(z.max(1, true))).exp().sum(1);
+  return (sum == 1).to(at::kDouble).mean().item<double>();
+}
+
+}  // namespace grokking

@@ -1,0 +1,40 @@
+// The runs of the grokking analysis: which loss, in which precision, with or without ⊥Grad.
+// The model and its logits are always f32; the loss precision is the dtype the logits are cast
+// to before the loss (the cast is differentiable, so the gradient is computed in that dtype
+// and rounded to f32 on its way back).
+//
+//   softmax-f32    cross-entropy, log_softmax in f32                      (baseline)
+//   softmax-f64    cross-entropy, logits cast to f64 before log_softmax
+//   softmax-bf16   cross-entropy, logits cast to bf16 (f16 has no CPU log_softmax in libtorch 1.13)
+//   stablemax-f32  StableMax cross-entropy in f32 (src/control/stablemax_loss.hpp)
+//   perpgrad-f32   cross-entropy in f32, optimizer wrapped in ⊥Grad (src/control/perp_grad.hpp)
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+namespace grokking {
+
+enum class LossKind { softmax, stablemax };
+
+struct RunSpec {
+  std::string name;
+  LossKind loss = LossKind::softmax;
+  at::ScalarType dtype = at::kFloat;  // the loss precision
+  bool perp_grad = false;
+};
+
+const std::vector<RunSpec>& run_specs();
+const RunSpec& find_run(const std::string& name);  // throws std::invalid_argument
+std::string run_names();                             // "a, b, c" for messages
+
+// Per-sample loss [N] in the run's precision, differentiable.
+at::Tensor per_sample_loss(const RunSpec& run, const at::Tensor& logits, const at::Tensor& y);
+
+// Fraction of rows whose max-shifted Σ_k exp(z_k − max z), computed in the run's precision,
+// is exactly 1 (softmax collapse: every non-max term was absorbed).
+double softmax_collapse_fraction(const RunSpec& run, const at::Tensor& logits);
+
+}  // namespace grokking
