@@ -4,33 +4,12 @@ Usage: /usr/bin/python3 tests/cli/test_cli.py path/to/softcheck
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ElementTree
 
-BINARY = sys.argv[1]
-FAILURES = []
-
-
-def run(*args):
-    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=600)
-
-
-def check(label, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + label)
-    if not condition:
-        FAILURES.append(label)
-        if detail:
-            print("     " + detail.replace("\n", "\n     "))
-
-
-def expect_usage_error(label, args, needle):
-    result = run(*args)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    check(label + ": exit 2", result.returncode == 2, f"exit {result.returncode}\n{result.stderr}")
-    check(label + ": one line on stderr", len(lines) == 1, result.stderr)
-    check(label + f": message mentions {needle!r}", needle in result.stderr, result.stderr)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_support import check, expect_usage_error, finish, run  # noqa: E402
 
 
 def test_usage_errors(tmp):
@@ -139,9 +118,8 @@ def main():
         test_list()
         test_reference_output()
         test_gate(tmp)
-    print(f"{len(FAILURES)} failure(s)")
-    sys.exit(1 if FAILURES else 0)
+    return finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

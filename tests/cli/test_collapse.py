@@ -6,12 +6,11 @@ Usage: /usr/bin/python3 tests/cli/test_collapse.py path/to/softcheck
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 
-BINARY = sys.argv[1]
-FAILURES = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_support import BINARY, check, expect_usage_error, finish, run  # noqa: E402
 
 # Theory (proofs/softmax-collapse.md): a sum of exponentials rounded to f32 (p = 24) is
 # exactly 1, and log(sum) exactly 0, from g = 24 ln 2 + ln(n - 1) on when the 1 is added to
@@ -24,38 +23,25 @@ STEP = 1 / 64
 SINGLE_KERNEL = "builtin/cross_entropy/f32/online"
 
 
-def run(*args):
-    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=600)
-
-
-def check(label, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + label)
-    if not condition:
-        FAILURES.append(label)
-        if detail:
-            print("     " + detail.replace("\n", "\n     "))
-
-
-def expect_usage_error(label, args, needle):
-    result = run("collapse", *args)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    check(label + ": exit 2", result.returncode == 2, f"exit {result.returncode}\n{result.stderr}")
-    check(label + ": one line on stderr", len(lines) == 1, result.stderr)
-    check(label + ": starts with 'softcheck: error:'",
-          result.stderr.startswith("softcheck: error: "), result.stderr)
-    check(label + f": message mentions {needle!r}", needle in result.stderr, result.stderr)
+def expect_collapse_error(label, args, needle):
+    expect_usage_error(label, ["collapse", *args], needle)
 
 
 def test_usage_errors(tmp):
-    expect_usage_error("unknown kernel glob", ["--kernel", "nosuch/*"], "nosuch/*")
-    expect_usage_error("no cross_entropy kernel", ["--kernel", "builtin/softmax/*"], "cross_entropy")
-    expect_usage_error("one class", ["--kernel", SINGLE_KERNEL, "--classes", "1"], "--classes 1")
-    expect_usage_error("zero classes", ["--kernel", SINGLE_KERNEL, "--classes", "0"], "--classes 0")
-    expect_usage_error("unknown layout", ["--kernel", SINGLE_KERNEL, "--layout", "dense"], "dense")
-    expect_usage_error("unknown target position", ["--kernel", SINGLE_KERNEL, "--target", "middle"],
-                       "middle")
-    expect_usage_error("unwritable --json", ["--kernel", SINGLE_KERNEL, "--json",
-                                             os.path.join(tmp, "no", "such", "dir.json")], "cannot write")
+    expect_collapse_error("unknown kernel glob", ["--kernel", "nosuch/*"], "nosuch/*")
+    expect_collapse_error("no cross_entropy kernel", ["--kernel", "builtin/softmax/*"],
+                          "cross_entropy")
+    expect_collapse_error("one class", ["--kernel", SINGLE_KERNEL, "--classes", "1"],
+                          "--classes 1")
+    expect_collapse_error("zero classes", ["--kernel", SINGLE_KERNEL, "--classes", "0"],
+                          "--classes 0")
+    expect_collapse_error("unknown layout", ["--kernel", SINGLE_KERNEL, "--layout", "dense"],
+                          "dense")
+    expect_collapse_error("unknown target position",
+                          ["--kernel", SINGLE_KERNEL, "--target", "middle"], "middle")
+    expect_collapse_error("unwritable --json",
+                          ["--kernel", SINGLE_KERNEL, "--json",
+                           os.path.join(tmp, "no", "such", "dir.json")], "cannot write")
 
 
 def measure(tmp, kernel, classes, *extra):
@@ -163,9 +149,8 @@ def main():
         test_builtin_measurement(tmp)
         test_torch_f32(tmp)
         test_plugin(tmp)
-    print(f"{len(FAILURES)} failure(s)")
-    sys.exit(1 if FAILURES else 0)
+    return finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,27 +7,24 @@ passes and writes JUnit) and once with a planted bug (its ctest fails).
 Usage: /usr/bin/python3 tests/cli/test_package.py path/to/build/softcheck
 """
 import os
-import subprocess
 import sys
 import tempfile
 
-BINARY = os.path.abspath(sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_support import BINARY, check, finish, run_command  # noqa: E402
+
 BUILD = os.path.dirname(BINARY)
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(REPOSITORY, "tests", "fixtures", "plugins")
-FAILURES = []
-
-
-def check(what, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        FAILURES.append(what)
-        if detail:
-            print("     " + str(detail)[-3000:])
 
 
 def run(*args, cwd=None):
-    return subprocess.run(list(args), capture_output=True, text=True, cwd=cwd, timeout=600)
+    """Runs a command (cmake, ctest, the installed softcheck): not the softcheck under test."""
+    return run_command(args, cwd=cwd)
+
+
+def output(result):
+    return (result.stdout + result.stderr)[-3000:]
 
 
 def consumer(prefix, work, fixture):
@@ -37,9 +34,9 @@ def consumer(prefix, work, fixture):
                      f"-DCMAKE_PREFIX_PATH={prefix}",
                      f"-DPLUGIN_SOURCE={os.path.join(FIXTURES, fixture + '.c')}")
     check(f"consumer with {fixture}.c configures (find_package(softcheck))",
-          configured.returncode == 0, configured.stdout + configured.stderr)
+          configured.returncode == 0, output(configured))
     built = run("cmake", "--build", build)
-    check(f"consumer with {fixture}.c builds", built.returncode == 0, built.stdout + built.stderr)
+    check(f"consumer with {fixture}.c builds", built.returncode == 0, output(built))
     return run("ctest", "--test-dir", build, "--output-on-failure"), build
 
 
@@ -47,21 +44,20 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         prefix = os.path.join(work, "prefix")
         installed = run("cmake", "--install", BUILD, "--prefix", prefix)
-        check("cmake --install", installed.returncode == 0, installed.stdout + installed.stderr)
+        check("cmake --install", installed.returncode == 0, output(installed))
         check("installed softcheck runs",
               run(os.path.join(prefix, "bin", "softcheck"), "--version").returncode == 0)
 
         good, build = consumer(prefix, work, "good")
         check("softcheck_add_gate passes a correct plugin", good.returncode == 0,
-              good.stdout + good.stderr)
+              output(good))
         check("softcheck_add_gate writes JUnit",
               os.path.isfile(os.path.join(build, "softcheck-gate.xml")))
 
         bad, _ = consumer(prefix, work, "no_max")
         check("softcheck_add_gate fails a plugin with a planted bug",
               bad.returncode != 0 and "VIOLATION" in bad.stdout, bad.stdout[-2000:])
-    print(f"{len(FAILURES)} failed" if FAILURES else "all passed")
-    return 1 if FAILURES else 0
+    return finish()
 
 
 if __name__ == "__main__":

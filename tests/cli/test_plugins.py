@@ -2,7 +2,7 @@
 
 A crashing plugin next to a correct one: exit 1, and the JSON and JUnit reports hold both
 plugins' kernels, the crash naming its signal. A hanging plugin is reported as timed out and
-the gate finishes. Missing and malformed plugins: one line on stderr, exit 2.
+the gate finishes. Missing and malformed plugins: one "softcheck: error:" line on stderr, exit 2.
 
 Usage: /usr/bin/python3 tests/cli/test_plugins.py path/to/softcheck [fixture-dir]
 The fixture directory (where tests/fixtures/plugins/*.c were built as <stem>.so) comes from
@@ -21,12 +21,13 @@ import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 
-BINARY = os.path.abspath(sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_support import check, expect_usage_error, finish, run  # noqa: E402
+
 FIXTURES = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("SOFTCHECK_FIXTURES", "")
 TIMEOUT_MS = 500      # --timeout-ms for the hanging plugin
 HANG_BUDGET_S = 120   # the whole hanging-plugin gate must finish well within this
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FAILURES = []
 
 GOOD_KERNELS = {"plugin:good/softmax/f32/three-pass", "plugin:good/cross_entropy/f32/three-pass"}
 CRASH_KERNEL = "plugin:crash/softmax/f32/segv-long-rows"
@@ -35,18 +36,6 @@ HANG_KERNEL = "plugin:hang/softmax/f32/spins-on-inf"
 
 def plugin(stem):
     return os.path.join(FIXTURES, stem + ".so")
-
-
-def run(*args, cwd=None):
-    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=600, cwd=cwd)
-
-
-def check(label, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + label)
-    if not condition:
-        FAILURES.append(label)
-        if detail:
-            print("     " + str(detail).replace("\n", "\n     "))
 
 
 def gate(*args, cwd=None):
@@ -97,25 +86,16 @@ def test_hang(tmp):
     check("hang: reported as timed out", messages == {f"timed out after {TIMEOUT_MS} ms"}, messages)
 
 
-def expect_plugin_error(label, args, needles):
-    result = run(*args)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    check(label + ": exit 2", result.returncode == 2, f"exit {result.returncode}\n{result.stderr}")
-    check(label + ": one line on stderr", len(lines) == 1, result.stderr)
-    for needle in needles:
-        check(label + f": message mentions {needle!r}", needle in result.stderr, result.stderr)
-
-
 def test_bad_plugins():
     missing = plugin("missing")
-    expect_plugin_error("missing plugin", ["gate", "--plugin", missing], [missing, "No such file"])
-    expect_plugin_error("wrong ABI", ["gate", "--plugin", plugin("wrong_abi")],
-                        ["wrong_abi.so", "ABI version 2", "supports version 1"])
-    expect_plugin_error("no entry point", ["gate", "--plugin", plugin("no_entry")],
-                        ["no_entry.so", "softcheck_plugin_entry"])
-    expect_plugin_error("bad entry", ["list", "--plugin", plugin("bad_entry")],
-                        ["bad_entry.so", "unknown op 7"])
-    expect_plugin_error("missing plugin (list)", ["list", "--plugin", missing], [missing])
+    expect_usage_error("missing plugin", ["gate", "--plugin", missing], [missing, "No such file"])
+    expect_usage_error("wrong ABI", ["gate", "--plugin", plugin("wrong_abi")],
+                       ["wrong_abi.so", "ABI version 2", "supports version 1"])
+    expect_usage_error("no entry point", ["gate", "--plugin", plugin("no_entry")],
+                       ["no_entry.so", "softcheck_plugin_entry"])
+    expect_usage_error("bad entry", ["list", "--plugin", plugin("bad_entry")],
+                       ["bad_entry.so", "unknown op 7"])
+    expect_usage_error("missing plugin (list)", ["list", "--plugin", missing], [missing])
 
 
 def test_list():
@@ -179,8 +159,7 @@ def main():
         test_list()
         test_plugin_alone_selects_its_kernels(tmp)
         test_documented_example(tmp)
-    print(f"{len(FAILURES)} failed" if FAILURES else "all passed")
-    return 1 if FAILURES else 0
+    return finish()
 
 
 if __name__ == "__main__":

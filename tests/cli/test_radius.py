@@ -5,39 +5,25 @@ Usage: /usr/bin/python3 tests/cli/test_radius.py path/to/softcheck
 """
 import json
 import math
-import subprocess
+import os
 import sys
 
 import mpmath
 
-BINARY = sys.argv[1]
-FAILURES = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_support import check, expect_usage_error, finish, run  # noqa: E402
 
 
-def run(*args):
-    return subprocess.run([BINARY, "radius", *args], capture_output=True, text=True, timeout=600)
+def radius(*args):
+    return run("radius", *args)
 
 
-def check(label, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + label)
-    if not condition:
-        FAILURES.append(label)
-        if detail:
-            print("     " + detail.replace("\n", "\n     "))
-
-
-def expect_usage_error(label, args, needle):
-    result = run(*args)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    check(label + ": exit 2", result.returncode == 2, f"exit {result.returncode}\n{result.stderr}")
-    check(label + ": one line on stderr", len(lines) == 1, result.stderr)
-    check(label + ": starts 'softcheck: error:'", result.stderr.startswith("softcheck: error:"),
-          result.stderr)
-    check(label + f": message mentions {needle!r}", needle in result.stderr, result.stderr)
+def expect_radius_error(label, args, needle):
+    expect_usage_error(label, ["radius", *args], needle)
 
 
 def radius_json(logits, direction, *extra):
-    result = run("--logits", logits, "--direction", direction, "--json", *extra)
+    result = radius("--logits", logits, "--direction", direction, "--json", *extra)
     check(f"json {logits} / {direction}: exit 0", result.returncode == 0, result.stderr)
     return json.loads(result.stdout) if result.returncode == 0 else None
 
@@ -45,7 +31,7 @@ def radius_json(logits, direction, *extra):
 def test_hand_computable():
     # n = 2: rho* = sqrt(delta^2 + pi^2) / Delta_a; delta = 1.5, Delta_a = 1.5.
     expected = math.hypot(1.5, math.pi) / 1.5
-    result = run("--logits", "1,-0.5", "--direction", "0.3,-1.2", "--step", "0.5", "--exact")
+    result = radius("--logits", "1,-0.5", "--direction", "0.3,-1.2", "--step", "0.5", "--exact")
     check("two classes: exit 0", result.returncode == 0, result.stderr)
     text = result.stdout
     check("text names rho_a and the binary radius", "rho_a = pi/Delta_a" in text and
@@ -133,19 +119,22 @@ def test_degenerate():
 
 
 def test_usage_errors():
-    expect_usage_error("length mismatch", ["--logits", "1,2,3", "--direction", "1,2"], "directions")
-    expect_usage_error("NaN logit", ["--logits", "1,nan", "--direction", "1,2"], "NaN")
-    expect_usage_error("+inf logit", ["--logits", "1,inf", "--direction", "1,2"], "+inf")
-    expect_usage_error("inf direction", ["--logits", "1,2", "--direction", "1,inf"], "direction")
-    expect_usage_error("malformed direction", ["--logits", "1,2", "--direction", "1,x"], "--direction")
-    expect_usage_error("malformed logits", ["--logits", "1,,2", "--direction", "1,2,3"], "--logits")
-    expect_usage_error("no logits", ["--logits", "", "--direction", ""], "n >= 1")
-    expect_usage_error("target out of range", ["--logits", "1,2", "--direction", "1,2",
-                                               "--target", "2"], "out of range")
-    expect_usage_error("negative step", ["--logits", "1,2", "--direction", "1,2", "--step", "-1"],
-                       "--step")
-    expect_usage_error("all masked", ["--logits", "-inf,-inf", "--direction", "1,2"], "-inf")
-    expect_usage_error("missing --direction", ["--logits", "1,2"], "direction")
+    expect_radius_error("length mismatch", ["--logits", "1,2,3", "--direction", "1,2"],
+                        "directions")
+    expect_radius_error("NaN logit", ["--logits", "1,nan", "--direction", "1,2"], "NaN")
+    expect_radius_error("+inf logit", ["--logits", "1,inf", "--direction", "1,2"], "+inf")
+    expect_radius_error("inf direction", ["--logits", "1,2", "--direction", "1,inf"], "direction")
+    expect_radius_error("malformed direction", ["--logits", "1,2", "--direction", "1,x"],
+                        "--direction")
+    expect_radius_error("malformed logits", ["--logits", "1,,2", "--direction", "1,2,3"],
+                        "--logits")
+    expect_radius_error("no logits", ["--logits", "", "--direction", ""], "n >= 1")
+    expect_radius_error("target out of range", ["--logits", "1,2", "--direction", "1,2",
+                                                "--target", "2"], "out of range")
+    expect_radius_error("negative step", ["--logits", "1,2", "--direction", "1,2", "--step", "-1"],
+                        "--step")
+    expect_radius_error("all masked", ["--logits", "-inf,-inf", "--direction", "1,2"], "-inf")
+    expect_radius_error("missing --direction", ["--logits", "1,2"], "direction")
 
 
 def main():
@@ -153,11 +142,7 @@ def main():
     test_against_mpmath()
     test_degenerate()
     test_usage_errors()
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        return 1
-    print("all radius checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Plays two frameworks: numpy (float64 softmax, cast to f32 / f16 / bf16: passes; one element
 perturbed: a violation) and PyTorch on the CPU through scripts/vectors_torch.py (skipped
 with SKIP when `import torch` fails). Malformed manifests and .npy files, missing or
-misshapen outputs and inputs that do not match the suite must exit 2 with one line.
+misshapen outputs and inputs that do not match the suite must exit 2 with one line on
+stderr, starting "softcheck: error:".
 
 Usage: /usr/bin/python3 tests/cli/test_vectors.py path/to/softcheck
 """
@@ -17,31 +18,12 @@ import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 
-BINARY = sys.argv[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_support import check, expect_usage_error, finish, run  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TORCH_SCRIPT = os.path.join(REPO, "scripts", "vectors_torch.py")
-FAILURES = []
 NPY = {"f32": np.float32, "f16": np.float16}
-
-
-def run(*args):
-    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=300)
-
-
-def check(label, condition, detail=""):
-    print(("ok   " if condition else "FAIL ") + label)
-    if not condition:
-        FAILURES.append(label)
-        if detail:
-            print("     " + detail.replace("\n", "\n     "))
-
-
-def expect_input_error(label, args, needle):
-    result = run(*args)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    check(label + ": exit 2", result.returncode == 2, f"exit {result.returncode}\n{result.stderr}")
-    check(label + ": one line on stderr", len(lines) == 1, result.stderr)
-    check(label + f": message mentions {needle!r}", needle in result.stderr, result.stderr)
 
 
 def load_manifest(directory):
@@ -87,15 +69,15 @@ def write_numpy_outputs(directory):
 
 
 def test_export_errors(tmp):
-    expect_input_error("export: unknown op", ["vectors", "export", "--dir", os.path.join(tmp, "e1"),
+    expect_usage_error("export: unknown op", ["vectors", "export", "--dir", os.path.join(tmp, "e1"),
                                               "--op", "softmaxx"], "softmaxx")
-    expect_input_error("export: unknown dtype", ["vectors", "export", "--dir", os.path.join(tmp, "e2"),
+    expect_usage_error("export: unknown dtype", ["vectors", "export", "--dir", os.path.join(tmp, "e2"),
                                                  "--dtype", "f8"], "f8")
     busy = os.path.join(tmp, "busy")
     os.makedirs(busy)
     with open(os.path.join(busy, "notes.txt"), "w") as file:
         file.write("mine")
-    expect_input_error("export: non-empty directory", ["vectors", "export", "--dir", busy], "not empty")
+    expect_usage_error("export: non-empty directory", ["vectors", "export", "--dir", busy], "not empty")
 
 
 def test_numpy_round_trip(tmp):
@@ -174,46 +156,46 @@ def test_input_errors(tmp, good):
         shutil.copytree(good, target)
         return target, load_manifest(target)
 
-    expect_input_error("check: no manifest", ["vectors", "check", "--dir", os.path.join(tmp, "none")],
+    expect_usage_error("check: no manifest", ["vectors", "check", "--dir", os.path.join(tmp, "none")],
                        "manifest.json: cannot read")
     directory, _ = copy("badjson")
     with open(os.path.join(directory, "manifest.json"), "w") as file:
         file.write('{"format": "softcheck-vectors", "cases": [')
-    expect_input_error("check: malformed manifest", ["vectors", "check", "--dir", directory],
+    expect_usage_error("check: malformed manifest", ["vectors", "check", "--dir", directory],
                        "not valid JSON")
     directory, manifest = copy("badfield")
     del manifest["cases"][3]["output"]
     save_manifest(directory, manifest)
-    expect_input_error("check: case without output", ["vectors", "check", "--dir", directory],
+    expect_usage_error("check: case without output", ["vectors", "check", "--dir", directory],
                        "\"output\" is missing")
     directory, manifest = copy("badmagic")
     case = manifest["cases"][0]
     with open(os.path.join(directory, case["output"]), "wb") as file:
         file.write(b"not an npy file")
-    expect_input_error("check: bad .npy magic", ["vectors", "check", "--dir", directory], "bad magic")
+    expect_usage_error("check: bad .npy magic", ["vectors", "check", "--dir", directory], "bad magic")
     directory, manifest = copy("truncated")
     path = os.path.join(directory, manifest["cases"][1]["output"])
     with open(path, "rb") as file:
         data = file.read()
     with open(path, "wb") as file:
         file.write(data[:-3])
-    expect_input_error("check: truncated .npy", ["vectors", "check", "--dir", directory],
+    expect_usage_error("check: truncated .npy", ["vectors", "check", "--dir", directory],
                        "truncated data")
     directory, manifest = copy("shape")
     case = manifest["cases"][2]
     np.save(os.path.join(directory, case["output"]),
             np.zeros((case["rows"], case["n"] + 1), dtype=np.float32))
-    expect_input_error("check: mismatched shape", ["vectors", "check", "--dir", directory],
+    expect_usage_error("check: mismatched shape", ["vectors", "check", "--dir", directory],
                        "expected (%d, %d)" % (case["rows"], case["n"]))
     directory, manifest = copy("missing")
     os.remove(os.path.join(directory, manifest["cases"][4]["output"]))
-    expect_input_error("check: missing output", ["vectors", "check", "--dir", directory], "is missing")
+    expect_usage_error("check: missing output", ["vectors", "check", "--dir", directory], "is missing")
     directory, manifest = copy("changed")
     case = manifest["cases"][5]
     x = np.load(os.path.join(directory, case["input"]))
     x.flat[0] = 0.25 if x.flat[0] != 0.25 else 0.5
     np.save(os.path.join(directory, case["input"]), x)
-    expect_input_error("check: input changed", ["vectors", "check", "--dir", directory],
+    expect_usage_error("check: input changed", ["vectors", "check", "--dir", directory],
                        "does not match the suite")
 
 
@@ -255,11 +237,7 @@ def main():
         good = test_numpy_round_trip(tmp)
         test_input_errors(tmp, good)
         test_torch_cpu(tmp)
-    if FAILURES:
-        print(f"{len(FAILURES)} failed")
-        return 1
-    print("all passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":
