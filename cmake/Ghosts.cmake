@@ -28,3 +28,9 @@ if(SOFTCHECK_HAVE_ARB)
                         PkgConfig::MPFR)
   target_compile_definitions(softcheck_ghosts PUBLIC SOFTCHECK_HAVE_ARB=1)
 endif()
+
+# radius_throughput: a benchmark driver (analyses/perf), built with the project, never run by
+# ctest: batch rho_a elements/s against memcpy, and the certification time for n = 1000.
+add_executable(radius_throughput analyses/perf/radius_throughput.cpp)
+target_link_libraries(radius_throughput PRIVATE softcheck_ghosts softcheck_core)
+softcheck_warnings(radius_throughput)

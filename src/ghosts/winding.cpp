@@ -80,6 +80,20 @@ class Circle {
   std::map<std::tuple<std::uint64_t, int, std::size_t>, std::pair<Acb, Acb>> cache_;
 };
 
+// G_p over the arc by the mean-value (centred) form G_p(m) + G_p'(B) (B - m), m the arc's
+// midpoint and B its ball (proofs/ghosts-certified-radius.md, section 4.1): its radius is
+// about |G_p'| r instead of the sum of every term's |e_k b_k| r, which is far smaller when
+// many terms cancel, so arcs are accepted much longer. G_p(m) is an end value of the halves,
+// cached, so a halved arc reuses it.
+void centred_enclosure(acb_ptr out, Circle& circle, const Arc& arc, std::size_t p,
+                       const Acb& derivative, const Acb& ball, std::size_t& evaluations) {
+  const Acb& value = circle.end_value(2 * arc.k + 1, arc.level + 1, p, evaluations);
+  Acb offset;
+  acb_sub(offset, ball, circle.end_point(2 * arc.k + 1, arc.level + 1, p), circle.prec_);
+  acb_mul(out, derivative, offset, circle.prec_);
+  acb_add(out, out, value, circle.prec_);
+}
+
 int start_level(const ExactLine& line, double radius) {
   double b_range = 0;
   for (std::size_t k = 0; k < line.size(); ++k)
@@ -132,9 +146,14 @@ Winding count_zeros(const ExactLine& line, std::complex<double> centre, double r
   }
   std::vector<Arc> todo;
   const int level0 = start_level(line, radius);
-  for (std::uint64_t k = 0; k < (std::uint64_t{1} << level0); ++k) todo.push_back({k, level0});
+  // F is real on the real axis, F(conj t) = conj F(t): around a real centre the lower half
+  // circle mirrors the upper one and changes arg F by the same amount (proofs/
+  // ghosts-certified-radius.md, section 4.4), so only the upper half is walked, then doubled.
+  const bool mirror = centre.imag() == 0;
+  const std::uint64_t start_arcs = std::uint64_t{1} << (mirror ? level0 - 1 : level0);
+  for (std::uint64_t k = 0; k < start_arcs; ++k) todo.push_back({k, level0});
   Arb total, change, im, change2;
-  Acb ball, enclosure, quotient, step, da, db, ha, hb;
+  Acb ball, enclosure, derivative, quotient, step, da, db, ha, hb;
   const auto well_known = [](const Arb& arg) {  // see kArgRadiusExp, kArgLimit
     return arb_is_finite(arg) && mag_cmp_2exp_si(arb_radref(arg.get()), kArgRadiusExp) < 0 &&
            arf_cmpabs_d(arb_midref(arg.get()), kArgLimit) < 0;
@@ -166,7 +185,9 @@ Winding count_zeros(const ExactLine& line, std::complex<double> centre, double r
       if (accepted) arb_add(change, change, change2, prec);
     } else {
       p = line.dominant(arf_get_d(arb_midref(acb_realref(ball.get())), ARF_RND_NEAR));
-      result.evaluations += line.evaluate(enclosure, nullptr, ball, p, prec);
+      result.evaluations += line.evaluate(enclosure, derivative, ball, p, prec);
+      if (acb_contains_zero(enclosure))  // the term-by-term enclosure; then the centred form
+        centred_enclosure(enclosure, circle, arc, p, derivative, ball, result.evaluations);
       if (!acb_contains_zero(enclosure)) {
         // The image of the arc lies in a convex set without 0: the change of arg G_p along
         // it is the principal argument of G_p(end) / G_p(start).
@@ -192,6 +213,7 @@ Winding count_zeros(const ExactLine& line, std::complex<double> centre, double r
     todo.push_back({2 * arc.k + 1, arc.level + 1});
     todo.push_back({2 * arc.k, arc.level + 1});
   }
+  if (mirror) arb_mul_2exp_si(total, total, 1);  // the lower half's change, exactly
   // winding number = total / (2 pi), which must pin down one integer
   Arb two_pi;
   arb_const_pi(two_pi, prec);

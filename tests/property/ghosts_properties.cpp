@@ -63,7 +63,7 @@ const std::vector<std::vector<double>>& family_rows(const std::string& name) {
   return rows;
 }
 
-// n classes: 2..10 most often, up to 1000 rarely (a certificate at n = 1000 takes ~1 s).
+// n classes: 2..10 most often, up to 1000 rarely (a certificate at n = 1000 takes ~0.3 s).
 rc::Gen<std::size_t> class_count(std::size_t max_n = 1000) {
   return rc::gen::weightedOneOf<std::size_t>({
       {60, rc::gen::inRange<std::size_t>(2, 11)},
