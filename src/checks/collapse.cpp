@@ -2,38 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
-#include "reference/reference.hpp"
+#include "checks/collapse_reference.hpp"
 
 namespace softcheck::collapse {
 namespace {
-
-enum class Output { loss, gradient };
-
-// The correctly rounded reference of one output at one gap.
-double reference_value(Output output, Format format, double gap,
-                       std::span<const double> competitors, std::size_t target) {
-  const std::vector<double> row = make_row(gap, competitors, target);
-  const reference::RowReference ref = reference::evaluate_row(row, format, target);
-  return output == Output::loss ? ref.ce_loss.rounded : ref.ce_gradient[target].rounded;
-}
-
-// The first index whose reference is 0, by bisection (the reference is monotone in g).
-std::size_t reference_zero_index(Output output, Format format, std::span<const double> gaps,
-                                 std::span<const double> competitors, std::size_t target) {
-  const auto reference_is_zero = [&](std::size_t i) {
-    return reference_value(output, format, gaps[i], competitors, target) == 0;
-  };
-  std::size_t nonzero = 0, zero = gaps.size() - 1;
-  if (reference_is_zero(nonzero) || !reference_is_zero(zero))
-    throw std::logic_error("collapse: the reference is not 0 at the end of the grid");
-  while (zero - nonzero > 1) {
-    const std::size_t middle = nonzero + (zero - nonzero) / 2;
-    (reference_is_zero(middle) ? zero : nonzero) = middle;
-  }
-  return zero;
-}
 
 struct KernelValues {
   std::vector<double> loss, gradient;
@@ -63,6 +38,78 @@ KernelValues run_kernel(const Kernel& kernel, std::span<const double> gaps,
   return values;
 }
 
+// The gaps of the sweep: linear for softmax, geometric beyond StableMax's finite onsets.
+std::vector<double> sweep_grid(const Kernel& kernel, const Theory& theory, const Options& options) {
+  if (!is_stablemax(kernel.op))
+    return gap_grid(kernel.format, options.step, theory.output_underflow + kGridMargin);
+  double end = std::numeric_limits<double>::infinity();  // no finite onset: the whole format
+  for (double onset : {theory.plain_sum, theory.gradient_underflow})
+    if (std::isfinite(onset)) end = std::isfinite(end) ? std::max(end, onset) : onset;
+  return geometric_gap_grid(kernel.format, options.octave_subdivisions,
+                            end * kGeometricGridMargin);
+}
+
+// Narrows `gap`, a grid gap where `holds` first holds after the grid gap below, to adjacent
+// values of the format.
+Crossing refine(std::span<const double> gaps, double gap, Format format, const Predicate& holds) {
+  const auto i = static_cast<std::size_t>(std::lower_bound(gaps.begin(), gaps.end(), gap) -
+                                          gaps.begin());
+  if (i == 0 || i >= gaps.size()) return {gap, gap};
+  return bisect_gap({gaps[i - 1], gaps[i]}, format, holds, kMaxBisectionSteps);
+}
+
+// One measurement: the row, the grid and the kernel's single-gap runs (bisection).
+class Sweep {
+ public:
+  Sweep(const Kernel& kernel, Result& result, std::vector<double> gaps)
+      : kernel_(kernel), result_(result), gaps_(std::move(gaps)) {}
+
+  std::span<const double> gaps() const { return gaps_; }
+
+  double reference(Output output, double gap) const {
+    return reference_value(kernel_.op, output, kernel_.format, gap, result_.competitors,
+                           result_.target);
+  }
+
+  // The reference's zero on the grid (refined on a geometric grid); none: never on the grid.
+  std::optional<double> reference_zero(std::optional<std::size_t> index, Output output) const {
+    if (!index) return std::nullopt;
+    if (!result_.geometric) return gaps_[*index];
+    return refine(gaps_, gaps_[*index], kernel_.format,
+                  [&](double gap) { return reference(output, gap) == 0; })
+        .at;
+  }
+
+  double kernel_value(Output output, double gap) {
+    const KernelValues values = run_kernel(kernel_, std::span(&gap, 1), result_.competitors,
+                                           result_.target, result_.options.max_elements_per_call);
+    result_.calls += values.calls;
+    return output == Output::loss ? values.loss.front() : values.gradient.front();
+  }
+
+  // Narrows a grid onset's `first` and `from` by bisection on the kernel.
+  void refine_onset(Onset& onset, Output output, Collapsed collapsed) {
+    const Predicate holds = [&](double gap) { return collapsed(kernel_value(output, gap)); };
+    const bool same = onset.first == onset.from;
+    if (onset.from) {
+      const Crossing crossing = refine(gaps_, *onset.from, kernel_.format, holds);
+      onset.from = crossing.at;
+      onset.spacing = crossing.at - crossing.below;
+    }
+    if (same) onset.first = onset.from;
+    else if (onset.first) onset.first = refine(gaps_, *onset.first, kernel_.format, holds).at;
+  }
+
+  void add_reference(Onset& onset, Output output) const {
+    if (onset.from) onset.reference_at_from = reference(output, *onset.from);
+  }
+
+ private:
+  const Kernel& kernel_;
+  Result& result_;
+  std::vector<double> gaps_;
+};
+
 }  // namespace
 
 bool is_zero(double value) { return value == 0; }
@@ -85,8 +132,9 @@ Onset find_onset(std::span<const double> gaps, std::span<const double> values, s
 }
 
 Result measure(const Kernel& kernel, std::size_t n, const Options& options) {
-  if (kernel.op != Op::cross_entropy)
-    throw std::invalid_argument("collapse: " + kernel.name() + " is not a cross_entropy kernel");
+  if (!has_loss(kernel.op))
+    throw std::invalid_argument("collapse: " + kernel.name() +
+                                " is not a cross_entropy or stablemax_cross_entropy kernel");
   if (n < 2) throw std::invalid_argument("collapse: needs n >= 2 classes");
   Result result;
   result.kernel = &kernel;
@@ -95,41 +143,50 @@ Result measure(const Kernel& kernel, std::size_t n, const Options& options) {
   result.target = target_index(options.target, n);
   result.competitors = make_competitors(options.layout, n, kernel.format, options.seed);
   result.theory = theory_for(kernel, result.competitors);
+  result.geometric = is_stablemax(kernel.op);
 
   const Format format = kernel.format;
-  const std::vector<double> gaps =
-      gap_grid(format, options.step, result.theory.output_underflow + kGridMargin);
-  const std::size_t loss_zero =
-      reference_zero_index(Output::loss, format, gaps, result.competitors, result.target);
-  const std::size_t gradient_zero =
-      reference_zero_index(Output::gradient, format, gaps, result.competitors, result.target);
-  result.reference_loss_zero = gaps[loss_zero];
-  result.reference_gradient_zero = gaps[gradient_zero];
+  Sweep sweep(kernel, result, sweep_grid(kernel, result.theory, options));
+  const auto gaps = sweep.gaps();
+  const auto zero_index = [&](Output output) {
+    const auto zero = reference_zero_index(kernel.op, output, format, gaps, result.competitors,
+                                           result.target);
+    if (!zero && !result.geometric)  // the linear grid runs past the output underflow
+      throw std::logic_error("collapse: the reference is not 0 at the end of the grid");
+    return zero;
+  };
+  const auto loss_zero = zero_index(Output::loss);
+  const auto gradient_zero = zero_index(Output::gradient);
+  result.reference_loss_zero = sweep.reference_zero(loss_zero, Output::loss);
+  result.reference_gradient_zero = sweep.reference_zero(gradient_zero, Output::gradient);
+  const std::size_t loss_limit = loss_zero.value_or(gaps.size());
+  const std::size_t gradient_limit = gradient_zero.value_or(gaps.size());
 
-  const auto swept = std::span(gaps).first(std::max(loss_zero, gradient_zero));
+  const auto swept = gaps.first(std::max(loss_limit, gradient_limit));
   result.grid_points = swept.size();
-  KernelValues values;
   try {
-    values = run_kernel(kernel, swept, result.competitors, result.target,
-                        options.max_elements_per_call);
+    const KernelValues values = run_kernel(kernel, swept, result.competitors, result.target,
+                                           options.max_elements_per_call);
+    result.calls = values.calls;
+    result.loss = find_onset(swept, values.loss, loss_limit, is_zero);
+    result.gradient = find_onset(swept, values.gradient, gradient_limit, is_zero);
+    result.loss_sign = find_onset(swept, values.loss, loss_limit, is_not_positive);
+    result.gradient_sign = find_onset(swept, values.gradient, gradient_limit, is_not_negative);
+    if (result.geometric) {
+      sweep.refine_onset(result.loss, Output::loss, is_zero);
+      sweep.refine_onset(result.gradient, Output::gradient, is_zero);
+      sweep.refine_onset(result.loss_sign, Output::loss, is_not_positive);
+      sweep.refine_onset(result.gradient_sign, Output::gradient, is_not_negative);
+    }
   } catch (const KernelFailure& failure) {
     result.failure = failure.what();
+    result.loss = result.gradient = result.loss_sign = result.gradient_sign = Onset{};
     return result;
   }
-  result.calls = values.calls;
-  result.loss = find_onset(swept, values.loss, loss_zero, is_zero);
-  result.gradient = find_onset(swept, values.gradient, gradient_zero, is_zero);
-  result.loss_sign = find_onset(swept, values.loss, loss_zero, is_not_positive);
-  result.gradient_sign = find_onset(swept, values.gradient, gradient_zero, is_not_negative);
-  const auto add_reference = [&](Onset& onset, Output output) {
-    if (onset.from)
-      onset.reference_at_from =
-          reference_value(output, format, *onset.from, result.competitors, result.target);
-  };
-  add_reference(result.loss, Output::loss);
-  add_reference(result.gradient, Output::gradient);
-  add_reference(result.loss_sign, Output::loss);
-  add_reference(result.gradient_sign, Output::gradient);
+  sweep.add_reference(result.loss, Output::loss);
+  sweep.add_reference(result.gradient, Output::gradient);
+  sweep.add_reference(result.loss_sign, Output::loss);
+  sweep.add_reference(result.gradient_sign, Output::gradient);
   return result;
 }
 

@@ -39,17 +39,6 @@ std::vector<double> make_competitors(Layout layout, std::size_t n, Format format
   return competitors;
 }
 
-std::vector<double> gap_grid(Format format, double step, double end) {
-  std::vector<double> gaps;
-  for (double k = 0; k * step <= end; ++k)
-    if (is_representable(k * step, format)) gaps.push_back(k * step);
-  return gaps;
-}
-
-double grid_spacing(std::span<const double> gaps, std::size_t i) {
-  return i == 0 ? 0.0 : gaps[i] - gaps[i - 1];
-}
-
 std::vector<double> make_row(double gap, std::span<const double> competitors, std::size_t target) {
   std::vector<double> row(competitors.begin(), competitors.end());
   row.insert(row.begin() + static_cast<std::ptrdiff_t>(target), gap);

@@ -1,6 +1,7 @@
 // The confident rows of the softmax-collapse sweep (collapse.hpp): the target logit is a gap
 // g >= 0 and the n - 1 competitors lie in [-1, 0], so the target is the row's maximum and
-// the exact loss and |target gradient| decrease strictly with g.
+// the exact loss and |target gradient| decrease strictly with g, for softmax and StableMax
+// cross-entropy alike.
 #pragma once
 
 #include <cstddef>
@@ -31,14 +32,6 @@ std::size_t target_index(TargetPosition position, std::size_t n);
 // so a seed gives the same first competitors for every n.
 std::vector<double> make_competitors(Layout layout, std::size_t n, Format format,
                                      std::uint64_t seed);
-
-// The gaps of the sweep: every multiple of `step` (a power of two) in [0, end] that is
-// representable in `format`. Where the format's spacing exceeds `step` (bf16 above 2, f16
-// above 32) the grid is the format's own values there.
-std::vector<double> gap_grid(Format format, double step, double end);
-
-// The grid's spacing just below gaps[i] (its resolution there); 0 for i = 0.
-double grid_spacing(std::span<const double> gaps, std::size_t i);
 
 // One row: logit `gap` at `target`, the competitors in order in the other places.
 std::vector<double> make_row(double gap, std::span<const double> competitors, std::size_t target);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "checks/collapse_stablemax_theory.hpp"
+
 namespace softcheck::collapse {
 
 double competitor_weight(std::span<const double> competitors) {
@@ -31,11 +33,14 @@ std::string_view name(Model model) {
     case Model::log_of_sum: return "log-of-sum";
     case Model::naive: return "naive";
     case Model::unknown: return "unknown";
+    case Model::s_plus_r: return "s+R";
   }
   return "?";
 }
 
 Model model_of(const Kernel& kernel) {
+  if (is_stablemax(kernel.op))
+    return kernel.provider == "builtin" ? Model::s_plus_r : Model::unknown;
   if (kernel.provider == "builtin") return kernel.algorithm == "naive" ? Model::naive : Model::one_plus_s;
   if (kernel.provider == "torch" || kernel.provider == "onednn") return Model::log_of_sum;
   return Model::unknown;
@@ -48,6 +53,7 @@ int accumulator_precision(const Kernel& kernel) {
 }
 
 Theory theory_for(const Kernel& kernel, std::span<const double> competitors) {
+  if (is_stablemax(kernel.op)) return stablemax_theory(kernel, competitors);
   Theory theory;
   theory.model = model_of(kernel);
   theory.accumulator_precision = accumulator_precision(kernel);
@@ -58,6 +64,8 @@ Theory theory_for(const Kernel& kernel, std::span<const double> competitors) {
   theory.plain_sum = plain_sum_onset(theory.accumulator_precision, weight);
   theory.max_first = max_first_onset(theory.accumulator_precision, max_competitor);
   theory.output_underflow = output_underflow_onset(kernel.format, weight);
+  // The target gradient -δ / (1 + δ) has the loss's magnitude to within δ.
+  theory.gradient_underflow = theory.output_underflow;
   switch (theory.model) {
     case Model::one_plus_s:
       theory.onset = theory.output_underflow;
@@ -71,7 +79,10 @@ Theory theory_for(const Kernel& kernel, std::span<const double> competitors) {
     case Model::naive:
       theory.formula = "none (not max-subtracted)";
       break;
+    case Model::s_plus_r:  // StableMax only (stablemax_theory)
+      break;
   }
+  theory.gradient_onset = theory.onset;  // loss and gradient collapse at the same gap
   return theory;
 }
 

@@ -14,6 +14,9 @@
 //               magnitude is <= denorm_min/2 (the tie goes to 0):
 //                                                       g* = ln S - ln(denorm_min / 2)
 //               This is also where the correctly rounded reference becomes 0.
+//
+// StableMax cross-entropy has its own formulas (collapse_stablemax_theory.hpp); theory_for
+// picks them by the kernel's op and fills the same fields.
 #pragma once
 
 #include <optional>
@@ -41,6 +44,8 @@ enum class Model {
                 // (or output underflow, whichever comes first)
   naive,        // log(sum of exp(x)) - x_y without max subtraction: no zero-onset formula
   unknown,      // plugins: assumed to be a plain sum
+  s_plus_r,     // softcheck's StableMax built-ins: loss = log1p(R / s_a), R kept apart from
+                // s_a = s(max), so the loss never rounds to 0 and the gradient only underflows
 };
 std::string_view name(Model model);
 
@@ -52,15 +57,20 @@ Model model_of(const Kernel& kernel);
 // other providers are assumed to accumulate in f32 (24).
 int accumulator_precision(const Kernel& kernel);
 
+// The fields as named are softmax's; for StableMax (collapse_stablemax_theory.hpp) S is
+// T = sum s(c_j) and the onsets are its formulas. +infinity: never within the format.
 struct Theory {
   Model model = Model::unknown;
   int accumulator_precision = 0;
-  double ln_weight = 0;         // ln S
-  double plain_sum = 0;         // p ln 2 + ln S
-  double max_first = 0;         // p ln 2 + max c_j
-  double output_underflow = 0;  // ln S - ln(denorm_min / 2)
-  std::optional<double> onset;  // the formula for the kernel's model (none for naive)
-  std::string formula;          // which formula `onset` is, e.g. "output underflow"
+  double ln_weight = 0;           // ln S
+  double plain_sum = 0;           // p ln 2 + ln S
+  double max_first = 0;           // p ln 2 + max c_j
+  double output_underflow = 0;    // ln S - ln(denorm_min / 2): the reference's loss is 0
+  double gradient_underflow = 0;  // the reference's target gradient is 0 (softmax: as above)
+  std::optional<double> onset;    // the loss's formula for the kernel's model (none for naive,
+                                  // and for s+R: its loss never rounds to 0)
+  std::optional<double> gradient_onset;  // the target gradient's
+  std::string formula;            // which formulas they are, e.g. "output underflow"
 };
 
 Theory theory_for(const Kernel& kernel, std::span<const double> competitors);

@@ -1,5 +1,6 @@
-// softcheck collapse: where softmax collapse sets in for each cross-entropy kernel
-// (checks/collapse.hpp). A measurement, not a gate: exit 0 unless the usage is wrong.
+// softcheck collapse: where softmax collapse sets in for each cross-entropy kernel, softmax
+// (cross_entropy) and StableMax (stablemax_cross_entropy) alike (checks/collapse.hpp). A
+// measurement, not a gate: exit 0 unless the usage is wrong.
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,13 +34,14 @@ struct CollapseCommandOptions {
   std::vector<std::string> plugin_paths;
 };
 
-// No --kernel: every cross_entropy kernel, or with --plugin only the plugins' ones.
+// No --kernel: every cross_entropy and stablemax_cross_entropy kernel, or with --plugin only
+// the plugins' ones.
 std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs,
                                           bool plugins_only) {
   const Registry& registry = Registry::instance();
   std::vector<const Kernel*> selected;
   const auto add = [&selected](const Kernel* k) {
-    if (k->op == Op::cross_entropy &&
+    if (has_loss(k->op) &&
         std::find(selected.begin(), selected.end(), k) == selected.end())
       selected.push_back(k);
   };
@@ -52,7 +54,9 @@ std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs,
     if (found.empty()) throw UsageError("no kernel matches '" + glob + "' (see softcheck list)");
     for (const Kernel* k : found) add(k);
   }
-  if (selected.empty()) throw UsageError("no cross_entropy kernel selected (see softcheck list)");
+  if (selected.empty())
+    throw UsageError(
+        "no cross_entropy or stablemax_cross_entropy kernel selected (see softcheck list)");
   return selected;
 }
 
@@ -108,7 +112,9 @@ int run_collapse_command(const CollapseCommandOptions& options, const Context& c
 
   std::cout << "softmax collapse: target logit g (at the " << collapse::name(*target)
             << " index), competitors 0 (zeros) or uniform in [-1, 0) from seed " << options.seed
-            << " (spread); g on a grid of step 1/64, the format's own spacing where coarser\n";
+            << " (spread); g on a grid of step 1/64, the format's own spacing where coarser;"
+               " StableMax: " << collapse::kOctaveSubdivisions
+            << " gaps per octave, onsets bisected to adjacent values\n";
   print_collapse_table(std::cout, results);
   if (json.is_open()) write_collapse_json(json, results, {context.command_line, SOFTCHECK_VERSION});
   return 0;
@@ -121,8 +127,8 @@ void add_collapse_command(CLI::App& app, Action& run, const Context& context) {
   CLI::App* command = app.add_subcommand(
       "collapse", "Measure where softmax collapse zeroes each cross-entropy kernel's loss and gradient");
   command->add_option("--kernel", options->globs,
-                      "kernel name glob (repeatable; default: every cross_entropy kernel, or with "
-                      "--plugin the plugins' ones)");
+                      "kernel name glob (repeatable; default: every cross_entropy and "
+                      "stablemax_cross_entropy kernel, or with --plugin the plugins' ones)");
   command->add_option("--classes", options->classes, "number of classes n (repeatable; default 2, 10, 1000)");
   command->add_option("--layout", options->layouts,
                       "competitors: zeros (all 0) or spread (uniform in [-1, 0)); repeatable, default both");

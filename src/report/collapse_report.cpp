@@ -7,10 +7,14 @@
 
 namespace softcheck {
 
+// Gaps from here on are printed in scientific notation.
+constexpr double kScientificFrom = 1e6;
+
 std::string gap_text(const std::optional<double>& gap) {
   if (!gap) return "none";
+  if (std::isinf(*gap)) return "never";
   char text[32];
-  std::snprintf(text, sizeof text, "%.3f", *gap);
+  std::snprintf(text, sizeof text, *gap < kScientificFrom ? "%.3f" : "%.6e", *gap);
   return text;
 }
 
@@ -23,12 +27,14 @@ struct Column {
   int width;
 };
 
-// kernel, format, n, layout, measured onsets, theory, the reference's own zero.
+// kernel, format, n, layout, measured onsets, theory, the reference's own zero. Gap
+// columns are 8 wide (softmax's 123.456), StableMax's 1.234567e+22 overflow them.
 constexpr Column kColumns[] = {
-    {"kernel", 0},       {"format", 6},     {"n", 5},            {"layout", 6},
-    {"loss=0 from", 11}, {"first", 8},      {"loss<=0 from", 12}, {"grad=0 from", 11},
-    {"first", 8},        {"grad>=0 from", 12}, {"step", 6},       {"plain sum", 9},
-    {"model", 10},       {"model onset", 11}, {"ref=0 loss", 10}, {"ref=0 grad", 10},
+    {"kernel", 0},        {"format", 6},      {"n", 5},             {"layout", 6},
+    {"loss=0 from", 11},  {"first", 8},       {"loss<=0 from", 12}, {"grad=0 from", 11},
+    {"first", 8},         {"grad>=0 from", 12}, {"step", 6},        {"plain sum", 9},
+    {"model", 10},        {"model onset", 11}, {"model grad", 10},  {"ref=0 loss", 10},
+    {"ref=0 grad", 10},
 };
 
 std::vector<std::string> row_cells(const Result& r) {
@@ -52,6 +58,7 @@ std::vector<std::string> row_cells(const Result& r) {
           gap_text(r.theory.plain_sum),
           model,
           r.theory.onset ? gap_text(r.theory.onset) : "-",
+          r.theory.gradient_onset ? gap_text(r.theory.gradient_onset) : "-",
           gap_text(r.reference_loss_zero),
           gap_text(r.reference_gradient_zero)};
 }
@@ -80,9 +87,15 @@ void print_collapse_table(std::ostream& out, const std::vector<Result>& results)
          "  gap up to the reference's own zero (none: never before it); first: the first grid gap\n"
          "  where it is 0; loss<=0, grad>=0: the same for a value of 0 or the wrong sign (the exact\n"
          "  loss is > 0, the exact target gradient < 0); step: grid spacing at the onset\n"
-         "plain sum: p ln 2 + ln S, S = sum of exp(competitors); model onset: the formula for the\n"
-         "  kernel's model (proofs/softmax-collapse.md); ref=0: first grid gap where the correctly\n"
-         "  rounded reference is 0\n";
+         "plain sum: p ln 2 + ln S, S = sum of exp(competitors); model onset, model grad: the\n"
+         "  formula for the kernel's model for the loss and the target gradient\n"
+         "  (proofs/softmax-collapse.md; -: none); ref=0: first grid gap where the correctly\n"
+         "  rounded reference is 0 (none: never)\n"
+         "stablemax_cross_entropy: geometric grid, every onset bisected to adjacent values of the\n"
+         "  format (step: their spacing); plain sum: the least g with fl(g + 1) >= 2^K,\n"
+         "  K = p + floor(log2 T) + 1 (p for T = 1), T = sum of s(competitors), from which on\n"
+         "  fl(s_y + T) = s_y; model s+R (the built-ins): the loss never rounds to 0, the target\n"
+         "  gradient does where the exact one is <= denorm_min / 2\n";
 }
 
 namespace {
@@ -92,6 +105,9 @@ using nlohmann::json;
 json optional_gap(const std::optional<double>& gap) {
   return gap ? json(*gap) : json(nullptr);
 }
+
+// A gap, or null for none and for +infinity (never).
+json gap_json(double gap) { return std::isfinite(gap) ? json(gap) : json(nullptr); }
 
 json onset_json(const collapse::Onset& onset) {
   return {{"zero_from", optional_gap(onset.from)},
@@ -105,10 +121,12 @@ json theory_json(const collapse::Theory& t) {
   return {{"model", std::string(collapse::name(t.model))},
           {"accumulator_precision", t.accumulator_precision},
           {"ln_weight", t.ln_weight},
-          {"plain_sum", t.plain_sum},
-          {"max_first", t.max_first},
-          {"output_underflow", t.output_underflow},
+          {"plain_sum", gap_json(t.plain_sum)},
+          {"max_first", gap_json(t.max_first)},
+          {"output_underflow", gap_json(t.output_underflow)},
+          {"gradient_underflow", gap_json(t.gradient_underflow)},
           {"onset", optional_gap(t.onset)},
+          {"gradient_onset", optional_gap(t.gradient_onset)},
           {"formula", t.formula}};
 }
 
@@ -121,11 +139,14 @@ json result_json(const Result& r) {
                  {"n", r.n},
                  {"layout", std::string(collapse::name(r.options.layout))},
                  {"target", r.target},
-                 {"step", r.options.step},
+                 {"grid", r.geometric ? "geometric, bisected" : "linear"},
+                 {"step", r.geometric ? json(nullptr) : json(r.options.step)},
+                 {"octave_subdivisions",
+                  r.geometric ? json(r.options.octave_subdivisions) : json(nullptr)},
                  {"grid_points", r.grid_points},
                  {"calls", r.calls},
-                 {"reference_loss_zero_from", r.reference_loss_zero},
-                 {"reference_gradient_zero_from", r.reference_gradient_zero},
+                 {"reference_loss_zero_from", optional_gap(r.reference_loss_zero)},
+                 {"reference_gradient_zero_from", optional_gap(r.reference_gradient_zero)},
                  {"loss", onset_json(r.loss)},
                  {"target_gradient", onset_json(r.gradient)},
                  {"loss_not_positive", onset_json(r.loss_sign)},

@@ -10,7 +10,8 @@
 
 namespace softcheck {
 
-// A gap with three decimals (the grid step is 1/64), or "none".
+// A gap below 10^6 with three decimals (the linear grid's step is 1/64), a larger one (the
+// StableMax sweep's) with seven significant digits; "none" for none, "never" for +infinity.
 std::string gap_text(const std::optional<double>& gap);
 
 void print_collapse_table(std::ostream& out, const std::vector<collapse::Result>& results);

@@ -82,6 +82,40 @@ def test_builtin_measurement(tmp):
           quiet.stderr)
 
 
+def test_stablemax_by_default(tmp):
+    # Without --kernel the sweep takes every stablemax_cross_entropy kernel as well. Theory
+    # (proofs/softmax-collapse.md, "StableMax"): the built-ins keep log1p(R / s_a), so the
+    # loss is never 0 and the reference's neither; the target gradient -T / ((g+1)(g+1+T))
+    # underflows, kernel and reference alike, at g = sqrt(2T / denorm_min): 2^75 in f32 for
+    # n = 2 (T = 1); a plain sum fl(g + 1 + T) would be g + 1 from g = 2^24 - 1 on.
+    path = os.path.join(tmp, "default.json")
+    result = run("collapse", "--classes", "2", "--layout", "zeros", "--quiet", "--json", path)
+    check("default sweep: exit 0", result.returncode == 0, result.stderr)
+    if result.returncode != 0:
+        return
+    with open(path) as f:
+        results = json.load(f)["results"]
+    stablemax = {r["kernel"]: r for r in results if r["op"] == "stablemax_cross_entropy"}
+    for fmt in ["f32", "f64"]:
+        kernel = f"builtin/stablemax_cross_entropy/{fmt}/two-pass"
+        check(f"default sweep includes {kernel}", kernel in stablemax, str(sorted(stablemax)))
+        check(f"the table lists {kernel}", kernel in result.stdout, result.stdout[-2000:])
+    r = stablemax.get("builtin/stablemax_cross_entropy/f32/two-pass")
+    if r is None:
+        return
+    check("StableMax f32: the loss is never 0", r["loss"]["zero_from"] is None
+          and r["loss"]["first_zero"] is None and r["reference_loss_zero_from"] is None, str(r))
+    check("StableMax f32: model s+R, geometric grid",
+          r["theory"]["model"] == "s+R" and r["grid"].startswith("geometric"), str(r["theory"]))
+    check("StableMax f32 n=2: plain sum from 2^24 - 1", r["theory"]["plain_sum"] == 2**24 - 1,
+          str(r["theory"]))
+    zero = r["reference_gradient_zero_from"]
+    check("StableMax f32 n=2: the reference gradient is 0 from 2^75",
+          zero is not None and abs(zero / 2**75 - 1) < 1e-6, str(zero))
+    check("StableMax f32 n=2: the kernel's gradient is not 0 before it",
+          r["target_gradient"]["zero_from"] is None, str(r["target_gradient"]))
+
+
 def test_torch_f32(tmp):
     kernel = "torch/cross_entropy/f32/autograd"
     listed = run("list", "--kernel", "torch/*")
@@ -147,6 +181,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_usage_errors(tmp)
         test_builtin_measurement(tmp)
+        test_stablemax_by_default(tmp)
         test_torch_f32(tmp)
         test_plugin(tmp)
     return finish()
