@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STYLE = {"softmax-f32": "tab:blue", "softmax-f64": "tab:green", "softmax-bf16": "tab:purple",
-         "stablemax-f32": "tab:orange", "perpgrad-f32": "tab:red"}
+         "stablemax-f32": "tab:orange", "perpgrad-f32": "tab:red",
+         "stablemax-f32-train70": "tab:brown", "softmax-f32-train70": "tab:cyan"}
 
 
 def load(path):
@@ -123,7 +124,8 @@ def main():
     figure(data, out, "precision_delays_sc.png", ["softmax-bf16", "softmax-f32", "softmax-f64"],
            [(accuracy_panel, "accuracy"), (collapse_panel, "SC in each run's loss precision")],
            "Claim 2: f64 delays softmax collapse (bf16 hastens it)")
-    figure(data, out, "stablemax_groks.png", ["softmax-f32", "stablemax-f32"],
+    figure(data, out, "stablemax_groks.png",
+           ["softmax-f32", "stablemax-f32", "softmax-f32-train70", "stablemax-f32-train70"],
            [(accuracy_panel, "accuracy"), (norm_panel, "weight norm")],
            "Claim 3: StableMax cross-entropy groks without regularisation")
     figure(data, out, "perpgrad_generalises.png", ["softmax-f32", "perpgrad-f32"],
