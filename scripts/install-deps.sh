@@ -12,6 +12,10 @@ PACKAGES="$PACKAGES libdnnl-dev libxnnpack-dev libpthreadpool-dev libtorch-dev p
 PACKAGES="$PACKAGES python3-matplotlib"
 # Arb ball arithmetic: the certified Taylor radius in src/ghosts (softcheck radius --exact).
 PACKAGES="$PACKAGES libflint-arb-dev"
+# OpenBLAS for the training analyses (analyses/grokking/run.sh loads it for its own runs;
+# libtorch's default reference BLAS is about 6x slower there). Installing it also makes it
+# the system's default libblas.so.3.
+PACKAGES="$PACKAGES libopenblas0-serial"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
