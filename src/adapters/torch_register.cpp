@@ -32,7 +32,8 @@ std::string_view algorithm(Op op) { return op == Op::cross_entropy ? "autograd" 
 //        "softmax_lastdim_kernel_impl" / "log_softmax_lastdim_kernel_impl" not implemented
 //        for 'Half'; logsumexp with "exp_vml_cpu" not implemented for 'Half'.
 // libtorch has no StableMax op, so none of the StableMax ops is registered.
-bool supports(Op op, Format format) { return !is_stablemax(op) && format != Format::f16; }
+// Nor are the parametrised losses (comp_sum, sigmoid_bce, temperature_cross_entropy).
+bool supports(Op op, Format format) { return is_softmax_family(op) && format != Format::f16; }
 
 // The module's kernel, isolated; the parent loads the module before the worker forks, so
 // every worker inherits the loaded library instead of paying its start-up (about a second).

@@ -77,7 +77,9 @@ Manifest export_vectors(const fs::path& dir, const ExportOptions& options) {
   Manifest manifest;
   manifest.suite = options.suite;
   manifest.seed = options.seed;
-  const std::vector<Op> ops = selection(options.ops, kAllOps);
+  // The parametrised losses have no place in the vector files (docs/vectors.md): skipped.
+  std::vector<Op> ops = selection(options.ops, kAllOps);
+  std::erase_if(ops, is_loss_family);
   const bool any_cross_entropy = std::any_of(ops.begin(), ops.end(), has_loss);
   for (Format format : selection(options.formats, kAllFormats)) {
     const std::string dtype(name(format));

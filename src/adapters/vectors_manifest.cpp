@@ -114,6 +114,8 @@ class ManifestReader {
     const std::string op = string_field(j, "op", where);
     const auto parsed_op = parse_op(op);
     if (!parsed_op) fail(where + "unknown op '" + op + "'");
+    if (is_loss_family(*parsed_op))
+      fail(where + "op '" + op + "' has parameters and is not supported in vector files");
     c.op = *parsed_op;
     const std::string dtype = string_field(j, "dtype", where);
     const auto format = parse_format(dtype);

@@ -49,4 +49,14 @@ std::vector<reference::StableMaxReference> stablemax_reference_batch(const Batch
       [](auto x, Format f, std::size_t y) { return reference::evaluate_stablemax_row(x, f, y); });
 }
 
+std::vector<reference::LossReference> loss_reference_batch(const Batch& batch,
+                                                           reference::LossKind kind,
+                                                           const LossParameters& parameters,
+                                                           unsigned threads) {
+  return evaluate_rows<reference::LossReference>(
+      batch, threads, [kind, &parameters](auto x, Format f, std::size_t y) {
+        return reference::evaluate_loss_row(kind, parameters, x, f, y);
+      });
+}
+
 }  // namespace softcheck

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/batch.hpp"
+#include "reference/loss_family_reference.hpp"
 #include "reference/reference.hpp"
 #include "reference/stablemax_reference.hpp"
 
@@ -14,5 +15,10 @@ std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigne
 // StableMax, log-StableMax and StCE of every row.
 std::vector<reference::StableMaxReference> stablemax_reference_batch(const Batch& batch,
                                                                      unsigned threads);
+// The loss `kind` with `parameters` (comp-sum, BCE, temperature cross-entropy) of every row.
+std::vector<reference::LossReference> loss_reference_batch(const Batch& batch,
+                                                           reference::LossKind kind,
+                                                           const LossParameters& parameters,
+                                                           unsigned threads);
 
 }  // namespace softcheck

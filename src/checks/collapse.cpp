@@ -132,7 +132,7 @@ Onset find_onset(std::span<const double> gaps, std::span<const double> values, s
 }
 
 Result measure(const Kernel& kernel, std::size_t n, const Options& options) {
-  if (!has_loss(kernel.op))
+  if (!has_collapse_loss(kernel.op))
     throw std::invalid_argument("collapse: " + kernel.name() +
                                 " is not a cross_entropy or stablemax_cross_entropy kernel");
   if (n < 2) throw std::invalid_argument("collapse: needs n >= 2 classes");

@@ -15,10 +15,15 @@ namespace softcheck {
 // the exact result); subnormal: exact value below the smallest normal (error in units of the
 // smallest subnormal); special: NaN/inf semantics; sum_to_one: softmax rows (error in eps);
 // bounds: the kernel wrote outside its rows (count of elements); crash: an isolated kernel's
-// call crashed, exited or timed out (count of failed calls).
-enum class Check { accuracy, subnormal, special, sum_to_one, bounds, crash };
+// call crashed, exited or timed out (count of failed calls). The H-consistency-inspired
+// behaviour checks (checks/behaviour_checks.hpp): ranking: softmax-like rows keep the exact
+// order beyond the error bound; descent: cross-entropy gradients stay descent directions;
+// risk_order: losses of consecutive rows keep their exact order beyond the bound.
+enum class Check { accuracy, subnormal, special, sum_to_one, bounds, crash, ranking, descent,
+                   risk_order };
 inline constexpr Check kAllChecks[] = {Check::accuracy, Check::subnormal, Check::special,
-                                       Check::sum_to_one, Check::bounds, Check::crash};
+                                       Check::sum_to_one, Check::bounds,    Check::crash,
+                                       Check::ranking,  Check::descent,   Check::risk_order};
 std::string_view name(Check check);
 
 // What the contract's growth terms need to know about an element's row.

@@ -5,8 +5,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include "checks/batch_reference.hpp"
+#include "checks/behaviour_checks.hpp"
+#include "checks/loss_family_references.hpp"
 #include "core/batch.hpp"
 
 namespace softcheck {
@@ -19,17 +22,18 @@ constexpr std::size_t kPadding = 3;  // elements after each row that a kernel mu
 struct BatchReferences {
   std::vector<reference::RowReference> softmax;
   std::vector<reference::StableMaxReference> stablemax;
+  LossFamilyReferences losses;  // per (op, parameters) of the loss-family kernels
 };
 
 BatchReferences references_for(const Batch& batch, const std::vector<const Kernel*>& kernels,
                                unsigned threads) {
-  const auto any = [&](bool stablemax) {
-    return std::any_of(kernels.begin(), kernels.end(),
-                       [&](const Kernel* k) { return is_stablemax(k->op) == stablemax; });
+  const auto any = [&](bool (*family)(Op)) {
+    return std::any_of(kernels.begin(), kernels.end(), [&](const Kernel* k) { return family(k->op); });
   };
   BatchReferences references;
-  if (any(false)) references.softmax = reference_batch(batch, threads);
-  if (any(true)) references.stablemax = stablemax_reference_batch(batch, threads);
+  if (any(is_softmax_family)) references.softmax = reference_batch(batch, threads);
+  if (any(is_stablemax)) references.stablemax = stablemax_reference_batch(batch, threads);
+  if (any(is_loss_family)) references.losses = LossFamilyReferences(batch, kernels, threads);
   return references;
 }
 
@@ -68,13 +72,16 @@ class KernelChecker {
 
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
-      if (is_stablemax(kernel.op)) {
+      if (is_loss_family(kernel.op)) {
+        check_loss_row(batch, out, loss, r, references.losses.of(kernel)[r], facts, origin);
+      } else if (is_stablemax(kernel.op)) {
         check_stablemax_row(batch, out, loss, r, references.stablemax[r], facts, origin);
       } else {
         check_softmax_row(batch, out, loss, r, references.softmax[r], facts, origin);
       }
       if (!row_output) check_padding(batch, out, pristine, r, origin);
     }
+    if (has_loss(kernel.op)) check_risk_order(batch, loss, references, origin);
   }
 
  private:
@@ -85,11 +92,16 @@ class KernelChecker {
       case Op::softmax:
         check_row(batch, out, r, ref.softmax, facts, origin);
         check_sum(batch, out, r, ref.softmax, origin);
+        check_behaviour(Check::ranking, batch, out, r, ref.softmax, origin);
         break;
-      case Op::log_softmax: check_row(batch, out, r, ref.log_softmax, facts, origin); break;
+      case Op::log_softmax:
+        check_row(batch, out, r, ref.log_softmax, facts, origin);
+        check_behaviour(Check::ranking, batch, out, r, ref.log_softmax, origin);
+        break;
       case Op::logsumexp: check_scalar(batch, out, r, ref.logsumexp, facts, origin, "out"); break;
       case Op::cross_entropy:
         check_row(batch, out, r, ref.ce_gradient, facts, origin);
+        check_behaviour(Check::descent, batch, out, r, ref.ce_gradient, origin);
         if (batch.n > 0) check_scalar(batch, loss, r, ref.ce_loss, facts, origin, "loss");
         break;
       default: break;  // StableMax ops: check_stablemax_row
@@ -103,14 +115,27 @@ class KernelChecker {
       case Op::stablemax:
         check_row(batch, out, r, ref.stablemax, facts, origin);
         check_sum(batch, out, r, ref.stablemax, origin);
+        check_behaviour(Check::ranking, batch, out, r, ref.stablemax, origin);
         break;
-      case Op::log_stablemax: check_row(batch, out, r, ref.log_stablemax, facts, origin); break;
+      case Op::log_stablemax:
+        check_row(batch, out, r, ref.log_stablemax, facts, origin);
+        check_behaviour(Check::ranking, batch, out, r, ref.log_stablemax, origin);
+        break;
       case Op::stablemax_cross_entropy:
         check_row(batch, out, r, ref.gradient, facts, origin);
+        check_behaviour(Check::descent, batch, out, r, ref.gradient, origin);
         if (batch.n > 0) check_scalar(batch, loss, r, ref.loss, facts, origin, "loss");
         break;
       default: break;  // the softmax family: check_softmax_row
     }
+  }
+
+  void check_loss_row(const Batch& batch, const PackedBatch& out, const PackedBatch& loss,
+                      std::size_t r, const reference::LossReference& ref, const RowFacts& facts,
+                      const BatchOrigin& origin) {
+    check_row(batch, out, r, ref.gradient, facts, origin);
+    check_behaviour(Check::descent, batch, out, r, ref.gradient, origin);
+    if (batch.n > 0) check_scalar(batch, loss, r, ref.loss, facts, origin, "loss");
   }
 
   // Measures under the kernel's contract and counts a pass that only a declared property
@@ -200,6 +225,56 @@ class KernelChecker {
     const double n = static_cast<double>(batch.n);
     return c.sum_slack + c.ulp_per_element * (n - 1) + c.ulp_per_gap * std::log(n) +
            n * c.subnormal_ulp * denorm_min(batch.format) / epsilon(batch.format);
+  }
+
+  // The behaviour checks (behaviour_checks.hpp), under the kernel's contract; a row that passes
+  // only because of a declared property counts as declared, as in measure().
+  void check_behaviour(Check check, const Batch& batch, const PackedBatch& out, std::size_t r,
+                       const std::vector<reference::Exact>& expected, const BatchOrigin& origin) {
+    std::vector<double> got(batch.n);
+    for (std::size_t i = 0; i < batch.n; ++i) got[i] = packed_value(out, r, i);
+    const auto run = [&](const Contract& contract) {
+      return check == Check::ranking ? check_ranking(batch, r, got, expected, contract)
+                                     : check_descent(batch, r, got, expected, contract);
+    };
+    const auto outcome = run(result_.contract);
+    if (!outcome) return;
+    if (outcome->measurement.pass && !(result_.contract == result_.baseline)) {
+      const auto strict = run(result_.baseline);
+      if (strict && !strict->measurement.pass) ++result_.declared[check];
+    }
+    record_behaviour(*outcome, batch, origin);
+  }
+
+  // Losses of consecutive rows: risk_order (behaviour_checks.hpp).
+  void check_risk_order(const Batch& batch, const PackedBatch& loss,
+                        const BatchReferences& references, const BatchOrigin& origin) {
+    if (batch.n == 0) return;
+    std::vector<double> got(batch.rows);
+    std::vector<reference::Exact> expected(batch.rows);
+    const Op op = result_.kernel->op;
+    const auto* losses = is_loss_family(op) ? &references.losses.of(*result_.kernel) : nullptr;
+    for (std::size_t r = 0; r < batch.rows; ++r) {
+      got[r] = packed_value(loss, r, 0);
+      expected[r] = losses            ? (*losses)[r].loss
+                    : is_stablemax(op) ? references.stablemax[r].loss
+                                       : references.softmax[r].ce_loss;
+    }
+    const auto outcomes = softcheck::check_risk_order(batch, got, expected, result_.contract);
+    for (const BehaviourOutcome& o : outcomes) record_behaviour(o, batch, origin);
+    if (result_.contract == result_.baseline) return;
+    std::set<std::size_t> violations;  // pairs, by their second row
+    for (const BehaviourOutcome& o : outcomes)
+      if (!o.measurement.pass) violations.insert(o.row);
+    for (const auto& o : softcheck::check_risk_order(batch, got, expected, result_.baseline))
+      if (!o.measurement.pass && violations.count(o.row) == 0)
+        ++result_.declared[Check::risk_order];
+  }
+
+  void record_behaviour(const BehaviourOutcome& o, const Batch& batch, const BatchOrigin& origin) {
+    const std::size_t kept = result_.reproducers.size();
+    record(o.measurement, batch, o.row, o.element, o.output, o.got, o.expected, o.exact, origin);
+    if (result_.reproducers.size() > kept) result_.reproducers.back().message = o.message;
   }
 
   void check_padding(const Batch& batch, const PackedBatch& out, const PackedBatch& pristine,

@@ -41,7 +41,7 @@ std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs,
   const Registry& registry = Registry::instance();
   std::vector<const Kernel*> selected;
   const auto add = [&selected](const Kernel* k) {
-    if (has_loss(k->op) &&
+    if (has_collapse_loss(k->op) &&
         std::find(selected.begin(), selected.end(), k) == selected.end())
       selected.push_back(k);
   };

@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/parse_logits.hpp"
 #include "kernels/kernel.hpp"
+#include "reference/loss_family_reference.hpp"
 #include "reference/reference.hpp"
 #include "reference/stablemax_reference.hpp"
 #include "report/gate_report.hpp"
@@ -42,6 +43,7 @@ void add_reference_command(CLI::App& app, Action& run, const Context&) {
   struct Options {
     std::string op, dtype, logits;
     long long target = -1;
+    LossParameters parameters;
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
@@ -51,7 +53,10 @@ void add_reference_command(CLI::App& app, Action& run, const Context&) {
   command->add_option("--logits", options->logits, "comma-separated logits, e.g. \"1,2.5,-inf\"")
       ->required();
   command->add_option("--target", options->target,
-                      "true class (cross_entropy, stablemax_cross_entropy)");
+                      "true class (cross_entropy, stablemax_cross_entropy, the loss family)");
+  command->add_option("--tau", options->parameters.tau, "comp_sum: tau in [0, 2] (default 1)");
+  command->add_option("--temperature", options->parameters.temperature,
+                      "temperature_cross_entropy: T > 0 (default 1)");
   command->callback([&run, options] {
     run = [options] {
       const auto op = parse_op(options->op);
@@ -70,7 +75,15 @@ void add_reference_command(CLI::App& app, Action& run, const Context&) {
         std::cerr << "softcheck: note: " << logits.rounded << " logit(s) rounded to "
                   << name(*format) << "\n";
       const auto target = options->target >= 0 ? static_cast<std::size_t>(options->target) : 0;
-      if (is_stablemax(*op)) {
+      if (is_loss_family(*op)) {
+        const auto kind = *op == Op::comp_sum      ? reference::LossKind::comp_sum
+                          : *op == Op::sigmoid_bce ? reference::LossKind::sigmoid_bce
+                                                   : reference::LossKind::temperature_cross_entropy;
+        const auto ref = reference::evaluate_loss_row(kind, options->parameters, logits.values,
+                                                      *format, target);
+        print(ref.loss);
+        print(ref.gradient);
+      } else if (is_stablemax(*op)) {
         print_stablemax(*op, reference::evaluate_stablemax_row(logits.values, *format, target));
       } else {
         print_softmax(*op, reference::evaluate_row(logits.values, *format, target));

@@ -14,4 +14,7 @@ KernelFn make_two_pass(Op op, Format format);              // two_pass.cpp
 KernelFn make_online(Op op, Format format);                // online.cpp
 KernelFn make_stablemax_two_pass(Op op, Format format);    // stablemax.cpp; StableMax ops
 
+// The parametrised losses (comp_sum.hpp, sigmoid_bce.hpp, temperature_ce.hpp).
+void register_loss_family_kernels(Registry& registry);     // loss_family_registry.cpp
+
 }  // namespace softcheck::kernels

@@ -8,6 +8,7 @@
 // (every op of the softmax family, that is) and for the StableMax ops:
 //   two-pass              f32, f64; stablemax, log_stablemax, stablemax_cross_entropy
 // f32/f64 compute in their own precision; bf16/f16 store 16 bits and compute in float.
+// The parametrised losses: loss_family_registry.cpp.
 #include "kernels/builtin.hpp"
 
 namespace softcheck {
@@ -23,15 +24,15 @@ constexpr bool wide(Format format) { return format == Format::f32 || format == F
 
 constexpr Algorithm kAlgorithms[] = {
     {"naive", kernels::make_naive,
-     [](Op op, Format format) { return !is_stablemax(op) && wide(format); }},
+     [](Op op, Format format) { return is_softmax_family(op) && wide(format); }},
     {"three-pass-recompute", kernels::make_three_pass_recompute,
-     [](Op op, Format) { return !is_stablemax(op) && op != Op::logsumexp; }},
+     [](Op op, Format) { return is_softmax_family(op) && op != Op::logsumexp; }},
     {"three-pass-reload", kernels::make_three_pass_reload,
-     [](Op op, Format) { return !is_stablemax(op) && op != Op::logsumexp; }},
+     [](Op op, Format) { return is_softmax_family(op) && op != Op::logsumexp; }},
     {"max-then-sum", kernels::make_three_pass_recompute,
      [](Op op, Format) { return op == Op::logsumexp; }},
-    {"two-pass", kernels::make_two_pass, [](Op op, Format) { return !is_stablemax(op); }},
-    {"online", kernels::make_online, [](Op op, Format) { return !is_stablemax(op); }},
+    {"two-pass", kernels::make_two_pass, [](Op op, Format) { return is_softmax_family(op); }},
+    {"online", kernels::make_online, [](Op op, Format) { return is_softmax_family(op); }},
     {"two-pass", kernels::make_stablemax_two_pass,
      [](Op op, Format format) { return is_stablemax(op) && wide(format); }},
 };
@@ -50,6 +51,7 @@ void register_builtin_kernels(Registry& registry) {
       }
     }
   }
+  kernels::register_loss_family_kernels(registry);
 }
 
 }  // namespace softcheck

@@ -13,6 +13,9 @@ std::string_view name(Op op) {
     case Op::stablemax: return "stablemax";
     case Op::log_stablemax: return "log_stablemax";
     case Op::stablemax_cross_entropy: return "stablemax_cross_entropy";
+    case Op::comp_sum: return "comp_sum";
+    case Op::sigmoid_bce: return "sigmoid_bce";
+    case Op::temperature_cross_entropy: return "temperature_cross_entropy";
   }
   return "?";
 }

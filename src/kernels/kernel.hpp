@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/format.hpp"
+#include "core/loss_parameters.hpp"
 
 namespace softcheck {
 
@@ -25,12 +26,17 @@ enum class Op {
   cross_entropy,
   stablemax,
   log_stablemax,
-  stablemax_cross_entropy
+  stablemax_cross_entropy,
+  // The parametrised loss family (LossParameters; src/reference/loss_family_reference.hpp).
+  comp_sum,
+  sigmoid_bce,
+  temperature_cross_entropy
 };
 
 inline constexpr Op kAllOps[] = {Op::softmax,   Op::log_softmax,   Op::logsumexp,
                                  Op::cross_entropy, Op::stablemax, Op::log_stablemax,
-                                 Op::stablemax_cross_entropy};
+                                 Op::stablemax_cross_entropy, Op::comp_sum, Op::sigmoid_bce,
+                                 Op::temperature_cross_entropy};
 
 std::string_view name(Op op);
 std::optional<Op> parse_op(std::string_view text);
@@ -41,8 +47,19 @@ std::string op_names();
 constexpr bool is_stablemax(Op op) {
   return op == Op::stablemax || op == Op::log_stablemax || op == Op::stablemax_cross_entropy;
 }
+// The parametrised losses: kernels carry LossParameters; not in the plugin ABI or vector
+// files (docs/plugins.md, docs/vectors.md), not among libtorch's ops.
+constexpr bool is_loss_family(Op op) {
+  return op == Op::comp_sum || op == Op::sigmoid_bce || op == Op::temperature_cross_entropy;
+}
+// The softmax family (softmax, log_softmax, logsumexp, cross_entropy).
+constexpr bool is_softmax_family(Op op) { return !is_stablemax(op) && !is_loss_family(op); }
 // Ops that take a target and write loss[r] besides the gradient in out.
 constexpr bool has_loss(Op op) {
+  return op == Op::cross_entropy || op == Op::stablemax_cross_entropy || is_loss_family(op);
+}
+// The two losses whose collapse `softcheck collapse` measures.
+constexpr bool has_collapse_loss(Op op) {
   return op == Op::cross_entropy || op == Op::stablemax_cross_entropy;
 }
 // Ops with one output per row in out (no per-element outputs).
@@ -56,6 +73,8 @@ constexpr bool has_row_output(Op op) { return op == Op::logsumexp; }
 //                         respect to the logits in out[r*stride + i]; target[r] in [0, n).
 //   stablemax, log_stablemax: as softmax, log_softmax.
 //   stablemax_cross_entropy: as cross_entropy, with loss -log stablemax_y.
+//   comp_sum, sigmoid_bce, temperature_cross_entropy: as cross_entropy, with the losses of
+//                         src/reference/loss_family_reference.hpp (Kernel::parameters).
 // All outputs are in the kernel's format. A kernel must not write past n in a row.
 struct KernelCall {
   const void* x = nullptr;
@@ -83,6 +102,7 @@ struct Kernel {
   std::string algorithm;  // e.g. "two-pass", "three-pass-reload"
   std::string provider;   // "builtin", "onednn", "plugin:NAME", ...
   KernelFn run;
+  LossParameters parameters{};  // the loss family's tau, a, b, T; defaults for other ops
   std::string name() const;  // provider/op/format/algorithm, e.g. builtin/softmax/f32/online
 };
 

@@ -22,8 +22,10 @@ void write_gate_markdown(std::ostream& out, const GateResult& result, const RunI
     out << " " << name(k.verdict) << " | " << declared_summary(k) << " |\n";
   }
   out << "\nCells: worst error (accuracy in ulps of the exact result, subnormal in units of the "
-         "smallest subnormal, sum_to_one in eps), and xN violations. Verdict xfail: a kernel "
-         "whose contract says it is expected to fail, and does.\n";
+         "smallest subnormal, sum_to_one in eps; ranking, descent and risk_order: the error of "
+         "the compared difference in units of the bound, at most 1 within the contract), and xN "
+         "violations (ranking, descent: rows; risk_order: pairs of rows). Verdict xfail: a "
+         "kernel whose contract says it is expected to fail, and does.\n";
 }
 
 }  // namespace softcheck

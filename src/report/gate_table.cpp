@@ -64,7 +64,9 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
   out << "declared properties: elements that pass only because the provider's contract "
          "(contracts/providers/) declares them; --strict makes them violations\n";
   out << "cells: worst error (accuracy: ulps of the exact result; subnormal: units of the smallest "
-         "subnormal; sum_to_one: eps) and xN violations\n";
+         "subnormal; sum_to_one: eps; ranking, descent, risk_order: error of the compared "
+         "difference in units of the bound, <= 1 within the contract) and xN violations (ranking, "
+         "descent: rows; risk_order: pairs of rows)\n";
   out << "gate " << (result.ok() ? "PASSED" : "FAILED") << ": " << passed << " passed, " << failed
       << " failed, " << xfail << " failed as expected; " << result.reference_elements
       << " reference elements, suite " << name(result.suite) << ", seed " << result.seed << ", "

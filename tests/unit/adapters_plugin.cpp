@@ -11,6 +11,7 @@
 
 #include "adapters/plugin_loader.hpp"
 #include "checks/gate.hpp"
+#include "gate_test_support.hpp"
 #include "test_seed.hpp"
 
 using namespace softcheck;
@@ -27,10 +28,7 @@ std::string fixture(const std::string& stem) {
 }
 
 GateOptions quick_options() {
-  GateOptions options;
-  options.suite = Suite::quick;
-  options.seed = softcheck::testing::seed();
-  options.threads = 2;
+  GateOptions options = testing::quick_gate_options();
   options.reproducers_per_check = kKeepEveryViolation;
   return options;
 }

@@ -15,6 +15,7 @@
 #include "adapters/vectors_npy.hpp"
 #include "checks/gate.hpp"
 #include "core/rng.hpp"
+#include "gate_test_support.hpp"
 #include "test_seed.hpp"
 
 using namespace softcheck;
@@ -65,14 +66,6 @@ std::vector<std::byte> npy_with_header(std::string header, std::size_t data_byte
   return bytes_of(file);
 }
 
-GateOptions quick_options() {
-  GateOptions options;
-  options.suite = Suite::quick;
-  options.seed = softcheck::testing::seed();
-  options.threads = 2;
-  return options;
-}
-
 const Kernel& builtin_kernel(Op op, Format format, const std::string& algorithm) {
   Registry& registry = Registry::instance();
   register_builtin_kernels(registry);
@@ -83,13 +76,15 @@ const Kernel& builtin_kernel(Op op, Format format, const std::string& algorithm)
 }
 
 // Plays the framework: computes every case with a built-in kernel and writes its outputs.
-void write_outputs_with(const fs::path& dir, const Manifest& manifest, const std::string& algorithm) {
+void write_outputs_with(const fs::path& dir, const Manifest& manifest,
+                        const std::string& algorithm) {
   for (const VectorCase& c : manifest.cases) {
     const Kernel& kernel = builtin_kernel(c.op, c.format, algorithm);
     const NpyArray x = read_npy(dir / c.input);
     std::vector<std::int64_t> targets(c.rows, 0);
     if (!c.target.empty())
-      std::memcpy(targets.data(), read_npy(dir / c.target).data.data(), c.rows * sizeof(std::int64_t));
+      std::memcpy(targets.data(), read_npy(dir / c.target).data.data(),
+                  c.rows * sizeof(std::int64_t));
     const std::size_t width = traits(c.format).storage_bytes;
     std::vector<std::byte> out(c.op == Op::logsumexp ? c.rows * width : c.rows * c.n * width);
     std::vector<std::byte> loss(c.rows * width);
@@ -101,7 +96,7 @@ void write_outputs_with(const fs::path& dir, const Manifest& manifest, const std
 }
 
 GateResult gate(const VectorSet& set) {
-  GateOptions options = quick_options();
+  GateOptions options = testing::quick_gate_options();
   options.seed = set.manifest().seed;
   options.include_batch = [&set](const Kernel& k, const std::string& family, std::size_t b) {
     return set.includes(k, family, b);
@@ -148,14 +143,15 @@ TEST_CASE("npy files round-trip in every dtype, with numpy's 64-byte header alig
 
 TEST_CASE("the npy encoding is byte for byte what numpy 1.24 writes") {
   // np.save(f, np.array([[1.5, -2.0], [0.0, 3.0]], '<f4'))
-  const std::vector<std::byte> data = bytes_of(std::string(
-      "\x00\x00\xc0\x3f\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00\x40\x40", 16));
+  const std::vector<std::byte> data =
+      bytes_of(std::string("\x00\x00\xc0\x3f\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00\x40\x40", 16));
   auto expected = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 0);
   expected.insert(expected.end(), data.begin(), data.end());
   CHECK(expected.size() == 144);
   CHECK(encode_npy("<f4", {2, 2}, data) == expected);
   // np.save(f, np.array([3, -1], '<i8')): a 1-tuple shape keeps its comma.
-  const auto targets = npy_with_header("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", 16);
+  const auto targets =
+      npy_with_header("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", 16);
   CHECK(parse_npy(targets, "t.npy").header.shape == std::vector<std::size_t>{2});
   CHECK(encode_npy("<i8", {2}, std::vector<std::byte>(16, std::byte{1})) == targets);
 }
@@ -169,27 +165,40 @@ TEST_CASE("malformed npy files are rejected with one line naming the file and th
   } cases[] = {
       {"bad magic", bytes_of("PK\x03\x04 not numpy at all"), "bad magic"},
       {"empty file", {}, "bad magic"},
-      {"version", [] { auto b = npy_with_header("{}", 0); b[6] = std::byte{9}; return b; }(),
+      {"version",
+       [] {
+         auto b = npy_with_header("{}", 0);
+         b[6] = std::byte{9};
+         return b;
+       }(),
        "unsupported .npy version 9"},
       {"header past the end", bytes_of(std::string("\x93NUMPY\x01\x00\xff\x00{", 11)),
        "truncated .npy header"},
       {"not a dict", npy_with_header("['<f4']", 24), "expected '{'"},
-      {"no descr", npy_with_header("{'fortran_order': False, 'shape': (2, 3), }", 24), "no 'descr'"},
+      {"no descr", npy_with_header("{'fortran_order': False, 'shape': (2, 3), }", 24),
+       "no 'descr'"},
       {"no shape", npy_with_header("{'descr': '<f4', 'fortran_order': False, }", 24), "no 'shape'"},
-      {"big-endian", npy_with_header("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }", 24),
+      {"big-endian",
+       npy_with_header("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }", 24),
        "unsupported dtype '>f4'"},
-      {"bool dtype", npy_with_header("{'descr': '|b1', 'fortran_order': False, 'shape': (2, 3), }", 6),
+      {"bool dtype",
+       npy_with_header("{'descr': '|b1', 'fortran_order': False, 'shape': (2, 3), }", 6),
        "unsupported dtype '|b1'"},
-      {"structured", npy_with_header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 8),
+      {"structured",
+       npy_with_header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 8),
        "structured dtypes"},
-      {"fortran order", npy_with_header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", 24),
+      {"fortran order",
+       npy_with_header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", 24),
        "Fortran-order"},
-      {"bad shape", npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", 24),
+      {"bad shape",
+       npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", 24),
        "non-negative integer"},
-      {"unknown key", npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", 24),
+      {"unknown key",
+       npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", 24),
        "unexpected key 'x'"},
       {"unterminated", npy_with_header("{'descr': '<f4", 24), "unterminated string"},
-      {"truncated data", npy_with_header(good, 23), "truncated data: shape (2, 3) needs 24 bytes, the file has 23"},
+      {"truncated data", npy_with_header(good, 23),
+       "truncated data: shape (2, 3) needs 24 bytes, the file has 23"},
       {"trailing data", npy_with_header(good, 25), "1 bytes after the data of shape (2, 3)"},
   };
   for (const auto& c : cases) {
@@ -211,10 +220,12 @@ TEST_CASE("malformed npy files are rejected with one line naming the file and th
                     "o.npy: shape (2, 3), expected (2,) (f32 logsumexp output)");
 }
 
-TEST_CASE("outputs of a built-in kernel pass the gate through the vector files, every case checked") {
+TEST_CASE(
+    "outputs of a built-in kernel pass the gate through the vector files, every case checked") {
   TempDir dir;
   const Manifest manifest = export_vectors(
-      dir.path(), quick_export({Op::softmax, Op::logsumexp, Op::cross_entropy}, {Format::f32, Format::bf16}));
+      dir.path(),
+      quick_export({Op::softmax, Op::logsumexp, Op::cross_entropy}, {Format::f32, Format::bf16}));
   REQUIRE(manifest.cases.size() > 100);
   for (const VectorCase& c : manifest.cases) {
     CHECK(c.rows > 0);
@@ -268,7 +279,8 @@ TEST_CASE("an output one element off by 1000 ulps is a violation at that family,
   CHECK(v.error > 900);
 }
 
-TEST_CASE("inputs that do not match the suite, and missing or misshapen outputs, are input errors") {
+TEST_CASE(
+    "inputs that do not match the suite, and missing or misshapen outputs, are input errors") {
   TempDir dir;
   const Manifest manifest =
       export_vectors(dir.path(), quick_export({Op::log_softmax, Op::cross_entropy}, {Format::f16}));
@@ -288,9 +300,9 @@ TEST_CASE("inputs that do not match the suite, and missing or misshapen outputs,
     NpyArray t = read_npy(dir.path() / c.target);
     t.data[8] ^= std::byte{1};
     write_npy(dir.path() / c.target, "<i8", t.header.shape, t.data);
-    CHECK_THROWS_WITH(VectorSet::open(dir.path()),
-                      Contains("target file") && Contains("does not match the suite") &&
-                          Contains("row 1"));
+    CHECK_THROWS_WITH(VectorSet::open(dir.path()), Contains("target file") &&
+                                                       Contains("does not match the suite") &&
+                                                       Contains("row 1"));
   }
   SECTION("another seed") {
     Manifest other = read_manifest(dir.path());
@@ -309,7 +321,8 @@ TEST_CASE("inputs that do not match the suite, and missing or misshapen outputs,
                       Contains(c.output) && Contains("expected (" + std::to_string(c.rows)));
   }
   SECTION("an output of the wrong dtype") {
-    write_npy(dir.path() / c.output, "<f4", c.output_shape(), std::vector<std::byte>(c.rows * c.n * 4));
+    write_npy(dir.path() / c.output, "<f4", c.output_shape(),
+              std::vector<std::byte>(c.rows * c.n * 4));
     CHECK_THROWS_WITH(VectorSet::open(dir.path()), Contains("dtype '<f4', expected '<f2'"));
   }
 }
@@ -347,7 +360,8 @@ TEST_CASE("malformed manifests are input errors naming manifest.json") {
   }
 }
 
-TEST_CASE("skipped cases are neither checked nor passed; an all-skipped (op, dtype) has no kernel") {
+TEST_CASE(
+    "skipped cases are neither checked nor passed; an all-skipped (op, dtype) has no kernel") {
   TempDir dir;
   Manifest manifest =
       export_vectors(dir.path(), quick_export({Op::softmax, Op::log_softmax}, {Format::f32}));
@@ -385,6 +399,7 @@ TEST_CASE("export refuses a non-empty directory that is not an earlier export") 
   fs::remove(dir.path() / "notes.txt");
   const Manifest first = export_vectors(dir.path(), quick_export({Op::softmax}, {Format::f32}));
   write_outputs_with(dir.path(), first, "online");
-  export_vectors(dir.path(), quick_export({Op::softmax}, {Format::f32}));  // an earlier export: fine
-  CHECK_FALSE(fs::exists(dir.path() / first.cases.front().output));       // stale outputs removed
+  export_vectors(dir.path(),
+                 quick_export({Op::softmax}, {Format::f32}));        // an earlier export: fine
+  CHECK_FALSE(fs::exists(dir.path() / first.cases.front().output));  // stale outputs removed
 }

@@ -8,6 +8,7 @@
 
 #include "checks/collapse.hpp"
 #include "checks/collapse_stablemax_theory.hpp"
+#include "gate_test_support.hpp"
 #include "test_seed.hpp"
 
 using namespace softcheck;
@@ -68,13 +69,6 @@ Kernel fake_kernel(const std::string& algorithm, KernelFn fn) {
   return {Op::cross_entropy, Format::f32, algorithm, "fixture", std::move(fn)};
 }
 
-const Kernel& builtin(const std::string& name) {
-  register_builtin_kernels(Registry::instance());
-  const auto found = Registry::instance().match(name);
-  REQUIRE(found.size() == 1);
-  return *found.front();
-}
-
 // The grid step: a measured onset lies on the grid at or just above the theoretical one.
 constexpr double kStep = kDefaultStep;
 
@@ -82,7 +76,7 @@ constexpr double kStep = kDefaultStep;
 
 TEST_CASE("theory: the plain-sum, max-first and output-underflow onsets") {
   const double ln2 = std::numbers::ln2;
-  CHECK(plain_sum_onset(24, 1.0) == Approx(24 * ln2));           // 16.636
+  CHECK(plain_sum_onset(24, 1.0) == Approx(24 * ln2));  // 16.636
   CHECK(plain_sum_onset(53, 999.0) == Approx(53 * ln2 + std::log(999.0)));
   CHECK(max_first_onset(24, -0.5) == Approx(24 * ln2 - 0.5));
   // The loss ~ S e^-g rounds to 0 once <= denorm_min/2: 2^-150 (f32), 2^-1075 (f64),
@@ -91,10 +85,10 @@ TEST_CASE("theory: the plain-sum, max-first and output-underflow onsets") {
   CHECK(output_underflow_onset(Format::f64, 1.0) == Approx(1075 * ln2));
   CHECK(output_underflow_onset(Format::bf16, 9.0) == Approx(134 * ln2 + std::log(9.0)));
   CHECK(output_underflow_onset(Format::f16, 1.0) == Approx(25 * ln2));
-  CHECK(accumulator_precision(builtin("builtin/cross_entropy/f64/online")) == 53);
-  CHECK(accumulator_precision(builtin("builtin/cross_entropy/f16/online")) == 24);
-  CHECK(model_of(builtin("builtin/cross_entropy/f32/online")) == Model::one_plus_s);
-  CHECK(model_of(builtin("builtin/cross_entropy/f64/naive")) == Model::naive);
+  CHECK(accumulator_precision(testing::builtin_kernel("builtin/cross_entropy/f64/online")) == 53);
+  CHECK(accumulator_precision(testing::builtin_kernel("builtin/cross_entropy/f16/online")) == 24);
+  CHECK(model_of(testing::builtin_kernel("builtin/cross_entropy/f32/online")) == Model::one_plus_s);
+  CHECK(model_of(testing::builtin_kernel("builtin/cross_entropy/f64/naive")) == Model::naive);
 }
 
 TEST_CASE("the grid holds only gaps representable in the format") {
@@ -122,7 +116,8 @@ TEST_CASE("onsets: first zero and the zero run up to the reference's zero") {
     CHECK_FALSE(onset.from);
   }
   SECTION("zero or the wrong sign") {
-    const Onset loss = find_onset(gaps, std::vector<double>{1, 0, 1, -1e-7, 0, 7}, 5, is_not_positive);
+    const Onset loss =
+        find_onset(gaps, std::vector<double>{1, 0, 1, -1e-7, 0, 7}, 5, is_not_positive);
     CHECK(loss.first == 1.0);
     CHECK(loss.from == 3.0);
     const Onset gradient =
@@ -253,17 +248,17 @@ TEST_CASE("the target may sit last") {
 }
 
 TEST_CASE("a failed kernel call is reported, not thrown") {
-  const Kernel kernel = fake_kernel("crashes", [](const KernelCall&) {
-    throw KernelFailure("killed by signal 11 (SIGSEGV)");
-  });
+  const Kernel kernel = fake_kernel(
+      "crashes", [](const KernelCall&) { throw KernelFailure("killed by signal 11 (SIGSEGV)"); });
   const Result r = measure(kernel, 10, {});
   CHECK(r.failure == "killed by signal 11 (SIGSEGV)");
   CHECK_FALSE(r.loss.from);
 }
 
 TEST_CASE("measure refuses a non-cross-entropy kernel and fewer than two classes") {
-  CHECK_THROWS_AS(measure(builtin("builtin/softmax/f32/online"), 10, {}), std::invalid_argument);
-  CHECK_THROWS_AS(measure(builtin("builtin/cross_entropy/f32/online"), 1, {}),
+  CHECK_THROWS_AS(measure(testing::builtin_kernel("builtin/softmax/f32/online"), 10, {}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(measure(testing::builtin_kernel("builtin/cross_entropy/f32/online"), 1, {}),
                   std::invalid_argument);
 }
 
@@ -271,7 +266,9 @@ TEST_CASE("measure refuses a non-cross-entropy kernel and fewer than two classes
 
 namespace {
 
-float stablemax_s_f32(float x) { return x >= 0 ? x + 1 : 1 / (1 - x); }
+float stablemax_s_f32(float x) {
+  return x >= 0 ? x + 1 : 1 / (1 - x);
+}
 
 // f32 StableMax cross-entropy the textbook way: T = the competitors' s summed first, then
 // S = s_y + T rounded to f32 (a plain sum), loss log(S / s_y); the log-difference variant
@@ -341,7 +338,8 @@ TEST_CASE("theory: StableMax's plain-sum and gradient-underflow onsets") {
   CHECK(stablemax_gradient_underflow_onset(Format::f16, 1.0) ==
         Approx(std::exp2(12.5)).epsilon(1e-3));
   CHECK(std::isinf(stablemax_gradient_underflow_onset(Format::f16, 999.0)));
-  CHECK(model_of(builtin("builtin/stablemax_cross_entropy/f32/two-pass")) == Model::s_plus_r);
+  CHECK(model_of(testing::builtin_kernel("builtin/stablemax_cross_entropy/f32/two-pass")) ==
+        Model::s_plus_r);
 }
 
 TEST_CASE("the geometric grid: 8 gaps per octave, representable, up to the end") {
@@ -357,8 +355,8 @@ TEST_CASE("the geometric grid: 8 gaps per octave, representable, up to the end")
 
 TEST_CASE("bisection narrows a crossing to adjacent values of the format") {
   const double threshold = 1e10 + 0.3;
-  const Crossing c = bisect_gap({1e9, 1e11}, Format::f32, [&](double g) { return g >= threshold; },
-                                kMaxBisectionSteps);
+  const Crossing c = bisect_gap(
+      {1e9, 1e11}, Format::f32, [&](double g) { return g >= threshold; }, kMaxBisectionSteps);
   CHECK(c.at >= threshold);
   CHECK(c.below < threshold);
   CHECK(c.at - c.below == ulp(c.below, Format::f32));
@@ -461,9 +459,10 @@ TEST_CASE("softmax cross-entropy collapses many orders of magnitude earlier than
   CHECK(*stablemax.loss.from == std::ldexp(1.0, 28));
   CHECK(*stablemax.loss.from > 1e6 * *softmax.loss.from);
   // ... and the built-ins' target gradients, which only underflow, from g = 106 and 1.1e23.
-  const Result builtin_softmax = measure(builtin("builtin/cross_entropy/f32/two-pass"), 10, {});
+  const Result builtin_softmax =
+      measure(testing::builtin_kernel("builtin/cross_entropy/f32/two-pass"), 10, {});
   const Result builtin_stablemax =
-      measure(builtin("builtin/stablemax_cross_entropy/f32/two-pass"), 10, {});
+      measure(testing::builtin_kernel("builtin/stablemax_cross_entropy/f32/two-pass"), 10, {});
   REQUIRE(builtin_softmax.reference_gradient_zero);
   REQUIRE(builtin_stablemax.reference_gradient_zero);
   CHECK(*builtin_softmax.reference_gradient_zero < 107);

@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <set>
+#include <string>
 
+#include "checks/behaviour_checks.hpp"
 #include "checks/gate.hpp"
+#include "gate_test_support.hpp"
 #include "planted_bugs.hpp"
 #include "test_seed.hpp"
 
@@ -8,15 +13,9 @@ using namespace softcheck;
 
 namespace {
 
-GateOptions quick_options() {
-  GateOptions options;
-  options.suite = Suite::quick;
-  options.seed = softcheck::testing::seed();
-  options.threads = 2;
-  return options;
+const KernelResult& only(const GateResult& result) {
+  return result.kernels.front();
 }
-
-const KernelResult& only(const GateResult& result) { return result.kernels.front(); }
 
 }  // namespace
 
@@ -25,7 +24,8 @@ TEST_CASE("every built-in kernel holds its default contract on the quick suite")
   register_builtin_kernels(registry);
   std::vector<const Kernel*> kernels;
   for (const Kernel& k : registry.all()) kernels.push_back(&k);
-  const GateResult result = run_gate(kernels, ContractSet::builtin(), quick_options());
+  const GateResult result =
+      run_gate(kernels, ContractSet::builtin(), testing::quick_gate_options());
   for (const KernelResult& k : result.kernels) {
     INFO(k.kernel->name() << " verdict " << name(k.verdict));
     if (k.kernel->algorithm == "naive") {
@@ -44,14 +44,18 @@ TEST_CASE("the gate catches planted bugs, each in the check that names it") {
     Bug bug;
     Check check;
   } cases[] = {
-      {Bug::abs_max, Check::accuracy},          {Bug::bf16_accumulator, Check::accuracy},
-      {Bug::writes_padding, Check::bounds},     {Bug::drops_nan, Check::special},
-      {Bug::cancelling_gradient, Check::accuracy}, {Bug::flushes_subnormals, Check::subnormal},
+      {Bug::abs_max, Check::accuracy},
+      {Bug::bf16_accumulator, Check::accuracy},
+      {Bug::writes_padding, Check::bounds},
+      {Bug::drops_nan, Check::special},
+      {Bug::cancelling_gradient, Check::accuracy},
+      {Bug::flushes_subnormals, Check::subnormal},
   };
   for (const auto& c : cases) {
     const Kernel kernel = fixtures::planted_kernel(c.bug);
     INFO(kernel.name());
-    const GateResult result = run_gate({&kernel}, ContractSet::builtin(), quick_options());
+    const GateResult result =
+        run_gate({&kernel}, ContractSet::builtin(), testing::quick_gate_options());
     CHECK(only(result).verdict == Verdict::fail);
     CHECK(only(result).checks.at(c.check).violations > 0);
     CHECK_FALSE(only(result).reproducers.empty());
@@ -62,7 +66,7 @@ TEST_CASE("a contract that allows flushing accepts the flushing kernel, nothing 
   const Kernel kernel = fixtures::planted_kernel(fixtures::Bug::flushes_subnormals);
   ContractSet contracts = ContractSet::builtin();
   contracts.add_rules(R"({"rules": [{"kernel": "fixture/*", "flush_subnormals": true}]})", "test");
-  const GateResult result = run_gate({&kernel}, contracts, quick_options());
+  const GateResult result = run_gate({&kernel}, contracts, testing::quick_gate_options());
   CHECK(only(result).verdict == Verdict::pass);
 }
 
@@ -73,7 +77,7 @@ TEST_CASE("an expected failure that passes is reported as an unexpected pass") {
   REQUIRE(kernels.size() == 1);
   ContractSet contracts = ContractSet::builtin();
   contracts.add_rules(R"({"rules": [{"kernel": "*/online", "expect": "fail"}]})", "test");
-  const GateResult result = run_gate(kernels, contracts, quick_options());
+  const GateResult result = run_gate(kernels, contracts, testing::quick_gate_options());
   CHECK(only(result).verdict == Verdict::unexpected_pass);
   CHECK_FALSE(result.ok());
 }
@@ -82,10 +86,142 @@ TEST_CASE("gate results are reproducible from the seed") {
   Registry& registry = Registry::instance();
   register_builtin_kernels(registry);
   const auto kernels = registry.match("builtin/*/f32/two-pass");
-  const GateResult a = run_gate(kernels, ContractSet::builtin(), quick_options());
-  const GateResult b = run_gate(kernels, ContractSet::builtin(), quick_options());
+  const GateResult a = run_gate(kernels, ContractSet::builtin(), testing::quick_gate_options());
+  const GateResult b = run_gate(kernels, ContractSet::builtin(), testing::quick_gate_options());
   REQUIRE(a.kernels.size() == b.kernels.size());
   for (std::size_t i = 0; i < a.kernels.size(); ++i)
     for (const auto& [check, stats] : a.kernels[i].checks)
       CHECK(stats.worst_error == b.kernels[i].checks.at(check).worst_error);
+}
+
+namespace {
+
+bool ranking_applies(Op op) {
+  return op == Op::softmax || op == Op::log_softmax || op == Op::stablemax ||
+         op == Op::log_stablemax;
+}
+
+std::size_t count(const KernelResult& k, Check check, std::size_t CheckStats::*field) {
+  const auto it = k.checks.find(check);
+  return it == k.checks.end() ? 0 : it->second.*field;
+}
+
+}  // namespace
+
+TEST_CASE("the behaviour checks hold for every correct built-in kernel on the default suite") {
+  Registry& registry = Registry::instance();
+  register_builtin_kernels(registry);
+  std::vector<const Kernel*> kernels;
+  for (const Kernel& k : registry.all())
+    if (k.algorithm != "naive") kernels.push_back(&k);
+  GateOptions options = testing::quick_gate_options();
+  options.suite = Suite::standard;
+  const GateResult result = run_gate(kernels, ContractSet::builtin(), options);
+  for (const KernelResult& k : result.kernels) {
+    INFO(k.kernel->name());
+    for (Check check : {Check::ranking, Check::descent, Check::risk_order})
+      CHECK(count(k, check, &CheckStats::violations) == 0);
+    // Each check runs on the ops it is for, and only there.
+    CHECK((count(k, Check::ranking, &CheckStats::elements) > 0) == ranking_applies(k.kernel->op));
+    CHECK((count(k, Check::descent, &CheckStats::elements) > 0) == has_loss(k.kernel->op));
+    CHECK((count(k, Check::risk_order, &CheckStats::elements) > 0) == has_loss(k.kernel->op));
+  }
+}
+
+TEST_CASE("the behaviour checks catch planted reorderings and a sign error in the gradient") {
+  using fixtures::Bug;
+  const struct {
+    Bug bug;
+    Check check;
+    const char* family;  // one family that exposes it
+  } cases[] = {
+      {Bug::swaps_near_ties, Check::ranking, "normal-s1"},
+      {Bug::sign_flipped_gradient, Check::descent, "normal-s1"},
+      {Bug::inverted_risk, Check::risk_order, "normal-s1"},
+  };
+  for (const auto& c : cases) {
+    const Kernel kernel = fixtures::planted_kernel(c.bug);
+    INFO(kernel.name() << ": expected " << name(c.check));
+    GateOptions options = testing::quick_gate_options();
+    options.reproducers_per_check = 100000;  // keep every violation, to see its family
+    const GateResult result = run_gate({&kernel}, ContractSet::builtin(), options);
+    const KernelResult& k = only(result);
+    CHECK(k.verdict == Verdict::fail);
+    CHECK(count(k, c.check, &CheckStats::violations) > 0);
+    std::set<std::string> families;
+    for (const Violation& v : k.reproducers)
+      if (v.check == c.check) {
+        families.insert(v.family);
+        CHECK_FALSE(v.message.empty());  // says which pair or product breaks the order
+      }
+    CHECK(families.count(c.family) == 1);
+  }
+  // Swapped losses keep their gradients. (The fixtures' loss -log(softmax_y) in f32 is itself
+  // inaccurate on confident rows, which risk_order sees too: not asserted either way.)
+  const Kernel swapped = fixtures::planted_kernel(Bug::inverted_risk);
+  CHECK(count(only(run_gate({&swapped}, ContractSet::builtin(), testing::quick_gate_options())),
+              Check::descent, &CheckStats::violations) == 0);
+  // The sign error is an accuracy violation as well; the swapped losses too.
+  const Kernel flipped = fixtures::planted_kernel(Bug::sign_flipped_gradient);
+  CHECK(count(only(run_gate({&flipped}, ContractSet::builtin(), testing::quick_gate_options())),
+              Check::accuracy, &CheckStats::violations) > 0);
+}
+
+TEST_CASE("behaviour checks: the bound is the sum of the allowances; ties") {
+  // f64 with a 1-ulp contract: each element may be off by ulp(exact), so two elements near
+  // 0.25 (ulp 2^-54) may swap when they differ by at most 2 ulps.
+  Contract contract;
+  contract.max_ulp = 1, contract.ulp_per_gap = 0, contract.ulp_per_element = 0;
+  Batch batch;
+  batch.format = Format::f64;
+  batch.rows = 2, batch.n = 2;
+  batch.values.assign(4, 0.0);
+  batch.targets.assign(2, 0);
+  const double u = std::ldexp(1.0, -54);
+  const auto exact = [](double v) { return reference::Exact{v, v, 0.0}; };
+
+  SECTION("ranking: a strict reversal beyond the bound is a violation, a tie is not") {
+    const std::vector<reference::Exact> far{exact(0.25), exact(0.25 + 4 * u)};
+    const auto swapped = check_ranking(batch, 0, std::vector{0.25 + 4 * u, 0.25}, far, contract);
+    REQUIRE(swapped);
+    CHECK_FALSE(swapped->measurement.pass);
+    CHECK(swapped->element == 1);  // the exactly larger element, ranked below the other
+    const auto tied =
+        check_ranking(batch, 0, std::vector{0.25 + 2 * u, 0.25 + 2 * u}, far, contract);
+    REQUIRE(tied);
+    CHECK(tied->measurement.pass);
+    const auto right = check_ranking(batch, 0, std::vector{0.25, 0.25 + 4 * u}, far, contract);
+    REQUIRE(right);
+    CHECK(right->measurement.pass);
+    CHECK(right->measurement.error == 0.0);
+    // Within the bound (2 ulps apart, allowances 1 ulp each) a swap is allowed: nothing to check.
+    const std::vector<reference::Exact> near{exact(0.25), exact(0.25 + 2 * u)};
+    CHECK_FALSE(check_ranking(batch, 0, std::vector{0.25 + 2 * u, 0.25}, near, contract));
+  }
+  SECTION("descent: the gradient must have a positive inner product with the exact one") {
+    const std::vector<reference::Exact> e{exact(0.5), exact(-0.5)};
+    const auto flipped = check_descent(batch, 0, std::vector{-0.5, 0.5}, e, contract);
+    REQUIRE(flipped);
+    CHECK_FALSE(flipped->measurement.pass);
+    const auto same = check_descent(batch, 0, std::vector{0.5, -0.5}, e, contract);
+    REQUIRE(same);
+    CHECK(same->measurement.pass);
+    CHECK(same->measurement.error == 0.0);
+    // An exact gradient within its bound has no direction to keep.
+    const std::vector<reference::Exact> tiny{exact(0x1p-1074), exact(-0x1p-1074)};
+    CHECK_FALSE(check_descent(batch, 0, std::vector{-0x1p-1074, 0x1p-1074}, tiny, contract));
+  }
+  SECTION("risk_order: equal losses are a violation when the exact ones differ beyond the bound") {
+    const std::vector<reference::Exact> losses{exact(1.0), exact(1.0 + 32 * u)};
+    const auto tied =
+        check_risk_order(batch, std::vector{1.0 + 16 * u, 1.0 + 16 * u}, losses, contract);
+    REQUIRE(tied.size() == 1);
+    CHECK_FALSE(tied.front().measurement.pass);
+    CHECK(tied.front().row == 1);
+    const auto kept = check_risk_order(batch, std::vector{1.0, 1.0 + 32 * u}, losses, contract);
+    REQUIRE(kept.size() == 1);
+    CHECK(kept.front().measurement.pass);
+    const std::vector<reference::Exact> close{exact(1.0), exact(1.0 + 4 * u)};  // 1 ulp apart
+    CHECK(check_risk_order(batch, std::vector{1.0 + 4 * u, 1.0}, close, contract).empty());
+  }
 }

@@ -5,29 +5,21 @@
 #include <cmath>
 
 #include "checks/gate.hpp"
+#include "gate_test_support.hpp"
 #include "planted_stablemax.hpp"
 #include "test_seed.hpp"
 
 using namespace softcheck;
 
-namespace {
-
-GateOptions quick_options() {
-  GateOptions options;
-  options.suite = Suite::quick;
-  options.seed = softcheck::testing::seed();
-  options.threads = 2;
-  return options;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("the built-in StableMax kernels hold their contracts on every family") {
   Registry& registry = Registry::instance();
   register_builtin_kernels(registry);
   const auto kernels = registry.match("builtin/*stablemax*");
   REQUIRE(kernels.size() == 6);
-  const GateResult result = run_gate(kernels, ContractSet::builtin(), quick_options());
+  const GateResult result =
+      run_gate(kernels, ContractSet::builtin(), testing::quick_gate_options());
   for (const KernelResult& k : result.kernels) {
     INFO(k.kernel->name() << " verdict " << name(k.verdict));
     CHECK(k.verdict == Verdict::pass);
@@ -40,7 +32,8 @@ TEST_CASE("the built-in StableMax kernels hold their contracts on every family")
 
 TEST_CASE("the gate catches a StableMax kernel with s(x) = 1/(1 - x) for every x") {
   const Kernel kernel = fixtures::planted_stablemax_kernel();
-  const GateResult result = run_gate({&kernel}, ContractSet::builtin(), quick_options());
+  const GateResult result =
+      run_gate({&kernel}, ContractSet::builtin(), testing::quick_gate_options());
   const KernelResult& k = result.kernels.front();
   CHECK(k.verdict == Verdict::fail);
   CHECK(k.checks.at(Check::accuracy).violations > 0);

@@ -30,7 +30,7 @@ inline const std::vector<Kernel>& builtin_kernels() {
     register_builtin_kernels(registry);
     std::vector<Kernel> softmax_family;
     for (const Kernel& kernel : registry.all())
-      if (!is_stablemax(kernel.op)) softmax_family.push_back(kernel);
+      if (is_softmax_family(kernel.op)) softmax_family.push_back(kernel);
     return softmax_family;
   }();
   return kernels;

@@ -1,0 +1,207 @@
+#include "checks/behaviour_checks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace softcheck {
+namespace {
+
+using Wide = long double;  // 64-bit significand and a 15-bit exponent on x86-64: no underflow
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+Wide wide(const reference::Exact& e) { return static_cast<Wide>(e.exact_hi) + e.exact_lo; }
+
+bool all_finite(std::span<const reference::Exact> exact) {
+  return std::all_of(exact.begin(), exact.end(),
+                     [](const reference::Exact& e) { return std::isfinite(e.rounded); });
+}
+
+std::string text(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  return buffer;
+}
+
+// error / bound without 0 / 0: a zero bound (a contract of 0 ulps on exact outputs) makes
+// any shortfall infinite.
+double ratio(Wide error, Wide bound) {
+  if (bound > 0) return static_cast<double>(error / bound);
+  return error > 0 ? kInf : 0.0;
+}
+
+// A kernel output that is NaN or infinite where the exact value is finite breaks every order.
+std::optional<BehaviourOutcome> non_finite_output(Check check, std::size_t row,
+                                                  std::span<const double> got,
+                                                  std::span<const reference::Exact> exact,
+                                                  const char* output) {
+  for (std::size_t i = 0; i < got.size(); ++i)
+    if (!std::isfinite(got[i]))
+      return BehaviourOutcome{{check, kInf, 0.0, false}, row, i, output, got[i],
+                              exact[i].rounded, exact[i].exact_hi,
+                              std::string(output) + "[" + std::to_string(i) +
+                                  "] is not finite where the exact value is"};
+  return std::nullopt;
+}
+
+struct Upper {
+  Wide upper;    // e_i + a_i
+  double got;    // the kernel's output
+  std::size_t index;
+};
+
+}  // namespace
+
+double absolute_allowance(const reference::Exact& exact, Format format, const Contract& contract,
+                          const ElementContext& context) {
+  const bool normal = std::fabs(exact.exact_hi) >= min_normal(format);
+  const double ulps = allowed_ulps(contract, context);
+  double allowance = normal ? ulps * ulp(exact.exact_hi, format)
+                            : std::max(contract.subnormal_ulp, ulps) * denorm_min(format);
+  // The correctly rounded value always passes, a flushed subnormal may be 0, and the row-scale
+  // term accepts absolute errors (measure_element).
+  allowance = std::max(allowance, std::fabs((exact.rounded - exact.exact_hi) - exact.exact_lo));
+  if (!normal && contract.flush_subnormals) allowance = std::max(allowance, std::fabs(exact.exact_hi));
+  if (contract.abs_ulp_of_scale > 0.0)
+    allowance = std::max(allowance, contract.abs_ulp_of_scale * ulp(context.scale, format));
+  return std::isnan(allowance) ? kInf : allowance;
+}
+
+// Strict reversals beyond the bound, in O(n log n): sort the elements by e_i + a_i and keep
+// the running maximum of the outputs; element j is ranked too low iff some i with
+// e_i + a_i < e_j - a_j (an exact gap beyond the bound) has out_i > out_j, i.e. iff the
+// largest output over that prefix exceeds out_j. That largest one is j's witness.
+std::optional<BehaviourOutcome> check_ranking(const Batch& batch, std::size_t row,
+                                              std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const Contract& contract) {
+  const std::size_t n = got.size();
+  if (n < 2 || !all_finite(exact)) return std::nullopt;
+  if (auto bad = non_finite_output(Check::ranking, row, got, exact, "out")) return bad;
+  thread_local std::vector<Upper> uppers;
+  thread_local std::vector<Wide> values;
+  thread_local std::vector<double> allowances;
+  uppers.resize(n);
+  values.resize(n);
+  allowances.resize(n);
+  const auto logits = batch.row(row);
+  const RowFacts facts = row_facts(logits);
+  for (std::size_t i = 0; i < n; ++i) {
+    values[i] = wide(exact[i]);
+    allowances[i] =
+        absolute_allowance(exact[i], batch.format, contract, element_context(facts, logits, i));
+    uppers[i] = {values[i] + allowances[i], got[i], i};
+  }
+  std::sort(uppers.begin(), uppers.end(),
+            [](const Upper& a, const Upper& b) { return a.upper < b.upper; });
+  thread_local std::vector<std::size_t> best;  // best[k]: largest output among uppers[0..k]
+  best.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = uppers[k].index;
+    best[k] = (k == 0 || got[i] > got[best[k - 1]]) ? i : best[k - 1];
+  }
+
+  bool violated = false;
+  double worst_error = -kInf, worst_allowed = 0.0;
+  std::size_t worst_i = 0, worst_j = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const Wide lower = values[j] - allowances[j];
+    const auto end = std::lower_bound(uppers.begin(), uppers.end(), lower,
+                                      [](const Upper& u, Wide v) { return u.upper < v; });
+    if (end == uppers.begin()) continue;
+    const std::size_t i = best[static_cast<std::size_t>(end - uppers.begin()) - 1];
+    const Wide gap = values[j] - values[i];  // > a_i + a_j
+    const Wide bound = static_cast<Wide>(allowances[i]) + allowances[j];
+    const bool reversed = got[i] > got[j];
+    const double error = ratio(gap - (static_cast<Wide>(got[j]) - got[i]), bound);
+    if (violated && !reversed) continue;  // a violation outranks any pass
+    if ((reversed && !violated) || error > worst_error) {
+      violated = violated || reversed;
+      worst_error = error, worst_allowed = ratio(gap, bound);
+      worst_i = i, worst_j = j;
+    }
+  }
+  if (worst_error == -kInf) return std::nullopt;  // no pair differs beyond the bound
+  BehaviourOutcome outcome{{Check::ranking, worst_error, worst_allowed, !violated},
+                           row, worst_j, "out", got[worst_j], exact[worst_j].rounded,
+                           exact[worst_j].exact_hi, {}};
+  if (violated)
+    outcome.message = "out[" + std::to_string(worst_i) + "] = " + text(got[worst_i]) +
+                      " > out[" + std::to_string(worst_j) + "] = " + text(got[worst_j]) +
+                      ", exact " + text(exact[worst_i].exact_hi) + " < " +
+                      text(exact[worst_j].exact_hi) + " (gap " +
+                      text(static_cast<double>(values[worst_j] - values[worst_i])) +
+                      ", bound " + text(allowances[worst_i] + allowances[worst_j]) + ")";
+  return outcome;
+}
+
+std::optional<BehaviourOutcome> check_descent(const Batch& batch, std::size_t row,
+                                              std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const Contract& contract) {
+  const std::size_t n = got.size();
+  if (n == 0 || !all_finite(exact)) return std::nullopt;
+  if (auto bad = non_finite_output(Check::descent, row, got, exact, "out")) return bad;
+  const auto logits = batch.row(row);
+  const RowFacts facts = row_facts(logits);
+  Wide ee = 0, aa = 0, ge = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Wide e = wide(exact[i]);
+    const Wide a =
+        absolute_allowance(exact[i], batch.format, contract, element_context(facts, logits, i));
+    ee += e * e;
+    aa += a * a;
+    ge += static_cast<Wide>(got[i]) * e;
+  }
+  if (!(ee > aa)) return std::nullopt;  // |e| within the bound: no direction to keep
+  const Wide norm_e = std::sqrt(ee), norm_a = std::sqrt(aa);
+  const bool pass = ge > 0;
+  const double error = ratio(ee - ge, norm_e * norm_a);
+  BehaviourOutcome outcome{{Check::descent, error, ratio(norm_e, norm_a), pass}, row, 0, "row",
+                           static_cast<double>(ge), static_cast<double>(ee),
+                           static_cast<double>(ee), {}};
+  if (!pass)
+    outcome.message = "<g, e> = " + text(static_cast<double>(ge)) + " <= 0 with |e| = " +
+                      text(static_cast<double>(norm_e)) + " > bound " +
+                      text(static_cast<double>(norm_a)) + " (got: <g, e>; expected: |e|^2)";
+  return outcome;
+}
+
+std::vector<BehaviourOutcome> check_risk_order(const Batch& batch, std::span<const double> got,
+                                               std::span<const reference::Exact> exact,
+                                               const Contract& contract) {
+  std::vector<BehaviourOutcome> outcomes;
+  if (batch.n == 0 || batch.rows < 2) return outcomes;
+  std::vector<double> allowances(batch.rows);
+  for (std::size_t r = 0; r < batch.rows; ++r)
+    allowances[r] = std::isfinite(exact[r].rounded)
+                        ? absolute_allowance(exact[r], batch.format, contract,
+                                             row_output_context(row_facts(batch.row(r)), batch.n))
+                        : kInf;
+  for (std::size_t r = 0; r + 1 < batch.rows; ++r) {
+    const std::size_t s = r + 1;
+    if (!std::isfinite(exact[r].rounded) || !std::isfinite(exact[s].rounded)) continue;
+    const Wide d = wide(exact[s]) - wide(exact[r]);
+    const Wide bound = static_cast<Wide>(allowances[r]) + allowances[s];
+    if (!(std::fabs(d) > bound)) continue;
+    const Wide sign = d > 0 ? 1 : -1;
+    const Wide kept = sign * (static_cast<Wide>(got[s]) - got[r]);  // > 0: same order
+    const bool finite = std::isfinite(got[r]) && std::isfinite(got[s]);
+    const bool pass = finite && kept > 0;
+    const double error = finite ? ratio(std::fabs(d) - kept, bound) : kInf;
+    BehaviourOutcome outcome{{Check::risk_order, error, ratio(std::fabs(d), bound), pass},
+                             s, 0, "loss", got[s], exact[s].rounded, exact[s].exact_hi, {}};
+    if (!pass)
+      outcome.message = "loss[" + std::to_string(r) + "] = " + text(got[r]) + ", loss[" +
+                        std::to_string(s) + "] = " + text(got[s]) + ": exact " +
+                        text(exact[r].exact_hi) + (d > 0 ? " < " : " > ") +
+                        text(exact[s].exact_hi) + " (difference " +
+                        text(static_cast<double>(std::fabs(d))) + ", bound " +
+                        text(static_cast<double>(bound)) + ")";
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+
+}  // namespace softcheck

@@ -1,0 +1,81 @@
+// The H-consistency-inspired behaviour checks of the gate (README.md "Contracts"; issue 7):
+// properties that the H-consistency bounds of a surrogate loss rely on and that a fast kernel
+// must keep beyond its error bound.
+//
+//   ranking     softmax / log_softmax / stablemax / log_stablemax rows: the kernel never puts
+//               two outputs in the opposite order of their exact values when the exact values
+//               differ by more than the sum of the two elements' allowances (a tie is not a
+//               reversal). One measurement per row.
+//   descent     cross-entropy and StableMax cross-entropy gradients: <g, e> > 0 for the
+//               kernel's gradient g and the exact gradient e whenever |e|_2 exceeds the bound
+//               on the gradient vector, |a|_2 with a_i the elements' allowances. One
+//               measurement per row.
+//   risk_order  cross-entropy and StableMax cross-entropy losses of consecutive rows r, r + 1
+//               of a batch: when the exact losses differ by more than the sum of their
+//               allowances the kernel's losses are strictly in the same order (equal losses
+//               are a violation there). One measurement per such pair.
+//
+// The bounds are the contract's accuracy allowances, made absolute (absolute_allowance): no
+// contract fields of their own. An output that passes the accuracy (or subnormal) check lies
+// within its allowance, so a kernel that passes accuracy everywhere passes these checks too:
+// they never flag a kernel that holds its contract, and they say which of an inaccurate
+// kernel's errors break the behaviour the bounds rely on.
+//
+// Each measurement's error is the error of the compared quantity in units of the bound (at
+// most 1 for outputs within their allowances): ranking (d - (g_j - g_i)) / (a_i + a_j) for a
+// pair i, j with exact gap d = e_j - e_i; descent <e - g, e> / (|e| |a|); risk_order
+// (|d| - sign(d) (g_s - g_r)) / (a_r + a_s). The allowed value is d / bound (|e| / |a| for
+// descent), the error at which the order flips.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "checks/contract.hpp"
+#include "checks/element_check.hpp"
+#include "core/batch.hpp"
+#include "core/format.hpp"
+#include "reference/reference.hpp"
+
+namespace softcheck {
+
+// The largest |got - exact| that measure_element accepts for a finite exact value under
+// `contract` (allowed ulps times the ulp of the exact value, the subnormal allowance, the
+// rounding of the correctly rounded value, |exact| for flushed subnormals, the row-scale
+// term); +inf when unbounded.
+double absolute_allowance(const reference::Exact& exact, Format format, const Contract& contract,
+                          const ElementContext& context);
+
+// One behaviour measurement and what its reproducer shows.
+struct BehaviourOutcome {
+  Measurement measurement;
+  std::size_t row = 0;
+  std::size_t element = 0;  // ranking: the element ranked too low; otherwise 0
+  std::string output;       // "out" (ranking), "row" (descent), "loss" (risk_order)
+  double got = 0.0;
+  double expected = 0.0;
+  double exact = 0.0;
+  std::string message;      // the pair or product that breaks the order (violations only)
+};
+
+// `got`: the kernel's outputs for row `row` of `batch`; `exact`: their references. No outcome
+// when the row has nothing to check (fewer than 2 elements, a non-finite reference; descent:
+// an exact gradient within its bound).
+std::optional<BehaviourOutcome> check_ranking(const Batch& batch, std::size_t row,
+                                              std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const Contract& contract);
+std::optional<BehaviourOutcome> check_descent(const Batch& batch, std::size_t row,
+                                              std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const Contract& contract);
+// `got` and `exact`: one loss per row of `batch`. One outcome per pair (r, r + 1) whose exact
+// losses differ by more than the bound.
+std::vector<BehaviourOutcome> check_risk_order(const Batch& batch, std::span<const double> got,
+                                               std::span<const reference::Exact> exact,
+                                               const Contract& contract);
+
+}  // namespace softcheck

@@ -1,0 +1,66 @@
+// The loss-family reference: parameter checks, the special rows of README's table, and
+// dispatch to the evaluators (softmax_loss_reference.cpp, sigmoid_bce_reference.cpp).
+#include "reference/loss_family_reference.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "reference/decider.hpp"
+#include "reference/exponent_range.hpp"
+#include "reference/softmax_loss_reference.hpp"
+#include "reference/thread_caches.hpp"
+#include "reference/ziv.hpp"
+
+namespace softcheck::reference {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// The comp-sum family's range of tau (Mao, Mohri, Zhong 2023).
+constexpr double kMinTau = 0.0;
+constexpr double kMaxTau = 2.0;
+
+void check_parameters(LossKind kind, const LossParameters& p) {
+  if (kind == LossKind::comp_sum && !(p.tau >= kMinTau && p.tau <= kMaxTau))
+    throw std::invalid_argument("softcheck reference: comp-sum tau outside [0, 2]");
+  if (kind == LossKind::temperature_cross_entropy && !(p.temperature > 0 && std::isfinite(p.temperature)))
+    throw std::invalid_argument("softcheck reference: temperature must be positive and finite");
+}
+
+LossReference nan_row(std::size_t n) {
+  return {exactly(kNaN), std::vector<Exact>(n, exactly(kNaN))};
+}
+
+}  // namespace
+
+LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,
+                                std::span<const double> x, Format format, std::size_t target) {
+  return evaluate_loss_row(kind, parameters, x, format, target, ReferenceOptions{});
+}
+
+LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,
+                                std::span<const double> x, Format format, std::size_t target,
+                                const ReferenceOptions& options) {
+  check_parameters(kind, parameters);
+  const ReferenceOptions schedule = resolved_schedule(options, format);
+  const std::size_t n = x.size();
+  if (n == 0) return nan_row(0);
+  if (target >= n) throw std::out_of_range("softcheck reference: target outside the row");
+
+  release_mpfr_caches_at_thread_exit();
+  const WidestExponentRange range;
+  if (kind == LossKind::sigmoid_bce) return sigmoid_bce_row(x, format, target, schedule);
+
+  // Softmax-based losses: the cross-entropy table (a NaN, a +inf or every entry masked
+  // makes every output NaN).
+  bool special = false, all_masked = true;
+  for (double v : x) {
+    special |= std::isnan(v) || v == kInf;
+    all_masked &= v == -kInf;
+  }
+  if (special || all_masked) return nan_row(n);
+  return softmax_loss_row(kind, parameters, x, format, target, schedule);
+}
+
+}  // namespace softcheck::reference
