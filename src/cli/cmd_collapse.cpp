@@ -1,8 +1,6 @@
 // softcheck collapse: where softmax collapse sets in for each cross-entropy kernel, softmax
 // (cross_entropy) and StableMax (stablemax_cross_entropy) alike (checks/collapse.hpp). A
 // measurement, not a gate: exit 0 unless the usage is wrong.
-#include <unistd.h>
-
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -10,6 +8,7 @@
 #include "adapters/adapters.hpp"
 #include "adapters/plugin_loader.hpp"
 #include "checks/collapse.hpp"
+#include "cli/command_support.hpp"
 #include "cli/commands.hpp"
 #include "report/collapse_report.hpp"
 
@@ -36,24 +35,11 @@ struct CollapseCommandOptions {
 
 // No --kernel: every cross_entropy and stablemax_cross_entropy kernel, or with --plugin only
 // the plugins' ones.
-std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs,
-                                          bool plugins_only) {
-  const Registry& registry = Registry::instance();
+std::vector<const Kernel*> select_collapse_kernels(const std::vector<std::string>& globs,
+                                                   bool plugins_only) {
   std::vector<const Kernel*> selected;
-  const auto add = [&selected](const Kernel* k) {
-    if (has_collapse_loss(k->op) &&
-        std::find(selected.begin(), selected.end(), k) == selected.end())
-      selected.push_back(k);
-  };
-  if (globs.empty()) {
-    for (const Kernel& k : registry.all())
-      if (!plugins_only || k.provider.starts_with("plugin:")) add(&k);
-  }
-  for (const std::string& glob : globs) {
-    const auto found = registry.match(glob);
-    if (found.empty()) throw UsageError("no kernel matches '" + glob + "' (see softcheck list)");
-    for (const Kernel* k : found) add(k);
-  }
+  for (const Kernel* k : select_kernels(globs, plugins_only))
+    if (has_collapse_loss(k->op)) selected.push_back(k);
   if (selected.empty())
     throw UsageError(
         "no cross_entropy or stablemax_cross_entropy kernel selected (see softcheck list)");
@@ -86,12 +72,8 @@ int run_collapse_command(const CollapseCommandOptions& options, const Context& c
   if (!target) throw UsageError("unknown target position '" + options.target + "' (expected first or last)");
   register_all_kernels(Registry::instance());
   for (const std::string& path : options.plugin_paths) load_plugin(path, Registry::instance());
-  const auto kernels = select_kernels(options.globs, !options.plugin_paths.empty());
-  std::ofstream json;
-  if (!options.json_path.empty()) {
-    json.open(options.json_path);
-    if (!json) throw UsageError("cannot write '" + options.json_path + "'");
-  }
+  const auto kernels = select_collapse_kernels(options.globs, !options.plugin_paths.empty());
+  std::ofstream json = open_output(options.json_path);
 
   if (!options.quiet)
     std::cerr << "collapse: " << kernels.size() << " kernels; spread competitors from seed "

@@ -1,5 +1,3 @@
-#include <unistd.h>
-
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -7,6 +5,7 @@
 #include "adapters/adapters.hpp"
 #include "adapters/plugin_loader.hpp"
 #include "checks/gate.hpp"
+#include "cli/command_support.hpp"
 #include "cli/commands.hpp"
 #include "report/gate_report.hpp"
 
@@ -26,36 +25,6 @@ struct GateCommandOptions {
   unsigned timeout_ms = 10000;            // --timeout-ms: per call of an isolated kernel
 };
 
-// No --kernel: every kernel, or with --plugin only the plugins' kernels.
-std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs,
-                                          bool plugins_only) {
-  const Registry& registry = Registry::instance();
-  if (globs.empty()) {
-    std::vector<const Kernel*> all;
-    for (const Kernel& k : registry.all())
-      if (!plugins_only || k.provider.starts_with("plugin:")) all.push_back(&k);
-    return all;
-  }
-  std::vector<const Kernel*> selected;
-  for (const std::string& glob : globs) {
-    const auto found = registry.match(glob);
-    if (found.empty())
-      throw UsageError("no kernel matches '" + glob + "' (see softcheck list)");
-    for (const Kernel* k : found)
-      if (std::find(selected.begin(), selected.end(), k) == selected.end()) selected.push_back(k);
-  }
-  return selected;
-}
-
-// Opens every output file before the (possibly long) run, so a bad path fails fast.
-std::ofstream open_output(const std::string& path) {
-  std::ofstream file;
-  if (path.empty()) return file;
-  file.open(path);
-  if (!file) throw UsageError("cannot write '" + path + "'");
-  return file;
-}
-
 int run_gate_command(const GateCommandOptions& options, const Context& context) {
   const auto suite = parse_suite(options.suite);
   if (!suite) throw UsageError("unknown suite '" + options.suite + "' (expected quick, default or deep)");
@@ -65,7 +34,9 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   register_all_kernels(Registry::instance(), isolation);
   for (const std::string& path : options.plugin_paths)
     load_plugin(path, Registry::instance(), isolation);
+  // No --kernel: every kernel, or with --plugin only the plugins' kernels.
   const auto kernels = select_kernels(options.globs, !options.plugin_paths.empty());
+  // Every output file is opened before the (possibly long) run, so a bad path fails fast.
   std::ofstream json = open_output(options.json_path);
   std::ofstream junit = open_output(options.junit_path);
   std::ofstream markdown = open_output(options.markdown_path);
@@ -74,13 +45,12 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   gate.suite = *suite;
   gate.seed = options.seed;
   gate.threads = options.threads;
-  const bool tty = isatty(STDERR_FILENO);
-  if (!options.quiet)
-    gate.progress = [tty](const std::string& line) {
-      std::cerr << (tty ? "\r\033[K" : "") << line << (tty ? "" : "\n") << std::flush;
-    };
-  const GateResult result = run_gate(kernels, contracts, gate);
-  if (!options.quiet && tty) std::cerr << "\r\033[K";
+  GateResult result;
+  {
+    const StderrProgress progress(options.quiet);
+    gate.progress = progress.callback();
+    result = run_gate(kernels, contracts, gate);
+  }
 
   print_reproducers(std::cout, result);
   print_gate_table(std::cout, result);

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <limits>
 
+#include "cli/command_support.hpp"
 #include "cli/commands.hpp"
 #include "hconsistency/bound.hpp"
 #include "hconsistency/check.hpp"
@@ -86,11 +87,7 @@ void print_search(std::ostream& out, const std::vector<hc::WorstCase>& worst) {
 int run_hconsistency_command(HconsistencyCommandOptions& options, const Context& context) {
   check_usage(options);
   options.samples = static_cast<std::uint64_t>(options.samples_given);
-  std::ofstream json;
-  if (!options.json_path.empty()) {
-    json.open(options.json_path);
-    if (!json) throw UsageError("cannot write '" + options.json_path + "'");
-  }
+  std::ofstream json = open_output(options.json_path);
   const auto started = std::chrono::steady_clock::now();
   hc::CheckOptions check_options;
   check_options.tau = options.tau;

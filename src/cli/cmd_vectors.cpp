@@ -2,8 +2,6 @@
 // cannot be linked (any language, any device). export writes the input families as .npy
 // files and a manifest; the framework writes its outputs next to them; check verifies the
 // inputs against the suite and gates the outputs like any kernel (docs/vectors.md).
-#include <unistd.h>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,6 +12,7 @@
 #include "adapters/vectors_kernel.hpp"
 #include "adapters/vectors_report.hpp"
 #include "checks/gate.hpp"
+#include "cli/command_support.hpp"
 #include "cli/commands.hpp"
 #include "report/gate_report.hpp"
 
@@ -68,14 +67,6 @@ int run_export(const ExportCommandOptions& options) {
   return 0;
 }
 
-std::ofstream open_output(const std::string& path) {
-  std::ofstream file;
-  if (path.empty()) return file;
-  file.open(path);
-  if (!file) throw UsageError("cannot write '" + path + "'");
-  return file;
-}
-
 int run_check(const CheckCommandOptions& options, const Context& context) {
   ContractSet contracts = ContractSet::builtin();
   for (const std::string& path : options.contract_files) contracts.add_file(path);
@@ -90,13 +81,12 @@ int run_check(const CheckCommandOptions& options, const Context& context) {
   gate.include_batch = [&set](const Kernel& kernel, const std::string& family, std::size_t batch) {
     return set.includes(kernel, family, batch);
   };
-  const bool tty = isatty(STDERR_FILENO);
-  if (!options.quiet)
-    gate.progress = [tty](const std::string& line) {
-      std::cerr << (tty ? "\r\033[K" : "") << line << (tty ? "" : "\n") << std::flush;
-    };
-  const GateResult result = run_gate(set.kernels(), contracts, gate);
-  if (!options.quiet && tty) std::cerr << "\r\033[K";
+  GateResult result;
+  {
+    const StderrProgress progress(options.quiet);
+    gate.progress = progress.callback();
+    result = run_gate(set.kernels(), contracts, gate);
+  }
   if (const auto unserved = set.unserved_cases(); !unserved.empty())
     throw std::logic_error("the gate never asked for case '" + unserved.front()->id + "'");
 
