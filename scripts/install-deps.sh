@@ -16,6 +16,10 @@ PACKAGES="$PACKAGES libflint-arb-dev"
 # libtorch's default reference BLAS is about 6x slower there). Installing it also makes it
 # the system's default libblas.so.3.
 PACKAGES="$PACKAGES libopenblas0-serial"
+# SIMD kernels (Highway) and their benchmark against the peers (Google Benchmark).
+PACKAGES="$PACKAGES libhwy-dev libbenchmark-dev"
+# Training data of the controller analyses: sklearn's digits csv.gz and Fashion-MNIST.
+PACKAGES="$PACKAGES python3-sklearn dataset-fashion-mnist"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
