@@ -65,6 +65,9 @@ double absolute_allowance(const reference::Exact& exact, Format format, const Co
   if (!normal && contract.flush_subnormals) allowance = std::max(allowance, std::fabs(exact.exact_hi));
   if (contract.abs_ulp_of_scale > 0.0)
     allowance = std::max(allowance, contract.abs_ulp_of_scale * ulp(context.scale, format));
+  if (contract.abs_ulp_of_output_norm > 0.0 && context.output_norm > 0.0)
+    allowance = std::max(allowance,
+                         contract.abs_ulp_of_output_norm * ulp(context.output_norm, format));
   return std::isnan(allowance) ? kInf : allowance;
 }
 
@@ -87,10 +90,11 @@ std::optional<BehaviourOutcome> check_ranking(const Batch& batch, std::size_t ro
   allowances.resize(n);
   const auto logits = batch.row(row);
   const RowFacts facts = row_facts(logits);
+  const double norm = output_norm(exact);
   for (std::size_t i = 0; i < n; ++i) {
     values[i] = wide(exact[i]);
     allowances[i] =
-        absolute_allowance(exact[i], batch.format, contract, element_context(facts, logits, i));
+        absolute_allowance(exact[i], batch.format, contract, element_context(facts, logits, i, norm));
     uppers[i] = {values[i] + allowances[i], got[i], i};
   }
   std::sort(uppers.begin(), uppers.end(),
@@ -145,11 +149,12 @@ std::optional<BehaviourOutcome> check_descent(const Batch& batch, std::size_t ro
   if (auto bad = non_finite_output(Check::descent, row, got, exact, "out")) return bad;
   const auto logits = batch.row(row);
   const RowFacts facts = row_facts(logits);
+  const double norm = output_norm(exact);
   Wide ee = 0, aa = 0, ge = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const Wide e = wide(exact[i]);
     const Wide a =
-        absolute_allowance(exact[i], batch.format, contract, element_context(facts, logits, i));
+        absolute_allowance(exact[i], batch.format, contract, element_context(facts, logits, i, norm));
     ee += e * e;
     aa += a * a;
     ge += static_cast<Wide>(got[i]) * e;

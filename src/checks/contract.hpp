@@ -27,6 +27,10 @@ struct Contract {
   double ulp_per_gap = 0.0;
   double ulp_per_element = 0.0;
   double abs_ulp_of_scale = 0.0;
+  // An element of a row's vector output (softmax-like outputs, gradients) is also accepted
+  // when |got - exact| <= abs_ulp_of_output_norm * ulp(max_j |exact_j|): a normwise bound,
+  // for outputs that cancel to values far below the row's largest (the Z-loss gradient).
+  double abs_ulp_of_output_norm = 0.0;
   // Exact value below the smallest normal: |got - exact| <= a * denorm_min with
   // a = max(subnormal_ulp, the accuracy allowance in ulps), or got == 0 when flush_subnormals.
   double subnormal_ulp = 1.0;

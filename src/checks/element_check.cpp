@@ -60,9 +60,16 @@ RowFacts row_facts(std::span<const double> row) {
 }
 
 ElementContext element_context(const RowFacts& facts, std::span<const double> row,
-                               std::size_t i) {
+                               std::size_t i, double output_norm) {
   const double gap = std::isfinite(row[i]) ? std::fabs(row[i] - facts.max) : 0.0;
-  return {gap + facts.log_n, row.size(), facts.scale, facts.fully_masked};
+  return {gap + facts.log_n, row.size(), facts.scale, facts.fully_masked, output_norm};
+}
+
+double output_norm(std::span<const reference::Exact> outputs) {
+  double norm = 0.0;
+  for (const reference::Exact& e : outputs)
+    if (std::isfinite(e.exact_hi)) norm = std::max(norm, std::fabs(e.exact_hi));
+  return norm;
 }
 
 ElementContext row_output_context(const RowFacts& facts, std::size_t n) {
@@ -95,6 +102,10 @@ Measurement measure_element(double got, const reference::Exact& exact, Format fo
   bool pass = got == exact.rounded || flushed || error <= allowed;
   if (!pass && contract.abs_ulp_of_scale > 0.0) {
     pass = distance(got, exact) <= contract.abs_ulp_of_scale * ulp(context.scale, format);
+  }
+  if (!pass && contract.abs_ulp_of_output_norm > 0.0 && context.output_norm > 0.0) {
+    pass = distance(got, exact) <=
+           contract.abs_ulp_of_output_norm * ulp(context.output_norm, format);
   }
   return {check, error, allowed, pass};
 }

@@ -32,6 +32,7 @@ struct ElementContext {
   std::size_t n = 0;         // row length
   double scale = 0.0;        // max(max finite |x|, ln n)
   bool fully_masked = false; // every logit is -inf
+  double output_norm = 0.0;  // max |exact| over the row's finite vector outputs; 0 for scalars
 };
 
 // Facts about a row that the growth terms use, and the context of each of its outputs.
@@ -43,7 +44,9 @@ struct RowFacts {
 };
 RowFacts row_facts(std::span<const double> row);
 ElementContext element_context(const RowFacts& facts, std::span<const double> row,
-                               std::size_t i);
+                               std::size_t i, double output_norm = 0.0);
+// max |exact_hi| over the finite entries of a row's vector output (abs_ulp_of_output_norm).
+double output_norm(std::span<const reference::Exact> outputs);
 ElementContext row_output_context(const RowFacts& facts, std::size_t n);
 
 struct Measurement {

@@ -179,9 +179,10 @@ class KernelChecker {
                  const std::vector<reference::Exact>& expected, const RowFacts& facts,
                  const BatchOrigin& origin) {
     const auto row = batch.row(r);
+    const double norm = output_norm(expected);
     for (std::size_t i = 0; i < batch.n; ++i) {
       const double got = packed_value(out, r, i);
-      const ElementContext context = element_context(facts, row, i);
+      const ElementContext context = element_context(facts, row, i, norm);
       if (!result_.contract.special_values && !std::isfinite(expected[i].rounded)) continue;
       const Measurement m = measure(got, expected[i], batch.format, context);
       record(m, batch, r, i, "out", got, expected[i].rounded, expected[i].exact_hi, origin);

@@ -12,6 +12,7 @@ reference::LossKind loss_kind(Op op) {
     case Op::comp_sum: return reference::LossKind::comp_sum;
     case Op::sigmoid_bce: return reference::LossKind::sigmoid_bce;
     case Op::temperature_cross_entropy: return reference::LossKind::temperature_cross_entropy;
+    case Op::z_loss: return reference::LossKind::z_loss;
     default: throw std::invalid_argument("softcheck: not a loss-family op");
   }
 }

@@ -1,7 +1,9 @@
 #include <iostream>
+#include <stdexcept>
 
 #include "cli/commands.hpp"
 #include "cli/parse_logits.hpp"
+#include "checks/loss_family_references.hpp"
 #include "kernels/kernel.hpp"
 #include "reference/loss_family_reference.hpp"
 #include "reference/reference.hpp"
@@ -57,6 +59,8 @@ void add_reference_command(CLI::App& app, Action& run, const Context&) {
   command->add_option("--tau", options->parameters.tau, "comp_sum: tau in [0, 2] (default 1)");
   command->add_option("--temperature", options->parameters.temperature,
                       "temperature_cross_entropy: T > 0 (default 1)");
+  command->add_option("--a", options->parameters.a, "z_loss: sharpness a > 0 (default 1)");
+  command->add_option("--b", options->parameters.b, "z_loss: offset b (default 1)");
   command->callback([&run, options] {
     run = [options] {
       const auto op = parse_op(options->op);
@@ -76,11 +80,13 @@ void add_reference_command(CLI::App& app, Action& run, const Context&) {
                   << name(*format) << "\n";
       const auto target = options->target >= 0 ? static_cast<std::size_t>(options->target) : 0;
       if (is_loss_family(*op)) {
-        const auto kind = *op == Op::comp_sum      ? reference::LossKind::comp_sum
-                          : *op == Op::sigmoid_bce ? reference::LossKind::sigmoid_bce
-                                                   : reference::LossKind::temperature_cross_entropy;
-        const auto ref = reference::evaluate_loss_row(kind, options->parameters, logits.values,
-                                                      *format, target);
+        reference::LossReference ref;
+        try {
+          ref = reference::evaluate_loss_row(loss_kind(*op), options->parameters, logits.values,
+                                             *format, target);
+        } catch (const std::invalid_argument& error) {  // a parameter outside its domain
+          throw UsageError(error.what());
+        }
         print(ref.loss);
         print(ref.gradient);
       } else if (is_stablemax(*op)) {

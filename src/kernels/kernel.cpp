@@ -16,6 +16,7 @@ std::string_view name(Op op) {
     case Op::comp_sum: return "comp_sum";
     case Op::sigmoid_bce: return "sigmoid_bce";
     case Op::temperature_cross_entropy: return "temperature_cross_entropy";
+    case Op::z_loss: return "z_loss";
   }
   return "?";
 }

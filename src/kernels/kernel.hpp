@@ -30,13 +30,14 @@ enum class Op {
   // The parametrised loss family (LossParameters; src/reference/loss_family_reference.hpp).
   comp_sum,
   sigmoid_bce,
-  temperature_cross_entropy
+  temperature_cross_entropy,
+  z_loss
 };
 
 inline constexpr Op kAllOps[] = {Op::softmax,   Op::log_softmax,   Op::logsumexp,
                                  Op::cross_entropy, Op::stablemax, Op::log_stablemax,
                                  Op::stablemax_cross_entropy, Op::comp_sum, Op::sigmoid_bce,
-                                 Op::temperature_cross_entropy};
+                                 Op::temperature_cross_entropy, Op::z_loss};
 
 std::string_view name(Op op);
 std::optional<Op> parse_op(std::string_view text);
@@ -50,7 +51,8 @@ constexpr bool is_stablemax(Op op) {
 // The parametrised losses: kernels carry LossParameters; not in the plugin ABI or vector
 // files (docs/plugins.md, docs/vectors.md), not among libtorch's ops.
 constexpr bool is_loss_family(Op op) {
-  return op == Op::comp_sum || op == Op::sigmoid_bce || op == Op::temperature_cross_entropy;
+  return op == Op::comp_sum || op == Op::sigmoid_bce || op == Op::temperature_cross_entropy ||
+         op == Op::z_loss;
 }
 // The softmax family (softmax, log_softmax, logsumexp, cross_entropy).
 constexpr bool is_softmax_family(Op op) { return !is_stablemax(op) && !is_loss_family(op); }
@@ -73,7 +75,7 @@ constexpr bool has_row_output(Op op) { return op == Op::logsumexp; }
 //                         respect to the logits in out[r*stride + i]; target[r] in [0, n).
 //   stablemax, log_stablemax: as softmax, log_softmax.
 //   stablemax_cross_entropy: as cross_entropy, with loss -log stablemax_y.
-//   comp_sum, sigmoid_bce, temperature_cross_entropy: as cross_entropy, with the losses of
+//   comp_sum, sigmoid_bce, temperature_cross_entropy, z_loss: as cross_entropy, with the losses of
 //                         src/reference/loss_family_reference.hpp (Kernel::parameters).
 // All outputs are in the kernel's format. A kernel must not write past n in a row.
 struct KernelCall {

@@ -6,12 +6,15 @@
 //   builtin/temperature_cross_entropy/<format>/T<T>   T in {0.25, 0.5, 2, 10}: sharpening and
 //                                                     smoothing, exact and inexact 1/T
 //   builtin/sigmoid_bce/<format>/one-pass
+//   builtin/z_loss/<format>/a<a>-b<b>                 (a, b) in {(1, 1), (0.1, 10)}: the
+//                                                     defaults, and a soft, far margin
 #include <string>
 
 #include "kernels/builtin.hpp"
 #include "kernels/comp_sum.hpp"
 #include "kernels/sigmoid_bce.hpp"
 #include "kernels/temperature_ce.hpp"
+#include "kernels/z_loss.hpp"
 
 namespace softcheck::kernels {
 namespace {
@@ -25,6 +28,7 @@ struct Variant {
 
 LossParameters with_tau(double tau) { return {.tau = tau}; }
 LossParameters with_temperature(double t) { return {.temperature = t}; }
+LossParameters with_margin(double a, double b) { return {.a = a, .b = b}; }
 
 const Variant kVariants[] = {
     {Op::comp_sum, "tau0", with_tau(0.0), make_comp_sum_two_pass},
@@ -37,6 +41,8 @@ const Variant kVariants[] = {
     {Op::temperature_cross_entropy, "T2", with_temperature(2.0), make_temperature_ce_two_pass},
     {Op::temperature_cross_entropy, "T10", with_temperature(10.0), make_temperature_ce_two_pass},
     {Op::sigmoid_bce, "one-pass", {}, make_sigmoid_bce_one_pass},
+    {Op::z_loss, "a1-b1", with_margin(1.0, 1.0), make_z_loss_two_pass},
+    {Op::z_loss, "a0.1-b10", with_margin(0.1, 10.0), make_z_loss_two_pass},
 };
 
 }  // namespace

@@ -136,4 +136,20 @@ void negate(Interval& out, const Interval& a) {
   out.hi_strict = lo_strict;
 }
 
+void enclose(Interval& out, mpfr_srcptr value) {
+  out.lo_strict = mpfr_set(out.lo(), value, MPFR_RNDD) != 0;
+  out.hi_strict = mpfr_set(out.hi(), value, MPFR_RNDU) != 0;
+}
+
+void sqrt(Interval& out, const Interval& a) {
+  apply_increasing(out, a,
+                   [](mpfr_ptr r, mpfr_srcptr x, mpfr_rnd_t rnd) { return mpfr_sqrt(r, x, rnd); });
+}
+
+void subtract_from_double(Interval& out, double y, const Interval& a) {
+  // y - A is decreasing in A: the lower bound comes from a.hi. `out` may not alias `a`.
+  out.lo_strict = (mpfr_d_sub(out.lo(), y, a.hi(), MPFR_RNDD) != 0) || a.hi_strict;
+  out.hi_strict = (mpfr_d_sub(out.hi(), y, a.lo(), MPFR_RNDU) != 0) || a.lo_strict;
+}
+
 }  // namespace softcheck::reference

@@ -73,5 +73,11 @@ void reciprocal_positive(Interval& out, const Interval& a);
 void divide_nonnegative(Interval& out, const Interval& a, const Interval& b);
 // out = -a (exact). out may alias a.
 void negate(Interval& out, const Interval& a);
+// out = the exactly known `value`, rounded outward to out's precision.
+void enclose(Interval& out, mpfr_srcptr value);
+// out = sqrt(a) for a >= 0.
+void sqrt(Interval& out, const Interval& a);
+// out = y - a for a double y.
+void subtract_from_double(Interval& out, double y, const Interval& a);
 
 }  // namespace softcheck::reference

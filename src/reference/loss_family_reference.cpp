@@ -1,5 +1,6 @@
 // The loss-family reference: parameter checks, the special rows of README's table, and
-// dispatch to the evaluators (softmax_loss_reference.cpp, sigmoid_bce_reference.cpp).
+// dispatch to the evaluators (softmax_loss_reference.cpp, sigmoid_bce_reference.cpp,
+// z_loss_reference.cpp).
 #include "reference/loss_family_reference.hpp"
 
 #include <cmath>
@@ -26,6 +27,8 @@ void check_parameters(LossKind kind, const LossParameters& p) {
     throw std::invalid_argument("softcheck reference: comp-sum tau outside [0, 2]");
   if (kind == LossKind::temperature_cross_entropy && !(p.temperature > 0 && std::isfinite(p.temperature)))
     throw std::invalid_argument("softcheck reference: temperature must be positive and finite");
+  if (kind == LossKind::z_loss && !(p.a > 0 && std::isfinite(p.a) && std::isfinite(p.b)))
+    throw std::invalid_argument("softcheck reference: Z-loss needs a > 0 and a finite b");
 }
 
 LossReference nan_row(std::size_t n) {
@@ -51,6 +54,7 @@ LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,
   release_mpfr_caches_at_thread_exit();
   const WidestExponentRange range;
   if (kind == LossKind::sigmoid_bce) return sigmoid_bce_row(x, format, target, schedule);
+  if (kind == LossKind::z_loss) return z_loss_row(parameters, x, format, target, schedule);
 
   // Softmax-based losses: the cross-entropy table (a NaN, a +inf or every entry masked
   // makes every output NaN).

@@ -20,6 +20,10 @@
 //       positive (one-hot multi-label with one positive):
 //       loss = sum_i BCE(x_i, [i = y]) = sum_{i != y} softplus(x_i) + softplus(-x_y),
 //       grad_i = sigmoid(x_i) - [i = y]   (the sum, not the mean: no 1/n rounding).
+//   z_loss (a > 0, b; de Brebisson & Vincent 2016, the spherical family): with
+//       z = (x - mean x) / std x (population std), loss = softplus(a (b - z_y)) / a,
+//       gradient -sigmoid(a (b - z_y)) dz_y/dx (z_loss_reference.cpp). A row with a NaN or
+//       an infinity, n = 1 or equal entries (std 0) gives NaN everywhere.
 #pragma once
 
 #include <cstddef>
@@ -32,7 +36,7 @@
 
 namespace softcheck::reference {
 
-enum class LossKind { comp_sum, sigmoid_bce, temperature_cross_entropy };
+enum class LossKind { comp_sum, sigmoid_bce, temperature_cross_entropy, z_loss };
 
 struct LossReference {
   Exact loss;                   // NaN for an empty row
@@ -41,7 +45,7 @@ struct LossReference {
 
 // x: the row's values (each representable in `format`); target < x.size() unless empty.
 // Throws std::out_of_range for a bad target, std::invalid_argument for parameters outside
-// their domain (tau outside [0, 2], T <= 0) or a bad schedule.
+// their domain (tau outside [0, 2], T <= 0, a <= 0, a or b not finite) or a bad schedule.
 LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,
                                 std::span<const double> x, Format format, std::size_t target);
 LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,

@@ -19,4 +19,8 @@ LossReference softmax_loss_row(LossKind kind, const LossParameters& parameters,
 LossReference sigmoid_bce_row(std::span<const double> x, Format format, std::size_t target,
                               const ReferenceOptions& schedule);
 
+// z_loss on a row of at least two finite, not all equal entries.
+LossReference z_loss_row(const LossParameters& parameters, std::span<const double> x,
+                         Format format, std::size_t target, const ReferenceOptions& schedule);
+
 }  // namespace softcheck::reference

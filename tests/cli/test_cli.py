@@ -25,6 +25,12 @@ def test_usage_errors(tmp):
                                                 "--logits", "1,2", "--target", "2"], "out of range")
     expect_usage_error("missing target", ["reference", "cross_entropy", "--dtype", "f32",
                                           "--logits", "1,2"], "--target")
+    expect_usage_error("Z-loss a outside its domain", ["reference", "z_loss", "--dtype", "f64",
+                                                        "--logits", "1,2,4", "--target", "0",
+                                                        "--a", "0"], "a > 0")
+    expect_usage_error("comp-sum tau outside [0, 2]", ["reference", "comp_sum", "--dtype", "f64",
+                                                        "--logits", "1,2", "--target", "0",
+                                                        "--tau", "3"], "tau")
     expect_usage_error("unknown kernel glob", ["gate", "--kernel", "nosuch/*"], "nosuch/*")
     expect_usage_error("unknown suite", ["gate", "--suite", "huge", "--kernel", "builtin/softmax/f32/online"],
                        "huge")

@@ -1,8 +1,11 @@
-// The gate on the loss-family kernels: every built-in comp-sum, BCE and temperature
-// cross-entropy kernel holds its contract on the quick suite, a kernel with a planted bug
-// (the comp-sum gradient without the s_y^(tau - 1) factor) fails it, and the new ops stay
-// out of the plugin ABI, the vector files and libtorch's kernels.
+// The gate on the loss-family kernels: every built-in comp-sum, BCE, temperature
+// cross-entropy and Z-loss kernel holds its contract on the quick suite, kernels with planted
+// bugs (the comp-sum gradient without the s_y^(tau - 1) factor; a Z-loss gradient that
+// forgets the mean's share, or computes 1 + z_c z_j as written, in f32) fail it, and the new
+// ops stay out of the plugin ABI, the vector files and libtorch's kernels.
 #include <catch2/catch.hpp>
+
+#include <cmath>
 
 #include "checks/gate.hpp"
 #include "gate_test_support.hpp"
@@ -10,16 +13,49 @@
 
 using namespace softcheck;
 
-namespace {}  // namespace
+namespace {
+
+// A Z-loss kernel written from the textbook gradient in working precision T:
+// grad_j = -s (delta_cj - mean_share - z_c z_j / n) / std with mean_share = 1/n (correct
+// formula) or 0 (the planted bug that forgets the mean depends on x_j).
+template <class T>
+KernelFn textbook_z_loss(double a, double b, T mean_share_scale) {
+  return [=](const KernelCall& call) {
+    const auto* x = static_cast<const T*>(call.x);
+    auto* out = static_cast<T*>(call.out);
+    auto* loss = static_cast<T*>(call.loss);
+    for (std::size_t r = 0; r < call.rows; ++r) {
+      const T* row = x + r * call.stride;
+      const std::size_t n = call.n, c = static_cast<std::size_t>(call.target[r]);
+      T mean = 0, var = 0;
+      for (std::size_t k = 0; k < n; ++k) mean += row[k];
+      mean /= T(n);
+      for (std::size_t k = 0; k < n; ++k) var += (row[k] - mean) * (row[k] - mean);
+      const T sd = std::sqrt(var / T(n));
+      const T z_c = (row[c] - mean) / sd;
+      const T t = T(a) * (T(b) - z_c);
+      const T s = 1 / (1 + std::exp(-t));
+      loss[r] = std::log1p(std::exp(t)) / T(a);
+      for (std::size_t j = 0; j < n; ++j) {
+        const T z_j = (row[j] - mean) / sd;
+        const T delta = j == c ? T(1) : T(0);
+        out[r * call.stride + j] = -s * (delta - mean_share_scale / T(n) - z_c * z_j / T(n)) / sd;
+      }
+    }
+  };
+}
+
+}  // namespace
 
 TEST_CASE("the built-in loss-family kernels hold their contracts on every family") {
   Registry& registry = Registry::instance();
   register_builtin_kernels(registry);
   std::vector<const Kernel*> kernels;
   for (const char* glob :
-       {"builtin/comp_sum/*", "builtin/sigmoid_bce/*", "builtin/temperature_cross_entropy/*"})
+       {"builtin/comp_sum/*", "builtin/sigmoid_bce/*", "builtin/temperature_cross_entropy/*",
+        "builtin/z_loss/*"})
     for (const Kernel* k : registry.match(glob)) kernels.push_back(k);
-  REQUIRE(kernels.size() == 20);
+  REQUIRE(kernels.size() == 24);
   const GateResult result =
       run_gate(kernels, ContractSet::builtin(), testing::quick_gate_options());
   for (const KernelResult& k : result.kernels) {
@@ -45,12 +81,44 @@ TEST_CASE("the gate catches a comp-sum kernel that drops s_y^(tau - 1) from the 
   CHECK_FALSE(k.reproducers.empty());
 }
 
+TEST_CASE("the gate catches Z-loss gradients that forget the mean's share or cancel in f32") {
+  const Kernel& good = testing::builtin_kernel("builtin/z_loss/f32/a1-b1");
+  Kernel no_mean{Op::z_loss, Format::f32, "planted-no-mean", "fixture",
+                 textbook_z_loss<float>(1.0, 1.0, 0.0f), good.parameters};
+  Kernel textbook{Op::z_loss, Format::f32, "planted-textbook", "fixture",
+                  textbook_z_loss<float>(1.0, 1.0, 1.0f), good.parameters};
+  const GateResult result =
+      run_gate({&no_mean, &textbook}, ContractSet::builtin(), testing::quick_gate_options());
+  for (const KernelResult& k : result.kernels) {
+    INFO(k.kernel->name());
+    CHECK(k.verdict == Verdict::fail);
+    CHECK(k.checks.at(Check::accuracy).violations > 0);
+  }
+  // Forgetting the mean's share also breaks descent on some rows.
+  CHECK(result.kernels.front().checks.at(Check::descent).violations > 0);
+}
+
+TEST_CASE("the Z-loss contract bounds cancelling gradient entries by the row's largest") {
+  const Contract c = ContractSet::builtin().resolve("builtin/z_loss/f64/a1-b1");
+  CHECK(c.abs_ulp_of_output_norm == 2.0);
+  CHECK(c.max_ulp == 8.0);
+  CHECK(testing::builtin_kernel("builtin/z_loss/f64/a0.1-b10").parameters.b == 10.0);
+  // Without the normwise allowance the f32 kernel still passes (its double-word sums are
+  // exact there: cancellations, including the exact zeros of n = 2 and two-valued rows,
+  // come out exactly); f64's cancelling entries need it.
+  ContractSet strict = ContractSet::builtin();
+  strict.add_rules(R"({"rules": [{"kernel": "*/z_loss/*", "abs_ulp_of_output_norm": 0}]})", "test");
+  const Kernel& f32 = testing::builtin_kernel("builtin/z_loss/f32/a1-b1");
+  const GateResult result = run_gate({&f32}, strict, testing::quick_gate_options());
+  CHECK(result.kernels.front().verdict == Verdict::pass);
+}
+
 TEST_CASE("the loss-family ops carry their parameters and stay out of the softmax family") {
   CHECK(testing::builtin_kernel("builtin/comp_sum/f32/tau1.5").parameters.tau == 1.5);
   CHECK(
       testing::builtin_kernel("builtin/temperature_cross_entropy/f64/T10").parameters.temperature ==
       10.0);
-  for (Op op : {Op::comp_sum, Op::sigmoid_bce, Op::temperature_cross_entropy}) {
+  for (Op op : {Op::comp_sum, Op::sigmoid_bce, Op::temperature_cross_entropy, Op::z_loss}) {
     CHECK(is_loss_family(op));
     CHECK(has_loss(op));
     CHECK_FALSE(is_softmax_family(op));
