@@ -20,6 +20,10 @@ PACKAGES="$PACKAGES libopenblas0-serial"
 PACKAGES="$PACKAGES libhwy-dev libbenchmark-dev"
 # Training data of the controller analyses: sklearn's digits csv.gz and Fashion-MNIST.
 PACKAGES="$PACKAGES python3-sklearn dataset-fashion-mnist"
+# The Python module (pybind11), its tests (pytest), the notebooks (executed headless with
+# nbconvert) and the rendering check of the HTML report (headless Chromium).
+PACKAGES="$PACKAGES pybind11-dev python3-pybind11 python3-pytest jupyter-nbconvert
+  python3-nbconvert python3-jupyter-client python3-ipykernel python3-ipywidgets chromium"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
