@@ -36,10 +36,13 @@ std::vector<Result> evaluate_rows(const Batch& batch, unsigned threads, Evaluate
 
 }  // namespace
 
-std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigned threads) {
-  return evaluate_rows<reference::RowReference>(batch, threads, [](auto x, Format f, std::size_t y) {
-    return reference::evaluate_row(x, f, y);
-  });
+std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigned threads,
+                                                     bool fast_path) {
+  reference::ReferenceOptions options;
+  options.fast_path = fast_path;
+  return evaluate_rows<reference::RowReference>(
+      batch, threads,
+      [&options](auto x, Format f, std::size_t y) { return reference::evaluate_row(x, f, y, options); });
 }
 
 std::vector<reference::StableMaxReference> stablemax_reference_batch(const Batch& batch,

@@ -10,8 +10,10 @@
 
 namespace softcheck {
 
-// The softmax family (softmax, log_softmax, logsumexp, cross-entropy) of every row.
-std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigned threads);
+// The softmax family (softmax, log_softmax, logsumexp, cross-entropy) of every row; with
+// fast_path false every row in MPFR (reference::ReferenceOptions::fast_path).
+std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigned threads,
+                                                     bool fast_path = true);
 // StableMax, log-StableMax and StCE of every row.
 std::vector<reference::StableMaxReference> stablemax_reference_batch(const Batch& batch,
                                                                      unsigned threads);

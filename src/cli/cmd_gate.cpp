@@ -21,6 +21,7 @@ struct GateCommandOptions {
   bool strict = false;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
+  bool mpfr_only = false;
   std::vector<std::string> plugin_paths;  // --plugin: shared libraries to load (plugin.h)
   unsigned timeout_ms = 10000;            // --timeout-ms: per call of an isolated kernel
 };
@@ -45,6 +46,7 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   gate.suite = *suite;
   gate.seed = options.seed;
   gate.threads = options.threads;
+  gate.mpfr_only = options.mpfr_only;
   GateResult result;
   {
     const StderrProgress progress(options.quiet);
@@ -82,6 +84,9 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
   command->add_option("--threads", options->threads, "threads for the reference stage")
       ->check(CLI::Range(1u, 256u));
   command->add_flag("--quiet", options->quiet, "no progress lines on stderr");
+  command->add_flag("--mpfr-only", options->mpfr_only,
+                    "compute every softmax-family reference in MPFR, without the double-double "
+                    "fast path (same results, slower)");
   command->add_option("--plugin", options->plugin_paths,
                       "load kernels from a plugin library (include/softcheck/plugin.h; repeatable)");
   command->add_option("--timeout-ms", options->timeout_ms,

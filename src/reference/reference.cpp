@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "reference/decider.hpp"
+#include "reference/fast_row.hpp"
 #include "reference/exponent_range.hpp"
 #include "reference/interval.hpp"
 #include "reference/thread_caches.hpp"
@@ -216,6 +217,8 @@ RowReference evaluate_row(std::span<const double> x, Format format, std::size_t 
   if (any_pos_inf) return uniform_row(n, kNaN, kInf);
   if (all_masked) return uniform_row(n, kNaN, -kInf);
 
+  if (options.fast_path)
+    if (auto row = fast_row(x, format, target)) return std::move(*row);
   release_mpfr_caches_at_thread_exit();
   const WidestExponentRange range;
   return FiniteRow(x, format, target).run(schedule);

@@ -1,0 +1,204 @@
+// How fast the gate verifies, with the reference's double-double fast path
+// (src/reference/fast_row.hpp) and with every reference in MPFR, in one run, one thread:
+//   1. the reference stage alone: correctly rounded softmax-family outputs per second over
+//      every batch of the suite, per format, the fraction of rows that fell back to MPFR,
+//      and a comparison of every output (rounded value and exact_hi must be identical);
+//   2. the whole gate over the built-in softmax-family kernels of each format: kernel
+//      outputs verified per second (each checked against its correctly rounded reference)
+//      and the kernels' verdicts and violation counts, which must be identical.
+// Usage: verify_throughput [--suite quick|default|deep] [--seed N] [--markdown FILE]
+// Exit status: 0 identical results, 1 any difference, 2 usage error.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "checks/batch_reference.hpp"
+#include "checks/contract.hpp"
+#include "checks/gate.hpp"
+#include "core/families.hpp"
+#include "kernels/builtin.hpp"
+#include "reference/fast_row.hpp"
+
+using namespace softcheck;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool same(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+struct StageResult {
+  std::size_t elements = 0, differences = 0;
+  double fast_seconds = 0, mpfr_seconds = 0;
+  double fallback_fraction = 0;  // of the elements
+};
+
+std::size_t compare(const reference::RowReference& a, const reference::RowReference& b) {
+  std::size_t differences = 0;
+  auto check = [&](const reference::Exact& x, const reference::Exact& y) {
+    differences += !(same(x.rounded, y.rounded) && same(x.exact_hi, y.exact_hi));
+  };
+  for (std::size_t i = 0; i < a.softmax.size(); ++i) {
+    check(a.softmax[i], b.softmax[i]);
+    check(a.log_softmax[i], b.log_softmax[i]);
+    check(a.ce_gradient[i], b.ce_gradient[i]);
+  }
+  check(a.logsumexp, b.logsumexp);
+  check(a.ce_loss, b.ce_loss);
+  return differences;
+}
+
+StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
+  std::vector<Batch> batches;
+  for (const Family& family : families())
+    for (Batch& b : family.generate(format, suite, family_seed(seed, family.name)))
+      batches.push_back(std::move(b));
+  StageResult result;
+  const auto before = reference::fast_path_counts();
+  std::vector<std::vector<reference::RowReference>> fast;
+  auto start = Clock::now();
+  for (const Batch& b : batches) fast.push_back(reference_batch(b, 1, true));
+  result.fast_seconds = seconds_since(start);
+  const auto after = reference::fast_path_counts();
+  start = Clock::now();
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    const auto mpfr = reference_batch(batches[i], 1, false);
+    for (std::size_t r = 0; r < mpfr.size(); ++r) result.differences += compare(fast[i][r], mpfr[r]);
+  }
+  result.mpfr_seconds = seconds_since(start);
+  for (const Batch& b : batches) result.elements += b.rows * (3 * b.n + 2);
+  const double fallback = double(after.fallback_elements - before.fallback_elements);
+  const double fast_elements = double(after.fast_elements - before.fast_elements);
+  result.fallback_fraction = fallback / std::max(1.0, fallback + fast_elements);
+  return result;
+}
+
+struct GateComparison {
+  std::size_t elements = 0, kernels = 0, differences = 0;
+  std::size_t verified = 0;  // kernel outputs checked against a reference (accuracy,
+                             // subnormal and special checks)
+  double fast_seconds = 0, mpfr_seconds = 0;
+};
+
+GateComparison gate_stage(Format format, Suite suite, std::uint64_t seed) {
+  Registry registry;
+  register_builtin_kernels(registry);
+  std::vector<const Kernel*> kernels;
+  for (const Kernel& k : registry.all())
+    if (is_softmax_family(k.op) && k.format == format) kernels.push_back(&k);
+  GateOptions options;
+  options.suite = suite;
+  options.seed = seed;
+  options.threads = 1;
+  const ContractSet contracts = ContractSet::builtin();
+  auto start = Clock::now();
+  const GateResult fast = run_gate(kernels, contracts, options);
+  GateComparison result;
+  result.fast_seconds = seconds_since(start);
+  options.mpfr_only = true;
+  start = Clock::now();
+  const GateResult mpfr = run_gate(kernels, contracts, options);
+  result.mpfr_seconds = seconds_since(start);
+  result.elements = fast.reference_elements;
+  result.kernels = kernels.size();
+  for (const KernelResult& k : fast.kernels)
+    for (Check c : {Check::accuracy, Check::subnormal, Check::special})
+      if (const auto it = k.checks.find(c); it != k.checks.end()) result.verified += it->second.elements;
+  for (std::size_t k = 0; k < kernels.size(); ++k) {
+    const KernelResult& a = fast.kernels[k];
+    const KernelResult& b = mpfr.kernels[k];
+    bool equal = a.verdict == b.verdict && a.violations() == b.violations();
+    for (const auto& [check, stats] : a.checks) {
+      const auto other = b.checks.find(check);
+      equal &= other != b.checks.end() && other->second.violations == stats.violations &&
+               other->second.elements == stats.elements;
+    }
+    if (!equal) {
+      ++result.differences;
+      std::cerr << "DIFFERENT verdict or violations: " << a.kernel->name() << "\n";
+    }
+  }
+  return result;
+}
+
+std::string rate(double elements, double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f M/s", elements / seconds / 1e6);
+  return text;
+}
+
+std::string ratio(double a, double b) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fx", a / b);
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Suite suite = Suite::standard;
+  std::uint64_t seed = 1;
+  std::string markdown_path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--suite" && has_value && parse_suite(argv[i + 1])) {
+      suite = *parse_suite(argv[++i]);
+    } else if (arg == "--seed" && has_value) {
+      seed = std::stoull(argv[++i]);
+    } else if (arg == "--markdown" && has_value) {
+      markdown_path = argv[++i];
+    } else {
+      std::cerr << "usage: verify_throughput [--suite quick|default|deep] [--seed N] "
+                   "[--markdown FILE]\n";
+      return 2;
+    }
+  }
+  std::ostringstream table;
+  table << "Command: `build/verify_throughput --suite " << name(suite) << " --seed " << seed
+        << "` (one thread; softmax-family references; suite " << name(suite) << ").\n\n"
+        << "| format | reference outputs | fast path | MPFR only | speed-up | MPFR fallback "
+           "(outputs) | outputs different | gate: kernels | kernel outputs verified | "
+           "verified with fast path | verified MPFR only | speed-up | verdicts different |\n"
+        << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::size_t differences = 0;
+  for (Format format : kAllFormats) {
+    std::cerr << "verify_throughput: " << name(format) << " reference stage...\n";
+    const StageResult stage = reference_stage(format, suite, seed);
+    std::cerr << "verify_throughput: " << name(format) << " gate...\n";
+    const GateComparison gate = gate_stage(format, suite, seed);
+    differences += stage.differences + gate.differences;
+    char fallback[32];
+    std::snprintf(fallback, sizeof fallback, "%.1f %%", 100 * stage.fallback_fraction);
+    table << "| " << name(format) << " | " << stage.elements << " | "
+          << rate(stage.elements, stage.fast_seconds) << " | "
+          << rate(stage.elements, stage.mpfr_seconds) << " | "
+          << ratio(stage.mpfr_seconds, stage.fast_seconds) << " | " << fallback << " | "
+          << stage.differences << " | " << gate.kernels << " | " << gate.verified << " | "
+          << rate(gate.verified, gate.fast_seconds) << " | "
+          << rate(gate.verified, gate.mpfr_seconds) << " | "
+          << ratio(gate.mpfr_seconds, gate.fast_seconds) << " | " << gate.differences << " |\n";
+  }
+  std::cout << table.str();
+  if (!markdown_path.empty()) {
+    std::ofstream out(markdown_path);
+    out << table.str();
+    if (!out) {
+      std::cerr << "verify_throughput: cannot write " << markdown_path << "\n";
+      return 2;
+    }
+  }
+  return differences == 0 ? 0 : 1;
+}

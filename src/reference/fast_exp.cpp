@@ -1,0 +1,97 @@
+// exp in double-double with a proven bound: see fast_exp.hpp and proofs/fast-reference.md.
+#include "reference/fast_exp.hpp"
+
+#include <mpfr.h>
+
+#include <array>
+#include <cmath>
+
+namespace softcheck::reference {
+namespace {
+
+using dd::Dd;
+
+constexpr int kDegree = 9;
+constexpr int kTableBits = 8;  // T_j = 2^(j / 256)
+constexpr int kTable = 1 << kTableBits;
+
+// The constants, correctly rounded from 300-bit MPFR values.
+struct Tables {
+  std::array<Dd, kTable> two_pow;     // 2^(j/256), rounded to nearest double-double
+  std::array<Dd, kDegree + 1> inverse_factorial;
+  double c1, c2, c3;                  // ln2/256 = c1 + c2 + c3 + O(2^-125 ln2/256); c1, c2: 34 bits
+  double inverse_c;                   // 256 / ln 2 (rounded; only picks k)
+};
+
+// x rounded to nearest double, then the remainder rounded to nearest: a double-double whose
+// relative error is at most u^2.
+Dd to_dd(mpfr_t x, mpfr_t scratch) {
+  const double hi = mpfr_get_d(x, MPFR_RNDN);
+  mpfr_sub_d(scratch, x, hi, MPFR_RNDN);
+  return {hi, mpfr_get_d(scratch, MPFR_RNDN)};
+}
+
+double rounded_to_bits(mpfr_t x, mpfr_prec_t bits) {
+  mpfr_t short_value;
+  mpfr_init2(short_value, bits);
+  mpfr_set(short_value, x, MPFR_RNDN);
+  const double value = mpfr_get_d(short_value, MPFR_RNDN);  // exact: bits <= 53
+  mpfr_clear(short_value);
+  return value;
+}
+
+Tables make_tables() {
+  Tables t{};
+  mpfr_t x, scratch, c;
+  mpfr_inits2(300, x, scratch, c, static_cast<mpfr_ptr>(nullptr));
+  for (int j = 0; j < kTable; ++j) {
+    mpfr_set_si(x, j, MPFR_RNDN);
+    mpfr_div_ui(x, x, kTable, MPFR_RNDN);
+    mpfr_exp2(x, x, MPFR_RNDN);
+    t.two_pow[j] = to_dd(x, scratch);
+  }
+  mpfr_set_ui(x, 1, MPFR_RNDN);
+  for (int i = 0; i <= kDegree; ++i) {
+    if (i > 0) mpfr_div_ui(x, x, static_cast<unsigned long>(i), MPFR_RNDN);
+    t.inverse_factorial[i] = to_dd(x, scratch);
+  }
+  mpfr_const_log2(c, MPFR_RNDN);
+  mpfr_div_ui(c, c, kTable, MPFR_RNDN);
+  t.c1 = rounded_to_bits(c, 34);
+  mpfr_sub_d(c, c, t.c1, MPFR_RNDN);
+  t.c2 = rounded_to_bits(c, 34);
+  mpfr_sub_d(c, c, t.c2, MPFR_RNDN);
+  t.c3 = mpfr_get_d(c, MPFR_RNDN);
+  mpfr_const_log2(c, MPFR_RNDN);
+  mpfr_ui_div(c, kTable, c, MPFR_RNDN);
+  t.inverse_c = mpfr_get_d(c, MPFR_RNDN);
+  mpfr_clears(x, scratch, c, static_cast<mpfr_ptr>(nullptr));
+  return t;
+}
+
+const Tables& tables() {
+  static const Tables t = make_tables();
+  return t;
+}
+
+}  // namespace
+
+ScaledDd fast_exp(Dd d) {
+  const Tables& t = tables();
+  const double k = std::nearbyint(d.hi * t.inverse_c);  // |k| < 2^19 for d.hi >= -750
+  // d.hi - k c1 is exact (k c1 has <= 53 bits; Sterbenz), k c2 and k c3 are exact products.
+  Dd r = dd::two_sum(d.hi - k * t.c1, -k * t.c2);
+  r = dd::add(r, d.lo);
+  r = dd::add(r, dd::two_prod(-k, t.c3));
+  // p(r.hi) by Horner with double-word coefficients, then e^r = p(r.hi) (1 + r.lo) up to
+  // r.lo^2 < 2^-120.
+  Dd p = t.inverse_factorial[kDegree];
+  for (int i = kDegree - 1; i >= 0; --i) p = dd::add(dd::mul(p, r.hi), t.inverse_factorial[i]);
+  p = dd::mul(p, Dd{1.0, r.lo});
+  const long ki = static_cast<long>(k);
+  const long j = ((ki % kTable) + kTable) % kTable;
+  const long q = (ki - j) / kTable;
+  return {dd::mul(t.two_pow[static_cast<std::size_t>(j)], p), static_cast<int>(q)};
+}
+
+}  // namespace softcheck::reference

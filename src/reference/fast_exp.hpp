@@ -1,0 +1,27 @@
+// exp in double-double arithmetic with a proven relative error bound, for the reference's
+// fast path (fast_row.hpp; derivation: proofs/fast-reference.md).
+//
+// exp(d) = 2^q * T_j * p(r), with k = round(d * 256 / ln 2) = 256 q + j (0 <= j < 256),
+// r = d - k ln2/256 (Cody-Waite with ln2/256 in three pieces, |r| <= ln2/512 + 2^-100),
+// T_j = 2^(j/256) and p the degree-9 Taylor polynomial of exp, evaluated by Horner in
+// double-double at r.hi and multiplied by 1 + r.lo. The tables (T_j, 1/i!, the pieces of
+// ln2/256) are correctly rounded values computed with MPFR once, at first use.
+#pragma once
+
+#include "reference/double_double.hpp"
+
+namespace softcheck::reference {
+
+// The result m * 2^exponent, with m in [0.98, 2.03].
+struct ScaledDd {
+  dd::Dd m;
+  int exponent;
+};
+
+// |computed - exp(d)| <= kFastExpError * exp(d) for -750 <= d.hi <= 0 (d = d.hi + d.lo, a
+// normalised double-double): 15.3 u^2 proven (proofs/fast-reference.md), 20 u^2 stated.
+inline constexpr double kFastExpError = 20 * dd::kU2;
+
+ScaledDd fast_exp(dd::Dd d);
+
+}  // namespace softcheck::reference

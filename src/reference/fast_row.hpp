@@ -1,0 +1,35 @@
+// The reference's fast path for the softmax family (reference.hpp): every output of a row
+// evaluated in double-double arithmetic with a proven absolute error bound, and each
+// rounding decided only when the whole error interval rounds alike - to the format and to
+// double (exact_hi). A row with an undecided output, a -inf mask, a single entry, outputs in
+// double's subnormal range or any other case outside the proof returns nothing, and
+// evaluate_row computes it in MPFR as before: the results are the same correctly rounded
+// values either way (exact_lo, the remainder, is within ~2^-90 relative of MPFR's).
+// Error budget and decision rule: proofs/fast-reference.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "core/format.hpp"
+#include "reference/reference.hpp"
+
+namespace softcheck::reference {
+
+// Rows with no NaN and no +inf and at least one finite entry (evaluate_row's ordinary rows).
+std::optional<RowReference> fast_row(std::span<const double> x, Format format,
+                                     std::size_t target);
+
+// Rows answered by fast_row and rows that fell back to MPFR, since the start of the process
+// (all threads); for the throughput measurement (analyses/perf/verify_throughput.cpp).
+struct FastPathCounts {
+  std::uint64_t fast_rows = 0;
+  std::uint64_t fallback_rows = 0;
+  std::uint64_t fast_elements = 0;      // outputs of fast rows (3 n + 2 per row)
+  std::uint64_t fallback_elements = 0;  // outputs of rows that fell back
+};
+FastPathCounts fast_path_counts();
+
+}  // namespace softcheck::reference

@@ -1,0 +1,106 @@
+// The reference's double-double fast path (reference/fast_row.hpp): fast_exp within its
+// proven bound against MPFR, and every softmax-family output of every family in every format
+// identical to the MPFR path's (the correctly rounded value and exact_hi, the exact value
+// rounded to double; exact_lo within 2^-80 of the value).
+#include <catch2/catch.hpp>
+
+#include <mpfr.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "core/families.hpp"
+#include "core/rng.hpp"
+#include "reference/fast_exp.hpp"
+#include "reference/fast_row.hpp"
+#include "reference/reference.hpp"
+#include "test_seed.hpp"
+
+using namespace softcheck;
+using namespace softcheck::reference;
+
+namespace {
+
+// |fast_exp(d) / exp(d) - 1| for d = hi + lo, in MPFR at 300 bits.
+double relative_error(dd::Dd d) {
+  const ScaledDd e = fast_exp(d);
+  mpfr_t exact, got, t;
+  mpfr_inits2(300, exact, got, t, static_cast<mpfr_ptr>(nullptr));
+  mpfr_set_d(exact, d.hi, MPFR_RNDN);
+  mpfr_add_d(exact, exact, d.lo, MPFR_RNDN);
+  mpfr_exp(exact, exact, MPFR_RNDN);
+  mpfr_set_d(got, e.m.hi, MPFR_RNDN);
+  mpfr_add_d(got, got, e.m.lo, MPFR_RNDN);
+  mpfr_mul_2si(got, got, e.exponent, MPFR_RNDN);
+  mpfr_div(t, got, exact, MPFR_RNDN);
+  mpfr_sub_ui(t, t, 1, MPFR_RNDN);
+  const double error = std::fabs(mpfr_get_d(t, MPFR_RNDN));
+  mpfr_clears(exact, got, t, static_cast<mpfr_ptr>(nullptr));
+  return error;
+}
+
+bool same_double(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("fast_exp stays within its stated bound of 20 u^2") {
+  Rng rng(testing::seed());
+  double worst = 0;
+  for (int i = 0; i < 200000; ++i) {
+    // Arguments over the whole domain, near 0, and on the reduction's breakpoints.
+    double hi = -rng.uniform() * 750.0;
+    if (i % 4 == 1) hi = -rng.uniform() * 1e-3;
+    if (i % 4 == 2) hi = -std::floor(rng.uniform() * 256000) * (std::log(2.0) / 512.0);
+    const double lo = hi == 0 ? 0 : hi * 0x1p-54 * (rng.uniform() - 0.5);
+    const dd::Dd d = dd::fast_two_sum(hi, lo);
+    worst = std::max(worst, relative_error(d));
+  }
+  for (double hi : {0.0, -0.0, -0x1p-1074, -745.4, -750.0, -std::log(2.0) / 512})
+    worst = std::max(worst, relative_error({hi, 0.0}));
+  WARN("fast_exp: worst relative error " << worst << " = " << worst / dd::kU2 << " u^2");
+  CHECK(worst <= kFastExpError);
+}
+
+TEST_CASE("the fast path gives the MPFR path's results on every family and format") {
+  const std::uint64_t seed = testing::seed();
+  for (Format format : kAllFormats) {
+    std::size_t rows = 0, elements = 0;
+    const FastPathCounts before = fast_path_counts();
+    for (const Family& family : families()) {
+      for (const Batch& batch : family.generate(format, Suite::quick, family_seed(seed, family.name))) {
+        for (std::size_t r = 0; r < batch.rows; ++r) {
+          const auto x = batch.row(r);
+          const auto target = batch.n > 0 ? static_cast<std::size_t>(batch.targets[r]) : 0;
+          ReferenceOptions mpfr;
+          mpfr.fast_path = false;
+          const RowReference want = evaluate_row(x, format, target, mpfr);
+          const RowReference got = evaluate_row(x, format, target);
+          auto compare = [&](const Exact& g, const Exact& w, const char* what) {
+            ++elements;
+            INFO(family.name << " " << name(format) << " row " << r << " " << what);
+            REQUIRE(same_double(g.rounded, w.rounded));
+            REQUIRE(same_double(g.exact_hi, w.exact_hi));
+            if (std::isfinite(w.exact_hi) && w.exact_hi != 0)
+              REQUIRE(std::fabs((g.exact_lo - w.exact_lo) / w.exact_hi) <= 0x1p-80);
+          };
+          for (std::size_t i = 0; i < batch.n; ++i) {
+            compare(got.softmax[i], want.softmax[i], "softmax");
+            compare(got.log_softmax[i], want.log_softmax[i], "log_softmax");
+            compare(got.ce_gradient[i], want.ce_gradient[i], "ce_gradient");
+          }
+          compare(got.logsumexp, want.logsumexp, "logsumexp");
+          if (batch.n > 0) compare(got.ce_loss, want.ce_loss, "ce_loss");
+          ++rows;
+        }
+      }
+    }
+    const FastPathCounts after = fast_path_counts();
+    const auto fast = after.fast_rows - before.fast_rows;
+    const auto fallback = after.fallback_rows - before.fallback_rows;
+    WARN(name(format) << ": " << rows << " rows, " << elements << " outputs identical; fast path "
+                      << fast << " rows, MPFR fallback " << fallback);
+    CHECK(fast > 0);
+  }
+}
