@@ -8,8 +8,10 @@
 // (every op of the softmax family, that is) and for the StableMax ops:
 //   two-pass              f32, f64; stablemax, log_stablemax, stablemax_cross_entropy
 // f32/f64 compute in their own precision; bf16/f16 store 16 bits and compute in float.
-// The parametrised losses: loss_family_registry.cpp.
+// The parametrised losses: loss_family_registry.cpp. The SIMD kernels (softmax, log_softmax,
+// cross_entropy; f32, bf16, f16): src/kernels/simd/simd_register.cpp.
 #include "kernels/builtin.hpp"
+#include "kernels/simd/simd.hpp"
 
 namespace softcheck {
 namespace {
@@ -52,6 +54,7 @@ void register_builtin_kernels(Registry& registry) {
     }
   }
   kernels::register_loss_family_kernels(registry);
+  kernels::register_simd_kernels(registry);  // src/kernels/simd: simd-<algorithm>-<isa>-u4a4
 }
 
 }  // namespace softcheck

@@ -22,8 +22,15 @@ TEST_CASE("register_builtin_kernels registers each name once, however often it i
   }
   // naive: 2 formats x 4 ops; three-pass-recompute and -reload: 4 formats x 3 ops each;
   // max-then-sum: 4 formats; two-pass and online: 4 formats x 4 ops each; StableMax
-  // two-pass: 2 formats x 3 ops.
-  CHECK(count == 8 + 12 + 12 + 4 + 16 + 16 + 6 + 20);  // + the loss family (f32, f64: 5 + 4 + 1)
+  // two-pass: 2 formats x 3 ops; the loss family (f32, f64: 5 comp-sum + 4 temperature + 1
+  // BCE + 2 Z-loss); with Highway, the SIMD kernels (3 ops x 3 formats x 4 algorithms).
+  const std::size_t simd = registry.match("builtin/*/*/simd-*").size();
+#ifdef SOFTCHECK_HAVE_HWY
+  CHECK(simd == 36);
+#else
+  CHECK(simd == 0);
+#endif
+  CHECK(count == 8 + 12 + 12 + 4 + 16 + 16 + 6 + 24 + simd);
 }
 
 TEST_CASE("the built-in names follow builtin/<op>/<format>/<algorithm>") {
@@ -56,5 +63,6 @@ TEST_CASE("the built-in names follow builtin/<op>/<format>/<algorithm>") {
   // StableMax: only two-pass, only f32 and f64.
   CHECK(registry.match("builtin/*stablemax*/*/*").size() == 6);
   CHECK(registry.match("builtin/*stablemax*/*16/*").empty());
-  CHECK(registry.match("builtin/*/f32/*").size() == 4 + 3 + 3 + 1 + 4 + 4 + 3 + 10);
+  CHECK(registry.match("builtin/*/f32/*").size() ==
+        4 + 3 + 3 + 1 + 4 + 4 + 3 + 12 + registry.match("builtin/*/f32/simd-*").size());
 }

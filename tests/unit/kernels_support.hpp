@@ -36,6 +36,10 @@ inline const std::vector<Kernel>& builtin_kernels() {
   return kernels;
 }
 
+// The SIMD kernels (src/kernels/simd) round x - max once in softmax, so their error has the
+// contract's gap term; tests/unit/kernels_simd.cpp holds them to their own budget.
+inline bool is_simd(const Kernel& kernel) { return kernel.algorithm.starts_with("simd-"); }
+
 inline bool is_naive(const Kernel& kernel) {
   return kernel.algorithm == "naive";
 }

@@ -1,0 +1,97 @@
+"""Turns softmax_throughput's output (reports/perf.tsv) into reports/perf.md and a plot.
+
+perf.md: the GB/s table (8 bytes/element), softcheck's best SIMD algorithm over the best
+peer library per row length, two-pass over three-pass-reload, and at the largest n the
+fraction of each algorithm's memcpy-based bound. The bound: memcpy moves 8 bytes/element
+(read n, write n) at B GB/s; an algorithm that reads r*n and writes w*n floats needs
+(r + w) * 4 bytes/element at the same bandwidth, so its best possible GB/s in the table's
+8-bytes/element unit is B * 2 / (r + w). two-pass: r 2, w 1; three-pass-recompute: 3, 1;
+three-pass-reload: 3, 2 (it writes the exps, then reads them back and writes the outputs);
+online: 2, 1.
+Usage: /usr/bin/python3 report.py perf.tsv perf.md perf.png
+"""
+import sys
+from collections import OrderedDict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+TRAFFIC = {"two-pass": (2, 1), "three-pass-recompute": (3, 1), "three-pass-reload": (3, 2),
+           "online": (2, 1)}
+PEERS = ("XNNPACK", "oneDNN", "libtorch")
+
+
+def algorithm_of(name):
+    for algorithm in TRAFFIC:
+        if name.startswith("softcheck simd-" + algorithm + "-"):
+            return algorithm
+    return None
+
+
+def main():
+    source, markdown, plot = sys.argv[1:4]
+    header, rows = [], OrderedDict()
+    for line in open(source, encoding="utf-8"):
+        if line.startswith("#"):
+            header.append(line[1:].strip())
+            continue
+        n, name, gbs, _ = line.rstrip("\n").split("\t")
+        rows.setdefault(int(n), OrderedDict())[name] = float(gbs)
+    names = list(next(iter(rows.values())).keys())
+    lengths = list(rows)
+    largest = lengths[-1]
+    out = ["# f32 softmax throughput", "", "Produced by `analyses/perf/run.sh` (" + header[0] + ").",
+           "GB/s counts one read and one write per element (8 bytes/element); rows shorter "
+           "than 64K run as a batch of 65536/n rows. One thread, best of repeated calls.", ""]
+    out.append("| contender | " + " | ".join(f"{n:,}" for n in lengths) + " |")
+    out.append("|---|" + "---|" * len(lengths))
+    for name in names:
+        out.append(f"| {name} | " + " | ".join(f"{rows[n].get(name, float('nan')):.2f}"
+                                                for n in lengths) + " |")
+    out += ["", "| n | softcheck best (algorithm) | best peer | ratio | two-pass / three-pass-reload |",
+            "|---|---|---|---|---|"]
+    for n in lengths:
+        simd = {k: v for k, v in rows[n].items() if algorithm_of(k)}
+        peers = {k: v for k, v in rows[n].items() if k in PEERS}
+        best = max(simd, key=simd.get)
+        two = next(v for k, v in simd.items() if algorithm_of(k) == "two-pass")
+        reload = next(v for k, v in simd.items() if algorithm_of(k) == "three-pass-reload")
+        if peers:
+            peer = max(peers, key=peers.get)
+            peer_text, ratio = f"{peers[peer]:.2f} ({peer})", f"{simd[best] / peers[peer]:.2f}"
+        else:
+            peer_text, ratio = "-", "-"
+        out.append(f"| {n:,} | {simd[best]:.2f} ({algorithm_of(best)}) | {peer_text} | {ratio} | "
+                   f"{two / reload:.2f} |")
+    memcpy = rows[largest]["memcpy"]
+    out += ["", f"Bytes each algorithm must move, and the fraction of its memcpy-based bound "
+            f"achieved at n = {largest:,} (memcpy {memcpy:.2f} GB/s: bound = memcpy x 2 / (reads + writes)):",
+            "", "| algorithm | reads | writes | bound GB/s | achieved GB/s | fraction |", "|---|---|---|---|---|---|"]
+    for k, v in rows[largest].items():
+        algorithm = algorithm_of(k)
+        if not algorithm:
+            continue
+        r, w = TRAFFIC[algorithm]
+        bound = memcpy * 2 / (r + w)
+        out.append(f"| {algorithm} | {r}n | {w}n | {bound:.2f} | {v:.2f} | {v / bound:.2f} |")
+    open(markdown, "w", encoding="utf-8").write("\n".join(out) + "\n")
+
+    figure, axis = plt.subplots(figsize=(8, 5))
+    for name in names:
+        style = "-" if name.startswith("softcheck simd") else ("--" if name != "memcpy" else ":")
+        axis.plot(lengths, [rows[n].get(name, float("nan")) for n in lengths], style, marker="o",
+                  label=name)
+    axis.set_xscale("log", base=2)
+    axis.set_xlabel("row length n (f32)")
+    axis.set_ylabel("GB/s (8 bytes/element)")
+    axis.set_title("softmax f32, one thread (" + header[0].split("SIMD target ")[-1].split(";")[0] + ")")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(plot, dpi=120)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+// The vector exp of the SIMD kernels, compiled once per Highway target (include it after
+// hwy/highway.h in a file that uses foreach_target.h; the toggle guard below follows
+// Highway's "-inl.h" convention, so each target gets its own copy).
+//
+//   x is clamped to [kExpLow, kExpHigh] = [-105, 89]: below, exp rounds to +0; above, to +inf
+//   n = round(x * log2 e)                      (FMA into 1.5 * 2^23, then subtracted back)
+//   r = (x - n * ln2_hi) - n * ln2_lo           (Cody-Waite, ln2_hi = 0x1.63p-1 has 9 bits, so
+//                                                n * ln2_hi (|n| <= 151) and the subtraction are
+//                                                exact with or without FMA: SSE4 has none)
+//   p = 1 + r (1 + r (1/2 + r (c3 + r (c4 + r (c5 + r c6)))))   (degree 6, Horner with FMA;
+//                                                c3..c6 fitted for the least maximum relative
+//                                                error with c1 = 1, c2 = 1/2 exact: 0.064 u)
+//   AVX3: exp(x) = scalef(p, n) = p * 2^n, one rounding (vscalefps), also into the subnormals.
+//   Other targets: exp(x) = (p * 2^n1) * 2^n2,  n1 = floor(n / 2), n2 = n - n1.
+// Splitting 2^n into two normal powers keeps every n in [-151, 128] representable: the
+// first product is exact (p * 2^-76 is still normal) and the second rounds once, also into
+// the subnormals, so outputs below 2^-126 are rounded once, not flushed.
+// About 12 vector operations on AVX3 (the degree-7 Taylor form with the two-step scale
+// before it took about 22).
+//
+// Error: |r| <= ln2/2 + 2^-18; the polynomial's own error is 0.064 u (u = 2^-24); the
+// rounding of r (<= 2^-26 absolute, i.e. relative in exp) and of Horner's steps add the
+// rest before the final rounding. Measured exhaustively over every float in [-104, 89]
+// against double exp (analyses/perf/exp_error_sweep.cpp, README there): max 0.9013 ulp for
+// normal results (at x = -0x1.da1e0cp+5), max 0.8578 ulp (units of 2^-149) for subnormal
+// results; 0.474 % of the results are not correctly rounded; 0 and +inf exactly where the
+// correctly rounded result is 0 or +inf (AVX3 target).
+// NaN propagates (x86 min/max return their second operand, the input, when it is NaN; the
+// SCALAR target selects it back): the softmax fast path finds NaN rows from a NaN sum.
+#if defined(SOFTCHECK_KERNELS_SIMD_EXP_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SOFTCHECK_KERNELS_SIMD_EXP_INL_H_
+#undef SOFTCHECK_KERNELS_SIMD_EXP_INL_H_
+#else
+#define SOFTCHECK_KERNELS_SIMD_EXP_INL_H_
+#endif
+
+#include <type_traits>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace softcheck::kernels::simd::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+inline constexpr float kExpLow = -105.0f;  // exp(-105) < 2^-150: rounds to +0
+inline constexpr float kExpHigh = 89.0f;   // exp(89) > FLT_MAX: rounds to +inf
+// exp(r) ~ 1 + r (c1 + r (c2 + ... + r c6)) on |r| <= ln2/2 + 2e-5, c1 = 1 and c2 = 1/2
+// exact, c3..c6 fitted for the least maximum relative error (Lawson's iteration) and
+// rounded to float: 0.064 u (u = 2^-24) relative error before the arithmetic's roundings.
+inline constexpr float kExpC1 = 0x1.000000p+0f;
+inline constexpr float kExpC2 = 0x1p-1f;
+inline constexpr float kExpC3 = 0x1.5554a4p-3f;
+inline constexpr float kExpC4 = 0x1.555688p-5f;
+inline constexpr float kExpC5 = 0x1.122f82p-7f;
+inline constexpr float kExpC6 = 0x1.6b6e46p-10f;
+
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V Exp(D d, V x) {
+  // NaN passes through both clamps on x86 (min/max return their second operand when either
+  // is NaN); the one-lane SCALAR target's Min/Max drop NaNs, so it selects x back below.
+  const V clamped = hn::Max(hn::Set(d, kExpLow), hn::Min(hn::Set(d, kExpHigh), x));
+  const V bias = hn::Set(d, 0x1.8p23f);
+  const V n = hn::Sub(hn::MulAdd(clamped, hn::Set(d, 0x1.715476p+0f), bias), bias);
+  V r = hn::NegMulAdd(n, hn::Set(d, 0x1.63p-1f), clamped);  // exact
+  r = hn::NegMulAdd(n, hn::Set(d, -0x1.BD0106p-13f), r);     // ln2_lo = RN(ln 2 - ln2_hi)
+  V q = hn::Set(d, kExpC6);
+  q = hn::MulAdd(q, r, hn::Set(d, kExpC5));
+  q = hn::MulAdd(q, r, hn::Set(d, kExpC4));
+  q = hn::MulAdd(q, r, hn::Set(d, kExpC3));
+  q = hn::MulAdd(q, r, hn::Set(d, kExpC2));
+  q = hn::MulAdd(q, r, hn::Set(d, kExpC1));
+  const V p = hn::MulAdd(q, r, hn::Set(d, 1.0f));
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  if constexpr (std::is_same_v<V, hn::Vec512<float>>) {
+    return V{_mm512_scalef_ps(p.raw, n.raw)};  // p * 2^n, rounded once (also subnormal)
+  }
+#endif
+  const hn::RebindToSigned<D> di;
+  const auto ni = hn::ConvertTo(di, n);
+  const auto n1 = hn::ShiftRight<1>(ni);  // arithmetic: floor(n / 2)
+  const auto n2 = hn::Sub(ni, n1);
+  const auto bias_exponent = hn::Set(di, 127);
+  const V scale1 = hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(n1, bias_exponent)));
+  const V scale2 = hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(n2, bias_exponent)));
+  const V result = hn::Mul(hn::Mul(p, scale1), scale2);
+#if HWY_TARGET == HWY_SCALAR
+  return hn::IfThenElse(hn::IsNaN(x), x, result);
+#else
+  return result;
+#endif
+}
+
+// exp(a - b) with the rounding error of a - b recovered (TwoSum: t = (a - b) - fl(a - b)
+// exactly) and applied to first order, exp(a - b) = exp(d) (1 + t) + O(t^2): no |a - b| u
+// amplification. log_softmax and cross-entropy need it in their sums (their outputs at the
+// maximum are about -s, so s must be accurate relative to itself, not only to 1 + s); nine
+// more operations per vector, which softmax (whose contract has the gap term) does without.
+// Infinite a or b (masked logits, an empty lane's -inf maximum) give a NaN t, dropped.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V ExpDiff(D d, V a, V b) {
+  const V diff = hn::Sub(a, b);
+  const V a_part = hn::Add(diff, b);
+  const V b_part = hn::Sub(diff, a_part);  // about -b
+  const V t = hn::Sub(hn::Sub(a, a_part), hn::Add(b, b_part));
+  const V e = Exp(d, diff);
+  return hn::MulAdd(e, hn::IfThenZeroElse(hn::IsNaN(t), t), e);
+}
+
+// exp(a - b): ExpDiff when kAccurate, else the plain Exp of the rounded difference.
+template <bool kAccurate, class D, class V = hn::Vec<D>>
+HWY_INLINE V ExpOf(D d, V a, V b) {
+  if constexpr (kAccurate) {
+    return ExpDiff(d, a, b);
+  } else {
+    return Exp(d, hn::Sub(a, b));
+  }
+}
+
+}  // namespace softcheck::kernels::simd::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // SOFTCHECK_KERNELS_SIMD_EXP_INL_H_

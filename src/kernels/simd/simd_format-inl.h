@@ -1,0 +1,114 @@
+// Vector loads and stores of the storage formats, compiled once per Highway target (the
+// toggle guard follows Highway's "-inl.h" convention). Every load widens to f32 exactly and
+// every store rounds to nearest, ties to even, exactly like element.hpp's scalar
+// narrow_bf16 / narrow_f16 (subnormals kept, overflow to infinity, NaN to a quiet NaN):
+//   f32:  plain loads and stores.
+//   bf16: the 16 bits shifted into the top half of an f32; the store adds 0x7FFF plus the
+//         kept part's lowest bit, then shifts (Highway 1.0.3's DemoteTo to bf16 truncates).
+//   f16:  F16C (vcvtph2ps / vcvtps2ph with round-to-nearest-even) on AVX2 and AVX3; on the
+//         other targets Highway 1.0.3 emulates these conversions with truncation and without
+//         infinities, so element.hpp's scalar conversions run lane by lane instead.
+// Tails (fewer than a vector of elements) go through a float buffer with scalar conversions.
+#if defined(SOFTCHECK_KERNELS_SIMD_FORMAT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SOFTCHECK_KERNELS_SIMD_FORMAT_INL_H_
+#undef SOFTCHECK_KERNELS_SIMD_FORMAT_INL_H_
+#else
+#define SOFTCHECK_KERNELS_SIMD_FORMAT_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hwy/highway.h"
+#include "kernels/element.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace softcheck::kernels::simd::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+using VF = hn::Vec<DF>;
+// A float buffer of one vector, for every target.
+inline constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
+
+#undef SOFTCHECK_SIMD_NATIVE_F16
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2 && !defined(HWY_DISABLE_F16C)
+#define SOFTCHECK_SIMD_NATIVE_F16 1
+#else
+#define SOFTCHECK_SIMD_NATIVE_F16 0
+#endif
+
+// Full vectors: Load(d, p) reads Lanes(d) elements at p, Store(d, v, p) writes them.
+template <class E>
+struct VectorIO;
+
+template <>
+struct VectorIO<F32> {
+  static VF Load(DF d, const float* p) { return hn::LoadU(d, p); }
+  static void Store(DF d, VF v, float* p) { hn::StoreU(v, d, p); }
+};
+
+template <>
+struct VectorIO<Bf16> {
+  static VF Load(DF d, const std::uint16_t* p) {
+    const hn::Rebind<std::uint16_t, DF> du16;
+    const hn::RebindToUnsigned<DF> du32;
+    return hn::BitCast(d, hn::ShiftLeft<16>(hn::PromoteTo(du32, hn::LoadU(du16, p))));
+  }
+  static void Store(DF, VF v, std::uint16_t* p) {
+    const hn::Rebind<std::uint16_t, DF> du16;
+    const hn::RebindToSigned<DF> di32;
+    const auto bits = hn::BitCast(di32, v);
+    const auto odd = hn::And(hn::ShiftRight<16>(bits), hn::Set(di32, 1));
+    // Logical shift of the rounded bits: mask off the sign extension of ShiftRight.
+    const auto rounded = hn::And(hn::ShiftRight<16>(hn::Add(hn::Add(bits, hn::Set(di32, 0x7FFF)), odd)),
+                                 hn::Set(di32, 0xFFFF));
+    const auto nan = hn::RebindMask(di32, hn::IsNaN(v));
+    const auto result = hn::IfThenElse(nan, hn::Set(di32, kBf16QuietNaN), rounded);
+    hn::StoreU(hn::DemoteTo(du16, result), du16, p);
+  }
+};
+
+template <>
+struct VectorIO<F16> {
+  static VF Load(DF d, const std::uint16_t* p) {
+#if SOFTCHECK_SIMD_NATIVE_F16
+    const hn::Rebind<hwy::float16_t, DF> df16;
+    return hn::PromoteTo(d, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(p)));
+#else
+    alignas(64) float buffer[kMaxLanes] = {};
+    for (std::size_t i = 0; i < hn::Lanes(d); ++i) buffer[i] = widen_f16(p[i]);
+    return hn::LoadU(d, buffer);
+#endif
+  }
+  static void Store(DF d, VF v, std::uint16_t* p) {
+#if SOFTCHECK_SIMD_NATIVE_F16
+    const hn::Rebind<hwy::float16_t, DF> df16;
+    hn::StoreU(hn::DemoteTo(df16, v), df16, reinterpret_cast<hwy::float16_t*>(p));
+#else
+    alignas(64) float buffer[kMaxLanes] = {};
+    hn::StoreU(v, d, buffer);
+    for (std::size_t i = 0; i < hn::Lanes(d); ++i) p[i] = narrow_f16(buffer[i]);
+#endif
+  }
+};
+
+// The first `count` < Lanes(d) elements at p, the other lanes `fill`.
+template <class E>
+VF LoadTail(DF d, const typename E::storage* p, std::size_t count, float fill) {
+  alignas(64) float buffer[kMaxLanes] = {};
+  for (std::size_t i = 0; i < hn::Lanes(d); ++i) buffer[i] = i < count ? E::load(p[i]) : fill;
+  return hn::LoadU(d, buffer);
+}
+
+template <class E>
+void StoreTail(DF d, VF v, typename E::storage* p, std::size_t count) {
+  alignas(64) float buffer[kMaxLanes] = {};
+  hn::StoreU(v, d, buffer);
+  for (std::size_t i = 0; i < count; ++i) p[i] = E::store(buffer[i]);
+}
+
+}  // namespace softcheck::kernels::simd::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // SOFTCHECK_KERNELS_SIMD_FORMAT_INL_H_

@@ -1,0 +1,595 @@
+// SIMD softmax, log_softmax and fused cross-entropy (loss + gradient) over f32, bf16 and f16
+// rows (f32 arithmetic), compiled once per Highway target by foreach_target.h and chosen at
+// run time by HWY_DYNAMIC_DISPATCH (simd.hpp). Four algorithms, each in the "1 + s" form of
+// row.hpp, with s = below + (ties - 1): below = sum of exp(x_j - m) over x_j < m, ties = the
+// number of x_j equal to m, so log1p(s), the loss and the target's gradient never cancel.
+//   three-pass-recompute: max (kAccumulators max vectors), then the sums, then
+//                 exp(x_j - m) recomputed and scaled.
+//   three-pass-reload: as recompute, but pass 2 stores exp(x_j - m) (x_j - m for log_softmax)
+//                 into the output row (f32) or an f32 scratch row (bf16, f16), and pass 3
+//                 scales (shifts) the stored values.
+//   two-pass:     pass 1 keeps a running maximum per lane and the lane sums relative to it.
+//                 It reads a tile of kUnroll vectors, takes their maximum, rescales the sums
+//                 by exp(old - new) only when some lane's maximum grew (one exp per lane and
+//                 tile at most, rare after the first tiles of a random row), then adds the
+//                 tile's exps into kAccumulators sums. Pass 2 recomputes and scales.
+//   online:       Milakov & Gimelshein's recurrence per vector, kAccumulators independent
+//                 (maximum, sum) states: every step computes exp(x - new max) and the rescale
+//                 exp(old max - new max), two exps per element, no branch. Pass 2 as above.
+// The per-lane states are combined in double at the end of pass 1 (a lane below the row's
+// maximum is rescaled by exp(m_lane - m)).
+//
+// softmax (not online) takes a fast path first (SoftmaxRow below): only m and the plain sum
+// of exp(x_j - m), no per-element special-value tests (a NaN sum or a non-finite m sends the
+// row to the general path), software prefetch, and streaming stores for long f32 rows.
+// Accuracy (f32): the vector exp is < 0.91 ulp (simd_exp-inl.h). softmax rounds x_j - m
+// once (|x_j - m| u relative after exp: the contract's ulp_per_gap term, also for the lane
+// rescales, whose gaps are bounded by the elements'). log_softmax and cross-entropy recover
+// that rounding in every exp(x_j - m) and rescale (ExpDiff), because their outputs at the
+// maximum are about -s (x_j - m itself is rounded once in log_softmax outputs); the sums
+// are recursive per lane (<= (n - 1) u: ulp_per_element); then 1 + s, the reciprocal and the
+// product. The default contract (max_ulp 4 + gap + element terms) applies, no SIMD rule.
+// Measured (AVX3), gate default suite against MPFR: f32 softmax 65 ulps where the gap is
+// large (allowed by the gap term; 28 units of 2^-149 for subnormal outputs), log_softmax
+// <= 3.58, cross-entropy <= 3.61; every target, tests/unit/kernels_simd.cpp (every tile
+// length up to 4097) against long double: softmax 66 (gap term), log_softmax 3.2,
+// cross-entropy 9.1 (n = 4097, within the per-element term). bf16/f16: <= 0.5 ulp, one
+// rounding of the f32 result.
+// Special values as row.hpp: NaN anywhere, +inf anywhere, or every logit -inf gives the
+// special outputs (detected from pass 1); -inf logits are masked (exp gives +0, x - m = -inf).
+// Empty rows and out-of-range targets are handled by run_rows.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/simd/simd_softmax.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/cache_control.h"
+#include "hwy/highway.h"
+#include "kernels/simd/simd_exp-inl.h"
+#include "kernels/simd/simd_format-inl.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "kernels/row.hpp"
+#include "kernels/simd/simd.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace softcheck::kernels::simd::HWY_NAMESPACE {
+
+constexpr std::size_t kU = kSimdUnroll;
+static_assert(kSimdUnroll == kSimdAccumulators, "one accumulator per vector of a tile");
+constexpr float kInfinity = std::numeric_limits<float>::infinity();
+// Software prefetch distance in elements: every tile prefetches the lines kPrefetch elements
+// ahead. Measured (analyses/perf/README.md): 16M rows, when they stay in this machine's L3,
+// 2x for two-pass (7.5 -> 12.6-16.5 GB/s); 1M +5 %; 64K unchanged.
+constexpr std::size_t kPrefetch = 2048;
+constexpr std::size_t kStreamBytes = std::size_t{2} << 20;  // 2 MiB (see SoftmaxWrite)
+
+// A row relative to its maximum m: below = sum of exp(x_j - m) over x_j < m, ties = number
+// of x_j == m (so 1 + s = ties + below).
+struct RowStats {
+  float m = -kInfinity;
+  double below = 0;
+  double ties = 0;
+  bool has_nan = false;
+};
+
+// Row values as f32 vectors: Full(d, i) reads Lanes(d) elements at i, Tail(d, i, count)
+// fewer, the other lanes -inf (masked: they add nothing to any sum).
+template <class E>
+struct RowSource {
+  const typename E::storage* x;
+  VF Full(DF d, std::size_t i) const { return VectorIO<E>::Load(d, x + i); }
+  VF Tail(DF d, std::size_t i, std::size_t count) const {
+    return LoadTail<E>(d, x + i, count, -kInfinity);
+  }
+  void Prefetch(std::size_t i) const { hwy::Prefetch(x + i); }
+};
+
+// Visits [0, n) as tiles of kU vectors tile(i), then single vectors one(i), then the last
+// partial vector tail(i, count).
+template <class Tile, class One, class Tail>
+HWY_INLINE void Walk(std::size_t n, std::size_t lanes, Tile&& tile, One&& one, Tail&& tail) {
+  std::size_t i = 0;
+  for (; i + kU * lanes <= n; i += kU * lanes) tile(i);
+  for (; i + lanes <= n; i += lanes) one(i);
+  if (i < n) tail(i, n - i);
+}
+
+// Calls step(k, x, i, count) on the k-th vector of every tile, and with k = 0 on the rest.
+template <class Src, class Step>
+HWY_INLINE void WalkSlots(DF d, const Src& src, std::size_t n, Step&& step) {
+  const std::size_t lanes = hn::Lanes(d);
+  Walk(
+      n, lanes,
+      [&](std::size_t i) {
+        for (std::size_t k = 0; k < kU; ++k) src.Prefetch(i + kPrefetch + k * lanes);
+#pragma GCC unroll 4
+        for (std::size_t k = 0; k < kU; ++k) step(k, src.Full(d, i + k * lanes), i + k * lanes, lanes);
+      },
+      [&](std::size_t i) { step(0, src.Full(d, i), i, lanes); },
+      [&](std::size_t i, std::size_t count) { step(0, src.Tail(d, i, count), i, count); });
+}
+
+// Sums the lanes of kU vectors in double.
+HWY_INLINE double SumLanes(DF d, const VF* v) {
+  alignas(64) float lanes[kMaxLanes];
+  double sum = 0;
+  for (std::size_t k = 0; k < kU; ++k) {
+    hn::StoreU(v[k], d, lanes);
+    for (std::size_t i = 0; i < hn::Lanes(d); ++i) sum += lanes[i];
+  }
+  return sum;
+}
+
+// Whether any lane of the NaN flags (all-ones lanes) is set.
+HWY_INLINE bool AnySet(DF d, const VF* flags) {
+  VF any = flags[0];
+  for (std::size_t k = 1; k < kU; ++k) any = hn::Or(any, flags[k]);
+  return !hn::AllFalse(d, hn::MaskFromVec(any));
+}
+
+// Combines per-lane states (maximum, below, ties) of kU vectors into the row's RowStats: a
+// lane below the row's maximum m joins `below` rescaled by exp(m_lane - m) (ExpDiff; an
+// empty lane, m_lane = -inf, gives 0), its ties included.
+HWY_INLINE RowStats CombineLanes(DF d, const VF* max, const VF* below, const VF* ties,
+                                 bool has_nan) {
+  VF top = max[0];
+  for (std::size_t k = 1; k < kU; ++k) top = hn::Max(top, max[k]);
+  RowStats stats;
+  stats.has_nan = has_nan;
+  stats.m = hn::GetLane(hn::MaxOfLanes(d, top));
+  if (has_nan || !std::isfinite(stats.m)) return stats;
+  const VF m = hn::Set(d, stats.m);
+  VF rescaled[kU], kept_ties[kU];
+  for (std::size_t k = 0; k < kU; ++k) {
+    const auto at_max = hn::Eq(max[k], m);
+    const VF joined = hn::Mul(hn::Add(below[k], ties[k]), ExpDiff(d, max[k], m));
+    rescaled[k] = hn::IfThenElse(at_max, below[k], joined);
+    kept_ties[k] = hn::IfThenElseZero(at_max, ties[k]);
+  }
+  stats.below = SumLanes(d, rescaled);
+  stats.ties = SumLanes(d, kept_ties);
+  return stats;
+}
+
+// Three-pass, pass 1: the maximum and whether there is a NaN.
+template <class Src>
+RowStats MaxPass(DF d, const Src& src, std::size_t n) {
+  VF max[kU], nan[kU];
+  for (std::size_t k = 0; k < kU; ++k) max[k] = hn::Set(d, -kInfinity), nan[k] = hn::Zero(d);
+  WalkSlots(d, src, n, [&](std::size_t k, VF x, std::size_t, std::size_t) {
+    max[k] = hn::Max(max[k], x);
+    nan[k] = hn::Or(nan[k], hn::VecFromMask(d, hn::IsNaN(x)));
+  });
+  RowStats stats;
+  for (std::size_t k = 1; k < kU; ++k) max[0] = hn::Max(max[0], max[k]);
+  stats.m = hn::GetLane(hn::MaxOfLanes(d, max[0]));
+  stats.has_nan = AnySet(d, nan);
+  return stats;
+}
+
+// Three-pass, pass 2: below and ties given m (kSplit; for softmax, which needs only 1 + s,
+// below is the whole sum and ties 0, and the plain Exp suffices: its contract has the gap
+// term). keep(diff, e, i, count) sees every vector (reload).
+template <bool kSplit, class Src, class Keep>
+void SumPass(DF d, const Src& src, std::size_t n, RowStats& stats, Keep&& keep) {
+  const VF m = hn::Set(d, stats.m);
+  const VF one = hn::Set(d, 1.0f);
+  VF below[kU], ties[kU];
+  for (std::size_t k = 0; k < kU; ++k) below[k] = hn::Zero(d), ties[k] = hn::Zero(d);
+  WalkSlots(d, src, n, [&](std::size_t k, VF x, std::size_t i, std::size_t count) {
+    const VF diff = hn::Sub(x, m);
+    const VF e = ExpOf<kSplit>(d, x, m);
+    keep(diff, e, i, count);
+    if constexpr (kSplit) {
+      below[k] = hn::Add(below[k], hn::IfThenElseZero(hn::Lt(x, m), e));
+      ties[k] = hn::Add(ties[k], hn::IfThenElseZero(hn::Eq(x, m), one));
+    } else {
+      below[k] = hn::Add(below[k], e);
+    }
+  });
+  stats.below = SumLanes(d, below);
+  stats.ties = SumLanes(d, ties);
+}
+
+// Two-pass, pass 1: running maximum per lane, rescaled only when a tile raises it.
+template <bool kAccurate, class Src>
+RowStats TwoPassStats(DF d, const Src& src, std::size_t n) {
+  const VF one = hn::Set(d, 1.0f);
+  VF max = hn::Set(d, -kInfinity);
+  VF below[kU], ties[kU], nan[kU];
+  for (std::size_t k = 0; k < kU; ++k) below[k] = ties[k] = nan[k] = hn::Zero(d);
+  const auto raise = [&](VF new_max) {
+    const auto grew = hn::Gt(new_max, max);
+    if (!hn::AllFalse(d, grew)) {  // the old ties join the sum; everything is rescaled
+      const VF factor = hn::IfThenElse(grew, ExpOf<kAccurate>(d, max, new_max), one);
+      for (std::size_t k = 0; k < kU; ++k) {
+        below[k] = hn::Mul(hn::Add(below[k], hn::IfThenElseZero(grew, ties[k])), factor);
+        ties[k] = hn::IfThenZeroElse(grew, ties[k]);
+      }
+    }
+    max = new_max;
+  };
+  const auto add = [&](std::size_t k, VF x) {
+    const VF e = ExpOf<kAccurate>(d, x, max);
+    below[k] = hn::Add(below[k], hn::IfThenElseZero(hn::Lt(x, max), e));
+    ties[k] = hn::Add(ties[k], hn::IfThenElseZero(hn::Eq(x, max), one));
+    nan[k] = hn::Or(nan[k], hn::VecFromMask(d, hn::IsNaN(x)));
+  };
+  const std::size_t lanes = hn::Lanes(d);
+  Walk(
+      n, lanes,
+      [&](std::size_t i) {
+        VF x[kU];
+        for (std::size_t k = 0; k < kU; ++k) x[k] = src.Full(d, i + k * lanes);
+        raise(hn::Max(max, hn::Max(hn::Max(x[0], x[1]), hn::Max(x[2], x[3]))));
+        for (std::size_t k = 0; k < kU; ++k) add(k, x[k]);
+      },
+      [&](std::size_t i) {
+        const VF x = src.Full(d, i);
+        raise(hn::Max(max, x));
+        add(0, x);
+      },
+      [&](std::size_t i, std::size_t count) {
+        const VF x = src.Tail(d, i, count);
+        raise(hn::Max(max, x));
+        add(0, x);
+      });
+  const VF maxes[kU] = {max, max, max, max};
+  return CombineLanes(d, maxes, below, ties, AnySet(d, nan));
+}
+
+// Online, pass 1: the recurrence per vector, kU independent states.
+template <bool kAccurate, class Src>
+RowStats OnlineStats(DF d, const Src& src, std::size_t n) {
+  const VF one = hn::Set(d, 1.0f);
+  VF max[kU], below[kU], ties[kU], nan[kU];
+  for (std::size_t k = 0; k < kU; ++k) {
+    max[k] = hn::Set(d, -kInfinity);
+    below[k] = ties[k] = nan[k] = hn::Zero(d);
+  }
+  WalkSlots(d, src, n, [&](std::size_t k, VF x, std::size_t, std::size_t) {
+    const VF new_max = hn::Max(max[k], x);
+    const auto grew = hn::Gt(new_max, max[k]);
+    const VF factor = hn::IfThenElse(grew, ExpOf<kAccurate>(d, max[k], new_max), one);
+    const VF e = hn::IfThenElseZero(hn::Lt(x, new_max), ExpOf<kAccurate>(d, x, new_max));
+    below[k] = hn::MulAdd(hn::Add(below[k], hn::IfThenElseZero(grew, ties[k])), factor, e);
+    ties[k] = hn::Add(hn::IfThenZeroElse(grew, ties[k]), hn::IfThenElseZero(hn::Eq(x, new_max), one));
+    max[k] = new_max;
+    nan[k] = hn::Or(nan[k], hn::VecFromMask(d, hn::IsNaN(x)));
+  });
+  return CombineLanes(d, max, below, ties, AnySet(d, nan));
+}
+
+// out = f(source vector), in the row's storage format.
+template <class E, class Src, class F>
+void WritePass(DF d, const Row<E>& row, const Src& src, F&& f) {
+  WalkSlots(d, src, row.n, [&](std::size_t, VF v, std::size_t i, std::size_t count) {
+    if (count == hn::Lanes(d)) {
+      VectorIO<E>::Store(d, f(v), row.out + i);
+    } else {
+      StoreTail<E>(d, f(v), row.out + i, count);
+    }
+  });
+}
+
+// The f32 reload buffer as a source.
+struct BufferSource {
+  const float* p;
+  VF Full(DF d, std::size_t i) const { return hn::LoadU(d, p + i); }
+  VF Tail(DF d, std::size_t i, std::size_t count) const {
+    return LoadTail<F32>(d, p + i, count, -kInfinity);
+  }
+  void Prefetch(std::size_t i) const { hwy::Prefetch(p + i); }
+};
+
+// Pass 3 (pass 2 of two-pass and online): the outputs from the row's statistics. buffer:
+// the reload buffer (exps, or x - m for log_softmax), or null to recompute.
+template <class E>
+void WriteOutputs(Op op, const Row<E>& row, const RowStats& stats, const float* buffer) {
+  const DF d;
+  const RowSource<E> src{row.x};
+  const VF m = hn::Set(d, stats.m);
+  const float one_plus_s = static_cast<float>(stats.ties + stats.below);
+  const float s = static_cast<float>((stats.ties - 1) + stats.below);
+  if (op == Op::log_softmax) {
+    const VF log_sum = hn::Set(d, std::log1p(s));
+    if (buffer) {
+      return WritePass(d, row, BufferSource{buffer},
+                       [&](VF diff) { return hn::Sub(diff, log_sum); });
+    }
+    return WritePass(d, row, src, [&](VF x) { return hn::Sub(hn::Sub(x, m), log_sum); });
+  }
+  const VF inverse = hn::Set(d, 1.0f / one_plus_s);
+  if (buffer) {
+    WritePass(d, row, BufferSource{buffer}, [&](VF e) { return hn::Mul(e, inverse); });
+  } else {
+    if (op == Op::softmax) {
+      WritePass(d, row, src, [&](VF x) { return hn::Mul(Exp(d, hn::Sub(x, m)), inverse); });
+    } else {
+      WritePass(d, row, src, [&](VF x) { return hn::Mul(ExpDiff(d, x, m), inverse); });
+    }
+  }
+  if (op != Op::cross_entropy) return;
+  // The target: loss (m - x_y) + log1p(s), gradient -(sum over j != y) / (1 + s), summed
+  // directly (row.hpp); e_y is the same vector exp that `below` holds.
+  const std::size_t y = row.target;
+  const float x_y = row.load(y);
+  double others = (stats.ties - 1) + stats.below;
+  if (x_y != stats.m) {
+    const float e_y = hn::GetLane(ExpDiff(d, hn::Set(d, x_y), hn::Set(d, stats.m)));
+    others = stats.ties + (stats.below - e_y);
+  }
+  row.set_result((stats.m - x_y) + std::log1p(s));
+  row.store(y, -(static_cast<float>(others) / one_plus_s) + 0.0f);
+}
+
+// ---- softmax fast path -------------------------------------------------------------------
+// softmax needs only m and 1 + s = sum of exp(x_j - m) (no below/ties split, no ExpDiff), and
+// its special rows are found without a per-element test: Exp propagates NaN and gives +0
+// for -inf, so for a finite m every term is in [0, 1], the one at the maximum is exactly 1,
+// and the sum is >= 1 unless the row holds a NaN (NaN sum) or +inf (m = +inf, NaN sum).
+// Rows that fail that test (and fully masked rows: m = -inf) take the general path above.
+
+// Two-pass and three-pass-recompute write f32 output rows of at least kStreamBytes with
+// non-temporal (streaming) stores: such a row is not read back soon, and streaming saves the
+// read-for-ownership of every output line. Measured (analyses/perf/README.md): +8 % at 1M,
+// +15-20 % at 16M, no change at 64K-256K (compute-bound). Three-pass-reload never streams:
+// its pass 3 rewrites lines that pass 2 just wrote (streaming them there halved it at 1M).
+
+// The row's maximum (kU independent maxima; NaN may or may not survive, both are handled).
+template <class Src>
+float MaxOnly(DF d, const Src& src, std::size_t n) {
+  VF max[kU];
+  for (std::size_t k = 0; k < kU; ++k) max[k] = hn::Set(d, -kInfinity);
+  WalkSlots(d, src, n, [&](std::size_t k, VF x, std::size_t, std::size_t) { max[k] = hn::Max(max[k], x); });
+  for (std::size_t k = 1; k < kU; ++k) max[0] = hn::Max(max[0], max[k]);
+  return hn::GetLane(hn::MaxOfLanes(d, max[0]));
+}
+
+// The lanes of kU vectors summed: the vectors in f32, then the lanes in double.
+HWY_INLINE double SumAll(DF d, const VF* v) {
+  VF total = hn::Add(hn::Add(v[0], v[1]), hn::Add(v[2], v[3]));
+  alignas(64) float lanes[kMaxLanes];
+  hn::StoreU(total, d, lanes);
+  double sum = 0;
+  for (std::size_t i = 0; i < hn::Lanes(d); ++i) sum += lanes[i];
+  return sum;
+}
+
+// Sum of exp(x_j - m) given m; keep(e, i, count) sees every vector (reload).
+template <class Src, class Keep>
+double SumExp(DF d, const Src& src, std::size_t n, float max, Keep&& keep) {
+  const VF m = hn::Set(d, max);
+  VF sum[kU];
+  for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Zero(d);
+  WalkSlots(d, src, n, [&](std::size_t k, VF x, std::size_t i, std::size_t count) {
+    const VF e = Exp(d, hn::Sub(x, m));
+    keep(e, i, count);
+    sum[k] = hn::Add(sum[k], e);
+  });
+  return SumAll(d, sum);
+}
+
+// Two-pass, pass 1: a running maximum per lane, starting at -FLT_MAX (so -inf elements give
+// exp(-inf) = +0, never -inf - -inf), the sums rescaled only when a tile raises some lane.
+template <class Src>
+std::pair<float, double> TwoPassSum(DF d, const Src& src, std::size_t n) {
+  const VF one = hn::Set(d, 1.0f);
+  VF max = hn::Set(d, -std::numeric_limits<float>::max());
+  VF sum[kU];
+  for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Zero(d);
+  const auto raise = [&](VF new_max) {
+    const auto grew = hn::Gt(new_max, max);
+    if (HWY_UNLIKELY(!hn::AllFalse(d, grew))) {
+      const VF factor = hn::IfThenElse(grew, Exp(d, hn::Sub(max, new_max)), one);
+      for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Mul(sum[k], factor);
+      max = new_max;
+    }
+  };
+  const std::size_t lanes = hn::Lanes(d);
+  Walk(
+      n, lanes,
+      [&](std::size_t i) {
+        VF x[kU];
+        for (std::size_t k = 0; k < kU; ++k) x[k] = src.Full(d, i + k * lanes);
+        for (std::size_t k = 0; k < kU; ++k) src.Prefetch(i + kPrefetch + k * lanes);
+        raise(hn::Max(max, hn::Max(hn::Max(x[0], x[1]), hn::Max(x[2], x[3]))));
+        for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Add(sum[k], Exp(d, hn::Sub(x[k], max)));
+      },
+      [&](std::size_t i) {
+        const VF x = src.Full(d, i);
+        raise(hn::Max(max, x));
+        sum[0] = hn::Add(sum[0], Exp(d, hn::Sub(x, max)));
+      },
+      [&](std::size_t i, std::size_t count) {
+        const VF x = src.Tail(d, i, count);
+        raise(hn::Max(max, x));
+        sum[0] = hn::Add(sum[0], Exp(d, hn::Sub(x, max)));
+      });
+  // Lanes below the row's maximum are rescaled by exp(m_lane - m) (m_lane - m may round:
+  // the contract's gap term covers it, as for the elements).
+  const float m = hn::GetLane(hn::MaxOfLanes(d, max));
+  const VF factor = Exp(d, hn::Sub(max, hn::Set(d, m)));
+  for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Mul(sum[k], factor);
+  return {m, SumAll(d, sum)};
+}
+
+// out = f(source vector) for f32 rows with streaming stores: a head up to the first
+// vector-aligned output, aligned Stream()s, and the tail.
+template <class Src, class F>
+void StreamPass(DF d, float* out, const Src& src, std::size_t n, F&& f) {
+  const std::size_t lanes = hn::Lanes(d);
+  const std::size_t align = lanes * sizeof(float);
+  const std::size_t misalign = reinterpret_cast<std::uintptr_t>(out) % align;
+  std::size_t i = misalign == 0 ? 0 : std::min(n, (align - misalign) / sizeof(float));
+  if (i > 0) StoreTail<F32>(d, f(src.Tail(d, 0, i)), out, i);
+  for (; i + kU * lanes <= n; i += kU * lanes) {
+    for (std::size_t k = 0; k < kU; ++k) src.Prefetch(i + kPrefetch + k * lanes);
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < kU; ++k)
+      hn::Stream(f(src.Full(d, i + k * lanes)), d, out + i + k * lanes);
+  }
+  for (; i + lanes <= n; i += lanes) hn::Stream(f(src.Full(d, i)), d, out + i);
+  if (i < n) StoreTail<F32>(d, f(src.Tail(d, i, n - i)), out + i, n - i);
+  hwy::FlushStream();
+}
+
+// The softmax outputs f(v) from a source: streaming (kStream) for f32 rows of at least
+// kStreamBytes whose output is float-aligned, ordinary stores otherwise.
+template <bool kStream, class E, class Src, class F>
+void SoftmaxWrite(DF d, const Row<E>& row, const Src& src, F&& f) {
+  if constexpr (kStream && std::is_same_v<E, F32>) {
+    if (row.n * sizeof(float) >= kStreamBytes &&
+        reinterpret_cast<std::uintptr_t>(row.out) % sizeof(float) == 0)
+      return StreamPass(d, row.out, src, row.n, f);
+  }
+  WritePass(d, row, src, f);
+}
+
+// The softmax row; false when the row needs the general path (special values).
+template <class E, SimdAlgorithm kAlgorithm>
+bool SoftmaxRow(const Row<E>& row, float* scratch) {
+  const DF d;
+  const RowSource<E> src{row.x};
+  float m;
+  double sum;
+  if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
+    std::tie(m, sum) = TwoPassSum(d, src, row.n);
+    if (!(sum >= 1) || !std::isfinite(m)) return false;
+  } else {
+    m = MaxOnly(d, src, row.n);
+    if (!std::isfinite(m)) return false;
+    if constexpr (kAlgorithm == SimdAlgorithm::three_pass_reload) {
+      float* buffer = std::is_same_v<E, F32> ? reinterpret_cast<float*>(row.out) : scratch;
+      sum = SumExp(d, src, row.n, m, [&](VF e, std::size_t i, std::size_t count) {
+        if (count == hn::Lanes(d)) {
+          hn::StoreU(e, d, buffer + i);
+        } else {
+          StoreTail<F32>(d, e, buffer + i, count);
+        }
+      });
+      // A NaN sum means a NaN element (m is finite); the buffer may be the output row, so
+      // the special outputs are written here rather than by the general path.
+      if (!(sum >= 1)) {
+        write_special(Op::softmax, row, std::numeric_limits<float>::quiet_NaN());
+        return true;
+      }
+      const VF inverse = hn::Set(d, static_cast<float>(1.0 / sum));
+      SoftmaxWrite<false>(d, row, BufferSource{buffer}, [&](VF e) { return hn::Mul(e, inverse); });
+      return true;
+    } else {
+      sum = SumExp(d, src, row.n, m, [](VF, std::size_t, std::size_t) {});
+      if (!(sum >= 1)) return false;
+    }
+  }
+  const VF vm = hn::Set(d, m);
+  const VF inverse = hn::Set(d, static_cast<float>(1.0 / sum));
+  SoftmaxWrite<true>(d, row, src, [&](VF x) { return hn::Mul(Exp(d, hn::Sub(x, vm)), inverse); });
+  return true;
+}
+
+template <class E, SimdAlgorithm kAlgorithm>
+void SimdRow(Op op, const Row<E>& row, float* scratch) {
+  const DF d;
+  const RowSource<E> src{row.x};
+  RowStats stats;
+  float* buffer = nullptr;
+  if constexpr (kAlgorithm != SimdAlgorithm::online) {
+    if (op == Op::softmax && SoftmaxRow<E, kAlgorithm>(row, scratch)) return;
+  }
+  const bool accurate = op != Op::softmax;  // ExpDiff (simd_exp-inl.h) or the plain Exp
+  if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
+    stats = accurate ? TwoPassStats<true>(d, src, row.n) : TwoPassStats<false>(d, src, row.n);
+  } else if constexpr (kAlgorithm == SimdAlgorithm::online) {
+    stats = accurate ? OnlineStats<true>(d, src, row.n) : OnlineStats<false>(d, src, row.n);
+  } else {
+    stats = MaxPass(d, src, row.n);
+  }
+  if (const auto special = special_logsumexp(stats.has_nan, stats.m))
+    return write_special(op, row, *special);
+  if constexpr (kAlgorithm == SimdAlgorithm::three_pass_recompute) {
+    const auto keep_nothing = [](VF, VF, std::size_t, std::size_t) {};
+    if (op == Op::softmax) {
+      SumPass<false>(d, src, row.n, stats, keep_nothing);
+    } else {
+      SumPass<true>(d, src, row.n, stats, keep_nothing);
+    }
+  } else if constexpr (kAlgorithm == SimdAlgorithm::three_pass_reload) {
+    if constexpr (std::is_same_v<E, F32>) {
+      buffer = row.out;
+    } else {
+      buffer = scratch;
+    }
+    const bool keep_diff = op == Op::log_softmax;
+    const auto keep = [&](VF diff, VF e, std::size_t i, std::size_t count) {
+      const VF v = keep_diff ? diff : e;
+      if (count == hn::Lanes(d)) {
+        hn::StoreU(v, d, buffer + i);
+      } else {
+        StoreTail<F32>(d, v, buffer + i, count);
+      }
+    };
+    if (op == Op::softmax) {
+      SumPass<false>(d, src, row.n, stats, keep);
+    } else {
+      SumPass<true>(d, src, row.n, stats, keep);
+    }
+  }
+  WriteOutputs(op, row, stats, buffer);
+}
+
+template <class E, SimdAlgorithm kAlgorithm>
+void RunRows(Op op, const KernelCall& call) {
+  constexpr bool kNeedsScratch =
+      kAlgorithm == SimdAlgorithm::three_pass_reload && !std::is_same_v<E, F32>;
+  std::vector<float> scratch(kNeedsScratch ? call.n : 0);
+  run_rows<E>(op, call, [&](const Row<E>& row) { SimdRow<E, kAlgorithm>(op, row, scratch.data()); });
+}
+
+template <class E>
+void RunFormat(SimdAlgorithm algorithm, Op op, const KernelCall& call) {
+  switch (algorithm) {
+    case SimdAlgorithm::two_pass:
+      return RunRows<E, SimdAlgorithm::two_pass>(op, call);
+    case SimdAlgorithm::three_pass_recompute:
+      return RunRows<E, SimdAlgorithm::three_pass_recompute>(op, call);
+    case SimdAlgorithm::three_pass_reload:
+      return RunRows<E, SimdAlgorithm::three_pass_reload>(op, call);
+    case SimdAlgorithm::online:
+      return RunRows<E, SimdAlgorithm::online>(op, call);
+  }
+}
+
+void RunKernel(SimdAlgorithm algorithm, Op op, Format format, const KernelCall& call) {
+  switch (format) {
+    case Format::bf16:
+      return RunFormat<Bf16>(algorithm, op, call);
+    case Format::f16:
+      return RunFormat<F16>(algorithm, op, call);
+    default:  // f32 (register_simd_kernels registers no f64 kernel)
+      return RunFormat<F32>(algorithm, op, call);
+  }
+}
+
+}  // namespace softcheck::kernels::simd::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace softcheck::kernels {
+namespace simd {
+HWY_EXPORT(RunKernel);
+}  // namespace simd
+
+void run_simd(SimdAlgorithm algorithm, Op op, Format format, const KernelCall& call) {
+  HWY_DYNAMIC_DISPATCH(simd::RunKernel)(algorithm, op, format, call);
+}
+}  // namespace softcheck::kernels
+#endif  // HWY_ONCE

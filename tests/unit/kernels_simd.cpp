@@ -1,0 +1,209 @@
+// The SIMD kernels (src/kernels/simd): on every Highway target this CPU runs (the dispatched
+// one, then AVX2, SSE4, SSSE3 and the one-lane SCALAR fallback, forced one after another),
+// every length across the tile boundaries, 1..(2 * unroll * 16 lanes + 1) and around larger
+// multiples, compared with the long double model of kernels_support.hpp and with the scalar
+// two-pass kernel; softmax rows sum to one; and the special-value table of row.hpp with the
+// special element in every position class (first tile, single vectors, tail). The gate
+// checks the same kernels against MPFR: tests/cli/test_simd_gate.py.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "kernels/simd/simd.hpp"
+#include "kernels_support.hpp"
+#include "test_seed.hpp"
+
+using namespace softcheck;
+using namespace softcheck::testing;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t kMaxLanes = 16;  // AVX-512 f32
+constexpr std::size_t kTile = kernels::kSimdUnroll * kMaxLanes;
+
+// Budget in f32 ulps (storage_ulps converts for bf16/f16): the exp (< 1 ulp), its
+// argument's TwoSum correction (second order), 1 + s, the reciprocal and the product, and
+// the per-lane recursive sums, whose error grows with the terms per lane (n / lanes / 4
+// accumulators, at least 1 on the scalar target): kBase + kPerTerm * n. softmax rounds
+// x_i - max once (no TwoSum, simd_softmax.cpp): plus the contract's 1 ulp per unit of gap.
+constexpr double kBase = 6;
+constexpr double kPerTerm = 1.0 / 16;
+
+double budget(const Kernel& kernel, std::size_t n, double gap = 0) {
+  const double gap_term = kernel.op == Op::softmax ? gap : 0;
+  return storage_ulps(kernel.format, kBase + kPerTerm * static_cast<double>(n) + gap_term);
+}
+
+Registry& registry() {
+  static Registry instance = [] {
+    Registry r;
+    register_builtin_kernels(r);
+    return r;
+  }();
+  return instance;
+}
+
+std::vector<const Kernel*> simd_kernels() { return registry().match("builtin/*/*/simd-*"); }
+
+const Kernel& scalar_two_pass(const Kernel& kernel) {
+  const std::string name = "builtin/" + std::string(softcheck::name(kernel.op)) + "/" +
+                           std::string(traits(kernel.format).name) + "/two-pass";
+  const auto match = registry().match(name);
+  REQUIRE(match.size() == 1);
+  return *match[0];
+}
+
+// The targets to test: "" (the CPU's choice) and every other one that is compiled in and
+// supported here. Restores the CPU's choice when destroyed.
+struct TargetSweep {
+  std::vector<std::string> targets;
+  TargetSweep() {
+    for (const char* name : {"", "avx3", "avx2", "sse4", "ssse3", "emu128", "scalar"})
+      if (kernels::simd_force_target(name)) targets.emplace_back(name);
+    kernels::simd_force_target("");
+  }
+  ~TargetSweep() { kernels::simd_force_target(""); }
+};
+
+std::vector<std::size_t> tile_lengths() {
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 1; n <= 2 * kTile + 1; ++n) lengths.push_back(n);
+  for (std::size_t k : {3, 4, 8, 16, 64})
+    for (std::size_t n : {k * kTile - 1, k * kTile, k * kTile + 1}) lengths.push_back(n);
+  return lengths;
+}
+
+std::vector<double> normal_row(Rng& rng, std::size_t n, double scale, Format f) {
+  std::vector<double> row(n);
+  for (double& v : row) v = round_to_format(scale * rng.normal(), f);
+  return row;
+}
+
+}  // namespace
+
+TEST_CASE("every SIMD kernel is registered once, named by its dispatched target") {
+  const auto kernels = simd_kernels();
+  CHECK(kernels.size() == 3 * 3 * 4);  // softmax, log_softmax, cross_entropy x f32, bf16, f16
+  const std::string target = kernels::simd_target_name();
+  for (const Kernel* kernel : kernels) {
+    INFO(kernel->name());
+    CHECK(kernel->algorithm.find("-" + target + "-u4a4") != std::string::npos);
+  }
+  std::printf("SIMD target: %s\n", target.c_str());
+}
+
+TEST_CASE("SIMD kernels match the model and the scalar two-pass kernel at every tile boundary") {
+  TargetSweep sweep;
+  for (const std::string& target : sweep.targets) {
+    REQUIRE(kernels::simd_force_target(target));
+    for (const Kernel* kernel : simd_kernels()) {
+      const Kernel& twin = scalar_two_pass(*kernel);
+      Rng rng(derive_seed(seed(), std::hash<std::string>{}(kernel->name() + target)));
+      double worst = 0, worst_sum = 0;
+      for (std::size_t n : tile_lengths()) {
+        const double scale = n % 3 == 0 ? 30.0 : 3.0;
+        const std::vector<double> row = normal_row(rng, n, scale, kernel->format);
+        const std::size_t target_index = rng.below(n);
+        const RowResult got = run_row(*kernel, row, static_cast<std::int64_t>(target_index));
+        const RowResult scalar = run_row(twin, row, static_cast<std::int64_t>(target_index));
+        const Expected want = expected(kernel->op, row, target_index);
+        const double max = *std::max_element(row.begin(), row.end());
+        const double allowed_row = budget(*kernel, n);
+        INFO(kernel->name() << " on target '" << target << "', n " << n << ", target "
+                            << target_index << ", row " << describe(row));
+        double sum = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+          INFO("element " << i << ": got " << got.values[i] << ", scalar " << scalar.values[i]
+                          << ", model " << double(want.values[i]));
+          const double allowed = budget(*kernel, n, max - row[i]);
+          const double error = ulp_error(got.values[i], want.values[i], kernel->format);
+          const double twin_error = ulp_error(scalar.values[i], want.values[i], kernel->format);
+          CHECK(error <= allowed);
+          // Both are within their budgets of the model, so within the sum of each other.
+          CHECK(std::fabs(got.values[i] - scalar.values[i]) <=
+                (allowed + twin_error) * ulp(static_cast<double>(want.values[i]), kernel->format));
+          worst = std::max(worst, error);
+          sum += got.values[i];
+        }
+        if (kernel->op == Op::cross_entropy) {
+          const double error = ulp_error(got.scalar, want.scalar, kernel->format);
+          CHECK(error <= allowed_row);
+          worst = std::max(worst, error);
+        }
+        if (kernel->op == Op::softmax) {
+          // The normaliser's share of the error, common to all outputs (the gap terms are
+          // the elements' own and weigh by their outputs: at most ln n, README).
+          const double sum_error = std::fabs(sum - 1) / ulp(1.0, kernel->format);
+          CHECK(sum_error <= allowed_row + std::log(double(n)) + 1);
+          worst_sum = std::max(worst_sum, sum_error);
+        }
+      }
+      std::printf("  %-8s %-58s worst %6.3f ulps, sum-to-one %6.3f ulps\n",
+                  target.empty() ? "default" : target.c_str(), kernel->name().c_str(), worst,
+                  worst_sum);
+    }
+  }
+}
+
+TEST_CASE("SIMD kernels follow the special-value table in every position of a row") {
+  TargetSweep sweep;
+  for (const std::string& target : sweep.targets) {
+    REQUIRE(kernels::simd_force_target(target));
+    for (const Kernel* kernel : simd_kernels()) {
+      Rng rng(derive_seed(seed(), std::hash<std::string>{}(kernel->name() + target) + 1));
+      for (std::size_t n : {1, 7, 16, 17, 63, 64, 65, 80, 129}) {
+        const std::vector<double> base = normal_row(rng, n, 3.0, kernel->format);
+        for (std::size_t p : {std::size_t{0}, n / 2, n - 1}) {
+          const std::size_t other = (p + 1) % n;
+          INFO(kernel->name() << " on target '" << target << "', n " << n << ", position " << p);
+          for (double special : {kNaN, kInf}) {
+            std::vector<double> row = base;
+            row[p] = special;
+            const RowResult got = run_row(*kernel, row, static_cast<std::int64_t>(other));
+            for (double v : got.values) CHECK(std::isnan(v));
+            if (kernel->op == Op::cross_entropy) CHECK(std::isnan(got.scalar));
+          }
+          // One masked logit (n > 1): +0, -inf, or the gradient's 0; masked target: loss
+          // +inf and gradient exactly -1.
+          if (n == 1) continue;
+          std::vector<double> row = base;
+          row[p] = -kInf;
+          const RowResult got = run_row(*kernel, row, static_cast<std::int64_t>(other));
+          const RowResult masked_target = run_row(*kernel, row, static_cast<std::int64_t>(p));
+          switch (kernel->op) {
+            case Op::softmax:
+              CHECK((got.values[p] == 0 && !std::signbit(got.values[p])));
+              break;
+            case Op::log_softmax:
+              CHECK(got.values[p] == -kInf);
+              break;
+            default:
+              CHECK((got.values[p] == 0 && !std::signbit(got.values[p])));
+              CHECK(std::isfinite(got.scalar));
+              CHECK(masked_target.scalar == kInf);
+              CHECK(masked_target.values[p] == -1);
+              break;
+          }
+        }
+        // Fully masked: NaN everywhere; ties: softmax 1/n, log_softmax -log n.
+        const RowResult masked =
+            run_row(*kernel, std::vector<double>(n, -kInf), static_cast<std::int64_t>(0));
+        for (double v : masked.values) CHECK(std::isnan(v));
+        const RowResult ties = run_row(*kernel, std::vector<double>(n, 2.0), 0);
+        const double tie = kernel->op == Op::log_softmax ? -std::log(double(n)) : 1.0 / double(n);
+        for (std::size_t i = kernel->op == Op::cross_entropy ? 1 : 0; i < n; ++i)
+          CHECK(ulp_error(ties.values[i], tie, kernel->format) <= budget(*kernel, n));
+      }
+      // Empty rows: no outputs; the cross-entropy loss is NaN.
+      const RowResult empty = run_kernel(*kernel, {std::vector<double>{}}, {0}, 4)[0];
+      if (kernel->op == Op::cross_entropy) CHECK(std::isnan(empty.scalar));
+    }
+  }
+}
