@@ -29,5 +29,6 @@ void add_vectors_command(CLI::App& app, Action& run, const Context& context);
 void add_collapse_command(CLI::App& app, Action& run, const Context& context);
 void add_radius_command(CLI::App& app, Action& run, const Context& context);
 void add_hconsistency_command(CLI::App& app, Action& run, const Context& context);
+void add_report_command(CLI::App& app, Action& run, const Context& context);
 
 }  // namespace softcheck::cli

@@ -1,0 +1,95 @@
+// softcheck.reference(op, logits, dtype, target, ...): the correctly rounded reference of any
+// op (src/reference), one row or a batch of rows.
+#include <cmath>
+
+#include "checks/loss_family_references.hpp"
+#include "python/bindings.hpp"
+#include "reference/loss_family_reference.hpp"
+#include "reference/reference.hpp"
+#include "reference/stablemax_reference.hpp"
+
+namespace softcheck::python {
+namespace {
+
+std::vector<double> rounded(const std::vector<reference::Exact>& values) {
+  std::vector<double> out;
+  for (const auto& e : values) out.push_back(e.rounded);
+  return out;
+}
+
+py::object reference(const std::string& op_name,
+                     const py::array_t<double, py::array::c_style | py::array::forcecast>& logits,
+                     const std::string& dtype, const py::object& target, double tau,
+                     double temperature, double a, double b) {
+  const Op op = op_of(op_name);
+  const Format format = format_of(dtype);
+  Rows rows = rows_of(logits);
+  for (double& v : rows.values) v = round_to_format(v, format);
+  const auto targets = targets_of(target, rows.rows, rows.n);
+  LossParameters parameters;
+  parameters.tau = tau, parameters.temperature = temperature, parameters.a = a, parameters.b = b;
+  std::vector<double> vectors, scalars;
+  // std::invalid_argument (a parameter outside its domain) becomes ValueError.
+  for (std::size_t r = 0; r < rows.rows; ++r) {
+    const std::span<const double> x(rows.values.data() + r * rows.n, rows.n);
+    const RowResult row = reference_row(op, x, format, static_cast<std::size_t>(targets[r]), parameters);
+    vectors.insert(vectors.end(), row.vector.begin(), row.vector.end());
+    scalars.push_back(row.scalar);
+  }
+  const auto scalar = [&]() -> py::object {
+    if (rows.one_row) return py::float_(scalars[0]);
+    return shaped(scalars, 1, rows.rows, true);
+  };
+  if (op == Op::logsumexp) return scalar();
+  py::array_t<double> vector = shaped(vectors, rows.rows, rows.n, rows.one_row);
+  if (has_loss(op)) return py::make_tuple(scalar(), vector);
+  return vector;
+}
+
+}  // namespace
+
+RowResult reference_row(Op op, std::span<const double> x, Format format, std::size_t target,
+                        const LossParameters& parameters) {
+  if (is_loss_family(op)) {
+    const auto r = reference::evaluate_loss_row(loss_kind(op), parameters, x, format, target);
+    return {rounded(r.gradient), r.loss.rounded};
+  }
+  if (is_stablemax(op)) {
+    const auto r = reference::evaluate_stablemax_row(x, format, target);
+    if (op == Op::stablemax) return {rounded(r.stablemax), NAN};
+    if (op == Op::log_stablemax) return {rounded(r.log_stablemax), NAN};
+    return {rounded(r.gradient), r.loss.rounded};
+  }
+  const auto r = reference::evaluate_row(x, format, target);
+  switch (op) {
+    case Op::softmax: return {rounded(r.softmax), NAN};
+    case Op::log_softmax: return {rounded(r.log_softmax), NAN};
+    case Op::logsumexp: return {{}, r.logsumexp.rounded};
+    default: return {rounded(r.ce_gradient), r.ce_loss.rounded};
+  }
+}
+
+void bind_reference(py::module_& m) {
+  m.def("reference", &reference, py::arg("op"), py::arg("logits"), py::arg("dtype") = "f64",
+        py::arg("target") = py::none(), py::arg("tau") = 1.0, py::arg("temperature") = 1.0,
+        py::arg("a") = 1.0, py::arg("b") = 1.0);
+  m.def("round_to_format", [](const py::array_t<double, py::array::c_style | py::array::forcecast>& x,
+                              const std::string& dtype) {
+    const Format format = format_of(dtype);
+    py::array_t<double> out(x.request().shape);
+    for (py::ssize_t i = 0; i < x.size(); ++i) out.mutable_data()[i] = round_to_format(x.data()[i], format);
+    return out;
+  }, py::arg("x"), py::arg("dtype"));
+  m.def("format_info", [](const std::string& dtype) {
+    const Format f = format_of(dtype);
+    py::dict d;
+    d["precision"] = traits(f).precision;
+    d["epsilon"] = epsilon(f);
+    d["max_finite"] = max_finite(f);
+    d["min_normal"] = min_normal(f);
+    d["denorm_min"] = denorm_min(f);
+    return d;
+  }, py::arg("dtype"));
+}
+
+}  // namespace softcheck::python
