@@ -12,7 +12,11 @@ if(SOFTCHECK_TORCH_USABLE AND Torch_FOUND AND TARGET torch)
   target_include_directories(softcheck_control PUBLIC src)
   target_link_libraries(softcheck_control PUBLIC ${TORCH_LIBRARIES})
   softcheck_warnings(softcheck_control)
+  # The safe-step controller needs the fast Taylor-radius bound (softcheck_ghosts, defined in
+  # cmake/Ghosts.cmake, linked by name) and softcheck's cross-entropy kernels.
+  target_link_libraries(softcheck_control PUBLIC softcheck_ghosts softcheck_kernels)
   add_subdirectory(analyses/grokking)
+  add_subdirectory(analyses/controller)  # controller_study: the safe-step analyses
   message(STATUS "softcheck: libtorch found - softcheck_control and analyses/grokking enabled")
 else()
   message(STATUS "softcheck: libtorch not found - softcheck_control and analyses/grokking disabled")

@@ -1,0 +1,45 @@
+"""Shared helpers of the controller analyses' plot.py scripts (run with /usr/bin/python3):
+CSV reading (skipping the '# command/commit/blas' provenance lines, which are collected),
+figure footers and markdown tables."""
+import csv
+import os
+
+
+def read_csv(path):
+    """Rows as dicts with numbers converted, and the provenance comment lines."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    comments = [l for l in lines if l.startswith("#")]
+    rows = list(csv.DictReader(l for l in lines if not l.startswith("#")))
+    for row in rows:
+        for key, value in row.items():
+            try:
+                row[key] = float(value)
+            except (TypeError, ValueError):
+                pass
+    return rows, comments
+
+
+def provenance(comments):
+    """'command ... | commit ...' for figure footers."""
+    parts = [c[2:] for c in comments if c.startswith("# command:") or c.startswith("# commit:")]
+    return " | ".join(parts)
+
+
+def footer(fig, comments):
+    import textwrap
+    fig.text(0.01, 0.005, textwrap.fill(provenance(comments), 180), fontsize=5, va="bottom")
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def existing(directory, names):
+    return [os.path.join(directory, n) for n in names if os.path.exists(os.path.join(directory, n))]
+
+
+def pct(x):
+    return "nan" if x != x else f"{100 * x:.1f}"
