@@ -2,7 +2,7 @@
 # spike_clipping,temperature,controller}/run.sh). Sets:
 #   quick   1 with --quick (the ctest smoke sizes), else 0
 #   study   the controller_study executable: $CONTROLLER_STUDY, or built in $BUILD_DIR
-#           (default build-control) with cmake
+#           (default build) with cmake
 #   out     $OUT/<analysis> (OUT defaults to reports/controller; -quick appended in quick mode)
 #   run     a function: run LOG ARGS... runs controller_study niced, stderr to LOG and tee'd
 # OpenBLAS (Debian's libopenblas0-serial) is put first on LD_LIBRARY_PATH for these runs only,
@@ -18,7 +18,7 @@ done
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 if [ -z "${CONTROLLER_STUDY:-}" ]; then
-  build=${BUILD_DIR:-build-control}
+  build=${BUILD_DIR:-build}
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
   cmake --build "$build" -j2 --target controller_study > /dev/null
   study=$build/analyses/controller/controller_study
