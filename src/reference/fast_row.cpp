@@ -25,6 +25,9 @@ using dd::kU2;
 
 // e^d for d.hi below this is < 2^-1075.5: it rounds to +0 in double and every format.
 constexpr double kTinyExponent = -745.5;
+// e^d for d.hi below this is below 2^-1021, where a double-double loses bits to double's
+// subnormal range: such terms stay out of the sums and count as an absolute error.
+constexpr double kSubnormalExponent = -708.0;
 // Decisions need a normal double (its neighbours' spacing is then relative).
 constexpr double kSmallest = 0x1p-1022;
 // Absolute slack of every decision: double-double low parts (and FMA remainders) below
@@ -37,9 +40,10 @@ std::atomic<std::uint64_t> g_fast_rows{0}, g_fallback_rows{0}, g_fast_elements{0
     g_fallback_elements{0};
 
 struct Term {
-  Dd value;            // e_j as a plain double-double (0 for a tiny or masked term)
-  ScaledDd scaled;     // e_j = m 2^exponent
+  Dd value;            // e_j as a plain double-double (0 if tiny, small or masked)
+  ScaledDd scaled;     // e_j = m 2^exponent (not for tiny terms)
   bool tiny = false;   // d_j.hi < kTinyExponent: e_j in (0, 2^-1075.5)
+  bool small = false;  // d_j.hi < kSubnormalExponent: e_j < 2^-1021, kept out of the sums
   bool masked = false; // x_j = -inf: e_j = 0
 };
 
@@ -217,9 +221,13 @@ class FastRow {
       }
       d_[j] = dd::two_sum(x_[j], -m_);
       if (!std::isfinite(d_[j].hi)) return false;
-      if (d_[j].hi < kTinyExponent) {
-        t.tiny = true;
-        tiny_mass += 0x1p-1074;  // e_j < 2^-1075.5
+      if (d_[j].hi < kSubnormalExponent) {
+        // e_j <= 2^(d_j / ln 2 + 1): an absolute error of the sums instead of a term.
+        t.small = true;
+        t.tiny = d_[j].hi < kTinyExponent;
+        if (!t.tiny) t.scaled = fast_exp(d_[j]);
+        tiny_mass += std::fmax(std::ldexp(1.0, static_cast<int>(d_[j].hi / std::log(2.0)) + 2),
+                               0x1p-1074);
         ++tiny;
         tiny_largest = std::fmax(tiny_largest, d_[j].hi);
       } else {
@@ -231,7 +239,7 @@ class FastRow {
       q = dd::add(q, t.value);
       ++additions;
     }
-    // log2 of a bound on the tiny terms' sum: e_j <= 2^(d_j / ln 2 + 1) each.
+    // log2 of a bound on the sum of the terms kept out: e_j <= 2^(d_j / ln 2 + 1) each.
     tiny_log2_ = tiny == 0 ? -HUGE_VAL : tiny_largest / std::log(2.0) + 1 + std::log2(double(tiny));
     // Non-negative terms, each within kFastExpError relative; every addition adds 3.0001 u^2
     // of a partial sum <= the final one.
@@ -245,8 +253,8 @@ class FastRow {
     return true;
   }
 
-  // Every finite entry but the maximum is tiny and their sum s is below 2^-1076 (softmax
-  // collapse): the outputs near 0 and 1 are then known exactly, with their signs, and the
+  // Every finite entry but the maximum is kept out of the sums and their sum s is below
+  // 2^-1076 (softmax collapse): the outputs near 0 and 1 are then known exactly, with their signs, and the
   // others are d_j, m and -d_y decided with the bound 2^-1076 on L = log1p(s).
   std::optional<RowReference> collapsed() {
     if (!(tiny_log2_ < -1076)) return std::nullopt;

@@ -204,7 +204,8 @@ TEST_CASE("a kernel whose loss is exact does not collapse before the reference u
 TEST_CASE("the built-in 1+s kernels keep a nonzero loss until the output underflows") {
   register_builtin_kernels(Registry::instance());
   for (const Kernel* kernel : Registry::instance().match("builtin/cross_entropy/*")) {
-    if (kernel->algorithm == "naive") continue;
+    // naive, and the SIMD kernels (log of the plain sum, like the libraries'), collapse.
+    if (kernel->algorithm == "naive" || kernel->algorithm.starts_with("simd-")) continue;
     for (std::size_t n : {2, 10}) {
       INFO(kernel->name() << " n = " << n);
       const Result r = measure(*kernel, n, {});

@@ -8,8 +8,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "core/families.hpp"
+#include "core/format.hpp"
 #include "core/rng.hpp"
 #include "reference/fast_exp.hpp"
 #include "reference/fast_row.hpp"
@@ -102,5 +104,34 @@ TEST_CASE("the fast path gives the MPFR path's results on every family and forma
     WARN(name(format) << ": " << rows << " rows, " << elements << " outputs identical; fast path "
                       << fast << " rows, MPFR fallback " << fallback);
     CHECK(fast > 0);
+  }
+}
+
+TEST_CASE("the fast path matches MPFR across double's underflow and the collapse onset") {
+  // Rows (g, 0, ..., 0): the other terms e^-g cross double's subnormal range and underflow
+  // (g = 708 .. 746 + ln(n - 1)), where the loss and the log-softmax of the maximum collapse.
+  for (Format format : {Format::f64, Format::f32}) {
+    for (std::size_t n : {2u, 10u}) {
+      for (double g = 700.0; g <= 760.0; g += 0.0625) {
+        std::vector<double> x(n, 0.0);
+        x[0] = round_to_format(g, format);
+        for (std::size_t target : {std::size_t{0}, n - 1}) {
+          ReferenceOptions mpfr;
+          mpfr.fast_path = false;
+          const RowReference want = evaluate_row(x, format, target, mpfr);
+          const RowReference got = evaluate_row(x, format, target);
+          INFO(name(format) << " n " << n << " g " << g << " target " << target);
+          for (std::size_t i = 0; i < n; ++i) {
+            REQUIRE(same_double(got.softmax[i].exact_hi, want.softmax[i].exact_hi));
+            REQUIRE(same_double(got.log_softmax[i].exact_hi, want.log_softmax[i].exact_hi));
+            REQUIRE(same_double(got.ce_gradient[i].exact_hi, want.ce_gradient[i].exact_hi));
+            REQUIRE(same_double(got.ce_gradient[i].rounded, want.ce_gradient[i].rounded));
+          }
+          REQUIRE(same_double(got.ce_loss.rounded, want.ce_loss.rounded));
+          REQUIRE(same_double(got.ce_loss.exact_hi, want.ce_loss.exact_hi));
+          REQUIRE(same_double(got.logsumexp.exact_hi, want.logsumexp.exact_hi));
+        }
+      }
+    }
   }
 }
