@@ -68,6 +68,7 @@ double absolute_allowance(const reference::Exact& exact, Format format, const Co
   if (contract.abs_ulp_of_output_norm > 0.0 && context.output_norm > 0.0)
     allowance = std::max(allowance,
                          contract.abs_ulp_of_output_norm * ulp(context.output_norm, format));
+  if (contract.abs_eps > 0.0) allowance = std::max(allowance, contract.abs_eps * epsilon(format));
   return std::isnan(allowance) ? kInf : allowance;
 }
 

@@ -42,6 +42,8 @@ void apply_fields(const json& fields, Contract& contract, const std::string& whe
       require_number(value, key, where), contract.ulp_per_element = value.get<double>();
     } else if (key == "abs_ulp_of_scale") {
       require_number(value, key, where), contract.abs_ulp_of_scale = value.get<double>();
+    } else if (key == "abs_eps") {
+      require_number(value, key, where), contract.abs_eps = value.get<double>();
     } else if (key == "abs_ulp_of_output_norm") {
       require_number(value, key, where), contract.abs_ulp_of_output_norm = value.get<double>();
     } else if (key == "subnormal_ulp") {

@@ -31,6 +31,10 @@ struct Contract {
   // when |got - exact| <= abs_ulp_of_output_norm * ulp(max_j |exact_j|): a normwise bound,
   // for outputs that cancel to values far below the row's largest (the Z-loss gradient).
   double abs_ulp_of_output_norm = 0.0;
+  // An element is also accepted when |got - exact| <= abs_eps * eps(format): an absolute
+  // bound, for kernels that drop outputs below a threshold (chunked cross-entropy's gradient
+  // filtering, src/kernels/chunked_ce.hpp).
+  double abs_eps = 0.0;
   // Exact value below the smallest normal: |got - exact| <= a * denorm_min with
   // a = max(subnormal_ulp, the accuracy allowance in ulps), or got == 0 when flush_subnormals.
   double subnormal_ulp = 1.0;

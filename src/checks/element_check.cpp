@@ -107,6 +107,8 @@ Measurement measure_element(double got, const reference::Exact& exact, Format fo
     pass = distance(got, exact) <=
            contract.abs_ulp_of_output_norm * ulp(context.output_norm, format);
   }
+  if (!pass && contract.abs_eps > 0.0)
+    pass = distance(got, exact) <= contract.abs_eps * epsilon(format);
   return {check, error, allowed, pass};
 }
 

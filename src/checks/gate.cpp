@@ -72,7 +72,9 @@ class KernelChecker {
 
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
-      if (is_loss_family(kernel.op)) {
+      if (is_normaliser(kernel.op)) {
+        check_normaliser_row(batch, out, r, references.losses.of(kernel)[r], facts, origin);
+      } else if (is_loss_family(kernel.op)) {
         check_loss_row(batch, out, loss, r, references.losses.of(kernel)[r], facts, origin);
       } else if (is_stablemax(kernel.op)) {
         check_stablemax_row(batch, out, loss, r, references.stablemax[r], facts, origin);
@@ -128,6 +130,17 @@ class KernelChecker {
         break;
       default: break;  // the softmax family: check_softmax_row
     }
+  }
+
+  // The attention normalisers: per-element outputs (LossReference::gradient holds them);
+  // softplus's and temperature softmax's sum to one, and all keep the logits' order.
+  void check_normaliser_row(const Batch& batch, const PackedBatch& out, std::size_t r,
+                            const reference::LossReference& ref, const RowFacts& facts,
+                            const BatchOrigin& origin) {
+    check_row(batch, out, r, ref.gradient, facts, origin);
+    if (result_.kernel->op != Op::sigmoid_normaliser)
+      check_sum(batch, out, r, ref.gradient, origin);
+    check_behaviour(Check::ranking, batch, out, r, ref.gradient, origin);
   }
 
   void check_loss_row(const Batch& batch, const PackedBatch& out, const PackedBatch& loss,

@@ -13,6 +13,9 @@ reference::LossKind loss_kind(Op op) {
     case Op::sigmoid_bce: return reference::LossKind::sigmoid_bce;
     case Op::temperature_cross_entropy: return reference::LossKind::temperature_cross_entropy;
     case Op::z_loss: return reference::LossKind::z_loss;
+    case Op::sigmoid_normaliser: return reference::LossKind::sigmoid_normaliser;
+    case Op::softplus_normaliser: return reference::LossKind::softplus_normaliser;
+    case Op::temperature_softmax: return reference::LossKind::temperature_softmax;
     default: throw std::invalid_argument("softcheck: not a loss-family op");
   }
 }

@@ -87,7 +87,7 @@ void add_reference_command(CLI::App& app, Action& run, const Context&) {
         } catch (const std::invalid_argument& error) {  // a parameter outside its domain
           throw UsageError(error.what());
         }
-        print(ref.loss);
+        if (has_loss(*op)) print(ref.loss);  // the normalisers have none
         print(ref.gradient);
       } else if (is_stablemax(*op)) {
         print_stablemax(*op, reference::evaluate_stablemax_row(logits.values, *format, target));

@@ -376,6 +376,57 @@ std::vector<Batch> ties(Format f, Suite s, Rng& rng) {
   return out;
 }
 
+// unified-max-window: the safe window of unified-max softmax (FlashDecoding++; see
+// src/kernels/unified_max.hpp) at its default phi = 6, [a, b] = [-15, 15], i.e. logits in
+// [-9, 21]. Rows cycle through: every logit inside, including both edges and one ulp inside
+// them; inside plus one logit one ulp outside an edge; inside plus one logit far above
+// (21 + 90: exp(x - phi) overflows float); every logit far below (-9 - 95 .. -9 - 100:
+// exp(x - phi) underflows to 0 in float); half inside, half just outside. n = 8 and 130 (the
+// latter spans three 64-element partial blocks; 20 in the quick suite). Generic: any softmax
+// kernel must get these right, and a unified-max kernel that skips its fallback does not.
+std::vector<Batch> unified_max_window(Format f, Suite s, Rng& rng) {
+  constexpr double kLo = 6.0 - 15.0, kHi = 6.0 + 15.0;
+  auto inside = [&]() {
+    switch (rng.below(6)) {
+      case 0:
+        return kLo;
+      case 1:
+        return kHi;
+      case 2:
+        return ulps_from(kLo, 1, f);
+      case 3:
+        return ulps_from(kHi, -1, f);
+      default:
+        return kLo + (kHi - kLo) * rng.uniform();
+    }
+  };
+  auto just_outside = [&]() {
+    return rng.below(2) == 0 ? ulps_from(kLo, -1, f) : ulps_from(kHi, 1, f);
+  };
+  std::vector<Batch> batches;
+  // Quick keeps to one row of each kind and n = 20 (the quick suite's element budget).
+  const std::size_t long_n = s == Suite::quick ? 20 : 130;
+  for (std::size_t n : {std::size_t{8}, long_n}) {
+    auto fill = [&](std::size_t r, std::size_t c) {
+      const std::size_t odd_one = r % n;  // the column of the one outlier
+      switch (r % 5) {
+        case 0:
+          return inside();
+        case 1:
+          return c == odd_one ? just_outside() : inside();
+        case 2:
+          return c == odd_one ? kHi + 90.0 : inside();
+        case 3:
+          return kLo - 95.0 - 5.0 * rng.uniform();
+        default:
+          return c % 2 == 0 ? inside() : just_outside();
+      }
+    };
+    batches.push_back(generated(f, 5 * rows_scale(s), n, rng, fill));
+  }
+  return batches;
+}
+
 using Generator = std::vector<Batch> (*)(Format, Suite, Rng&);
 
 Family family(std::string name, std::string description, Generator generate) {
@@ -453,6 +504,10 @@ const std::vector<Family>& families() {
       family("special-values", "+-0, +-inf, NaN, subnormals, +-max_finite, alone and mixed",
              special_values),
       family("ties", "all logits of a row equal: softmax exactly 1/n", ties),
+      family("unified-max-window",
+             "logits at, just inside and just outside [-9, 21] (unified max phi = 6, window "
+             "[-15, 15]), far above and far below it, and rows mixing both",
+             unified_max_window),
   };
   return all;
 }

@@ -16,5 +16,7 @@ KernelFn make_stablemax_two_pass(Op op, Format format);    // stablemax.cpp; Sta
 
 // The parametrised losses (comp_sum.hpp, sigmoid_bce.hpp, temperature_ce.hpp).
 void register_loss_family_kernels(Registry& registry);     // loss_family_registry.cpp
+// Unified-max softmax (unified_max.hpp), f32/bf16/f16 with the default window.
+void register_unified_max_kernels(Registry& registry);     // unified_max_registry.cpp
 
 }  // namespace softcheck::kernels

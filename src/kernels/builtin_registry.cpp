@@ -11,6 +11,9 @@
 // The parametrised losses: loss_family_registry.cpp. The SIMD kernels (softmax, log_softmax,
 // cross_entropy; f32, bf16, f16): src/kernels/simd/simd_register.cpp.
 #include "kernels/builtin.hpp"
+#include "kernels/chunked_ce.hpp"
+#include "kernels/normalisers.hpp"
+#include "kernels/temperature_softmax.hpp"
 #include "kernels/simd/simd.hpp"
 
 namespace softcheck {
@@ -54,6 +57,10 @@ void register_builtin_kernels(Registry& registry) {
     }
   }
   kernels::register_loss_family_kernels(registry);
+  kernels::register_unified_max_kernels(registry);  // builtin/softmax/<f>/unified-max-*
+  kernels::register_normaliser_kernels(registry);   // normalisers.hpp: f32/f64acc
+  kernels::register_temperature_softmax_kernels(registry);  // f32/f64acc-T<T>
+  kernels::register_chunked_ce_kernels(registry);  // cross_entropy/f32/chunked-b256-filter
   kernels::register_simd_kernels(registry);  // src/kernels/simd: simd-<algorithm>-<isa>-u4a4
 }
 

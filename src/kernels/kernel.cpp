@@ -17,6 +17,9 @@ std::string_view name(Op op) {
     case Op::sigmoid_bce: return "sigmoid_bce";
     case Op::temperature_cross_entropy: return "temperature_cross_entropy";
     case Op::z_loss: return "z_loss";
+    case Op::sigmoid_normaliser: return "sigmoid_normaliser";
+    case Op::softplus_normaliser: return "softplus_normaliser";
+    case Op::temperature_softmax: return "temperature_softmax";
   }
   return "?";
 }

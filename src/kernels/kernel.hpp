@@ -31,13 +31,21 @@ enum class Op {
   comp_sum,
   sigmoid_bce,
   temperature_cross_entropy,
-  z_loss
+  z_loss,
+  // Attention normalisers used in place of softmax (no loss, no target): sigmoid(x_j - log n)
+  // and softplus(x_j) / sum_k softplus(x_k) (src/reference/normaliser_reference.cpp).
+  sigmoid_normaliser,
+  softplus_normaliser,
+  // softmax(x / T), T = LossParameters::temperature (temperature_softmax_reference.cpp).
+  temperature_softmax
 };
 
 inline constexpr Op kAllOps[] = {Op::softmax,   Op::log_softmax,   Op::logsumexp,
                                  Op::cross_entropy, Op::stablemax, Op::log_stablemax,
                                  Op::stablemax_cross_entropy, Op::comp_sum, Op::sigmoid_bce,
-                                 Op::temperature_cross_entropy, Op::z_loss};
+                                 Op::temperature_cross_entropy, Op::z_loss,
+                                 Op::sigmoid_normaliser, Op::softplus_normaliser,
+                                 Op::temperature_softmax};
 
 std::string_view name(Op op);
 std::optional<Op> parse_op(std::string_view text);
@@ -48,17 +56,24 @@ std::string op_names();
 constexpr bool is_stablemax(Op op) {
   return op == Op::stablemax || op == Op::log_stablemax || op == Op::stablemax_cross_entropy;
 }
-// The parametrised losses: kernels carry LossParameters; not in the plugin ABI or vector
-// files (docs/plugins.md, docs/vectors.md), not among libtorch's ops.
+// The attention normalisers: per-element outputs like softmax, no loss; their references are
+// the loss family's (LossKind), so they count among is_loss_family but not has_loss.
+constexpr bool is_normaliser(Op op) {
+  return op == Op::sigmoid_normaliser || op == Op::softplus_normaliser ||
+         op == Op::temperature_softmax;
+}
+// The parametrised losses (and the normalisers): kernels carry LossParameters; not in the
+// plugin ABI or vector files (docs/plugins.md, docs/vectors.md), not among libtorch's ops.
 constexpr bool is_loss_family(Op op) {
   return op == Op::comp_sum || op == Op::sigmoid_bce || op == Op::temperature_cross_entropy ||
-         op == Op::z_loss;
+         op == Op::z_loss || is_normaliser(op);
 }
 // The softmax family (softmax, log_softmax, logsumexp, cross_entropy).
 constexpr bool is_softmax_family(Op op) { return !is_stablemax(op) && !is_loss_family(op); }
 // Ops that take a target and write loss[r] besides the gradient in out.
 constexpr bool has_loss(Op op) {
-  return op == Op::cross_entropy || op == Op::stablemax_cross_entropy || is_loss_family(op);
+  return op == Op::cross_entropy || op == Op::stablemax_cross_entropy ||
+         (is_loss_family(op) && !is_normaliser(op));
 }
 // The two losses whose collapse `softcheck collapse` measures.
 constexpr bool has_collapse_loss(Op op) {
@@ -77,6 +92,8 @@ constexpr bool has_row_output(Op op) { return op == Op::logsumexp; }
 //   stablemax_cross_entropy: as cross_entropy, with loss -log stablemax_y.
 //   comp_sum, sigmoid_bce, temperature_cross_entropy, z_loss: as cross_entropy, with the losses of
 //                         src/reference/loss_family_reference.hpp (Kernel::parameters).
+//   sigmoid_normaliser, softplus_normaliser, temperature_softmax: as softmax (no loss, no
+//                         target; temperature_softmax's T in Kernel::parameters).
 // All outputs are in the kernel's format. A kernel must not write past n in a row.
 struct KernelCall {
   const void* x = nullptr;

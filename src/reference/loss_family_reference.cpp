@@ -9,6 +9,7 @@
 
 #include "reference/decider.hpp"
 #include "reference/exponent_range.hpp"
+#include "reference/normaliser_reference.hpp"
 #include "reference/softmax_loss_reference.hpp"
 #include "reference/thread_caches.hpp"
 #include "reference/ziv.hpp"
@@ -25,7 +26,9 @@ constexpr double kMaxTau = 2.0;
 void check_parameters(LossKind kind, const LossParameters& p) {
   if (kind == LossKind::comp_sum && !(p.tau >= kMinTau && p.tau <= kMaxTau))
     throw std::invalid_argument("softcheck reference: comp-sum tau outside [0, 2]");
-  if (kind == LossKind::temperature_cross_entropy && !(p.temperature > 0 && std::isfinite(p.temperature)))
+  const bool tempered =
+      kind == LossKind::temperature_cross_entropy || kind == LossKind::temperature_softmax;
+  if (tempered && !(p.temperature > 0 && std::isfinite(p.temperature)))
     throw std::invalid_argument("softcheck reference: temperature must be positive and finite");
   if (kind == LossKind::z_loss && !(p.a > 0 && std::isfinite(p.a) && std::isfinite(p.b)))
     throw std::invalid_argument("softcheck reference: Z-loss needs a > 0 and a finite b");
@@ -49,6 +52,15 @@ LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,
   const ReferenceOptions schedule = resolved_schedule(options, format);
   const std::size_t n = x.size();
   if (n == 0) return nan_row(0);
+  if (kind == LossKind::sigmoid_normaliser || kind == LossKind::softplus_normaliser ||
+      kind == LossKind::temperature_softmax) {
+    release_mpfr_caches_at_thread_exit();
+    const WidestExponentRange range;
+    if (kind == LossKind::temperature_softmax)
+      return temperature_softmax_row(parameters.temperature, x, format, schedule);
+    return kind == LossKind::sigmoid_normaliser ? sigmoid_normaliser_row(x, format, schedule)
+                                                : softplus_normaliser_row(x, format, schedule);
+  }
   if (target >= n) throw std::out_of_range("softcheck reference: target outside the row");
 
   release_mpfr_caches_at_thread_exit();

@@ -36,7 +36,19 @@
 
 namespace softcheck::reference {
 
-enum class LossKind { comp_sum, sigmoid_bce, temperature_cross_entropy, z_loss };
+// sigmoid_normaliser, softplus_normaliser: the attention normalisers used in place of softmax
+// (normaliser_reference.cpp): sigmoid(x_j - log n) and softplus(x_j) / sum_k softplus(x_k).
+// temperature_softmax: softmax(x / T). They have no loss: their outputs go in
+// LossReference::gradient and the loss is NaN.
+enum class LossKind {
+  comp_sum,
+  sigmoid_bce,
+  temperature_cross_entropy,
+  z_loss,
+  sigmoid_normaliser,
+  softplus_normaliser,
+  temperature_softmax  // softmax(x / T), T = parameters.temperature > 0
+};
 
 struct LossReference {
   Exact loss;                   // NaN for an empty row

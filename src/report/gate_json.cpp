@@ -21,6 +21,7 @@ json contract_json(const Contract& c) {
           {"ulp_per_element", c.ulp_per_element},
           {"abs_ulp_of_scale", c.abs_ulp_of_scale},
           {"abs_ulp_of_output_norm", c.abs_ulp_of_output_norm},
+          {"abs_eps", c.abs_eps},
           {"subnormal_ulp", c.subnormal_ulp},
           {"flush_subnormals", c.flush_subnormals},
           {"sum_slack", c.sum_slack},

@@ -206,6 +206,10 @@ TEST_CASE("the built-in 1+s kernels keep a nonzero loss until the output underfl
   for (const Kernel* kernel : Registry::instance().match("builtin/cross_entropy/*")) {
     // naive, and the SIMD kernels (log of the plain sum, like the libraries'), collapse.
     if (kernel->algorithm == "naive" || kernel->algorithm.starts_with("simd-")) continue;
+    // Chunked cross-entropy is not a 1+s kernel: its loss is log of a double sum (zero from a
+    // gap of ~36.7) and its filter zeroes gradients below 2^-28 (README, "Unified-max softmax
+    // and attention normalisers").
+    if (kernel->algorithm.starts_with("chunked-")) continue;
     for (std::size_t n : {2, 10}) {
       INFO(kernel->name() << " n = " << n);
       const Result r = measure(*kernel, n, {});

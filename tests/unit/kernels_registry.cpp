@@ -30,7 +30,15 @@ TEST_CASE("register_builtin_kernels registers each name once, however often it i
 #else
   CHECK(simd == 0);
 #endif
-  CHECK(count == 8 + 12 + 12 + 4 + 16 + 16 + 6 + 24 + simd);
+  // Unified-max softmax (unified_max.hpp): f32, bf16, f16.
+  CHECK(registry.match("builtin/softmax/*/unified-max-*").size() == 3);
+  // The attention normalisers (normalisers.hpp): sigmoid and softplus, f32.
+  CHECK(registry.match("builtin/*_normaliser/f32/f64acc").size() == 2);
+  // Temperature softmax (temperature_softmax.hpp): f32 at T = 0.001, 0.1, 10, 1000.
+  CHECK(registry.match("builtin/temperature_softmax/f32/f64acc-T*").size() == 4);
+  // Chunked cross-entropy with gradient filtering (chunked_ce.hpp): f32.
+  CHECK(registry.match("builtin/cross_entropy/f32/chunked-*").size() == 1);
+  CHECK(count == 8 + 12 + 12 + 4 + 16 + 16 + 6 + 24 + 3 + 2 + 4 + 1 + simd);
 }
 
 TEST_CASE("the built-in names follow builtin/<op>/<format>/<algorithm>") {
@@ -64,5 +72,5 @@ TEST_CASE("the built-in names follow builtin/<op>/<format>/<algorithm>") {
   CHECK(registry.match("builtin/*stablemax*/*/*").size() == 6);
   CHECK(registry.match("builtin/*stablemax*/*16/*").empty());
   CHECK(registry.match("builtin/*/f32/*").size() ==
-        4 + 3 + 3 + 1 + 4 + 4 + 3 + 12 + registry.match("builtin/*/f32/simd-*").size());
+        4 + 3 + 3 + 1 + 4 + 4 + 3 + 12 + 1 + 2 + 4 + 1 + registry.match("builtin/*/f32/simd-*").size());
 }
