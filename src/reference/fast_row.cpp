@@ -102,10 +102,6 @@ std::optional<Exact> decide(Dd base, double correction, double bound, Format for
   return Exact{rounded, hi, offset};  // rounded may be +-inf: beyond the format's range
 }
 
-std::optional<Exact> decide(Dd v, double bound, Format format) {
-  return decide(v, 0.0, bound, format);
-}
-
 // The Exact of X = q 2^e (q a double-double, |computed - exact| <= relative |q|) below
 // 2^-1021, where doubles are the multiples of 2^-1074: rounded on that grid from
 // y = q 2^(e + 1074) (a normal double-double), or nothing near a tie. Every format but f64
@@ -306,10 +302,9 @@ class FastRow {
         const Dd q = dd::div(e_[j].scaled.m, one_plus_s_);
         const int e = e_[j].scaled.exponent;
         const double relative = kFastExpError + S_relative + 20 * kU2;
-        const auto p = e + std::ilogb(q.hi) < -1021
-                           ? decide_subnormal(q, e, relative, format_)
-                           : decide(dd::ldexp(q, e), relative_bound(q, relative) * std::ldexp(1.0, e),
-                                    format_);
+        const double bound = relative_bound(q, relative) * std::ldexp(1.0, e);
+        const auto p = e + std::ilogb(q.hi) < -1021 ? decide_subnormal(q, e, relative, format_)
+                                                    : decide(dd::ldexp(q, e), 0.0, bound, format_);
         if (!p) return std::nullopt;
         row.softmax[j] = *p;
       }

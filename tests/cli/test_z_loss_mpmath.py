@@ -29,7 +29,7 @@ import sys
 from mpmath import mp, mpf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_reference_mpmath import round_to_format, to_format  # noqa: E402
+from test_reference_mpmath import round_to_format, same, to_format  # noqa: E402
 
 PARAMETERS = ((1.0, 1.0), (0.1, 10.0), (2.0, -0.5))
 FORMATS = ("f64", "f32", "bf16")
@@ -130,10 +130,6 @@ def run_cli(binary, fmt, xs, target, a, b):
     if proc.returncode != 0 or "rounded" in proc.stderr:
         raise RuntimeError(f"{' '.join(args)} exited with {proc.returncode}:\n{proc.stderr}")
     return [float.fromhex(line.split()[1]) for line in proc.stdout.splitlines()]
-
-
-def same(x, y):
-    return (math.isnan(x) and math.isnan(y)) or x == y
 
 
 def main(argv):
