@@ -1,5 +1,7 @@
 #include "core/format.hpp"
 
+#include "core/double_bits.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -16,27 +18,16 @@ std::optional<Format> parse_format(std::string_view text) {
 
 double max_finite(Format f) {
   const FormatTraits t = traits(f);
-  return std::ldexp(2.0 - std::ldexp(1.0, 1 - t.precision), t.max_exponent);
+  return scale2(2.0 - normal_pow2(1 - t.precision), t.max_exponent);
 }
-double min_normal(Format f) { return std::ldexp(1.0, traits(f).min_exponent); }
+double min_normal(Format f) { return normal_pow2(traits(f).min_exponent); }
 double denorm_min(Format f) {
   const FormatTraits t = traits(f);
-  return std::ldexp(1.0, t.min_exponent - t.precision + 1);
+  return scale2(1.0, t.min_exponent - t.precision + 1);
 }
-double epsilon(Format f) { return std::ldexp(1.0, 1 - traits(f).precision); }
+double epsilon(Format f) { return normal_pow2(1 - traits(f).precision); }
 
-double round_to_format(double x, Format f) {
-  if (!std::isfinite(x) || x == 0.0) return x;
-  const FormatTraits t = traits(f);
-  const int exponent = std::max(std::ilogb(x), t.min_exponent);
-  const int quantum = exponent - (t.precision - 1);
-  // Scaling by a power of two is exact here (the scaled value stays a normal double), and
-  // nearbyint rounds to nearest, ties to even, under the default rounding mode.
-  const double rounded = std::ldexp(std::nearbyint(std::ldexp(x, -quantum)), quantum);
-  if (std::fabs(rounded) > max_finite(f)) return std::copysign(HUGE_VAL, x);
-  if (rounded == 0.0) return std::copysign(0.0, x);
-  return rounded;
-}
+double round_to_format(double x, Format f) { return round_to_format_with_tie(x, f).rounded; }
 
 bool is_representable(double x, Format f) {
   if (std::isnan(x)) return true;
@@ -47,8 +38,8 @@ double ulp(double x, Format f) {
   if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
   const FormatTraits t = traits(f);
   if (x == 0.0) return denorm_min(f);
-  const int exponent = std::clamp(std::ilogb(x), t.min_exponent, t.max_exponent);
-  return std::ldexp(1.0, exponent - t.precision + 1);
+  const int exponent = std::clamp(exponent_of(x), t.min_exponent, t.max_exponent);
+  return scale2(1.0, exponent - t.precision + 1);
 }
 
 std::uint16_t encode_bf16(double representable) {

@@ -4,10 +4,14 @@
 // values around as doubles and converts to the storage layout only at the kernel boundary.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+
+#include "core/double_bits.hpp"
 
 namespace softcheck {
 
@@ -44,6 +48,36 @@ double epsilon(Format f);  // 2^(1 - precision): the spacing just above 1
 // Round a double to the nearest value of `f` (ties to even), with the format's subnormals,
 // underflow to signed zero and overflow to infinity. NaN and infinities pass through.
 double round_to_format(double x, Format f);
+// round_to_format(x, f), and whether x lies exactly halfway between two neighbours in f (the
+// rounding of reals near x then depends on their side of x).
+struct FormatRounding {
+  double rounded;
+  bool tie;
+};
+// (Inline: the reference decides every output with it.)
+inline FormatRounding round_to_format_with_tie(double x, Format f) {
+  if (!std::isfinite(x) || x == 0.0 || f == Format::f64) return {x, false};
+  const FormatTraits t = traits(f);
+  const int exponent = std::max(exponent_of(x), t.min_exponent);
+  const int quantum = exponent - (t.precision - 1);
+  // Scaling by a power of two is exact here (the scaled value stays a normal double below
+  // 2^precision), round_to_integer rounds to nearest, ties to even, and scaled - integer is
+  // exact.
+  const double scaled = scale2(x, -quantum);
+  const double integer = round_to_integer(scaled);
+  const bool tie = std::fabs(scaled - integer) == 0.5;
+  const double rounded = scale2(integer, quantum);
+  const double carry = normal_pow2(t.precision);  // integer == carry: rounded up a binade
+  if (exponent > t.max_exponent || (exponent == t.max_exponent && std::fabs(integer) == carry)) {
+    // Everything beyond the largest finite value rounds to infinity: the one tie there is the
+    // threshold max_finite + ulp / 2 itself.
+    const bool threshold = exponent == t.max_exponent && std::fabs(scaled) == carry - 0.5;
+    return {std::copysign(HUGE_VAL, x), tie && threshold};
+  }
+  if (rounded == 0.0) return {std::copysign(0.0, x), tie};
+  return {rounded, tie};
+}
+
 bool is_representable(double x, Format f);
 
 // Spacing of `f` at |x|: 2^(max(floor(log2|x|), min_exponent) - precision + 1); for |x| at or

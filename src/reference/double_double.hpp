@@ -13,6 +13,8 @@
 
 #include <cmath>
 
+#include "core/double_bits.hpp"
+
 namespace softcheck::reference::dd {
 
 struct Dd {
@@ -73,6 +75,6 @@ inline Dd div(Dd x, Dd y) {
   return fast_two_sum(t_hi, t_lo);
 }
 // hi + lo scaled by 2^e (exact while no part leaves the normal range).
-inline Dd ldexp(Dd x, int e) { return {std::ldexp(x.hi, e), std::ldexp(x.lo, e)}; }
+inline Dd ldexp(Dd x, int e) { return {scale2(x.hi, e), scale2(x.lo, e)}; }
 
 }  // namespace softcheck::reference::dd

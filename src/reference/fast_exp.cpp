@@ -4,7 +4,10 @@
 #include <mpfr.h>
 
 #include <array>
+#include <vector>
 #include <cmath>
+
+#include "core/double_bits.hpp"
 
 namespace softcheck::reference {
 namespace {
@@ -12,6 +15,8 @@ namespace {
 using dd::Dd;
 
 constexpr int kDegree = 9;
+constexpr int kDoubleTerms = 5;  // 1/5! .. 1/9! as doubles in the Horner tail
+static_assert(kDoubleTerms == 5, "the Horner steps below are written for terms 4..0");
 constexpr int kTableBits = 8;  // T_j = 2^(j / 256)
 constexpr int kTable = 1 << kTableBits;
 
@@ -74,24 +79,66 @@ const Tables& tables() {
   return t;
 }
 
-}  // namespace
+// e^d = 2^(k / 256) p: k and the polynomial part p(r) (1 + r.lo).
+struct Reduced {
+  Dd p;
+  double k;
+};
 
-ScaledDd fast_exp(Dd d) {
-  const Tables& t = tables();
-  const double k = std::nearbyint(d.hi * t.inverse_c);  // |k| < 2^19 for d.hi >= -750
+// The argument reduction and the polynomial, element-wise IEEE operations only (no table
+// lookup), so that fast_exp_batch's loop over them vectorizes.
+inline Reduced reduce_and_expand(Dd d, const Tables& t) {
+  const double k = round_to_integer(d.hi * t.inverse_c);  // |k| < 2^19 for d.hi >= -750
   // d.hi - k c1 is exact (k c1 has <= 53 bits; Sterbenz), k c2 and k c3 are exact products.
   Dd r = dd::two_sum(d.hi - k * t.c1, -k * t.c2);
   r = dd::add(r, d.lo);
   r = dd::add(r, dd::two_prod(-k, t.c3));
-  // p(r.hi) by Horner with double-word coefficients, then e^r = p(r.hi) (1 + r.lo) up to
-  // r.lo^2 < 2^-120.
-  Dd p = t.inverse_factorial[kDegree];
-  for (int i = kDegree - 1; i >= 0; --i) p = dd::add(dd::mul(p, r.hi), t.inverse_factorial[i]);
-  p = dd::mul(p, Dd{1.0, r.lo});
-  const long ki = static_cast<long>(k);
-  const long j = ((ki % kTable) + kTable) % kTable;
-  const long q = (ki - j) / kTable;
-  return {dd::mul(t.two_pow[static_cast<std::size_t>(j)], p), static_cast<int>(q)};
+  // p(r.hi) by Horner: the terms from r^5/5! on (below 2^-54 of p) in double with FMA, 1/4!
+  // and 1/3! as double-words, 1/2!, 1/1!, 1/0! (doubles) with DWPlusFP.
+  double tail = t.inverse_factorial[kDegree].hi;
+  for (int i = kDegree - 1; i >= kDoubleTerms; --i)
+    tail = std::fma(tail, r.hi, t.inverse_factorial[i].hi);
+  Dd p = dd::add(t.inverse_factorial[4], dd::two_prod(tail, r.hi));
+  p = dd::add(dd::mul(p, r.hi), t.inverse_factorial[3]);
+  for (int i = 2; i >= 0; --i) p = dd::add(dd::mul(p, r.hi), t.inverse_factorial[i].hi);
+  // e^r = p(r.hi) e^(r.lo) = p + p r.lo up to r.lo^2 < 2^-120; p.hi r.lo is rounded and
+  // p.lo r.lo dropped, each below 2^-115 (|r.lo| <= 2^-62.5).
+  return {dd::add(p, p.hi * r.lo), k};
+}
+
+// 2^(k / 256) p = 2^q (T_j p), k = 256 q + j.
+inline ScaledDd scale_by_table(Reduced reduced, const Tables& t) {
+  const long k = static_cast<long>(reduced.k);
+  const long j = k & (kTable - 1);
+  const long q = k >> kTableBits;  // floor(k / 256)
+  return {dd::mul(t.two_pow[static_cast<std::size_t>(j)], reduced.p), static_cast<int>(q)};
+}
+
+}  // namespace
+
+ScaledDd fast_exp(Dd d) {
+  const Tables& t = tables();
+  return scale_by_table(reduce_and_expand(d, t), t);
+}
+
+namespace {
+
+// reduce_and_expand over n arguments; the restrict-qualified pointers tell the compiler that
+// the stores do not alias the inputs or the tables, so the loop vectorizes (kept out of line:
+// inlined, the qualifiers are lost and so is the vectorization).
+[[gnu::noinline]] void reduce_all(const Dd* __restrict in, std::size_t n, Reduced* __restrict out,
+                                  const Tables* __restrict t) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = reduce_and_expand(in[i], *t);
+}
+
+}  // namespace
+
+void fast_exp_batch(std::span<const Dd> d, std::span<ScaledDd> out) {
+  const Tables& t = tables();
+  thread_local std::vector<Reduced> reduced;
+  reduced.resize(d.size());
+  reduce_all(d.data(), d.size(), reduced.data(), &t);
+  for (std::size_t i = 0; i < d.size(); ++i) out[i] = scale_by_table(reduced[i], t);
 }
 
 }  // namespace softcheck::reference

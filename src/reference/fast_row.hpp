@@ -1,10 +1,11 @@
 // The reference's fast path for the softmax family (reference.hpp): every output of a row
 // evaluated in double-double arithmetic with a proven absolute error bound, and each
 // rounding decided only when the whole error interval rounds alike - to the format and to
-// double (exact_hi). A row with an undecided output, a -inf mask, a single entry, outputs in
-// double's subnormal range or any other case outside the proof returns nothing, and
-// evaluate_row computes it in MPFR as before: the results are the same correctly rounded
-// values either way (exact_lo, the remainder, is within ~2^-90 relative of MPFR's).
+// double (exact_hi); values near double's underflow and collapsed rows (s < 2^-900) are
+// decided scaled. A row with an undecided output or any other case outside the proof returns
+// nothing, and evaluate_row computes it in MPFR as before: the results are the same
+// correctly rounded values either way (exact_lo, the remainder, is within ~2^-80 relative of
+// exact_hi to MPFR's).
 // Error budget and decision rule: proofs/fast-reference.md.
 #pragma once
 
@@ -19,8 +20,16 @@
 namespace softcheck::reference {
 
 // Rows with no NaN and no +inf and at least one finite entry (evaluate_row's ordinary rows).
+// Compiled for FMA and AVX2 (fast_row.cpp, fast_exp.cpp): call it only through try_fast_row.
 std::optional<RowReference> fast_row(std::span<const double> x, Format format,
                                      std::size_t target);
+
+// Whether this CPU runs fast_row (it has FMA and AVX2).
+bool fast_path_available();
+
+// fast_row where available (counted below), else nothing.
+std::optional<RowReference> try_fast_row(std::span<const double> x, Format format,
+                                         std::size_t target);
 
 // Rows answered by fast_row and rows that fell back to MPFR, since the start of the process
 // (all threads); for the throughput measurement (analyses/perf/verify_throughput.cpp).

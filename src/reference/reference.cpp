@@ -218,7 +218,7 @@ RowReference evaluate_row(std::span<const double> x, Format format, std::size_t 
   if (all_masked) return uniform_row(n, kNaN, -kInf);
 
   if (options.fast_path)
-    if (auto row = fast_row(x, format, target)) return std::move(*row);
+    if (auto row = try_fast_row(x, format, target)) return std::move(*row);
   release_mpfr_caches_at_thread_exit();
   const WidestExponentRange range;
   return FiniteRow(x, format, target).run(schedule);

@@ -1,7 +1,12 @@
 #include <catch2/catch.hpp>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
+#include "core/double_bits.hpp"
 #include "core/format.hpp"
+#include "core/rng.hpp"
+#include "test_seed.hpp"
 
 using namespace softcheck;
 
@@ -44,4 +49,67 @@ TEST_CASE("ulp is the spacing of the binade, denorm_min below the smallest norma
   CHECK(ulp(0.75, Format::f16) == 0x1p-11);
   CHECK(ulp(0x1p-20, Format::f16) == 0x1p-24);
   CHECK(ulp(0.0, Format::f64) == 0x1p-1074);
+}
+
+// A double drawn to hit every binade, the formats' subnormal and overflow ranges, and (one in
+// two) the midpoints between neighbours of `f` and the doubles next to them.
+double adversarial_double(Rng& rng, Format f) {
+  const double magnitude = std::ldexp(1.0 + rng.uniform(), static_cast<int>(rng.next() % 300) - 180);
+  double x = rng.next() % 2 ? magnitude : -magnitude;
+  if (rng.next() % 2) {
+    const double rounded = round_to_format(x, f);
+    if (std::isfinite(rounded) && rounded != 0) {
+      x = rounded + ulp(rounded, f) / 2;  // a midpoint (or the overflow threshold)
+      const auto step = rng.next() % 3;
+      if (step == 1) x = next_up(x);
+      if (step == 2) x = next_down(x);
+    }
+  }
+  return x;
+}
+
+TEST_CASE("round_to_format_with_tie: the conversion's rounding, and ties exactly at midpoints") {
+  Rng rng(testing::seed());
+  for (Format f : {Format::f32, Format::bf16, Format::f16}) {
+    std::size_t ties = 0;
+    for (int i = 0; i < testing::scaled(200000); ++i) {
+      const double x = adversarial_double(rng, f);
+      const FormatRounding r = round_to_format_with_tie(x, f);
+      INFO(name(f) << " x = " << std::hexfloat << x);
+      REQUIRE(std::bit_cast<std::uint64_t>(r.rounded) ==
+              std::bit_cast<std::uint64_t>(round_to_format(x, f)));
+      if (f == Format::f32)
+        REQUIRE(std::bit_cast<std::uint64_t>(r.rounded) ==
+                std::bit_cast<std::uint64_t>(static_cast<double>(static_cast<float>(x))));
+      // A tie: the neighbours of x round apart, and x is halfway between those values.
+      const double lower = round_to_format(next_down(x), f), upper = round_to_format(next_up(x), f);
+      const bool halfway = lower != upper && (std::isinf(upper) || std::isinf(lower)
+                                                  ? std::fabs(x) == max_finite(f) + ulp(max_finite(f), f) / 2
+                                                  : lower + (upper - lower) / 2 == x);
+      REQUIRE(r.tie == halfway);
+      ties += r.tie;
+    }
+    CHECK(ties > 1000);
+  }
+}
+
+TEST_CASE("double_bits agrees with ldexp, ilogb and nextafter") {
+  Rng rng(testing::seed());
+  for (int i = 0; i < testing::scaled(100000); ++i) {
+    const auto bits = rng.next();
+    const double x = std::bit_cast<double>(bits);
+    if (std::isnan(x)) continue;
+    const int e = static_cast<int>(rng.next() % 2400) - 1200;
+    INFO(std::hexfloat << x << " e " << e);
+    REQUIRE(std::bit_cast<std::uint64_t>(scale2(x, e)) ==
+            std::bit_cast<std::uint64_t>(std::ldexp(x, e)));
+    if (x != 0 && std::isfinite(x)) REQUIRE(exponent_of(x) == std::ilogb(x));
+    REQUIRE(std::bit_cast<std::uint64_t>(next_up(x)) ==
+            std::bit_cast<std::uint64_t>(std::nextafter(x, HUGE_VAL)));
+    REQUIRE(std::bit_cast<std::uint64_t>(next_down(x)) ==
+            std::bit_cast<std::uint64_t>(std::nextafter(x, -HUGE_VAL)));
+    const double y = std::ldexp(rng.uniform() - 0.5, static_cast<int>(rng.next() % 60) - 8);
+    if (std::fabs(y) < 0x1p51)
+      REQUIRE(round_to_integer(y) == std::nearbyint(y));
+  }
 }

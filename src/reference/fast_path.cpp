@@ -1,0 +1,45 @@
+// Entry to the reference's fast path (fast_row.hpp): fast_row and fast_exp are compiled for
+// FMA and AVX2 (CMakeLists.txt), so this file, compiled for the baseline, checks the CPU first
+// and counts the rows each way.
+#include <atomic>
+
+#include "reference/fast_row.hpp"
+
+namespace softcheck::reference {
+namespace {
+
+std::atomic<std::uint64_t> g_fast_rows{0}, g_fallback_rows{0}, g_fast_elements{0},
+    g_fallback_elements{0};
+
+}  // namespace
+
+bool fast_path_available() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool available = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
+  return available;
+#else
+  return true;
+#endif
+}
+
+std::optional<RowReference> try_fast_row(std::span<const double> x, Format format,
+                                         std::size_t target) {
+  if (!fast_path_available()) return std::nullopt;
+  auto row = fast_row(x, format, target);
+  const std::uint64_t elements = 3 * x.size() + 2;
+  if (row) {
+    g_fast_rows.fetch_add(1, std::memory_order_relaxed);
+    g_fast_elements.fetch_add(elements, std::memory_order_relaxed);
+  } else {
+    g_fallback_rows.fetch_add(1, std::memory_order_relaxed);
+    g_fallback_elements.fetch_add(elements, std::memory_order_relaxed);
+  }
+  return row;
+}
+
+FastPathCounts fast_path_counts() {
+  return {g_fast_rows.load(), g_fallback_rows.load(), g_fast_elements.load(),
+          g_fallback_elements.load()};
+}
+
+}  // namespace softcheck::reference
