@@ -7,7 +7,8 @@
 //      outputs verified per second (each checked against its correctly rounded reference)
 //      and the kernels' verdicts and violation counts, which must be identical.
 // Usage: verify_throughput [--suite quick|default|deep] [--seed N] [--markdown FILE]
-//                          [--reference-only]   (stage 1 only; for profiling the reference)
+//                          [--format f64|f32|bf16|f16] [--reference-only]
+// (--format: that format only; --reference-only: stage 1 only, for profiling the reference)
 // Exit status: 0 identical results, 1 any difference, 2 usage error.
 #include <chrono>
 #include <cmath>
@@ -153,6 +154,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   std::string markdown_path;
   bool reference_only = false;
+  std::vector<Format> formats(std::begin(kAllFormats), std::end(kAllFormats));
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -160,13 +162,15 @@ int main(int argc, char** argv) {
       suite = *parse_suite(argv[++i]);
     } else if (arg == "--seed" && has_value) {
       seed = std::stoull(argv[++i]);
+    } else if (arg == "--format" && has_value && parse_format(argv[i + 1])) {
+      formats = {*parse_format(argv[++i])};
     } else if (arg == "--reference-only") {
       reference_only = true;
     } else if (arg == "--markdown" && has_value) {
       markdown_path = argv[++i];
     } else {
       std::cerr << "usage: verify_throughput [--suite quick|default|deep] [--seed N] "
-                   "[--markdown FILE] [--reference-only]\n";
+                   "[--markdown FILE] [--format F] [--reference-only]\n";
       return 2;
     }
   }
@@ -178,10 +182,10 @@ int main(int argc, char** argv) {
            "verified with fast path | verified MPFR only | speed-up | verdicts different |\n"
         << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::size_t differences = 0;
-  // One untimed pass of the quick suite first: the exp tables, MPFR's caches and the
-  // per-thread scratch are then in place for every timed format alike.
-  reference_stage(Format::f64, Suite::quick, seed);
-  for (Format format : kAllFormats) {
+  // One untimed pass first (the first format, the same suite): the exp tables, MPFR's caches,
+  // the per-thread scratch and the heap are then in place for every timed format alike.
+  reference_stage(formats.front(), suite, seed);
+  for (Format format : formats) {
     std::cerr << "verify_throughput: " << name(format) << " reference stage...\n";
     const StageResult stage = reference_stage(format, suite, seed);
     std::cerr << "verify_throughput: " << name(format) << " gate...\n";
