@@ -5,14 +5,22 @@
 // GB/s counts one read and one write per element (8 bytes/element), whatever the algorithm
 // actually moves, so the columns compare time for the same work. Rows shorter than 64K are
 // run as a batch of 65536 / n rows (256 KB in, 256 KB out: the L2-resident case); from 64K
-// on, one row (64K: 512 KB, L2; 1M: 8 MB; 16M: 128 MB, far past the caches). Each entry is
-// the best of repeated timed calls (at least 5, and at least kMinSeconds), after a warm-up
-// call; the libraries' operators / primitives are created once outside the timing.
+// on, one row (64K: 512 KB, L2; 1M: 8 MB; 16M: 128 MB, past L2). Per row length, one input
+// and one output buffer (64-byte aligned, first-touched once) serve every contender, and the
+// contenders take turns: after one warm-up call each, g_rounds rounds in which every
+// contender times one sample (an untimed call, then a fixed number of timed calls, about
+// g_sample_seconds), the round's order rotated by one each round. So every contender sees the same machine conditions (other
+// tenants, which caches the buffers are in) over the same stretch of time, and the ratios between
+// them hold even when the machine's memory speed moves between runs. The libraries' operators /
+// primitives are created once outside the timing.
 //
-// Output: one line per (n, contender): "n contender GB/s ns_per_element", and a header.
-// Usage: softmax_throughput [--quick] [--lengths N,N,...] [--only TEXT] (quick: lengths up
-// to 64K and short timing, the smoke test's mode; --only: the contenders whose name contains
-// TEXT, and memcpy). analyses/perf/run.sh runs it and writes reports/perf.md.
+// Output: a header, then one line per (n, contender): "n contender median_GB/s best_GB/s
+// worst_GB/s median_ns_per_element" over the rounds.
+// Usage: softmax_throughput [--quick] [--lengths N,N,...] [--only TEXT] [--stream-bytes B]
+// (quick: lengths up to 64K, 3 rounds of short samples, the smoke test's mode; --only: the
+// contenders whose name contains TEXT, and memcpy; --stream-bytes: the SIMD kernels'
+// streaming-store threshold, simd.hpp). analyses/perf/run.sh runs it and writes
+// reports/perf.md.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -45,7 +53,8 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double g_min_seconds = 0.3;
+int g_rounds = 11;               // samples per contender and row length
+double g_sample_seconds = 0.03;  // the calls of one sample take about this long
 
 // A contender: prepare(x, out, rows, n) returns the timed call.
 struct Contender {
@@ -53,17 +62,54 @@ struct Contender {
   std::function<std::function<void()>(const float*, float*, std::size_t, std::size_t)> prepare;
 };
 
-double best_seconds(const std::function<void()>& call) {
-  call();  // warm-up (page faults, caches, lazy initialisation)
-  double best = 1e30, total = 0;
-  for (int reps = 0; reps < 5 || total < g_min_seconds; ++reps) {
-    const auto start = Clock::now();
-    call();
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    best = std::min(best, seconds);
-    total += seconds;
+// 64-byte aligned floats (a cache line, an AVX-512 vector), zeroed: first-touched here, once.
+using Floats = std::unique_ptr<float[], decltype(&std::free)>;
+Floats aligned_floats(std::size_t count) {
+  const std::size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+  Floats p(static_cast<float*>(std::aligned_alloc(64, bytes)), &std::free);
+  if (!p) std::abort();
+  std::memset(p.get(), 0, bytes);
+  return p;
+}
+
+// Seconds per call of `reps` back-to-back calls.
+double time_calls(const std::function<void()>& call, int reps) {
+  const auto start = Clock::now();
+  for (int r = 0; r < reps; ++r) call();
+  return std::chrono::duration<double>(Clock::now() - start).count() / reps;
+}
+
+// A prepared contender and its samples (seconds per call, one per round).
+struct Run {
+  std::string name;
+  std::function<void()> call;
+  int reps = 1;  // calls per sample
+  std::vector<double> samples;
+};
+
+// Warms every run up (page faults, caches, lazy initialisation; the second call sets the
+// calls per sample), then g_rounds rounds of one sample each, round r starting at run r.
+// Every sample follows one untimed call of its own, so that it finds the caches as the
+// contender itself leaves them, not as its predecessor in the round did (a row that memcpy
+// left dirty in the cache slows the streaming stores of whoever comes next).
+void interleave(std::vector<Run>& runs) {
+  for (Run& run : runs) {
+    run.call();
+    run.reps = std::max(1, static_cast<int>(g_sample_seconds / time_calls(run.call, 1)));
   }
-  return best;
+  for (int round = 0; round < g_rounds; ++round) {
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+      Run& run = runs[(round + k) % runs.size()];
+      run.call();
+      run.samples.push_back(time_calls(run.call, run.reps));
+    }
+  }
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 std::vector<Contender> contenders() {
@@ -140,7 +186,7 @@ int main(int argc, char** argv) {
   std::string only;  // --only TEXT: just the contenders whose name contains TEXT (and memcpy)
   for (int a = 1; a < argc; ++a) {
     if (std::strcmp(argv[a], "--quick") == 0) {
-      lengths = {16, 1024, 65536}, g_min_seconds = 0.01;
+      lengths = {16, 1024, 65536}, g_rounds = 3, g_sample_seconds = 0.001;
     } else if (std::strcmp(argv[a], "--lengths") == 0 && a + 1 < argc) {  // --lengths 64,1024
       lengths.clear();
       for (char* p = argv[++a]; *p;) {
@@ -149,6 +195,8 @@ int main(int argc, char** argv) {
       }
     } else if (std::strcmp(argv[a], "--only") == 0 && a + 1 < argc) {
       only = argv[++a];
+    } else if (std::strcmp(argv[a], "--stream-bytes") == 0 && a + 1 < argc) {
+      softcheck::kernels::simd_set_stream_bytes(std::strtoull(argv[++a], nullptr, 10));
     }
   }
 #ifdef SOFTCHECK_PERF_ONEDNN
@@ -162,25 +210,34 @@ int main(int argc, char** argv) {
   const auto list = contenders();
   std::printf("# softmax f32, one thread, SIMD target %s; GB/s = 8 bytes/element / time\n",
               softcheck::kernels::simd_target_name().c_str());
-  std::printf("# n contender GB/s ns_per_element\n");
+  std::printf(
+      "# %d interleaved rounds of ~%g s samples; SIMD streaming stores from %zu-byte rows\n",
+      g_rounds, g_sample_seconds, softcheck::kernels::simd_stream_bytes());
+  std::printf("# n contender median_GB/s best_GB/s worst_GB/s median_ns_per_element\n");
   std::mt19937 rng(1);
   std::normal_distribution<float> normal(0.0f, 3.0f);
   for (std::size_t n : lengths) {
     const std::size_t rows = std::max<std::size_t>(1, 65536 / n);
     const std::size_t count = rows * n;
-    std::vector<float> x(count + 64), out(count + 64);  // + XNNPACK's read-over
-    for (float& v : x) v = normal(rng);
+    // + 64: XNNPACK's read-over
+    const Floats x = aligned_floats(count + 64), out = aligned_floats(count + 64);
+    for (std::size_t i = 0; i < count; ++i) x[i] = normal(rng);
+    std::vector<Run> runs;
     for (const Contender& contender : list) {
       if (!only.empty() && contender.name != "memcpy" &&
           contender.name.find(only) == std::string::npos)
         continue;
-      const auto call = contender.prepare(x.data(), out.data(), rows, n);
-      const double seconds = best_seconds(call);
-      const double per_element = seconds / static_cast<double>(count);
-      std::printf("%zu\t%s\t%.3f\t%.4f\n", n, contender.name.c_str(), 8e-9 / per_element,
-                  per_element * 1e9);
-      std::fflush(stdout);
+      runs.push_back({contender.name, contender.prepare(x.get(), out.get(), rows, n), 1, {}});
     }
+    interleave(runs);
+    const auto gbs = [&](double seconds) { return 8e-9 * static_cast<double>(count) / seconds; };
+    for (const Run& run : runs) {
+      const double mid = median(run.samples);
+      const auto [fast, slow] = std::minmax_element(run.samples.begin(), run.samples.end());
+      std::printf("%zu\t%s\t%.3f\t%.3f\t%.3f\t%.4f\n", n, run.name.c_str(), gbs(mid), gbs(*fast),
+                  gbs(*slow), mid * 1e9 / static_cast<double>(count));
+    }
+    std::fflush(stdout);
   }
   return 0;
 }

@@ -4,11 +4,14 @@
 // multiples, compared with the long double model of kernels_support.hpp and with the scalar
 // two-pass kernel; softmax rows sum to one; and the special-value table of row.hpp with the
 // special element in every position class (first tile, single vectors, tail). The gate
-// checks the same kernels against MPFR: tests/cli/test_simd_gate.py.
+// checks the same kernels against MPFR: tests/cli/test_simd_gate.py. Streaming stores (long
+// f32 rows) give the same bits as ordinary stores, at every length and output alignment.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -85,6 +88,57 @@ std::vector<double> normal_row(Rng& rng, std::size_t n, double scale, Format f) 
   for (double& v : row) v = round_to_format(scale * rng.normal(), f);
   return row;
 }
+
+// The raw outputs of an f32 kernel on one row whose outputs start `offset` floats past a
+// 64-byte boundary (so the streaming head meets every misalignment), with the streaming
+// threshold set to stream_bytes: the outputs with kMaxLanes floats either side (which must
+// stay untouched) and the loss.
+struct RawRun {
+  std::vector<float> out;
+  float loss = 0;
+};
+
+RawRun run_raw(const Kernel& kernel, const std::vector<float>& row, std::size_t offset,
+               std::size_t stream_bytes) {
+  const std::int64_t target = static_cast<std::int64_t>(row.size() / 2);
+  std::vector<float> buffer(row.size() + 4 * kMaxLanes, -1.0f);
+  const auto address = reinterpret_cast<std::uintptr_t>(buffer.data() + kMaxLanes);
+  const std::size_t base = kMaxLanes + (64 - address % 64) % 64 / sizeof(float);
+  RawRun run;
+  KernelCall call;
+  call.x = row.data();
+  call.out = buffer.data() + base + offset;
+  call.loss = &run.loss;
+  call.target = &target;
+  call.rows = 1;
+  call.n = row.size();
+  call.stride = row.size();
+  const std::size_t previous = kernels::simd_set_stream_bytes(stream_bytes);
+  kernel.run(call);
+  kernels::simd_set_stream_bytes(previous);
+  const auto window = buffer.begin() + static_cast<std::ptrdiff_t>(base + offset - kMaxLanes);
+  run.out.assign(window, window + static_cast<std::ptrdiff_t>(row.size() + 2 * kMaxLanes));
+  return run;
+}
+
+bool same_bits(const RawRun& a, const RawRun& b) {
+  return a.out.size() == b.out.size() &&
+         std::memcmp(a.out.data(), b.out.data(), a.out.size() * sizeof(float)) == 0 &&
+         std::memcmp(&a.loss, &b.loss, sizeof(float)) == 0;
+}
+
+std::vector<float> normal_f32_row(Rng& rng, std::size_t n, double scale) {
+  std::vector<float> row(n);
+  for (float& v : row) v = static_cast<float>(scale * rng.normal());
+  return row;
+}
+
+// Three-pass-reload never streams (simd_softmax.cpp, RunRows).
+bool streams(const Kernel& kernel) {
+  return kernel.algorithm.find("three-pass-reload") == std::string::npos;
+}
+
+constexpr std::size_t kNever = std::numeric_limits<std::size_t>::max();
 
 }  // namespace
 
@@ -205,5 +259,40 @@ TEST_CASE("SIMD kernels follow the special-value table in every position of a ro
       const RowResult empty = run_kernel(*kernel, {std::vector<double>{}}, {0}, 4)[0];
       if (kernel->op == Op::cross_entropy) CHECK(std::isnan(empty.scalar));
     }
+  }
+}
+
+TEST_CASE("SIMD streaming stores give the bits of ordinary stores at every length and alignment") {
+  TargetSweep sweep;
+  for (const std::string& target : sweep.targets) {
+    REQUIRE(kernels::simd_force_target(target));
+    for (const Kernel* kernel : registry().match("builtin/*/f32/simd-*")) {
+      Rng rng(derive_seed(seed(), std::hash<std::string>{}(kernel->name() + target) + 2));
+      const std::size_t streamed_before = kernels::simd_streamed_rows();
+      for (std::size_t n : tile_lengths()) {
+        const std::vector<float> row = normal_f32_row(rng, n, n % 3 == 0 ? 30.0 : 3.0);
+        for (std::size_t offset = 0; offset < kMaxLanes; ++offset) {
+          INFO(kernel->name() << " on target '" << target << "', n " << n << ", offset " << offset);
+          CHECK(same_bits(run_raw(*kernel, row, offset, 0), run_raw(*kernel, row, offset, kNever)));
+        }
+      }
+      // Threshold 0: every row of the streaming algorithms took the streaming path.
+      INFO(kernel->name() << " on target '" << target << "'");
+      const std::size_t rows = tile_lengths().size() * kMaxLanes;
+      CHECK(kernels::simd_streamed_rows() - streamed_before == (streams(*kernel) ? rows : 0));
+    }
+  }
+}
+
+TEST_CASE("SIMD kernels stream a row above the default threshold, with the same bits") {
+  const std::size_t n = kernels::kSimdStreamBytes / sizeof(float) + 37;
+  Rng rng(derive_seed(seed(), 3));
+  const std::vector<float> row = normal_f32_row(rng, n, 3.0);
+  for (const Kernel* kernel : registry().match("builtin/*/f32/simd-*")) {
+    INFO(kernel->name());
+    const std::size_t streamed_before = kernels::simd_streamed_rows();
+    const RawRun streamed = run_raw(*kernel, row, 1, kernels::kSimdStreamBytes);
+    CHECK(kernels::simd_streamed_rows() - streamed_before == (streams(*kernel) ? 1u : 0u));
+    CHECK(same_bits(streamed, run_raw(*kernel, row, 1, kNever)));
   }
 }

@@ -33,6 +33,18 @@ std::string simd_target_name();
 // the target chosen at registration.
 bool simd_force_target(std::string_view name);
 
+// Output rows of f32 at least this many bytes long are written with streaming
+// (non-temporal) stores (simd_softmax.cpp: StreamPass); the outputs are bit-identical either
+// way. simd_stream_bytes is the threshold now; simd_set_stream_bytes changes it for later
+// calls and returns the previous one: tests lower it to run the streaming path on short rows
+// (or raise it to SIZE_MAX to turn streaming off), softmax_throughput --stream-bytes
+// measures other thresholds.
+inline constexpr std::size_t kSimdStreamBytes = std::size_t{2} << 20;  // 2 MiB
+std::size_t simd_stream_bytes();
+std::size_t simd_set_stream_bytes(std::size_t bytes);
+// The number of rows written with streaming stores so far (all threads), for tests.
+std::size_t simd_streamed_rows();
+
 // Runs one SIMD kernel (op: softmax, log_softmax or cross_entropy; format: f32, bf16 or
 // f16) over a call, with the conventions of kernel.hpp.
 void run_simd(SimdAlgorithm algorithm, Op op, Format format, const KernelCall& call);

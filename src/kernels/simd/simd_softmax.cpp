@@ -19,9 +19,15 @@
 // The per-lane states are combined in double at the end of pass 1 (a lane below the row's
 // maximum is rescaled by exp(m_lane - m)).
 //
-// softmax (not online) takes a fast path first (SoftmaxRow below): only m and the plain sum
-// of exp(x_j - m), no per-element special-value tests (a NaN sum or a non-finite m sends the
-// row to the general path), software prefetch, and streaming stores for long f32 rows.
+// softmax takes a fast path first (SoftmaxRow below; every algorithm): only m and the plain
+// sum of exp(x_j - m), no per-element special-value tests (a NaN sum or a non-finite m sends
+// the row to the general path). Every tile loop prefetches (kPrefetch).
+// Long f32 rows (>= simd_stream_bytes(), default kSimdStreamBytes = 2 MiB, simd.hpp) write
+// their outputs with streaming stores in the final pass of two-pass, three-pass-recompute
+// and online, for every op (WritePass, StreamPass): the output is not read back soon, and
+// streaming saves the read-for-ownership of every output line (three-pass-reload never
+// streams: RunRows). The kernel names stay: the outputs are bit-identical either way (the
+// same lane arithmetic, only the store instruction differs; tests/unit/kernels_simd.cpp).
 // Accuracy (f32): the vector exp is < 0.91 ulp (simd_exp-inl.h). softmax rounds x_j - m
 // once (|x_j - m| u relative after exp: the contract's ulp_per_gap term, also for the lane
 // rescales, whose gaps are bounded by the elements'). log_softmax and cross-entropy recover
@@ -47,6 +53,7 @@
 #include "kernels/simd/simd_format-inl.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +66,10 @@
 #include "kernels/row.hpp"
 #include "kernels/simd/simd.hpp"
 
+namespace softcheck::kernels::simd {
+void count_streamed_row();  // simd_streamed_rows (simd.hpp) counts one more row
+}  // namespace softcheck::kernels::simd
+
 HWY_BEFORE_NAMESPACE();
 namespace softcheck::kernels::simd::HWY_NAMESPACE {
 
@@ -67,9 +78,10 @@ static_assert(kSimdUnroll == kSimdAccumulators, "one accumulator per vector of a
 constexpr float kInfinity = std::numeric_limits<float>::infinity();
 // Software prefetch distance in elements: every tile prefetches the lines kPrefetch elements
 // ahead. Measured (analyses/perf/README.md): 16M rows, when they stay in this machine's L3,
-// 2x for two-pass (7.5 -> 12.6-16.5 GB/s); 1M +5 %; 64K unchanged.
+// 2x for two-pass (7.5 -> 12.6-16.5 GB/s); 1M +5 %; 64K unchanged. Distances 0, 512, 2048,
+// 8192, 32768 measured again with streaming stores: 2048 is best at 1M, 16M and 64M (64M, from
+// DRAM: two-pass 6.6, 8.0, 9.4, 8.5, 8.6 GB/s).
 constexpr std::size_t kPrefetch = 2048;
-constexpr std::size_t kStreamBytes = std::size_t{2} << 20;  // 2 MiB (see SoftmaxWrite)
 
 // A row relative to its maximum m: below = sum of exp(x_j - m) over x_j < m, ties = number
 // of x_j == m (so 1 + s = ties + below).
@@ -268,9 +280,36 @@ RowStats OnlineStats(DF d, const Src& src, std::size_t n) {
   return CombineLanes(d, max, below, ties, AnySet(d, nan));
 }
 
-// out = f(source vector), in the row's storage format.
+// out = f(source vector) for f32 rows with streaming stores: a head up to the first
+// vector-aligned output, aligned Stream()s, and the tail, then a fence (FlushStream) so that
+// later ordinary stores (the cross-entropy target's gradient) land after the streamed ones.
+template <class Src, class F>
+void StreamPass(DF d, float* out, const Src& src, std::size_t n, F&& f) {
+  const std::size_t lanes = hn::Lanes(d);
+  const std::size_t align = lanes * sizeof(float);
+  const std::size_t misalign = reinterpret_cast<std::uintptr_t>(out) % align;
+  std::size_t i = misalign == 0 ? 0 : std::min(n, (align - misalign) / sizeof(float));
+  if (i > 0) StoreTail<F32>(d, f(src.Tail(d, 0, i)), out, i);
+  for (; i + kU * lanes <= n; i += kU * lanes) {
+    for (std::size_t k = 0; k < kU; ++k) src.Prefetch(i + kPrefetch + k * lanes);
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < kU; ++k)
+      hn::Stream(f(src.Full(d, i + k * lanes)), d, out + i + k * lanes);
+  }
+  for (; i + lanes <= n; i += lanes) hn::Stream(f(src.Full(d, i)), d, out + i);
+  if (i < n) StoreTail<F32>(d, f(src.Tail(d, i, n - i)), out + i, n - i);
+  hwy::FlushStream();
+  count_streamed_row();
+}
+
+// out = f(source vector), in the row's storage format; with streaming stores (StreamPass)
+// when `stream` (set for long f32 rows only) and the output is float-aligned.
 template <class E, class Src, class F>
-void WritePass(DF d, const Row<E>& row, const Src& src, F&& f) {
+void WritePass(DF d, const Row<E>& row, const Src& src, bool stream, F&& f) {
+  if constexpr (std::is_same_v<E, F32>) {
+    if (stream && reinterpret_cast<std::uintptr_t>(row.out) % sizeof(float) == 0)
+      return StreamPass(d, row.out, src, row.n, f);
+  }
   WalkSlots(d, src, row.n, [&](std::size_t, VF v, std::size_t i, std::size_t count) {
     if (count == hn::Lanes(d)) {
       VectorIO<E>::Store(d, f(v), row.out + i);
@@ -291,9 +330,11 @@ struct BufferSource {
 };
 
 // Pass 3 (pass 2 of two-pass and online): the outputs from the row's statistics. buffer:
-// the reload buffer (exps, or x - m for log_softmax), or null to recompute.
+// the reload buffer (exps, or x - m for log_softmax), or null to recompute. stream: see
+// WritePass.
 template <class E>
-void WriteOutputs(Op op, const Row<E>& row, const RowStats& stats, const float* buffer) {
+void WriteOutputs(Op op, const Row<E>& row, const RowStats& stats, const float* buffer,
+                  bool stream) {
   const DF d;
   const RowSource<E> src{row.x};
   const VF m = hn::Set(d, stats.m);
@@ -302,19 +343,19 @@ void WriteOutputs(Op op, const Row<E>& row, const RowStats& stats, const float* 
   if (op == Op::log_softmax) {
     const VF log_sum = hn::Set(d, std::log1p(s));
     if (buffer) {
-      return WritePass(d, row, BufferSource{buffer},
+      return WritePass(d, row, BufferSource{buffer}, stream,
                        [&](VF diff) { return hn::Sub(diff, log_sum); });
     }
-    return WritePass(d, row, src, [&](VF x) { return hn::Sub(hn::Sub(x, m), log_sum); });
+    return WritePass(d, row, src, stream, [&](VF x) { return hn::Sub(hn::Sub(x, m), log_sum); });
   }
   const VF inverse = hn::Set(d, 1.0f / one_plus_s);
   if (buffer) {
-    WritePass(d, row, BufferSource{buffer}, [&](VF e) { return hn::Mul(e, inverse); });
+    WritePass(d, row, BufferSource{buffer}, stream, [&](VF e) { return hn::Mul(e, inverse); });
   } else {
     if (op == Op::softmax) {
-      WritePass(d, row, src, [&](VF x) { return hn::Mul(Exp(d, hn::Sub(x, m)), inverse); });
+      WritePass(d, row, src, stream, [&](VF x) { return hn::Mul(Exp(d, hn::Sub(x, m)), inverse); });
     } else {
-      WritePass(d, row, src, [&](VF x) { return hn::Mul(ExpDiff(d, x, m), inverse); });
+      WritePass(d, row, src, stream, [&](VF x) { return hn::Mul(ExpDiff(d, x, m), inverse); });
     }
   }
   if (op != Op::cross_entropy) return;
@@ -337,12 +378,6 @@ void WriteOutputs(Op op, const Row<E>& row, const RowStats& stats, const float* 
 // for -inf, so for a finite m every term is in [0, 1], the one at the maximum is exactly 1,
 // and the sum is >= 1 unless the row holds a NaN (NaN sum) or +inf (m = +inf, NaN sum).
 // Rows that fail that test (and fully masked rows: m = -inf) take the general path above.
-
-// Two-pass and three-pass-recompute write f32 output rows of at least kStreamBytes with
-// non-temporal (streaming) stores: such a row is not read back soon, and streaming saves the
-// read-for-ownership of every output line. Measured (analyses/perf/README.md): +8 % at 1M,
-// +15-20 % at 16M, no change at 64K-256K (compute-bound). Three-pass-reload never streams:
-// its pass 3 rewrites lines that pass 2 just wrote (streaming them there halved it at 1M).
 
 // The row's maximum (kU independent maxima; NaN may or may not survive, both are handled).
 template <class Src>
@@ -422,47 +457,43 @@ std::pair<float, double> TwoPassSum(DF d, const Src& src, std::size_t n) {
   return {m, SumAll(d, sum)};
 }
 
-// out = f(source vector) for f32 rows with streaming stores: a head up to the first
-// vector-aligned output, aligned Stream()s, and the tail.
-template <class Src, class F>
-void StreamPass(DF d, float* out, const Src& src, std::size_t n, F&& f) {
-  const std::size_t lanes = hn::Lanes(d);
-  const std::size_t align = lanes * sizeof(float);
-  const std::size_t misalign = reinterpret_cast<std::uintptr_t>(out) % align;
-  std::size_t i = misalign == 0 ? 0 : std::min(n, (align - misalign) / sizeof(float));
-  if (i > 0) StoreTail<F32>(d, f(src.Tail(d, 0, i)), out, i);
-  for (; i + kU * lanes <= n; i += kU * lanes) {
-    for (std::size_t k = 0; k < kU; ++k) src.Prefetch(i + kPrefetch + k * lanes);
-#pragma GCC unroll 4
-    for (std::size_t k = 0; k < kU; ++k)
-      hn::Stream(f(src.Full(d, i + k * lanes)), d, out + i + k * lanes);
+// Online, pass 1: kU independent recurrences sum = sum * exp(max - new max) + exp(x - new
+// max) (two exps per element, no branch), the maxima starting at -FLT_MAX as in TwoPassSum;
+// lanes below the row's maximum rescaled as there.
+template <class Src>
+std::pair<float, double> OnlineSum(DF d, const Src& src, std::size_t n) {
+  VF max[kU], sum[kU];
+  for (std::size_t k = 0; k < kU; ++k) {
+    max[k] = hn::Set(d, -std::numeric_limits<float>::max());
+    sum[k] = hn::Zero(d);
   }
-  for (; i + lanes <= n; i += lanes) hn::Stream(f(src.Full(d, i)), d, out + i);
-  if (i < n) StoreTail<F32>(d, f(src.Tail(d, i, n - i)), out + i, n - i);
-  hwy::FlushStream();
+  WalkSlots(d, src, n, [&](std::size_t k, VF x, std::size_t, std::size_t) {
+    const VF new_max = hn::Max(max[k], x);
+    sum[k] = hn::MulAdd(sum[k], Exp(d, hn::Sub(max[k], new_max)), Exp(d, hn::Sub(x, new_max)));
+    max[k] = new_max;
+  });
+  VF top = max[0];
+  for (std::size_t k = 1; k < kU; ++k) top = hn::Max(top, max[k]);
+  const float m = hn::GetLane(hn::MaxOfLanes(d, top));
+  const VF vm = hn::Set(d, m);
+  for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Mul(sum[k], Exp(d, hn::Sub(max[k], vm)));
+  return {m, SumAll(d, sum)};
 }
 
-// The softmax outputs f(v) from a source: streaming (kStream) for f32 rows of at least
-// kStreamBytes whose output is float-aligned, ordinary stores otherwise.
-template <bool kStream, class E, class Src, class F>
-void SoftmaxWrite(DF d, const Row<E>& row, const Src& src, F&& f) {
-  if constexpr (kStream && std::is_same_v<E, F32>) {
-    if (row.n * sizeof(float) >= kStreamBytes &&
-        reinterpret_cast<std::uintptr_t>(row.out) % sizeof(float) == 0)
-      return StreamPass(d, row.out, src, row.n, f);
-  }
-  WritePass(d, row, src, f);
-}
-
-// The softmax row; false when the row needs the general path (special values).
+// The softmax row; false when the row needs the general path (special values). stream: see
+// WritePass.
 template <class E, SimdAlgorithm kAlgorithm>
-bool SoftmaxRow(const Row<E>& row, float* scratch) {
+bool SoftmaxRow(const Row<E>& row, float* scratch, bool stream) {
   const DF d;
   const RowSource<E> src{row.x};
   float m;
   double sum;
-  if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
-    std::tie(m, sum) = TwoPassSum(d, src, row.n);
+  if constexpr (kAlgorithm == SimdAlgorithm::two_pass || kAlgorithm == SimdAlgorithm::online) {
+    if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
+      std::tie(m, sum) = TwoPassSum(d, src, row.n);
+    } else {
+      std::tie(m, sum) = OnlineSum(d, src, row.n);
+    }
     if (!(sum >= 1) || !std::isfinite(m)) return false;
   } else {
     m = MaxOnly(d, src, row.n);
@@ -483,7 +514,7 @@ bool SoftmaxRow(const Row<E>& row, float* scratch) {
         return true;
       }
       const VF inverse = hn::Set(d, static_cast<float>(1.0 / sum));
-      SoftmaxWrite<false>(d, row, BufferSource{buffer}, [&](VF e) { return hn::Mul(e, inverse); });
+      WritePass(d, row, BufferSource{buffer}, stream, [&](VF e) { return hn::Mul(e, inverse); });
       return true;
     } else {
       sum = SumExp(d, src, row.n, m, [](VF, std::size_t, std::size_t) {});
@@ -492,19 +523,17 @@ bool SoftmaxRow(const Row<E>& row, float* scratch) {
   }
   const VF vm = hn::Set(d, m);
   const VF inverse = hn::Set(d, static_cast<float>(1.0 / sum));
-  SoftmaxWrite<true>(d, row, src, [&](VF x) { return hn::Mul(Exp(d, hn::Sub(x, vm)), inverse); });
+  WritePass(d, row, src, stream, [&](VF x) { return hn::Mul(Exp(d, hn::Sub(x, vm)), inverse); });
   return true;
 }
 
 template <class E, SimdAlgorithm kAlgorithm>
-void SimdRow(Op op, const Row<E>& row, float* scratch) {
+void SimdRow(Op op, const Row<E>& row, float* scratch, bool stream) {
   const DF d;
   const RowSource<E> src{row.x};
   RowStats stats;
   float* buffer = nullptr;
-  if constexpr (kAlgorithm != SimdAlgorithm::online) {
-    if (op == Op::softmax && SoftmaxRow<E, kAlgorithm>(row, scratch)) return;
-  }
+  if (op == Op::softmax && SoftmaxRow<E, kAlgorithm>(row, scratch, stream)) return;
   const bool accurate = op != Op::softmax;  // ExpDiff (simd_exp-inl.h) or the plain Exp
   if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
     stats = accurate ? TwoPassStats<true>(d, src, row.n) : TwoPassStats<false>(d, src, row.n);
@@ -543,7 +572,7 @@ void SimdRow(Op op, const Row<E>& row, float* scratch) {
       SumPass<true>(d, src, row.n, stats, keep);
     }
   }
-  WriteOutputs(op, row, stats, buffer);
+  WriteOutputs(op, row, stats, buffer, stream);
 }
 
 template <class E, SimdAlgorithm kAlgorithm>
@@ -551,7 +580,14 @@ void RunRows(Op op, const KernelCall& call) {
   constexpr bool kNeedsScratch =
       kAlgorithm == SimdAlgorithm::three_pass_reload && !std::is_same_v<E, F32>;
   std::vector<float> scratch(kNeedsScratch ? call.n : 0);
-  run_rows<E>(op, call, [&](const Row<E>& row) { SimdRow<E, kAlgorithm>(op, row, scratch.data()); });
+  // Three-pass-reload never streams: its final pass rewrites the lines that pass 2 wrote and
+  // it has just read, and a streaming store to a cached line evicts it first (measured,
+  // analyses/perf/README.md: 1M 13.5 -> 7.2 GB/s, 16M 6.3-9.0 -> 5.8-6.1).
+  constexpr bool kStreams =
+      std::is_same_v<E, F32> && kAlgorithm != SimdAlgorithm::three_pass_reload;
+  const bool stream = kStreams && call.n * sizeof(float) >= simd_stream_bytes();
+  run_rows<E>(op, call,
+              [&](const Row<E>& row) { SimdRow<E, kAlgorithm>(op, row, scratch.data(), stream); });
 }
 
 template <class E>
@@ -584,9 +620,30 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 namespace softcheck::kernels {
+namespace {
+std::atomic<std::size_t> g_stream_bytes{kSimdStreamBytes};
+std::atomic<std::size_t> g_streamed_rows{0};
+}  // namespace
+
 namespace simd {
 HWY_EXPORT(RunKernel);
+
+void count_streamed_row() {
+  g_streamed_rows.fetch_add(1, std::memory_order_relaxed);
+}
 }  // namespace simd
+
+std::size_t simd_streamed_rows() {
+  return g_streamed_rows.load(std::memory_order_relaxed);
+}
+
+std::size_t simd_stream_bytes() {
+  return g_stream_bytes.load(std::memory_order_relaxed);
+}
+
+std::size_t simd_set_stream_bytes(std::size_t bytes) {
+  return g_stream_bytes.exchange(bytes);
+}
 
 void run_simd(SimdAlgorithm algorithm, Op op, Format format, const KernelCall& call) {
   HWY_DYNAMIC_DISPATCH(simd::RunKernel)(algorithm, op, format, call);
