@@ -27,3 +27,10 @@ if(TARGET exp_error_sweep)  # Highway found (cmake/Simd.cmake)
     target_compile_definitions(softmax_throughput PRIVATE SOFTCHECK_PERF_TORCH)
   endif()
 endif()
+
+# bandwidth_probe (analyses/perf): what one thread streams from memory per access pattern
+# (read only, read + streaming write, memcpy); SSE2 intrinsics, so x86-64 only.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  add_executable(bandwidth_probe analyses/perf/bandwidth_probe.cpp)
+  softcheck_warnings(bandwidth_probe)
+endif()
