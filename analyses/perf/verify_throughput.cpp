@@ -5,7 +5,8 @@
 //      and a comparison of every output (rounded value and exact_hi must be identical);
 //   2. the whole gate over the built-in softmax-family kernels of each format: kernel
 //      outputs verified per second (each checked against its correctly rounded reference)
-//      and the kernels' verdicts and violation counts, which must be identical.
+//      and the kernels' verdicts and violation counts, which must be identical;
+//   3. StableMax's references as in 1 (fast_stablemax.cpp against MPFR).
 // Usage: verify_throughput [--suite quick|default|deep] [--seed N] [--markdown FILE]
 //                          [--format f64|f32|bf16|f16] [--reference-only]
 // (--format: that format only; --reference-only: stage 1 only, for profiling the reference)
@@ -62,28 +63,75 @@ std::size_t compare(const reference::RowReference& a, const reference::RowRefere
   return differences;
 }
 
-StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
+std::vector<Batch> suite_batches(Format format, Suite suite, std::uint64_t seed) {
   std::vector<Batch> batches;
   for (const Family& family : families())
     for (Batch& b : family.generate(format, suite, family_seed(seed, family.name)))
       batches.push_back(std::move(b));
+  return batches;
+}
+
+std::size_t compare(const reference::StableMaxReference& a,
+                    const reference::StableMaxReference& b) {
+  std::size_t differences = 0;
+  auto check = [&](const reference::Exact& x, const reference::Exact& y) {
+    differences += !(same(x.rounded, y.rounded) && same(x.exact_hi, y.exact_hi));
+  };
+  for (std::size_t i = 0; i < a.stablemax.size(); ++i) {
+    check(a.stablemax[i], b.stablemax[i]);
+    check(a.log_stablemax[i], b.log_stablemax[i]);
+    check(a.gradient[i], b.gradient[i]);
+  }
+  check(a.loss, b.loss);
+  return differences;
+}
+
+// Every batch's references with the fast path, then in MPFR only (each compared with the
+// fast path's): evaluate(batch, fast_path) returns one reference per row.
+template <class Evaluate>
+StageResult time_both(const std::vector<Batch>& batches, Evaluate evaluate) {
   StageResult result;
-  const auto before = reference::fast_path_counts();
-  std::vector<std::vector<reference::RowReference>> fast;
+  std::vector<decltype(evaluate(batches.front(), true))> fast;
   auto start = Clock::now();
-  for (const Batch& b : batches) fast.push_back(reference_batch(b, 1, true));
+  for (const Batch& b : batches) fast.push_back(evaluate(b, true));
   result.fast_seconds = seconds_since(start);
-  const auto after = reference::fast_path_counts();
   start = Clock::now();
   for (std::size_t i = 0; i < batches.size(); ++i) {
-    const auto mpfr = reference_batch(batches[i], 1, false);
+    const auto mpfr = evaluate(batches[i], false);
     for (std::size_t r = 0; r < mpfr.size(); ++r) result.differences += compare(fast[i][r], mpfr[r]);
   }
   result.mpfr_seconds = seconds_since(start);
+  return result;
+}
+
+// The softmax family's references; the fallback fraction is of the outputs.
+StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
+  const std::vector<Batch> batches = suite_batches(format, suite, seed);
+  const auto before = reference::fast_path_counts();
+  StageResult result = time_both(batches, [](const Batch& b, bool fast_path) {
+    return reference_batch(b, 1, fast_path);
+  });
+  const auto after = reference::fast_path_counts();
   for (const Batch& b : batches) result.elements += b.rows * (3 * b.n + 2);
   const double fallback = double(after.fallback_elements - before.fallback_elements);
   const double fast_elements = double(after.fast_elements - before.fast_elements);
   result.fallback_fraction = fallback / std::max(1.0, fallback + fast_elements);
+  return result;
+}
+
+// StableMax's references (StableMax, log-StableMax, StCE loss and gradient) the same way;
+// the fallback fraction is of the rows.
+StageResult stablemax_stage(Format format, Suite suite, std::uint64_t seed) {
+  const std::vector<Batch> batches = suite_batches(format, suite, seed);
+  const auto before = reference::fast_path_counts();
+  StageResult result = time_both(batches, [](const Batch& b, bool fast_path) {
+    return stablemax_reference_batch(b, 1, fast_path);
+  });
+  const auto after = reference::fast_path_counts();
+  for (const Batch& b : batches) result.elements += b.rows * (3 * b.n + 1);
+  const double fallback = double(after.stablemax_fallback_rows - before.stablemax_fallback_rows);
+  const double fast_rows = double(after.stablemax_fast_rows - before.stablemax_fast_rows);
+  result.fallback_fraction = fallback / std::max(1.0, fallback + fast_rows);
   return result;
 }
 
@@ -205,6 +253,22 @@ int main(int argc, char** argv) {
             << rate(gate.verified, gate.fast_seconds) << " | "
             << rate(gate.verified, gate.mpfr_seconds) << " | "
             << ratio(gate.mpfr_seconds, gate.fast_seconds) << " | " << gate.differences << " |\n";
+  }
+  table << "\nStableMax references (StableMax, log-StableMax, StCE loss and gradient; same suite, "
+           "one thread):\n\n"
+        << "| format | reference outputs | fast path | MPFR only | speed-up | MPFR fallback (rows) "
+           "| outputs different |\n|---|---|---|---|---|---|---|\n";
+  for (Format format : formats) {
+    std::cerr << "verify_throughput: " << name(format) << " StableMax references...\n";
+    const StageResult stage = stablemax_stage(format, suite, seed);
+    differences += stage.differences;
+    char fallback[32];
+    std::snprintf(fallback, sizeof fallback, "%.1f %%", 100 * stage.fallback_fraction);
+    table << "| " << name(format) << " | " << stage.elements << " | "
+          << rate(stage.elements, stage.fast_seconds) << " | "
+          << rate(stage.elements, stage.mpfr_seconds) << " | "
+          << ratio(stage.mpfr_seconds, stage.fast_seconds) << " | " << fallback << " | "
+          << stage.differences << " |\n";
   }
   std::cout << table.str();
   if (!markdown_path.empty()) {

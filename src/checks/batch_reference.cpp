@@ -46,10 +46,14 @@ std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigne
 }
 
 std::vector<reference::StableMaxReference> stablemax_reference_batch(const Batch& batch,
-                                                                     unsigned threads) {
+                                                                     unsigned threads,
+                                                                     bool fast_path) {
+  reference::ReferenceOptions options;
+  options.fast_path = fast_path;
   return evaluate_rows<reference::StableMaxReference>(
-      batch, threads,
-      [](auto x, Format f, std::size_t y) { return reference::evaluate_stablemax_row(x, f, y); });
+      batch, threads, [&options](auto x, Format f, std::size_t y) {
+        return reference::evaluate_stablemax_row(x, f, y, options);
+      });
 }
 
 std::vector<reference::LossReference> loss_reference_batch(const Batch& batch,

@@ -14,9 +14,10 @@ namespace softcheck {
 // fast_path false every row in MPFR (reference::ReferenceOptions::fast_path).
 std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigned threads,
                                                      bool fast_path = true);
-// StableMax, log-StableMax and StCE of every row.
+// StableMax, log-StableMax and StCE of every row (fast_path as above).
 std::vector<reference::StableMaxReference> stablemax_reference_batch(const Batch& batch,
-                                                                     unsigned threads);
+                                                                     unsigned threads,
+                                                                     bool fast_path = true);
 // The loss `kind` with `parameters` (comp-sum, BCE, temperature cross-entropy) of every row.
 std::vector<reference::LossReference> loss_reference_batch(const Batch& batch,
                                                            reference::LossKind kind,

@@ -32,7 +32,8 @@ BatchReferences references_for(const Batch& batch, const std::vector<const Kerne
   };
   BatchReferences references;
   if (any(is_softmax_family)) references.softmax = reference_batch(batch, threads, !mpfr_only);
-  if (any(is_stablemax)) references.stablemax = stablemax_reference_batch(batch, threads);
+  if (any(is_stablemax))
+    references.stablemax = stablemax_reference_batch(batch, threads, !mpfr_only);
   if (any(is_loss_family)) references.losses = LossFamilyReferences(batch, kernels, threads);
   return references;
 }

@@ -20,8 +20,8 @@ struct GateOptions {
   Suite suite = Suite::standard;
   std::uint64_t seed = 1;
   unsigned threads = 2;                 // for the reference stage
-  // Softmax family: every reference row in MPFR, without the double-double fast path
-  // (reference/fast_row.hpp) - the same results, slower; the fast path's baseline.
+  // Softmax family and StableMax: every reference row in MPFR, without the double-double
+  // fast paths (reference/fast_row.hpp) - the same results, slower; their baseline.
   bool mpfr_only = false;
   std::size_t reproducers_per_check = 3;  // violations kept (and printed) per kernel and check
   std::function<void(const std::string&)> progress;  // optional, one line per stage

@@ -85,8 +85,8 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
       ->check(CLI::Range(1u, 256u));
   command->add_flag("--quiet", options->quiet, "no progress lines on stderr");
   command->add_flag("--mpfr-only", options->mpfr_only,
-                    "compute every softmax-family reference in MPFR, without the double-double "
-                    "fast path (same results, slower)");
+                    "compute every softmax-family and StableMax reference in MPFR, without "
+                    "the double-double fast paths (same results, slower)");
   command->add_option("--plugin", options->plugin_paths,
                       "load kernels from a plugin library (include/softcheck/plugin.h; repeatable)");
   command->add_option("--timeout-ms", options->timeout_ms,

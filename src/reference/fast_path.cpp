@@ -9,7 +9,7 @@ namespace softcheck::reference {
 namespace {
 
 std::atomic<std::uint64_t> g_fast_rows{0}, g_fallback_rows{0}, g_fast_elements{0},
-    g_fallback_elements{0};
+    g_fallback_elements{0}, g_stablemax_fast_rows{0}, g_stablemax_fallback_rows{0};
 
 }  // namespace
 
@@ -37,9 +37,18 @@ std::optional<RowReference> try_fast_row(std::span<const double> x, Format forma
   return row;
 }
 
+std::optional<StableMaxReference> try_fast_stablemax_row(std::span<const double> x,
+                                                         Format format, std::size_t target) {
+  if (!fast_path_available()) return std::nullopt;
+  auto row = fast_stablemax_row(x, format, target);
+  (row ? g_stablemax_fast_rows : g_stablemax_fallback_rows).fetch_add(1, std::memory_order_relaxed);
+  return row;
+}
+
 FastPathCounts fast_path_counts() {
-  return {g_fast_rows.load(), g_fallback_rows.load(), g_fast_elements.load(),
-          g_fallback_elements.load()};
+  return {g_fast_rows.load(),           g_fallback_rows.load(),
+          g_fast_elements.load(),       g_fallback_elements.load(),
+          g_stablemax_fast_rows.load(), g_stablemax_fallback_rows.load()};
 }
 
 }  // namespace softcheck::reference

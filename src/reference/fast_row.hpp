@@ -16,6 +16,7 @@
 
 #include "core/format.hpp"
 #include "reference/reference.hpp"
+#include "reference/stablemax_reference.hpp"
 
 namespace softcheck::reference {
 
@@ -24,12 +25,19 @@ namespace softcheck::reference {
 std::optional<RowReference> fast_row(std::span<const double> x, Format format,
                                      std::size_t target);
 
-// Whether this CPU runs fast_row (it has FMA and AVX2).
+// StableMax's: the same for StableMax, log-StableMax and StCE with its gradient
+// (fast_stablemax.cpp), for rows with no NaN and no +inf and at least one finite entry.
+std::optional<StableMaxReference> fast_stablemax_row(std::span<const double> x, Format format,
+                                                     std::size_t target);
+
+// Whether this CPU runs fast_row and fast_stablemax_row (it has FMA and AVX2).
 bool fast_path_available();
 
-// fast_row where available (counted below), else nothing.
+// fast_row and fast_stablemax_row where available (counted below), else nothing.
 std::optional<RowReference> try_fast_row(std::span<const double> x, Format format,
                                          std::size_t target);
+std::optional<StableMaxReference> try_fast_stablemax_row(std::span<const double> x,
+                                                         Format format, std::size_t target);
 
 // Rows answered by fast_row and rows that fell back to MPFR, since the start of the process
 // (all threads); for the throughput measurement (analyses/perf/verify_throughput.cpp).
@@ -38,6 +46,8 @@ struct FastPathCounts {
   std::uint64_t fallback_rows = 0;
   std::uint64_t fast_elements = 0;      // outputs of fast rows (3 n + 2 per row)
   std::uint64_t fallback_elements = 0;  // outputs of rows that fell back
+  std::uint64_t stablemax_fast_rows = 0;      // StableMax rows answered by the fast path
+  std::uint64_t stablemax_fallback_rows = 0;  // and those that fell back
 };
 FastPathCounts fast_path_counts();
 

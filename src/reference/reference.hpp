@@ -51,8 +51,9 @@ struct ReferenceOptions {
   // The precision is doubled until every result is decided; beyond this it throws
   // std::runtime_error (never expected: see proofs/reference-enclosure.md).
   int max_precision = 65536;
-  // Softmax family: try the double-double fast path first (fast_row.hpp) and use MPFR only
-  // for the rows it cannot decide. false: every row in MPFR (the fast path's baseline).
+  // Softmax family and StableMax: try the double-double fast path first (fast_row.hpp) and
+  // use MPFR only for the rows it cannot decide. false: every row in MPFR (the fast path's
+  // baseline).
   bool fast_path = true;
 };
 

@@ -22,6 +22,7 @@
 
 #include "reference/decider.hpp"
 #include "reference/exponent_range.hpp"
+#include "reference/fast_row.hpp"
 #include "reference/interval.hpp"
 #include "reference/stablemax_exact.hpp"
 #include "reference/thread_caches.hpp"
@@ -229,6 +230,8 @@ StableMaxReference evaluate_stablemax_row(std::span<const double> x, Format form
   }
   if (any_nan_or_pos_inf || all_masked) return uniform_row(n, kNaN);
 
+  if (options.fast_path)
+    if (auto row = try_fast_stablemax_row(x, format, target)) return std::move(*row);
   release_mpfr_caches_at_thread_exit();
   const WidestExponentRange range;
   return StableMaxRow(x, format, target).run(schedule);

@@ -15,6 +15,7 @@
 #include "core/rng.hpp"
 #include "reference/fast_exp.hpp"
 #include "reference/fast_row.hpp"
+#include "reference/stablemax_reference.hpp"
 #include "reference/reference.hpp"
 #include "test_seed.hpp"
 
@@ -43,6 +44,25 @@ double relative_error(dd::Dd d) {
 
 bool same_double(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+// The fast path's Exact g against MPFR's w: rounded value and exact_hi bit for bit, exact_lo
+// within 2^-80 |exact_hi|.
+void require_same(const Exact& g, const Exact& w) {
+  REQUIRE(same_double(g.rounded, w.rounded));
+  REQUIRE(same_double(g.exact_hi, w.exact_hi));
+  if (std::isfinite(w.exact_hi) && w.exact_hi != 0)
+    REQUIRE(std::fabs((g.exact_lo - w.exact_lo) / w.exact_hi) <= 0x1p-80);
+}
+
+// visit(family, row index, x, target) for every row of every family of the quick suite.
+template <class Visit>
+void for_each_quick_row(Format format, Visit visit) {
+  const std::uint64_t seed = testing::seed();
+  for (const Family& family : families())
+    for (const Batch& batch : family.generate(format, Suite::quick, family_seed(seed, family.name)))
+      for (std::size_t r = 0; r < batch.rows; ++r)
+        visit(family, r, batch.row(r), batch.n > 0 ? static_cast<std::size_t>(batch.targets[r]) : 0);
 }
 
 }  // namespace
@@ -81,44 +101,66 @@ TEST_CASE("fast_exp stays within its stated bound of 20 u^2") {
 }
 
 TEST_CASE("the fast path gives the MPFR path's results on every family and format") {
-  const std::uint64_t seed = testing::seed();
   for (Format format : kAllFormats) {
     std::size_t rows = 0, elements = 0;
     const FastPathCounts before = fast_path_counts();
-    for (const Family& family : families()) {
-      for (const Batch& batch : family.generate(format, Suite::quick, family_seed(seed, family.name))) {
-        for (std::size_t r = 0; r < batch.rows; ++r) {
-          const auto x = batch.row(r);
-          const auto target = batch.n > 0 ? static_cast<std::size_t>(batch.targets[r]) : 0;
-          ReferenceOptions mpfr;
-          mpfr.fast_path = false;
-          const RowReference want = evaluate_row(x, format, target, mpfr);
-          const RowReference got = evaluate_row(x, format, target);
-          auto compare = [&](const Exact& g, const Exact& w, const char* what) {
-            ++elements;
-            INFO(family.name << " " << name(format) << " row " << r << " " << what);
-            REQUIRE(same_double(g.rounded, w.rounded));
-            REQUIRE(same_double(g.exact_hi, w.exact_hi));
-            if (std::isfinite(w.exact_hi) && w.exact_hi != 0)
-              REQUIRE(std::fabs((g.exact_lo - w.exact_lo) / w.exact_hi) <= 0x1p-80);
-          };
-          for (std::size_t i = 0; i < batch.n; ++i) {
-            compare(got.softmax[i], want.softmax[i], "softmax");
-            compare(got.log_softmax[i], want.log_softmax[i], "log_softmax");
-            compare(got.ce_gradient[i], want.ce_gradient[i], "ce_gradient");
-          }
-          compare(got.logsumexp, want.logsumexp, "logsumexp");
-          if (batch.n > 0) compare(got.ce_loss, want.ce_loss, "ce_loss");
-          ++rows;
-        }
+    for_each_quick_row(format, [&](const Family& family, std::size_t r, auto x, std::size_t target) {
+      ReferenceOptions mpfr;
+      mpfr.fast_path = false;
+      const RowReference want = evaluate_row(x, format, target, mpfr);
+      const RowReference got = evaluate_row(x, format, target);
+      auto compare = [&](const Exact& g, const Exact& w, const char* what) {
+        ++elements;
+        INFO(family.name << " " << name(format) << " row " << r << " " << what);
+        require_same(g, w);
+      };
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        compare(got.softmax[i], want.softmax[i], "softmax");
+        compare(got.log_softmax[i], want.log_softmax[i], "log_softmax");
+        compare(got.ce_gradient[i], want.ce_gradient[i], "ce_gradient");
       }
-    }
+      compare(got.logsumexp, want.logsumexp, "logsumexp");
+      if (!x.empty()) compare(got.ce_loss, want.ce_loss, "ce_loss");
+      ++rows;
+    });
     const FastPathCounts after = fast_path_counts();
     const auto fast = after.fast_rows - before.fast_rows;
     const auto fallback = after.fallback_rows - before.fallback_rows;
     WARN(name(format) << ": " << rows << " rows, " << elements << " outputs identical; fast path "
                       << fast << " rows, MPFR fallback " << fallback);
     CHECK((fast > 0 || !fast_path_available()));  // without FMA and AVX2: all MPFR
+  }
+}
+
+TEST_CASE("StableMax's fast path gives the MPFR path's results on every family and format") {
+  for (Format format : kAllFormats) {
+    std::size_t rows = 0, elements = 0;
+    const FastPathCounts before = fast_path_counts();
+    for_each_quick_row(format, [&](const Family& family, std::size_t r, auto x, std::size_t target) {
+      ReferenceOptions mpfr;
+      mpfr.fast_path = false;
+      const StableMaxReference want = evaluate_stablemax_row(x, format, target, mpfr);
+      const StableMaxReference got = evaluate_stablemax_row(x, format, target);
+      auto compare = [&](const Exact& g, const Exact& w, const char* what) {
+        ++elements;
+        INFO(family.name << " " << name(format) << " row " << r << " " << what);
+        require_same(g, w);
+      };
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        compare(got.stablemax[i], want.stablemax[i], "stablemax");
+        compare(got.log_stablemax[i], want.log_stablemax[i], "log_stablemax");
+        compare(got.gradient[i], want.gradient[i], "gradient");
+      }
+      if (!x.empty()) compare(got.loss, want.loss, "loss");
+      ++rows;
+    });
+    const FastPathCounts after = fast_path_counts();
+    const auto fast = after.stablemax_fast_rows - before.stablemax_fast_rows;
+    const auto fallback = after.stablemax_fallback_rows - before.stablemax_fallback_rows;
+    WARN(name(format) << ": " << rows << " StableMax rows, " << elements
+                      << " outputs identical; fast path " << fast << " rows, MPFR fallback "
+                      << fallback);
+    CHECK((fast > 0 || !fast_path_available()));
   }
 }
 
