@@ -30,8 +30,9 @@ using namespace fast;
 
 // Relative error of s_j: exact for x_j >= 0, DWDivDW2 for x_j < 0.
 constexpr double kReciprocalError = 15 * kU2;
-// The sums R, S, T, and the rest below 2^-960 where double-double loses bits: MPFR.
-constexpr double kSmallest = 0x1p-960;
+// An s_j, R, S - s_j or T below this (where a double-double loses bits to double's
+// subnormal range, or is 0) sends the row to MPFR.
+constexpr double kSmallestTerm = 0x1p-960;
 
 class FastStableMaxRow {
  public:
@@ -50,7 +51,7 @@ class FastStableMaxRow {
       if (finite == 0 || x_[j] > x_[a_]) a_ = j;
       ++finite;
       s_[j] = x_[j] >= 0 ? dd::two_sum(x_[j], 1.0) : dd::div({1.0, 0.0}, dd::two_sum(1.0, -x_[j]));
-      if (!(s_[j].hi >= kSmallest) || !std::isfinite(s_[j].hi)) return std::nullopt;
+      if (!(s_[j].hi >= kSmallestTerm) || !std::isfinite(s_[j].hi)) return std::nullopt;
     }
     if (finite < 2) return std::nullopt;
     Dd r{0, 0}, t{0, 0};
@@ -121,7 +122,7 @@ class FastStableMaxRow {
       numerator = dd::add(S_, dd::negate(s_[j]));
       numerator_relative = 2 * (sum_relative_ + s_relative) + 3.0001 * kU2;
     }
-    if (!(numerator.hi >= kSmallest)) return std::nullopt;  // R = 0 or near underflow
+    if (!(numerator.hi >= kSmallestTerm)) return std::nullopt;  // R = 0 or near underflow
     const Dd ratio = dd::div(numerator, s_[j]);
     // log1p_bounded's Newton step needs e^-log1p(ratio) above 2^-900, a normal double-double.
     if (!(ratio.hi < 0x1p900)) return std::nullopt;
@@ -134,7 +135,7 @@ class FastStableMaxRow {
 
   // -(T (1/S)) / (1 + |x_y|): DWTimesDW3, then DWDivDW2 by the exact 1 + |x_y|.
   std::optional<Exact> target_gradient() const {
-    if (!(T_.hi >= kSmallest)) return std::nullopt;  // T = 0: a lone finite target
+    if (!(T_.hi >= kSmallestTerm)) return std::nullopt;  // T = 0: a lone finite target
     const Dd quotient = dd::div(dd::mul(T_, inverse_S_), dd::two_sum(1.0, std::fabs(x_[target_])));
     return decide_scaled(dd::negate(quotient), 0, sum_relative_ + inverse_relative_ + 19 * kU2,
                          format_);
