@@ -16,6 +16,7 @@
 #include "metrics.hpp"
 #include "mlp.hpp"
 #include "modular_data.hpp"
+#include "provenance/loaded_blas.hpp"
 #include "run_spec.hpp"
 
 namespace {
@@ -41,24 +42,11 @@ std::string join_arguments(int argc, char** argv) {
   return line;
 }
 
-// The BLAS this process loaded (the speed, and the summation order of the matrix products,
-// depend on it): the first mapped file whose name mentions blas.
-std::string loaded_blas() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    const auto slash = line.find('/');
-    if (slash != std::string::npos && line.find("blas", slash) != std::string::npos)
-      return line.substr(slash);
-  }
-  return "unknown";
-}
-
 void write_preamble(std::ostream& out, const Options& o, const std::string& command,
                     const grokking::ModularData& data) {
   out << "# command: " << command << "\n"
       << "# commit: " << GROKKING_COMMIT << "\n"
-      << "# blas: " << loaded_blas() << "\n"
+      << "# blas: " << provenance::loaded_blas() << "\n"
       << "# run: " << o.run << "; seed " << o.seed << "; modulus " << o.modulus << "; train "
       << data.train.size() << " / test " << data.test.size() << " pairs; mlp "
       << 2 * o.modulus << "-" << o.hidden << "-" << o.hidden << "-" << o.modulus

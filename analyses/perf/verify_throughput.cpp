@@ -48,10 +48,15 @@ struct StageResult {
   double fallback_fraction = 0;  // of the elements
 };
 
+// Two references agree: the same rounded value and exact_hi, bit for bit.
+bool same_exact(const reference::Exact& x, const reference::Exact& y) {
+  return same(x.rounded, y.rounded) && same(x.exact_hi, y.exact_hi);
+}
+
 std::size_t compare(const reference::RowReference& a, const reference::RowReference& b) {
   std::size_t differences = 0;
   auto check = [&](const reference::Exact& x, const reference::Exact& y) {
-    differences += !(same(x.rounded, y.rounded) && same(x.exact_hi, y.exact_hi));
+    differences += !same_exact(x, y);
   };
   for (std::size_t i = 0; i < a.softmax.size(); ++i) {
     check(a.softmax[i], b.softmax[i]);
@@ -75,7 +80,7 @@ std::size_t compare(const reference::StableMaxReference& a,
                     const reference::StableMaxReference& b) {
   std::size_t differences = 0;
   auto check = [&](const reference::Exact& x, const reference::Exact& y) {
-    differences += !(same(x.rounded, y.rounded) && same(x.exact_hi, y.exact_hi));
+    differences += !same_exact(x, y);
   };
   for (std::size_t i = 0; i < a.stablemax.size(); ++i) {
     check(a.stablemax[i], b.stablemax[i]);
@@ -87,10 +92,13 @@ std::size_t compare(const reference::StableMaxReference& a,
 }
 
 // Every batch's references with the fast path, then in MPFR only (each compared with the
-// fast path's): evaluate(batch, fast_path) returns one reference per row.
+// fast path's): evaluate(batch, fast_path) returns one reference per row, of
+// per_element * n + per_row outputs.
 template <class Evaluate>
-StageResult time_both(const std::vector<Batch>& batches, Evaluate evaluate) {
+StageResult time_both(const std::vector<Batch>& batches, Evaluate evaluate, std::size_t per_element,
+                      std::size_t per_row) {
   StageResult result;
+  for (const Batch& b : batches) result.elements += b.rows * (per_element * b.n + per_row);
   std::vector<decltype(evaluate(batches.front(), true))> fast;
   auto start = Clock::now();
   for (const Batch& b : batches) fast.push_back(evaluate(b, true));
@@ -98,7 +106,8 @@ StageResult time_both(const std::vector<Batch>& batches, Evaluate evaluate) {
   start = Clock::now();
   for (std::size_t i = 0; i < batches.size(); ++i) {
     const auto mpfr = evaluate(batches[i], false);
-    for (std::size_t r = 0; r < mpfr.size(); ++r) result.differences += compare(fast[i][r], mpfr[r]);
+    for (std::size_t r = 0; r < mpfr.size(); ++r)
+      result.differences += compare(fast[i][r], mpfr[r]);
   }
   result.mpfr_seconds = seconds_since(start);
   return result;
@@ -108,11 +117,10 @@ StageResult time_both(const std::vector<Batch>& batches, Evaluate evaluate) {
 StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
   const std::vector<Batch> batches = suite_batches(format, suite, seed);
   const auto before = reference::fast_path_counts();
-  StageResult result = time_both(batches, [](const Batch& b, bool fast_path) {
-    return reference_batch(b, 1, fast_path);
-  });
+  StageResult result = time_both(
+      batches, [](const Batch& b, bool fast_path) { return reference_batch(b, 1, fast_path); }, 3,
+      2);
   const auto after = reference::fast_path_counts();
-  for (const Batch& b : batches) result.elements += b.rows * (3 * b.n + 2);
   const double fallback = double(after.fallback_elements - before.fallback_elements);
   const double fast_elements = double(after.fast_elements - before.fast_elements);
   result.fallback_fraction = fallback / std::max(1.0, fallback + fast_elements);
@@ -124,11 +132,11 @@ StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
 StageResult stablemax_stage(Format format, Suite suite, std::uint64_t seed) {
   const std::vector<Batch> batches = suite_batches(format, suite, seed);
   const auto before = reference::fast_path_counts();
-  StageResult result = time_both(batches, [](const Batch& b, bool fast_path) {
-    return stablemax_reference_batch(b, 1, fast_path);
-  });
+  StageResult result = time_both(
+      batches,
+      [](const Batch& b, bool fast_path) { return stablemax_reference_batch(b, 1, fast_path); }, 3,
+      1);
   const auto after = reference::fast_path_counts();
-  for (const Batch& b : batches) result.elements += b.rows * (3 * b.n + 1);
   const double fallback = double(after.stablemax_fallback_rows - before.stablemax_fallback_rows);
   const double fast_rows = double(after.stablemax_fast_rows - before.stablemax_fast_rows);
   result.fallback_fraction = fallback / std::max(1.0, fallback + fast_rows);
@@ -165,7 +173,8 @@ GateComparison gate_stage(Format format, Suite suite, std::uint64_t seed) {
   result.kernels = kernels.size();
   for (const KernelResult& k : fast.kernels)
     for (Check c : {Check::accuracy, Check::subnormal, Check::special})
-      if (const auto it = k.checks.find(c); it != k.checks.end()) result.verified += it->second.elements;
+      if (const auto it = k.checks.find(c); it != k.checks.end())
+        result.verified += it->second.elements;
   for (std::size_t k = 0; k < kernels.size(); ++k) {
     const KernelResult& a = fast.kernels[k];
     const KernelResult& b = mpfr.kernels[k];

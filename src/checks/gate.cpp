@@ -10,6 +10,7 @@
 #include "checks/batch_reference.hpp"
 #include "checks/behaviour_checks.hpp"
 #include "checks/loss_family_references.hpp"
+#include "kernels/kernel_buffers.hpp"
 #include "core/batch.hpp"
 
 namespace softcheck {
@@ -55,17 +56,13 @@ class KernelChecker {
   void check_batch(const Batch& batch, const BatchReferences& references,
                    const BatchOrigin& origin) {
     const Kernel& kernel = *result_.kernel;
-    const std::size_t stride = batch.n + kPadding;
-    const PackedBatch input = pack(batch, stride);
+    KernelBuffers buffers(kernel.op, batch, batch.n + kPadding);
+    const PackedBatch& out = buffers.out;
+    const PackedBatch& loss = buffers.loss;
     const bool row_output = has_row_output(kernel.op);
-    PackedBatch out = row_output ? make_output(batch.format, batch.rows, 1, 1)
-                                 : make_output(batch.format, batch.rows, batch.n, stride);
-    PackedBatch loss = make_output(batch.format, batch.rows, 1, 1);
     const PackedBatch pristine = out;
-    KernelCall call{input.data(), out.data(), loss.data(), batch.targets.data(),
-                    batch.rows, batch.n, stride};
     try {
-      kernel.run(call);
+      kernel.run(buffers.call);
     } catch (const KernelFailure& failure) {
       record_crash(batch, origin, failure.what());
       return;

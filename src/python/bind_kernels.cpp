@@ -3,6 +3,7 @@
 // one row of a named input family regenerated exactly as the gate saw it (a reproducer).
 #include "core/batch.hpp"
 #include "core/families.hpp"
+#include "kernels/kernel_buffers.hpp"
 #include "python/bindings.hpp"
 
 namespace softcheck::python {
@@ -27,17 +28,14 @@ py::list kernels(const std::string& glob) {
 // the losses (rows; NaN for ops without one).
 std::pair<std::vector<double>, std::vector<double>> call_kernel(const Kernel& kernel,
                                                                 const Batch& batch) {
-  const PackedBatch input = pack(batch, batch.n);
-  const bool row_output = has_row_output(kernel.op);
-  PackedBatch out = row_output ? make_output(batch.format, batch.rows, 1, 1)
-                               : make_output(batch.format, batch.rows, batch.n, batch.n);
-  PackedBatch loss = make_output(batch.format, batch.rows, 1, 1);
-  const KernelCall call{input.data(), out.data(), loss.data(), batch.targets.data(),
-                        batch.rows, batch.n, batch.n};
+  KernelBuffers buffers(kernel.op, batch, batch.n);
   {
     py::gil_scoped_release release;  // isolated kernels wait on a worker process
-    kernel.run(call);                // KernelFailure: RuntimeError
+    kernel.run(buffers.call);        // KernelFailure: RuntimeError
   }
+  const PackedBatch& out = buffers.out;
+  const PackedBatch& loss = buffers.loss;
+  const bool row_output = has_row_output(kernel.op);
   std::vector<double> vectors, losses;
   for (std::size_t r = 0; r < batch.rows; ++r) {
     if (row_output) {

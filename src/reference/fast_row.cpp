@@ -35,6 +35,14 @@ constexpr double kExpDomain = -750.0;
 // Collapsed rows sum their terms (all below 2^-900, from 2^-1082 on) scaled by 2^1100.
 constexpr int kCollapseScale = 1100;
 
+// An upper bound on e^d 2^scale for d.hi < -700: 2^(trunc(d.hi / ln 2) + 2 + scale) (trunc
+// rounds these negative quotients up; the + 2 covers d.lo and the division's rounding), and
+// at least `floor`, which covers the terms whose bound underflows.
+double exp_upper_bound(Dd d, int scale, double floor) {
+  const double log2_term = std::fmax(d.hi / std::log(2.0), -3000.0) + 2 + scale;
+  return std::fmax(scale2(1.0, static_cast<int>(log2_term)), floor);
+}
+
 struct Term {
   Dd value;            // e_j as a plain double-double (0 if tiny, small or masked)
   ScaledDd scaled;     // e_j = m 2^exponent (for d_j >= -750)
@@ -105,8 +113,7 @@ class FastRow {
         // e_j <= 2^(d_j / ln 2 + 1): an absolute error of the sums instead of a term.
         t.small = true;
         t.tiny = d_[j].hi < kTinyExponent;
-        const double log2_term = std::fmax(d_[j].hi / std::log(2.0), -3000.0) + 2;
-        tiny_mass += std::fmax(scale2(1.0, static_cast<int>(log2_term)), 0x1p-1074);
+        tiny_mass += exp_upper_bound(d_[j], 0, 0x1p-1074);
       } else {
         t.value = dd::ldexp(t.scaled.m, t.scaled.exponent);
         if (std::fabs(t.value.hi) < 0x1p-960) tiny_mass += 0x1p-1070;  // lo may underflow
@@ -208,8 +215,7 @@ class FastRow {
     for (std::size_t j = 0; j < n_; ++j) {
       if (e_[j].masked || j == a_) continue;
       if (d_[j].hi < kExpDomain) {
-        const double log2_term = std::fmax(d_[j].hi / std::log(2.0), -3000.0) + 2 + kCollapseScale;
-        left_out += std::fmax(scale2(1.0, static_cast<int>(log2_term)), 0x1p-1070);
+        left_out += exp_upper_bound(d_[j], kCollapseScale, 0x1p-1070);
         continue;
       }
       const ScaledDd e = e_[j].scaled;

@@ -7,6 +7,7 @@
 #include "checks/element_check.hpp"
 #include "checks/loss_family_references.hpp"
 #include "core/batch.hpp"
+#include "kernels/kernel_buffers.hpp"
 #include "core/rng.hpp"
 
 namespace softcheck::stability {
@@ -64,20 +65,17 @@ ScalePoint measure_kernel(const Kernel& kernel, const Contract& contract, const 
                           const References& refs, double scale) {
   ScalePoint point;
   point.scale = scale;
-  const PackedBatch input = pack(batch, batch.n);
-  const bool row_output = has_row_output(kernel.op);
-  PackedBatch out = row_output ? make_output(batch.format, batch.rows, 1, 1)
-                               : make_output(batch.format, batch.rows, batch.n, batch.n);
-  PackedBatch loss = make_output(batch.format, batch.rows, 1, 1);
-  const KernelCall call{input.data(), out.data(), loss.data(), batch.targets.data(),
-                        batch.rows, batch.n, batch.n};
+  KernelBuffers buffers(kernel.op, batch, batch.n);
   try {
-    kernel.run(call);
+    kernel.run(buffers.call);
   } catch (const KernelFailure& failure) {
     point.failure = failure.what();
     point.worst_ulps = point.median_ulps = NAN;
     return point;
   }
+  const PackedBatch& out = buffers.out;
+  const PackedBatch& loss = buffers.loss;
+  const bool row_output = has_row_output(kernel.op);
   std::vector<double> errors;
   const auto take = [&](double got, const reference::Exact& exact, const ElementContext& context) {
     const Measurement m = measure_element(got, exact, batch.format, contract, context);

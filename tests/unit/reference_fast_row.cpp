@@ -15,8 +15,8 @@
 #include "core/rng.hpp"
 #include "reference/fast_exp.hpp"
 #include "reference/fast_row.hpp"
-#include "reference/stablemax_reference.hpp"
 #include "reference/reference.hpp"
+#include "reference/stablemax_reference.hpp"
 #include "test_seed.hpp"
 
 using namespace softcheck;
@@ -55,14 +55,52 @@ void require_same(const Exact& g, const Exact& w) {
     REQUIRE(std::fabs((g.exact_lo - w.exact_lo) / w.exact_hi) <= 0x1p-80);
 }
 
-// visit(family, row index, x, target) for every row of every family of the quick suite.
+// visit(output name, fast Exact, MPFR Exact) for every output of a row's two references.
 template <class Visit>
-void for_each_quick_row(Format format, Visit visit) {
+void each_output(const RowReference& g, const RowReference& w, Visit visit) {
+  for (std::size_t i = 0; i < w.softmax.size(); ++i) {
+    visit("softmax", g.softmax[i], w.softmax[i]);
+    visit("log_softmax", g.log_softmax[i], w.log_softmax[i]);
+    visit("ce_gradient", g.ce_gradient[i], w.ce_gradient[i]);
+  }
+  visit("logsumexp", g.logsumexp, w.logsumexp);
+  if (!w.softmax.empty()) visit("ce_loss", g.ce_loss, w.ce_loss);
+}
+template <class Visit>
+void each_output(const StableMaxReference& g, const StableMaxReference& w, Visit visit) {
+  for (std::size_t i = 0; i < w.stablemax.size(); ++i) {
+    visit("stablemax", g.stablemax[i], w.stablemax[i]);
+    visit("log_stablemax", g.log_stablemax[i], w.log_stablemax[i]);
+    visit("gradient", g.gradient[i], w.gradient[i]);
+  }
+  if (!w.stablemax.empty()) visit("loss", g.loss, w.loss);
+}
+
+// Every row of every family of the quick suite in `format`, evaluated by
+// evaluate(x, format, target, options) with the fast path and in MPFR only: every output the
+// same (require_same). Returns the number of outputs compared.
+template <class Evaluate>
+std::size_t require_fast_path_matches_mpfr(Format format, Evaluate evaluate) {
   const std::uint64_t seed = testing::seed();
-  for (const Family& family : families())
-    for (const Batch& batch : family.generate(format, Suite::quick, family_seed(seed, family.name)))
-      for (std::size_t r = 0; r < batch.rows; ++r)
-        visit(family, r, batch.row(r), batch.n > 0 ? static_cast<std::size_t>(batch.targets[r]) : 0);
+  ReferenceOptions mpfr;
+  mpfr.fast_path = false;
+  std::size_t outputs = 0;
+  for (const Family& family : families()) {
+    const auto batches = family.generate(format, Suite::quick, family_seed(seed, family.name));
+    for (const Batch& batch : batches) {
+      for (std::size_t r = 0; r < batch.rows; ++r) {
+        const auto target = batch.n > 0 ? static_cast<std::size_t>(batch.targets[r]) : 0;
+        const auto want = evaluate(batch.row(r), format, target, mpfr);
+        const auto got = evaluate(batch.row(r), format, target, ReferenceOptions{});
+        each_output(got, want, [&](const char* what, const Exact& g, const Exact& w) {
+          ++outputs;
+          INFO(family.name << " " << name(format) << " row " << r << " " << what);
+          require_same(g, w);
+        });
+      }
+    }
+  }
+  return outputs;
 }
 
 }  // namespace
@@ -102,64 +140,31 @@ TEST_CASE("fast_exp stays within its stated bound of 20 u^2") {
 
 TEST_CASE("the fast path gives the MPFR path's results on every family and format") {
   for (Format format : kAllFormats) {
-    std::size_t rows = 0, elements = 0;
     const FastPathCounts before = fast_path_counts();
-    for_each_quick_row(format, [&](const Family& family, std::size_t r, auto x, std::size_t target) {
-      ReferenceOptions mpfr;
-      mpfr.fast_path = false;
-      const RowReference want = evaluate_row(x, format, target, mpfr);
-      const RowReference got = evaluate_row(x, format, target);
-      auto compare = [&](const Exact& g, const Exact& w, const char* what) {
-        ++elements;
-        INFO(family.name << " " << name(format) << " row " << r << " " << what);
-        require_same(g, w);
-      };
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        compare(got.softmax[i], want.softmax[i], "softmax");
-        compare(got.log_softmax[i], want.log_softmax[i], "log_softmax");
-        compare(got.ce_gradient[i], want.ce_gradient[i], "ce_gradient");
-      }
-      compare(got.logsumexp, want.logsumexp, "logsumexp");
-      if (!x.empty()) compare(got.ce_loss, want.ce_loss, "ce_loss");
-      ++rows;
-    });
+    const std::size_t outputs = require_fast_path_matches_mpfr(
+        format, [](auto x, Format f, std::size_t y, const ReferenceOptions& o) {
+          return evaluate_row(x, f, y, o);
+        });
     const FastPathCounts after = fast_path_counts();
     const auto fast = after.fast_rows - before.fast_rows;
-    const auto fallback = after.fallback_rows - before.fallback_rows;
-    WARN(name(format) << ": " << rows << " rows, " << elements << " outputs identical; fast path "
-                      << fast << " rows, MPFR fallback " << fallback);
+    WARN(name(format) << ": " << outputs << " outputs identical; fast path " << fast
+                      << " rows, MPFR fallback " << after.fallback_rows - before.fallback_rows);
     CHECK((fast > 0 || !fast_path_available()));  // without FMA and AVX2: all MPFR
   }
 }
 
 TEST_CASE("StableMax's fast path gives the MPFR path's results on every family and format") {
   for (Format format : kAllFormats) {
-    std::size_t rows = 0, elements = 0;
     const FastPathCounts before = fast_path_counts();
-    for_each_quick_row(format, [&](const Family& family, std::size_t r, auto x, std::size_t target) {
-      ReferenceOptions mpfr;
-      mpfr.fast_path = false;
-      const StableMaxReference want = evaluate_stablemax_row(x, format, target, mpfr);
-      const StableMaxReference got = evaluate_stablemax_row(x, format, target);
-      auto compare = [&](const Exact& g, const Exact& w, const char* what) {
-        ++elements;
-        INFO(family.name << " " << name(format) << " row " << r << " " << what);
-        require_same(g, w);
-      };
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        compare(got.stablemax[i], want.stablemax[i], "stablemax");
-        compare(got.log_stablemax[i], want.log_stablemax[i], "log_stablemax");
-        compare(got.gradient[i], want.gradient[i], "gradient");
-      }
-      if (!x.empty()) compare(got.loss, want.loss, "loss");
-      ++rows;
-    });
+    const std::size_t outputs = require_fast_path_matches_mpfr(
+        format, [](auto x, Format f, std::size_t y, const ReferenceOptions& o) {
+          return evaluate_stablemax_row(x, f, y, o);
+        });
     const FastPathCounts after = fast_path_counts();
     const auto fast = after.stablemax_fast_rows - before.stablemax_fast_rows;
-    const auto fallback = after.stablemax_fallback_rows - before.stablemax_fallback_rows;
-    WARN(name(format) << ": " << rows << " StableMax rows, " << elements
-                      << " outputs identical; fast path " << fast << " rows, MPFR fallback "
-                      << fallback);
+    WARN(name(format) << ": " << outputs << " StableMax outputs identical; fast path " << fast
+                      << " rows, MPFR fallback "
+                      << after.stablemax_fallback_rows - before.stablemax_fallback_rows);
     CHECK((fast > 0 || !fast_path_available()));
   }
 }
@@ -180,21 +185,10 @@ TEST_CASE("the fast path matches MPFR across double's underflow and the collapse
           mpfr.fast_path = false;
           const RowReference want = evaluate_row(x, format, target, mpfr);
           const RowReference got = evaluate_row(x, format, target);
-          INFO(name(format) << " n " << n << " g " << g << " target " << target);
-          for (std::size_t i = 0; i < n; ++i) {
-            REQUIRE(same_double(got.softmax[i].exact_hi, want.softmax[i].exact_hi));
-            REQUIRE(same_double(got.log_softmax[i].exact_hi, want.log_softmax[i].exact_hi));
-            REQUIRE(same_double(got.ce_gradient[i].exact_hi, want.ce_gradient[i].exact_hi));
-            REQUIRE(same_double(got.ce_gradient[i].rounded, want.ce_gradient[i].rounded));
-          }
-          REQUIRE(same_double(got.ce_loss.rounded, want.ce_loss.rounded));
-          REQUIRE(same_double(got.ce_loss.exact_hi, want.ce_loss.exact_hi));
-          REQUIRE(same_double(got.logsumexp.exact_hi, want.logsumexp.exact_hi));
-          for (std::size_t i = 0; i < n; ++i) {
-            REQUIRE(same_double(got.softmax[i].rounded, want.softmax[i].rounded));
-            REQUIRE(same_double(got.log_softmax[i].rounded, want.log_softmax[i].rounded));
-          }
-          REQUIRE(same_double(got.logsumexp.rounded, want.logsumexp.rounded));
+          each_output(got, want, [&](const char* what, const Exact& fast, const Exact& mpfr_value) {
+            INFO(name(format) << " n " << n << " gap " << g << " target " << target << " " << what);
+            require_same(fast, mpfr_value);
+          });
           ++rows;
         }
       }

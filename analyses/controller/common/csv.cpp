@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "provenance/loaded_blas.hpp"
+
 #ifndef CONTROLLER_COMMIT
 #define CONTROLLER_COMMIT "unknown"
 #endif
@@ -23,17 +25,6 @@ void set_command_line(int argc, char** argv) {
 
 const std::string& command_line() { return stored_command(); }
 
-std::string loaded_blas() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    const auto slash = line.find('/');
-    if (slash != std::string::npos && line.find("blas", slash) != std::string::npos)
-      return line.substr(slash);
-  }
-  return "unknown";
-}
-
 std::ofstream open_csv(const std::string& path) {
   const std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
@@ -42,7 +33,7 @@ std::ofstream open_csv(const std::string& path) {
   out.precision(9);
   out << "# command: " << command_line() << "\n"
       << "# commit: " << CONTROLLER_COMMIT << "\n"
-      << "# blas: " << loaded_blas() << "\n";
+      << "# blas: " << provenance::loaded_blas() << "\n";
   return out;
 }
 

@@ -10,8 +10,6 @@ namespace controller {
 // The command line as typed (argv joined by spaces), set once by main.
 void set_command_line(int argc, char** argv);
 const std::string& command_line();
-// The BLAS library this process mapped (speed and summation order depend on it).
-std::string loaded_blas();
 
 // Opens `path` (creating its directory) and writes the provenance lines; throws on failure.
 std::ofstream open_csv(const std::string& path);
