@@ -2,7 +2,7 @@
 # XNNPACK, oneDNN, libtorch (each linked when cmake/Adapter*.cmake found it) and memcpy.
 # Built with the project, never part of ctest except the --quick smoke below (a few
 # seconds); analyses/perf/run.sh runs the full measurement. Include after Adapter*.cmake.
-if(TARGET exp_error_sweep)  # Highway found (cmake/Simd.cmake)
+if(HWY_FOUND)  # Highway found (cmake/Simd.cmake)
   add_executable(softmax_throughput analyses/perf/softmax_throughput.cpp)
   target_link_libraries(softmax_throughput PRIVATE softcheck_kernels)
   softcheck_warnings(softmax_throughput)

@@ -17,7 +17,7 @@ endif()
 
 # A shared object can only take position-independent code from the static libraries.
 foreach(library softcheck_core softcheck_reference softcheck_kernels softcheck_adapters
-                softcheck_checks softcheck_ghosts softcheck_hconsistency softcheck_stability)
+                softcheck_checks softcheck_report softcheck_taylor_radius softcheck_hconsistency softcheck_stability_report)
   if(TARGET ${library})
     set_target_properties(${library} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   endif()
@@ -25,9 +25,9 @@ endforeach()
 
 file(GLOB SOFTCHECK_PYTHON_SOURCES CONFIGURE_DEPENDS src/python/*.cpp)
 pybind11_add_module(_softcheck NO_EXTRAS ${SOFTCHECK_PYTHON_SOURCES})
-target_link_libraries(_softcheck PRIVATE softcheck_stability softcheck_checks softcheck_adapters
-                      softcheck_ghosts softcheck_hconsistency)
-target_include_directories(_softcheck PRIVATE src)
+target_link_libraries(_softcheck PRIVATE softcheck_stability_report softcheck_report softcheck_adapters
+                      softcheck_taylor_radius softcheck_hconsistency)
+softcheck_module_headers(_softcheck python)
 target_compile_definitions(_softcheck PRIVATE
     "SOFTCHECK_VERSION=\"${PROJECT_VERSION} (commit ${SOFTCHECK_COMMIT})\"")
 set_target_properties(_softcheck PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/python)

@@ -13,11 +13,6 @@ if(HWY_FOUND)
   target_compile_definitions(softcheck_kernels PUBLIC SOFTCHECK_HAVE_HWY)
   message(STATUS "softcheck: Highway ${HWY_VERSION} found - SIMD kernels enabled")
 
-  # Analyses (analyses/perf), built with the project, never run by ctest: the exhaustive
-  # error sweep of the vector exp, and the softmax throughput benchmark (cmake/Perf.cmake).
-  add_executable(exp_error_sweep analyses/perf/exp_error_sweep.cpp)
-  target_link_libraries(exp_error_sweep PRIVATE softcheck_kernels)
-  softcheck_warnings(exp_error_sweep)
 else()
   target_sources(softcheck_kernels PRIVATE
                  ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/simd/simd_none.cpp)

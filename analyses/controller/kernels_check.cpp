@@ -1,5 +1,5 @@
 // controller_study kernels: libtorch's cross-entropy against softcheck's fused kernel
-// (src/control/softcheck_cross_entropy.hpp) in the same controlled training runs, and the
+// (src/training/softcheck_cross_entropy.hpp) in the same controlled training runs, and the
 // fast ρa against the certified exact radius on sampled steps (README.md here).
 // For every seed x architecture x loss kernel: train with the controller (or --method),
 // log every step's loss and the test accuracy, and every --crosscheck-every steps certify
@@ -16,7 +16,7 @@ namespace controller {
 namespace {
 
 struct KernelsOptions {
-  std::string data = "digits", method = "controller", kernel = softcheck::control::kDefaultCrossEntropyKernel;
+  std::string data = "digits", method = "controller", kernel = softcheck::training::kDefaultCrossEntropyKernel;
   std::vector<std::string> archs{"all"};
   int seeds = 3, steps = 200, batch = 128, eval_every = 20, crosscheck_every = 20,
       crosscheck_rows = 0;

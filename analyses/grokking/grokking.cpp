@@ -12,7 +12,7 @@
 #include <iostream>
 #include <string>
 
-#include "control/perp_grad.hpp"
+#include "training/perp_grad.hpp"
 #include "metrics.hpp"
 #include "mlp.hpp"
 #include "modular_data.hpp"
@@ -65,7 +65,7 @@ int train(const Options& o, const std::string& command) {
                                                   .betas({0.9, o.beta2})
                                                   .eps(o.eps)
                                                   .weight_decay(0));
-  softcheck::control::PerpGrad perp_grad(adam);
+  softcheck::training::PerpGrad perp_grad(adam);
 
   std::ofstream out(o.out.empty() ? "grokking-" + o.run + ".csv" : o.out);
   if (!out) throw std::runtime_error("cannot write " + o.out);

@@ -5,7 +5,7 @@
 
 #include <stdexcept>
 
-#include "control/stablemax_loss.hpp"
+#include "training/stablemax_loss.hpp"
 
 namespace grokking {
 
@@ -35,7 +35,7 @@ const RunSpec& find_run(const std::string& name) {
 
 at::Tensor per_sample_loss(const RunSpec& run, const at::Tensor& logits, const at::Tensor& y) {
   const at::Tensor z = logits.to(run.dtype);
-  if (run.loss == LossKind::stablemax) return softcheck::control::stablemax_cross_entropy(z, y);
+  if (run.loss == LossKind::stablemax) return softcheck::training::stablemax_cross_entropy(z, y);
   return -z.log_softmax(1).gather(1, y.reshape({-1, 1})).squeeze(1);
 }
 

@@ -6,8 +6,8 @@
 //   softmax-f32    cross-entropy, log_softmax in f32                      (baseline)
 //   softmax-f64    cross-entropy, logits cast to f64 before log_softmax
 //   softmax-bf16   cross-entropy, logits cast to bf16 (f16 has no CPU log_softmax in libtorch 1.13)
-//   stablemax-f32  StableMax cross-entropy in f32 (src/control/stablemax_loss.hpp)
-//   perpgrad-f32   cross-entropy in f32, optimizer wrapped in ⊥Grad (src/control/perp_grad.hpp)
+//   stablemax-f32  StableMax cross-entropy in f32 (src/training/stablemax_loss.hpp)
+//   perpgrad-f32   cross-entropy in f32, optimizer wrapped in ⊥Grad (src/training/perp_grad.hpp)
 #pragma once
 
 #include <ATen/core/Tensor.h>

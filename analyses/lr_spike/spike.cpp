@@ -22,7 +22,7 @@ struct SpikeOptions {
   std::vector<double> lrs{1e-4, 1e-3, 1e-2};
   std::vector<std::string> methods{"plain", "controller"};
   std::string optimizer = "adam", loss = "torch",
-              kernel = softcheck::control::kDefaultCrossEntropyKernel;
+              kernel = softcheck::training::kDefaultCrossEntropyKernel;
   int seeds = 5, steps = 200, spike_step = 50, batch = 128, eval_every = 10;
   std::uint64_t first_seed = 1;
   double factor = 1000, clip = 1.0, r_set = 1.0;

@@ -1,11 +1,11 @@
-// radius_throughput: how fast the Taylor-radius code of src/ghosts runs (issue 5, "Must show" 3).
+// radius_throughput: how fast the Taylor-radius code of src/taylor_radius runs.
 //
 //   build/radius_throughput [ROWS [N [REPEATS]]]     (defaults 1024 1000 50)
 //
-// 1. The fast batch bound ghosts::batch_rho_a (f64 and f32) over a ROWS x N batch of
+// 1. The fast batch bound taylor_radius::batch_rho_a (f64 and f32) over a ROWS x N batch of
 //    directions, against memcpy of the same bytes (the memory-speed yardstick): the best of
 //    REPEATS passes each, as elements/s and GB/s (bytes read; memcpy also writes them).
-// 2. The certified radius ghosts::certify_radius for rows of n = 1000 (logits from the shared
+// 2. The certified radius taylor_radius::certify_radius for rows of n = 1000 (logits from the shared
 //    families normal-s1 and normal-s30, random N(0, s^2) directions): seconds per row.
 // A benchmark, not a test: ctest never runs it. Numbers go into README "Taylor radius (ghosts)".
 #include <algorithm>
@@ -18,16 +18,16 @@
 
 #include "core/families.hpp"
 #include "core/rng.hpp"
-#include "ghosts/batch.hpp"
+#include "taylor_radius/batch.hpp"
 #ifdef SOFTCHECK_HAVE_ARB
-#include "ghosts/certify.hpp"
+#include "taylor_radius/certify.hpp"
 #endif
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::uint64_t kSeed = 1;         // directions and family rows
-constexpr std::size_t kCertifyN = 1000;    // the issue's row length for certification
+constexpr std::size_t kCertifyN = 1000;    // row length of the certification timing
 constexpr std::size_t kRowsPerFamily = 3;  // certified rows per (family, direction scale)
 
 double seconds_since(Clock::time_point start) {
@@ -63,10 +63,10 @@ void throughput(std::size_t rows, std::size_t n, int repeats) {
   const std::size_t elements = a64.size();
   std::printf("batch rho_a over %zu rows x %zu classes, best of %d passes\n", rows, n, repeats);
   const double t64 = best_time(repeats, [&] {
-    g_sink = g_sink + softcheck::ghosts::batch_rho_a(a64, rows, n);
+    g_sink = g_sink + softcheck::taylor_radius::batch_rho_a(a64, rows, n);
   });
   const double t32 = best_time(repeats, [&] {
-    g_sink = g_sink + softcheck::ghosts::batch_rho_a(a32, rows, n);
+    g_sink = g_sink + softcheck::taylor_radius::batch_rho_a(a32, rows, n);
   });
   const double m64 = best_time(repeats, [&] {
     std::memcpy(copy.data(), a64.data(), elements * sizeof(double));
@@ -95,7 +95,7 @@ std::vector<std::vector<double>> family_rows(const std::string& name) {
 }
 
 void certification() {
-  std::printf("\ncertified rho* (ghosts::certify_radius), n = %zu\n", kCertifyN);
+  std::printf("\ncertified rho* (taylor_radius::certify_radius), n = %zu\n", kCertifyN);
   softcheck::Rng rng(kSeed);
   double worst = 0;
   for (const char* family : {"normal-s1", "normal-s30"})
@@ -104,11 +104,11 @@ void certification() {
         std::vector<double> a(kCertifyN);
         for (double& v : a) v = scale * rng.normal();
         const auto start = Clock::now();
-        const auto r = softcheck::ghosts::certify_radius(z, a);
+        const auto r = softcheck::taylor_radius::certify_radius(z, a);
         const double t = seconds_since(start);
         worst = std::max(worst, t);
         std::printf("%-11s directions N(0, %2.0f^2): %.3f s  %s  rho* in [%.9g, %.9g]\n", family,
-                    scale, t, std::string(softcheck::ghosts::name(r.status)).c_str(), r.lo, r.hi);
+                    scale, t, std::string(softcheck::taylor_radius::name(r.status)).c_str(), r.lo, r.hi);
       }
     }
   std::printf("slowest row: %.3f s\n", worst);

@@ -33,10 +33,14 @@ def algorithm_of(name):
 
 def main():
     source, markdown, plot = sys.argv[1:4]
-    header, rows, bests, worsts = [], OrderedDict(), {}, {}
+    header, provenance, rows, bests, worsts = [], {}, OrderedDict(), {}, {}
     for line in open(source, encoding="utf-8"):
         if line.startswith("#"):
-            header.append(line[1:].strip())
+            key, _, value = line[1:].strip().partition(": ")
+            if key in ("command", "commit"):  # run.sh's provenance lines
+                provenance[key] = value
+            else:
+                header.append(line[1:].strip())
             continue
         n, name, median, best, worst, _ = line.rstrip("\n").split("\t")
         rows.setdefault(int(n), OrderedDict())[name] = float(median)
@@ -45,8 +49,10 @@ def main():
     names = list(next(iter(rows.values())).keys())
     lengths = list(rows)
     largest = lengths[-1]
-    out = ["# f32 softmax throughput", "", "Produced by `analyses/perf/run.sh` (" + header[0] + "; "
-           + header[1] + ").",
+    made = "Produced by `" + provenance.get("command", "analyses/perf/run.sh") + "`"
+    if "commit" in provenance:
+        made += " at commit " + provenance["commit"]
+    out = ["# f32 softmax throughput", "", made + " (" + header[0] + "; " + header[1] + ").",
            "GB/s counts one read and one write per element (8 bytes/element); rows shorter "
            "than 64K run as a batch of 65536/n rows. One thread. The contenders take turns "
            "(round-robin, same buffers): every entry is the median over the rounds, and the "

@@ -1,4 +1,4 @@
-// The H-consistency-inspired behaviour checks of the gate (README.md "Contracts"; issue 7):
+// The H-consistency-inspired behaviour checks of the gate (docs/contracts.md):
 // properties that the H-consistency bounds of a surrogate loss rely on and that a fast kernel
 // must keep beyond its error bound.
 //

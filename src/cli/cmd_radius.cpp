@@ -1,5 +1,5 @@
 // softcheck radius: the Taylor radius of the line loss along a step direction
-// (src/ghosts). Prints the spread Delta_a, the safe bound rho_a = pi / Delta_a, the exact
+// (src/taylor_radius). Prints the spread Delta_a, the safe bound rho_a = pi / Delta_a, the exact
 // two-class radius, the normalised step r = tau / rho_a and, with --exact, the certified
 // radius rho* with the nearest complex zeros of F (the "ghosts").
 #include <cmath>
@@ -13,12 +13,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/parse_logits.hpp"
-#include "ghosts/batch.hpp"
-#include "ghosts/binary.hpp"
-#include "ghosts/line.hpp"
-#include "ghosts/spread.hpp"
+#include "taylor_radius/batch.hpp"
+#include "taylor_radius/binary.hpp"
+#include "taylor_radius/line.hpp"
+#include "taylor_radius/spread.hpp"
 #ifdef SOFTCHECK_HAVE_ARB
-#include "ghosts/certify.hpp"
+#include "taylor_radius/certify.hpp"
 #endif
 
 namespace softcheck::cli {
@@ -77,16 +77,16 @@ double loss_slope(const std::vector<double>& z, const std::vector<double>& a, st
 }
 
 #ifdef SOFTCHECK_HAVE_ARB
-ExactPart exact_part(const ghosts::Line& line) {
-  ghosts::CertifyOptions options;
+ExactPart exact_part(const taylor_radius::Line& line) {
+  taylor_radius::CertifyOptions options;
   options.closed_form_for_two = false;  // the general certification, also for two classes
-  const ghosts::CertifiedRadius r = ghosts::certify_radius(line, options);
-  ExactPart part{std::string(ghosts::name(r.status)), r.method, r.lo, r.hi, {}};
-  for (const ghosts::Ghost& g : r.nearest) part.ghosts.push_back({g.t.real(), g.t.imag(), g.error});
+  const taylor_radius::CertifiedRadius r = taylor_radius::certify_radius(line, options);
+  ExactPart part{std::string(taylor_radius::name(r.status)), r.method, r.lo, r.hi, {}};
+  for (const taylor_radius::Ghost& g : r.nearest) part.ghosts.push_back({g.t.real(), g.t.imag(), g.error});
   return part;
 }
 #else
-ExactPart exact_part(const ghosts::Line&) {
+ExactPart exact_part(const taylor_radius::Line&) {
   throw UsageError("--exact needs Arb (libflint-arb-dev), which this build was configured without");
 }
 #endif
@@ -94,10 +94,10 @@ ExactPart exact_part(const ghosts::Line&) {
 int run_radius(const RadiusOptions& o) {
   const std::vector<double> z = parse_values(o.logits, "--logits");
   const std::vector<double> a = parse_values(o.direction, "--direction");
-  ghosts::Line line;
+  taylor_radius::Line line;
   try {
-    line = ghosts::make_line(z, a);
-  } catch (const ghosts::InvalidLine& error) {
+    line = taylor_radius::make_line(z, a);
+  } catch (const taylor_radius::InvalidLine& error) {
     throw UsageError(std::string("bad --logits/--direction: ") + error.what());
   }
   const auto n = static_cast<long long>(z.size());
@@ -107,12 +107,12 @@ int run_radius(const RadiusOptions& o) {
   if (o.step && !(*o.step >= 0 && std::isfinite(*o.step)))
     throw UsageError("--step must be finite and >= 0, got " + number(*o.step));
 
-  const double spread = ghosts::spread_up(std::span<const double>(a));
-  const double rho_a = ghosts::rho_a_from_spread(spread);
+  const double spread = taylor_radius::spread_up(std::span<const double>(a));
+  const double rho_a = taylor_radius::rho_a_from_spread(spread);
   // Absent values are NaN (std::optional<double> trips GCC's -Wmaybe-uninitialized here).
   constexpr double kAbsent = std::numeric_limits<double>::quiet_NaN();
-  const double binary = n == 2 ? ghosts::binary_radius(z[0], z[1], a[0], a[1]) : kAbsent;
-  const double r = o.step ? ghosts::normalised_step(*o.step, rho_a) : kAbsent;
+  const double binary = n == 2 ? taylor_radius::binary_radius(z[0], z[1], a[0], a[1]) : kAbsent;
+  const double r = o.step ? taylor_radius::normalised_step(*o.step, rho_a) : kAbsent;
   const double slope =
       o.target >= 0 ? loss_slope(z, a, static_cast<std::size_t>(o.target)) : kAbsent;
   const std::optional<ExactPart> exact =

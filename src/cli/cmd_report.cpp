@@ -12,7 +12,7 @@
 #include "cli/command_support.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress_bar.hpp"
-#include "stability/report_writers.hpp"
+#include "stability_report/report_writers.hpp"
 
 namespace softcheck::cli {
 namespace {

@@ -7,7 +7,7 @@
 //   loss = (M - x_y) + log S,   grad_j = e^(x_j - M) / S (j != y),   grad_y = -O / S
 // (summed directly, never softmax_y - 1). The backward pass skips every block where all
 // |softmax_j - onehot_j| < threshold, writing 0 there: CCE's gradient filtering, with
-// threshold eps(f32) / 32 = 2^-28 (the mission's eps(dtype)/32). Kernel
+// threshold eps(f32) / 32 = 2^-28 (Cut Cross-Entropy's eps(dtype)/32). Kernel
 // builtin/cross_entropy/f32/chunked-b<B>-filter: f32 storage, double arithmetic (exps, the
 // merged sums and the quotients), one rounding to f32.
 //

@@ -8,6 +8,6 @@ PYBIND11_MODULE(_softcheck, m) {
   softcheck::python::bind_reference(m);
   softcheck::python::bind_kernels(m);
   softcheck::python::bind_gate(m);
-  softcheck::python::bind_ghosts(m);
+  softcheck::python::bind_taylor_radius(m);
   softcheck::python::bind_collapse(m);
 }

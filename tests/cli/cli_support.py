@@ -8,8 +8,12 @@ and imports this module after putting its own directory on sys.path:
     from cli_support import BINARY, check, expect_usage_error, finish, run
 
 BINARY is the absolute path of the softcheck binary given as the script's first argument
-(None when there is none). check() records a failed condition in FAILURES; finish() prints
-the summary and returns the exit status for sys.exit.
+(None when there is none). check() records a failed condition in FAILURES; skip() records a
+part that cannot run here (a library, module or tool absent) in SKIPPED; finish() prints the
+summary and returns the exit status for sys.exit. A test that cannot run at all calls
+skip_all(reason), which exits SKIP_EXIT at once. tests/CMakeLists.txt gives every test
+SKIP_RETURN_CODE 77, so ctest reports such a test Skipped, never Passed: a test that cannot
+run here is reported as skipped, never as passed.
 """
 import os
 import subprocess
@@ -17,6 +21,8 @@ import sys
 
 BINARY = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else None
 FAILURES = []
+SKIPPED = []
+SKIP_EXIT = 77  # ctest's SKIP_RETURN_CODE for every test (tests/CMakeLists.txt)
 ERROR_PREFIX = "softcheck: error:"
 
 
@@ -27,6 +33,27 @@ def check(label, condition, detail=""):
         FAILURES.append(label)
         if detail:
             print("     " + str(detail).replace("\n", "\n     "))
+
+
+def skip(label, reason):
+    """Records that the part `label` cannot run here because of `reason` (printed)."""
+    print(f"SKIP {label}: {reason}")
+    SKIPPED.append(label)
+
+
+def skip_all(reason):
+    """The whole test cannot run here: prints why and exits SKIP_EXIT (ctest: Skipped)."""
+    print(f"skipped: {reason}")
+    sys.exit(SKIP_EXIT)
+
+
+def import_or_skip(module):
+    """Imports and returns `module`, or skips the whole test when it is not installed."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        skip_all(f"Python module {module} is not installed for {sys.executable} ({error})")
 
 
 def run_command(argv, cwd=None, timeout=600, env=None):
@@ -58,6 +85,13 @@ def expect_usage_error(label, args, needle, cwd=None):
 
 
 def finish():
-    """Prints the summary line; the exit status: 1 if any check failed, else 0."""
-    print(f"{len(FAILURES)} failed" if FAILURES else "all passed")
-    return 1 if FAILURES else 0
+    """Prints the summary line; the exit status: 1 if any check failed, else SKIP_EXIT if a
+    part was skipped (the test did not fully run: ctest reports it Skipped), else 0."""
+    if FAILURES:
+        print(f"{len(FAILURES)} failed")
+        return 1
+    if SKIPPED:
+        print(f"no check failed, but {len(SKIPPED)} part(s) skipped: " + "; ".join(SKIPPED))
+        return SKIP_EXIT
+    print("all passed")
+    return 0

@@ -14,7 +14,8 @@ Results are compared bit for bit, treating -0 and +0 as equal and NaN as equal t
 
 Cases, in all four formats: fixed rows (subnormal outputs, rows where exp alone overflows,
 -inf masks, equal logits, a confident row) and random normal rows. The seed is printed;
-SOFTCHECK_SEED overrides it. Exit status: 0 all agree, 1 mismatches, 2 could not run.
+SOFTCHECK_SEED overrides it. Exit status: 0 all agree, 1 mismatches, 2 could not run, 77
+numpy or mpmath not installed (ctest: Skipped).
 """
 import math
 import os
@@ -23,8 +24,12 @@ import struct
 import subprocess
 import sys
 
-import numpy as np
-from mpmath import mp, mpf
+try:
+    import numpy as np
+    from mpmath import mp, mpf
+except ImportError as error:  # ctest's SKIP_RETURN_CODE (tests/CMakeLists.txt)
+    print(f"skipped: {error} (numpy and mpmath are needed for {sys.executable})")
+    sys.exit(77)
 
 # name: (precision incl. implicit bit, exponent of the smallest normal, of the largest binade)
 FORMATS = {"f64": (53, -1022, 1023), "f32": (24, -126, 127), "bf16": (8, -126, 127),

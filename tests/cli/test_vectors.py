@@ -1,8 +1,9 @@
 """`softcheck vectors export` / `vectors check`: a framework computes outputs from .npy files.
 
 Plays two frameworks: numpy (float64 softmax, cast to f32 / f16 / bf16: passes; one element
-perturbed: a violation) and PyTorch on the CPU through scripts/vectors_torch.py (skipped
-with SKIP when `import torch` fails). Malformed manifests and .npy files, missing or
+perturbed: a violation) and PyTorch on the CPU through scripts/vectors_torch.py. Without
+numpy the test is skipped; when `import torch` fails the PyTorch part is skipped and, if
+nothing else failed, the test reports Skipped (exit 77), not Passed. Malformed manifests and .npy files, missing or
 misshapen outputs and inputs that do not match the suite must exit 2 with one line on
 stderr, starting "softcheck: error:".
 
@@ -16,10 +17,10 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ElementTree
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_support import check, expect_usage_error, finish, run  # noqa: E402
+from cli_support import check, expect_usage_error, finish, import_or_skip, run, skip  # noqa: E402
+
+np = import_or_skip("numpy")
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TORCH_SCRIPT = os.path.join(REPO, "scripts", "vectors_torch.py")
@@ -202,7 +203,7 @@ def test_input_errors(tmp, good):
 def test_torch_cpu(tmp):
     probe = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True, timeout=120)
     if probe.returncode != 0:
-        print("SKIP torch round trip: import torch failed")
+        skip("torch round trip", "import torch failed for " + sys.executable)
         return
     directory = os.path.join(tmp, "torch")
     result = run("vectors", "export", "--dir", directory, "--suite", "quick", "--op", "softmax",

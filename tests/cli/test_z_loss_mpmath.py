@@ -18,7 +18,8 @@ alike (else redone at more bits). Compared bit for bit, -0 == +0 and NaN == NaN.
 Cases in f64, f32 and bf16, for (a, b) in (1, 1), (0.1, 10), (2, -0.5): fixed rows (n = 2,
 two-valued rows, an outlier target, wide exponent spreads, the NaN rows: n = 1, equal
 entries, an infinity) and random normal rows. The seed is printed; SOFTCHECK_SEED overrides
-it. Exit status: 0 all agree, 1 mismatches, 2 could not run.
+it. Exit status: 0 all agree, 1 mismatches, 2 could not run, 77 mpmath or numpy not installed
+(ctest: Skipped).
 """
 import math
 import os
@@ -26,7 +27,11 @@ import random
 import subprocess
 import sys
 
-from mpmath import mp, mpf
+try:
+    from mpmath import mp, mpf
+except ImportError as error:  # ctest's SKIP_RETURN_CODE (tests/CMakeLists.txt)
+    print(f"skipped: {error} (mpmath is needed for {sys.executable})")
+    sys.exit(77)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_reference_mpmath import round_to_format, same, to_format  # noqa: E402

@@ -1,6 +1,7 @@
 // The oneDNN adapter: its kernel names, accuracy on hand rows against the correctly rounded
-// reference, strided rows (padding untouched), and empty calls. Every test skips with a
-// warning when oneDNN is not compiled in (SOFTCHECK_HAVE_ONEDNN unset).
+// reference, strided rows (padding untouched), and empty calls. Without oneDNN
+// (SOFTCHECK_HAVE_ONEDNN unset) the program skips (exit 77, support/test_skip.hpp): ctest
+// reports it Skipped.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstddef>
@@ -12,6 +13,11 @@
 #include "adapters/adapters.hpp"
 #include "core/format.hpp"
 #include "reference/reference.hpp"
+#include "test_skip.hpp"
+
+#ifndef SOFTCHECK_HAVE_ONEDNN
+SOFTCHECK_SKIP_PROGRAM("oneDNN not compiled in (cmake/AdapterOneDNN.cmake did not find it)");
+#endif
 
 using namespace softcheck;
 

@@ -1,8 +1,8 @@
 // The libtorch adapter: its kernel names, hand rows against the correctly rounded reference,
 // strided rows (padding untouched), the cross-entropy gradient as softmax - onehot, special
 // rows, empty calls, and libtorch errors as KernelFailure. The kernels are the registered
-// (isolated) ones. Every test skips with a warning when libtorch is not compiled in
-// (SOFTCHECK_HAVE_TORCH unset).
+// (isolated) ones. Without libtorch (SOFTCHECK_HAVE_TORCH unset) the program skips (exit 77,
+// support/test_skip.hpp): ctest reports it Skipped.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstddef>
@@ -15,6 +15,11 @@
 #include "adapters/adapters.hpp"
 #include "core/format.hpp"
 #include "reference/reference.hpp"
+#include "test_skip.hpp"
+
+#ifndef SOFTCHECK_HAVE_TORCH
+SOFTCHECK_SKIP_PROGRAM("libtorch not compiled in (cmake/AdapterTorch.cmake did not find it)");
+#endif
 
 using namespace softcheck;
 

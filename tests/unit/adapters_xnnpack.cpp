@@ -1,6 +1,7 @@
 // The XNNPACK adapter: its kernel name, accuracy on hand rows against the correctly rounded
-// reference, strided rows (padding untouched), and empty calls. Every test skips with a
-// warning when XNNPACK is not compiled in (SOFTCHECK_HAVE_XNNPACK unset).
+// reference, strided rows (padding untouched), and empty calls. Without XNNPACK
+// (SOFTCHECK_HAVE_XNNPACK unset) the program skips (exit 77, support/test_skip.hpp): ctest
+// reports it Skipped.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstddef>
@@ -10,6 +11,11 @@
 #include "adapters/adapters.hpp"
 #include "core/format.hpp"
 #include "reference/reference.hpp"
+#include "test_skip.hpp"
+
+#ifndef SOFTCHECK_HAVE_XNNPACK
+SOFTCHECK_SKIP_PROGRAM("XNNPACK not compiled in (cmake/AdapterXNNPACK.cmake did not find it)");
+#endif
 
 using namespace softcheck;
 

@@ -277,7 +277,7 @@ float stablemax_s_f32(float x) {
 
 // f32 StableMax cross-entropy the textbook way: T = the competitors' s summed first, then
 // S = s_y + T rounded to f32 (a plain sum), loss log(S / s_y); the log-difference variant
-// returns log(S) - log(s_y), as src/control/stablemax_loss.cpp does with libtorch. The
+// returns log(S) - log(s_y), as src/training/stablemax_loss.cpp does with libtorch. The
 // target gradient is -(T / S) / s_y (x_y >= 0 in the sweep), which does not cancel, so only
 // the loss collapses.
 template <bool kLogDifference>

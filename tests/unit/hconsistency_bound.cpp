@@ -1,5 +1,6 @@
-// T_tau: the forms recalled in MISSION.md at tau = 0, 1, 2, continuity in tau, and the
-// binary (n = 2) worst case over h, found by golden-section minimisation, meeting the curve.
+// T_tau: its named forms at tau = 0, 1, 2 (proofs/hconsistency-bounds.md, "Named points"),
+// continuity in tau, and the binary (n = 2) worst case over h, found by golden-section
+// minimisation, meeting the curve.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <span>
@@ -33,7 +34,7 @@ double binary_worst_case(double t, double tau) {
 
 }  // namespace
 
-TEST_CASE("T_tau at the forms recalled in MISSION.md") {
+TEST_CASE("T_tau at its named forms: 1 - sqrt(1 - t^2), the binary KL, t / n") {
   for (double t : {0.0, 0.01, 0.3, 0.7, 0.99, 1.0}) {
     CAPTURE(t);
     CHECK(curve(t, 0, 5) == Approx(1 - std::sqrt(1 - t * t)).margin(1e-15));

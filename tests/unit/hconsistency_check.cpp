@@ -10,7 +10,8 @@
 
 using namespace softcheck::hconsistency;
 
-// The brief's tightness criterion: worst cases within 1e-6 of the curve.
+// Where T_tau is tight (tau in [0, 1]; every tau for n = 2: proofs/hconsistency-bounds.md),
+// the searched worst cases must meet the curve within this slack.
 constexpr double kTightWithin = 1e-6;
 
 TEST_CASE("no random sample violates the bound") {

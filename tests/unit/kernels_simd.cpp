@@ -20,6 +20,12 @@
 #include "kernels/simd/simd.hpp"
 #include "kernels_support.hpp"
 #include "test_seed.hpp"
+#include "test_skip.hpp"
+
+#ifndef SOFTCHECK_HAVE_HWY
+// Without Highway neither the SIMD kernels nor simd.hpp's functions are built (cmake/Simd.cmake).
+SOFTCHECK_SKIP_PROGRAM("Highway not found: no SIMD kernels built (cmake/Simd.cmake)");
+#else
 
 using namespace softcheck;
 using namespace softcheck::testing;
@@ -296,3 +302,5 @@ TEST_CASE("SIMD kernels stream a row above the default threshold, with the same 
     CHECK(same_bits(streamed, run_raw(*kernel, row, 1, kNever)));
   }
 }
+
+#endif  // SOFTCHECK_HAVE_HWY

@@ -13,10 +13,10 @@
 #include <span>
 #include <stdexcept>
 
-#include "control/directional_logits.hpp"
-#include "control/safe_step.hpp"
+#include "training/directional_logits.hpp"
+#include "training/safe_step.hpp"
 #include "core/rng.hpp"
-#include "ghosts/certify.hpp"
+#include "taylor_radius/certify.hpp"
 
 namespace controller {
 namespace {
@@ -103,12 +103,12 @@ CrossCheck cross_check(int step, double rho_fast, const at::Tensor& z, const at:
     const std::span<const double> ai(a64.data_ptr<double>() + i * c, static_cast<std::size_t>(c));
     ++check.rows;
     try {
-      const auto radius = softcheck::ghosts::certify_radius(zi, ai);
-      if (radius.status == softcheck::ghosts::RadiusStatus::infinite) continue;
-      if (radius.status == softcheck::ghosts::RadiusStatus::certified) ++check.certified;
+      const auto radius = softcheck::taylor_radius::certify_radius(zi, ai);
+      if (radius.status == softcheck::taylor_radius::RadiusStatus::infinite) continue;
+      if (radius.status == softcheck::taylor_radius::RadiusStatus::certified) ++check.certified;
       check.exact_lo_min = std::min(check.exact_lo_min, radius.lo);
       check.exact_hi_min = std::min(check.exact_hi_min, radius.hi);
-    } catch (const softcheck::ghosts::InvalidLine&) {  // non-finite logits after a collapse
+    } catch (const softcheck::taylor_radius::InvalidLine&) {  // non-finite logits after a collapse
     }
   }
   check.ok = !(rho_fast > check.exact_lo_min);
@@ -159,7 +159,7 @@ at::Tensor mean_loss(const at::Tensor& logits, const at::Tensor& y, LossKernel l
                      const std::string& kernel, double temperature) {
   const at::Tensor z = temperature == 1.0 ? logits : logits / temperature;
   if (loss == LossKernel::softcheck)
-    return softcheck::control::softcheck_cross_entropy(z, y, kernel).mean();
+    return softcheck::training::softcheck_cross_entropy(z, y, kernel).mean();
   return torch::nll_loss(torch::log_softmax(z, 1), y);
 }
 
@@ -184,17 +184,17 @@ double rho_a_along(Classifier& model, const at::Tensor& x, const std::vector<at:
   model.eval();
   const at::Tensor z = model.forward(x);
   const at::Tensor a =
-      softcheck::control::directional_logits(z, model.parameters(), v) / temperature;
-  return softcheck::control::batch_rho_a(a);
+      softcheck::training::directional_logits(z, model.parameters(), v) / temperature;
+  return softcheck::training::batch_rho_a(a);
 }
 
 TrainResult train(Classifier& model, const Data& data, const TrainConfig& c,
                   const std::string& progress) {
-  using softcheck::control::SafeStep;
-  using softcheck::control::SafeStepMode;
+  using softcheck::training::SafeStep;
+  using softcheck::training::SafeStepMode;
   const std::vector<at::Tensor> params = model.parameters();
   auto optimizer = make_optimizer(params, c);
-  softcheck::control::SafeStepOptions options;
+  softcheck::training::SafeStepOptions options;
   options.mode = c.method == Method::controller ? SafeStepMode::clamp
                  : c.method == Method::rho_set  ? SafeStepMode::rho_set
                                                 : SafeStepMode::measure;

@@ -1,8 +1,8 @@
 // The training loop shared by the controller analyses: a model, a data set as tensors, an
 // optimizer (SGD, SGD + momentum, Adam), optional learning-rate spike, gradient clipping, the
-// safe-step controller (src/control/safe_step.hpp) or its rho-set variant, libtorch's or
+// safe-step controller (src/training/safe_step.hpp) or its rho-set variant, libtorch's or
 // softcheck's cross-entropy kernel, a loss temperature, and sampled cross-checks of the fast
-// ρa against the certified exact radius (src/ghosts/certify.hpp).
+// ρa against the certified exact radius (src/taylor_radius/certify.hpp).
 //
 // Mini-batches: each epoch is a Fisher–Yates shuffle of the training set with
 // softcheck::Rng(derive_seed(seed, epoch)); the model is drawn after torch::manual_seed(seed).
@@ -17,7 +17,7 @@
 
 #include "common/datasets.hpp"
 #include "common/models.hpp"
-#include "control/softcheck_cross_entropy.hpp"
+#include "training/softcheck_cross_entropy.hpp"
 
 namespace controller {
 
@@ -59,7 +59,7 @@ struct TrainConfig {
   bool measure = false;      // plain/clip: still compute and record ρa along each step
   double temperature = 1.0;  // the loss is CE(z / T)
   LossKernel loss = LossKernel::torch;
-  std::string kernel = softcheck::control::kDefaultCrossEntropyKernel;
+  std::string kernel = softcheck::training::kDefaultCrossEntropyKernel;
   int eval_every = 0;        // test accuracy every so many steps (0: only at the end)
   int crosscheck_every = 0;  // certify the exact radius every so many controlled steps
   int crosscheck_rows = 64;  // rows of the sample set certified (0: all)

@@ -1,0 +1,27 @@
+# The analyses (analyses/): studies and benchmarks, above every module and never on the
+# verifier's path. Built with -DSOFTCHECK_BUILD_ANALYSES=ON (the default preset turns it on,
+# so the smoke tests that CI runs have them); never run by ctest beyond those smoke tests.
+
+# verify_throughput: the gate's reference stage with and without the double-double fast path.
+add_executable(verify_throughput analyses/perf/verify_throughput.cpp)
+target_link_libraries(verify_throughput PRIVATE softcheck_checks)
+softcheck_warnings(verify_throughput)
+# chunked_ce_memory: peak memory of chunked vs materialised cross-entropy from hidden states.
+add_executable(chunked_ce_memory analyses/perf/chunked_ce_memory.cpp)
+target_link_libraries(chunked_ce_memory PRIVATE softcheck_checks)
+softcheck_warnings(chunked_ce_memory)
+# radius_throughput: the fast and certified Taylor-radius bounds per second.
+add_executable(radius_throughput analyses/perf/radius_throughput.cpp)
+target_link_libraries(radius_throughput PRIVATE softcheck_taylor_radius softcheck_core)
+softcheck_warnings(radius_throughput)
+if(HWY_FOUND)
+  # exp_error_sweep: the exhaustive error sweep of the SIMD exp (proofs/exp-poly-simd.md).
+  add_executable(exp_error_sweep analyses/perf/exp_error_sweep.cpp)
+  target_link_libraries(exp_error_sweep PRIVATE softcheck_kernels)
+  softcheck_warnings(exp_error_sweep)
+endif()
+include(cmake/Perf.cmake)  # softmax_throughput against the peers, bandwidth_probe
+if(TARGET softcheck_training)
+  add_subdirectory(analyses/grokking)
+  add_subdirectory(analyses/controller)  # controller_study: the safe-step analyses
+endif()
