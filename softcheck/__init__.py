@@ -91,6 +91,13 @@ def format_info(dtype: str) -> Dict[str, float]:
     return dict(_core.format_info(dtype))
 
 
+def ops() -> List[Dict[str, Any]]:
+    """The op table: one dict per op with its name ("op"), family, inputs, outputs
+    ("per_element", "per_row" or "loss_and_gradient"), parameters, and whether the plugin
+    ABI ("plugin_abi") and the vector files ("vector_files") carry it."""
+    return list(_core.ops())
+
+
 def kernels(glob: str = "*") -> List[Dict[str, str]]:
     """The registered kernels whose name (provider/op/format/algorithm) matches ``glob``:
     built-in, and oneDNN, XNNPACK and libtorch where compiled in. Each is a dict with name,
@@ -274,7 +281,7 @@ def confident_rows(gaps: Any, classes: int, dtype: str = "f64") -> Array:
 
 
 __all__ = [
-    "__version__", "has_arb", "reference", "round_to_format", "format_info", "kernels",
+    "__version__", "has_arb", "ops", "reference", "round_to_format", "format_info", "kernels",
     "run_kernel", "families", "gate", "load_gate", "violations", "replay", "spread", "rho_a",
     "batch_rho_a", "binary_radius", "normalised_step", "directional_derivatives",
     "controller_step", "line_loss", "taylor_polynomial", "certified_radius", "ghosts",

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <set>
 #include <utility>
 
@@ -15,15 +17,7 @@ constexpr std::size_t kMaxNameLength = 64;                 // plugin and algorit
 constexpr std::string_view kNameCharacters = "_.-";        // besides letters and digits
 constexpr std::string_view kAlgorithmCharacters = "_.+-";  // besides letters and digits
 
-// The ABI's op and format numbers (plugin.h) in softcheck's order.
-constexpr std::pair<std::uint32_t, Op> kOps[] = {{SOFTCHECK_OP_SOFTMAX, Op::softmax},
-                                                 {SOFTCHECK_OP_LOG_SOFTMAX, Op::log_softmax},
-                                                 {SOFTCHECK_OP_LOGSUMEXP, Op::logsumexp},
-                                                 {SOFTCHECK_OP_CROSS_ENTROPY, Op::cross_entropy},
-                                                 {SOFTCHECK_OP_STABLEMAX, Op::stablemax},
-                                                 {SOFTCHECK_OP_LOG_STABLEMAX, Op::log_stablemax},
-                                                 {SOFTCHECK_OP_STABLEMAX_CROSS_ENTROPY,
-                                                  Op::stablemax_cross_entropy}};
+// The ABI's format numbers (plugin.h); its op numbers are the op table's plugin_code.
 constexpr std::pair<std::uint32_t, Format> kFormats[] = {{SOFTCHECK_FORMAT_F64, Format::f64},
                                                          {SOFTCHECK_FORMAT_F32, Format::f32},
                                                          {SOFTCHECK_FORMAT_BF16, Format::bf16},
@@ -61,11 +55,27 @@ const Value* lookup(const std::pair<std::uint32_t, Value> (&table)[N], std::uint
   return nullptr;
 }
 
+// The op whose plugin ABI number (OpSpec::plugin_code, SOFTCHECK_OP_* in plugin.h) is `code`.
+std::optional<Op> plugin_op(std::uint32_t code) {
+  for (Op op : all_ops())
+    if (op.spec().plugin_code >= 0 && static_cast<std::uint32_t>(op.spec().plugin_code) == code)
+      return op;
+  return std::nullopt;
+}
+
+// "0-6": the range of the ABI's op numbers (contiguous from 0 in plugin.h).
+std::string plugin_op_codes() {
+  int highest = -1;
+  for (Op op : all_ops()) highest = std::max(highest, op.spec().plugin_code);
+  return "0-" + std::to_string(highest);
+}
+
 PluginKernel read_entry(const softcheck_kernel_entry& entry, std::size_t index,
                         const std::string& path) {
   const std::string where = "kernel " + std::to_string(index) + ": ";
-  const Op* op = lookup(kOps, entry.op);
-  if (!op) reject(path, where + "unknown op " + std::to_string(entry.op) + " (expected 0-6)");
+  const std::optional<Op> op = plugin_op(entry.op);
+  if (!op) reject(path, where + "unknown op " + std::to_string(entry.op) + " (expected " +
+                            plugin_op_codes() + ")");
   const Format* format = lookup(kFormats, entry.format);
   if (!format)
     reject(path, where + "unknown format " + std::to_string(entry.format) + " (expected 0-3)");

@@ -13,7 +13,7 @@
 namespace softcheck::adapters::torch_adapter {
 
 // Bumped whenever the functions below change; the loader refuses a module built otherwise.
-inline constexpr int kAbiVersion = 1;
+inline constexpr int kAbiVersion = 2;  // 2: KernelCall carries the op table's other inputs; Op is its table index
 
 inline constexpr const char* kAbiVersionSymbol = "softcheck_torch_abi_version";
 using AbiVersionFn = int (*)();

@@ -101,13 +101,16 @@ void run_cross_entropy(const KernelCall& call, Format format) {
 }
 
 void run(Op op, Format format, const KernelCall& call) {
-  switch (op) {
-    case Op::softmax: run_softmax(call, format); return;
-    case Op::log_softmax: run_log_softmax(call, format); return;
-    case Op::logsumexp: run_logsumexp(call, format); return;
-    case Op::cross_entropy: run_cross_entropy(call, format); return;
-    default: throw std::invalid_argument("libtorch has no StableMax op");  // never registered
+  if (op == Op::softmax) {
+    return run_softmax(call, format);
+  } else if (op == Op::log_softmax) {
+    return run_log_softmax(call, format);
+  } else if (op == Op::logsumexp) {
+    return run_logsumexp(call, format);
+  } else if (op == Op::cross_entropy) {
+    return run_cross_entropy(call, format);
   }
+  throw std::invalid_argument("libtorch: no kernel for op " + std::to_string(op.index()));  // never registered
 }
 
 // The first line of an error message, as "torch: <line>".

@@ -95,7 +95,7 @@ void load_module() { module(); }
 KernelFn make_kernel(Op op, Format format) {
   return [op, format](const KernelCall& call) {
     char message[kMessageBytes] = {};
-    const int status = module().run()(static_cast<int>(op), static_cast<int>(format), &call,
+    const int status = module().run()(static_cast<int>(op.index()), static_cast<int>(format), &call,
                                       message, sizeof message);
     if (status != kRunOk) throw KernelFailure(message);
   };

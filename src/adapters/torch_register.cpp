@@ -33,7 +33,7 @@ std::string_view algorithm(Op op) { return op == Op::cross_entropy ? "autograd" 
 //        for 'Half'; logsumexp with "exp_vml_cpu" not implemented for 'Half'.
 // libtorch has no StableMax op, so none of the StableMax ops is registered.
 // Nor are the parametrised losses (comp_sum, sigmoid_bce, temperature_cross_entropy).
-bool supports(Op op, Format format) { return is_softmax_family(op) && format != Format::f16; }
+bool supports(Op op, Format format) { return in_family(op, "softmax") && format != Format::f16; }
 
 // The module's kernel, isolated; the parent loads the module before the worker forks, so
 // every worker inherits the loaded library instead of paying its start-up (about a second).
@@ -48,7 +48,7 @@ KernelFn make_isolated_kernel(Op op, Format format, IsolationOptions isolation) 
 }  // namespace
 
 void register_torch_kernels(Registry& registry, IsolationOptions isolation) {
-  for (Op op : kAllOps) {
+  for (Op op : all_ops()) {
     for (Format format : kAllFormats) {
       if (!supports(op, format)) continue;
       Kernel kernel{op, format, std::string(algorithm(op)), std::string(kProvider), {}};

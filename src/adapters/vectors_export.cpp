@@ -38,9 +38,11 @@ void prepare_directory(const fs::path& dir) {
     throw VectorsError(dir.string() + ": directory is not empty and its manifest is unreadable (" +
                        e.what() + ")");
   }
-  for (const VectorCase& c : old.cases)
+  for (const VectorCase& c : old.cases) {
     for (const std::string* path : {&c.input, &c.target, &c.output, &c.loss})
       if (!path->empty()) fs::remove(dir / *path, error);
+    for (const auto& [key, path] : c.other_inputs) fs::remove(dir / path, error);
+  }
 }
 
 void write_file(const fs::path& dir, const std::string& relative, std::string_view descr,
@@ -52,8 +54,8 @@ void write_file(const fs::path& dir, const std::string& relative, std::string_vi
 }
 
 // The selection without repeats, in the order given; everything when nothing is given.
-template <class T, std::size_t N>
-std::vector<T> selection(const std::vector<T>& chosen, const T (&all)[N]) {
+template <class T, class All>
+std::vector<T> selection(const std::vector<T>& chosen, const All& all) {
   std::vector<T> out;
   for (T item : chosen.empty() ? std::vector<T>(std::begin(all), std::end(all)) : chosen)
     if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
@@ -77,17 +79,18 @@ Manifest export_vectors(const fs::path& dir, const ExportOptions& options) {
   Manifest manifest;
   manifest.suite = options.suite;
   manifest.seed = options.seed;
-  // The parametrised losses have no place in the vector files (docs/vectors.md): skipped.
-  std::vector<Op> ops = selection(options.ops, kAllOps);
-  std::erase_if(ops, is_loss_family);
-  const bool any_cross_entropy = std::any_of(ops.begin(), ops.end(), has_loss);
+  // Ops the vector files do not carry (the op table's vector_files; docs/vectors.md): skipped.
+  std::vector<Op> ops = selection(options.ops, all_ops());
+  std::erase_if(ops, [](Op op) { return !op.spec().vector_files; });
+  const bool any_target = std::any_of(ops.begin(), ops.end(),
+                                      [](Op op) { return op.spec().takes(Input::target); });
   for (Format format : selection(options.formats, kAllFormats)) {
     const std::string dtype(name(format));
     for (const Family& family : families()) {
-      const auto batches =
-          family.generate(format, options.suite, family_seed(options.seed, family.name));
+      const std::uint64_t seed = family_seed(options.seed, family.name);
+      std::vector<Batch> batches = family.generate(format, options.suite, seed);
       for (std::size_t b = 0; b < batches.size(); ++b) {
-        const Batch& batch = batches[b];
+        Batch& batch = batches[b];
         if (batch.rows == 0 || batch.n == 0) {
           manifest.not_exported.push_back({format, family.name, b, batch.rows, batch.n});
           continue;
@@ -97,8 +100,19 @@ Manifest export_vectors(const fs::path& dir, const ExportOptions& options) {
         const std::vector<std::byte> bytes = input_bytes(batch);
         write_file(dir, input, npy_dtype(format), {batch.rows, batch.n}, bytes);
         const std::string target = "targets/" + dtype + "/" + stem + ".npy";
-        if (any_cross_entropy)
-          write_file(dir, target, kTargetDtype, {batch.rows}, target_bytes(batch));
+        if (any_target) write_file(dir, target, kTargetDtype, {batch.rows}, target_bytes(batch));
+        // The ops' other inputs (dy, q, ...), one file per input and batch, shared by the ops.
+        std::map<std::string, std::string> other_inputs;
+        for (Op op : ops) {
+          add_op_inputs(batch, op, seed, b);
+          for (Input kind : op.spec().inputs) {
+            const std::string key(name(kind));
+            if (!per_element(kind) || kind == Input::logits || other_inputs.contains(key)) continue;
+            other_inputs[key] = "inputs/" + key + "/" + dtype + "/" + stem + ".npy";
+            write_file(dir, other_inputs[key], npy_dtype(format), {batch.rows, batch.n},
+                       pack_input(batch, kind, batch.n).bytes);
+          }
+        }
         for (Op op : ops) {
           const std::string op_name(name(op));
           VectorCase c;
@@ -112,10 +126,12 @@ Manifest export_vectors(const fs::path& dir, const ExportOptions& options) {
           c.input = input;
           c.input_hash = hash_text(fnv1a64(bytes));
           c.output = "outputs/" + op_name + "/" + dtype + "/" + stem + ".npy";
-          if (has_loss(op)) {
-            c.target = target;
+          if (op.spec().takes(Input::target)) c.target = target;
+          if (op.spec().has_loss())
             c.loss = "outputs/" + op_name + "/" + dtype + "/" + stem + ".loss.npy";
-          }
+          for (Input kind : op.spec().inputs)
+            if (per_element(kind) && kind != Input::logits)
+              c.other_inputs[std::string(name(kind))] = other_inputs.at(std::string(name(kind)));
           manifest.cases.push_back(std::move(c));
         }
       }

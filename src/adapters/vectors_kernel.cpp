@@ -140,6 +140,18 @@ class InputVerifier {
               "cross-entropy targets");
       verified_.insert(c.target);
     }
+    if (c.other_inputs.empty()) return;
+    Batch with_inputs = batch;  // the op's other inputs, as the export generated them
+    add_op_inputs(with_inputs, c.op, family_seed(manifest_.seed, c.family), c.batch);
+    for (const auto& [key, path] : c.other_inputs) {
+      if (verified_.contains(path)) continue;
+      const Input kind = *std::find_if(c.op.spec().inputs.begin(), c.op.spec().inputs.end(),
+                                       [&](Input i) { return name(i) == key; });
+      compare(path, key, npy_dtype(c.format), {c.rows, c.n},
+              pack_input(with_inputs, kind, c.n).bytes, c.n,
+              std::string(name(c.format)) + " " + key);
+      verified_.insert(path);
+    }
   }
 
   void compare(const std::string& relative, const std::string& kind, std::string_view descr,

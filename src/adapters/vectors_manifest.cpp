@@ -41,6 +41,7 @@ json case_json(const VectorCase& c) {
             {"output", c.output},
             {"output_shape", c.output_shape()},
             {"loss", c.loss.empty() ? json(nullptr) : json(c.loss)}};
+  for (const auto& [key, path] : c.other_inputs) j[key] = path;
   if (!c.skipped.empty()) j["skipped"] = c.skipped;
   return j;
 }
@@ -114,8 +115,8 @@ class ManifestReader {
     const std::string op = string_field(j, "op", where);
     const auto parsed_op = parse_op(op);
     if (!parsed_op) fail(where + "unknown op '" + op + "'");
-    if (is_loss_family(*parsed_op))
-      fail(where + "op '" + op + "' has parameters and is not supported in vector files");
+    if (!parsed_op->spec().vector_files)
+      fail(where + "op '" + op + "' is not carried by vector files (docs/vectors.md)");
     c.op = *parsed_op;
     const std::string dtype = string_field(j, "dtype", where);
     const auto format = parse_format(dtype);
@@ -132,11 +133,19 @@ class ManifestReader {
     c.skipped = optional_string(j, "skipped", where);
     if (j.contains("skipped") && c.skipped.empty()) fail(where + "\"skipped\" must give a reason");
     c.output = path_field(j, "output", where, true);
-    const bool ce = has_loss(c.op);
-    c.target = path_field(j, "target", where, ce);
-    c.loss = path_field(j, "loss", where, ce);
-    if (!ce && (!c.target.empty() || !c.loss.empty()))
-      fail(where + "only cross_entropy and stablemax_cross_entropy cases have \"target\" and \"loss\"");
+    const OpSpec& spec = c.op.spec();
+    const bool with_target = spec.takes(Input::target);
+    c.target = path_field(j, "target", where, with_target);
+    c.loss = path_field(j, "loss", where, spec.has_loss());
+    if (!with_target && !c.target.empty())
+      fail(where + "op '" + op + "' takes no target, but the case has \"target\"");
+    if (!spec.has_loss() && !c.loss.empty())
+      fail(where + "op '" + op + "' has no loss, but the case has \"loss\"");
+    for (Input input : spec.inputs)
+      if (per_element(input) && input != Input::logits) {
+        const std::string key(name(input));
+        c.other_inputs[key] = path_field(j, key.c_str(), where, true);
+      }
     return c;
   }
 

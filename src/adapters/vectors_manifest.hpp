@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,12 +34,15 @@ struct VectorCase {
   std::string family;
   std::size_t batch = 0;  // index of the batch within the family
   std::size_t rows = 0, n = 0;
-  std::string input;       // relative paths inside the directory
+  std::string input;       // relative paths inside the directory: the logits
   std::string target;      // cross_entropy only, else empty
   std::string output;      // (rows, n), or (rows,) for logsumexp
   std::string loss;        // cross_entropy only, else empty
   std::string input_hash;  // hash_text(fnv1a64(input data bytes))
   std::string skipped;     // set by the framework: why it wrote no output (empty: not skipped)
+  // The op's inputs besides the logits and the target (core/op.hpp: dy, q, ...): the input's
+  // name (its manifest key) -> relative path of a (rows, n) file in the case's dtype.
+  std::map<std::string, std::string> other_inputs;
 
   std::vector<std::size_t> output_shape() const;  // (rows, n) or (rows,)
 };

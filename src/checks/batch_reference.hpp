@@ -1,10 +1,11 @@
-// Correctly rounded references for every row of a batch, computed on several threads.
+// The softmax-family and StableMax references of every row of a batch, on several threads,
+// in their own structures (the gate takes them by op: batch_references.hpp). For the
+// property tests and analyses/perf/verify_throughput.
 #pragma once
 
 #include <vector>
 
 #include "core/batch.hpp"
-#include "reference/loss_family_reference.hpp"
 #include "reference/reference.hpp"
 #include "reference/stablemax_reference.hpp"
 
@@ -18,10 +19,4 @@ std::vector<reference::RowReference> reference_batch(const Batch& batch, unsigne
 std::vector<reference::StableMaxReference> stablemax_reference_batch(const Batch& batch,
                                                                      unsigned threads,
                                                                      bool fast_path = true);
-// The loss `kind` with `parameters` (comp-sum, BCE, temperature cross-entropy) of every row.
-std::vector<reference::LossReference> loss_reference_batch(const Batch& batch,
-                                                           reference::LossKind kind,
-                                                           const LossParameters& parameters,
-                                                           unsigned threads);
-
 }  // namespace softcheck

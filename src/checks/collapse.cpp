@@ -40,7 +40,7 @@ KernelValues run_kernel(const Kernel& kernel, std::span<const double> gaps,
 
 // The gaps of the sweep: linear for softmax, geometric beyond StableMax's finite onsets.
 std::vector<double> sweep_grid(const Kernel& kernel, const Theory& theory, const Options& options) {
-  if (!is_stablemax(kernel.op))
+  if (!collapse_loss(kernel.op)->geometric)
     return gap_grid(kernel.format, options.step, theory.output_underflow + kGridMargin);
   double end = std::numeric_limits<double>::infinity();  // no finite onset: the whole format
   for (double onset : {theory.plain_sum, theory.gradient_underflow})
@@ -132,7 +132,7 @@ Onset find_onset(std::span<const double> gaps, std::span<const double> values, s
 }
 
 Result measure(const Kernel& kernel, std::size_t n, const Options& options) {
-  if (!has_collapse_loss(kernel.op))
+  if (!collapse_loss(kernel.op))
     throw std::invalid_argument("collapse: " + kernel.name() +
                                 " is not a cross_entropy or stablemax_cross_entropy kernel");
   if (n < 2) throw std::invalid_argument("collapse: needs n >= 2 classes");
@@ -143,7 +143,7 @@ Result measure(const Kernel& kernel, std::size_t n, const Options& options) {
   result.target = target_index(options.target, n);
   result.competitors = make_competitors(options.layout, n, kernel.format, options.seed);
   result.theory = theory_for(kernel, result.competitors);
-  result.geometric = is_stablemax(kernel.op);
+  result.geometric = collapse_loss(kernel.op)->geometric;
 
   const Format format = kernel.format;
   Sweep sweep(kernel, result, sweep_grid(kernel, result.theory, options));

@@ -4,20 +4,15 @@
 #include <vector>
 
 #include "checks/collapse_rows.hpp"
-#include "reference/reference.hpp"
-#include "reference/stablemax_reference.hpp"
+#include "reference/op_reference.hpp"
 
 namespace softcheck::collapse {
 
 double reference_value(Op op, Output output, Format format, double gap,
                        std::span<const double> competitors, std::size_t target) {
   const std::vector<double> row = make_row(gap, competitors, target);
-  if (op == Op::stablemax_cross_entropy) {
-    const auto ref = reference::evaluate_stablemax_row(row, format, target);
-    return output == Output::loss ? ref.loss.rounded : ref.gradient[target].rounded;
-  }
-  const reference::RowReference ref = reference::evaluate_row(row, format, target);
-  return output == Output::loss ? ref.ce_loss.rounded : ref.ce_gradient[target].rounded;
+  const reference::OpRow ref = reference::evaluate_op_row(op, {row, target, {}}, format);
+  return output == Output::loss ? ref.value.rounded : ref.elements[target].rounded;
 }
 
 std::optional<std::size_t> reference_zero_index(Op op, Output output, Format format,

@@ -55,6 +55,10 @@ double stablemax_gradient_underflow_onset(Format format, double weight) {
   return gap <= max_finite(format) ? gap : kNever;
 }
 
+Model stablemax_model(const Kernel& kernel) {
+  return kernel.provider == "builtin" ? Model::s_plus_r : Model::unknown;
+}
+
 Theory stablemax_theory(const Kernel& kernel, std::span<const double> competitors) {
   Theory theory;
   theory.model = model_of(kernel);

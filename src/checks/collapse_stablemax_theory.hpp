@@ -44,5 +44,7 @@ double stablemax_absorption_onset(Format format, int precision, double weight);
 double stablemax_gradient_underflow_onset(Format format, double weight);
 
 Theory stablemax_theory(const Kernel& kernel, std::span<const double> competitors);
+// s+R for softcheck's built-in StableMax kernels, unknown for any other.
+Model stablemax_model(const Kernel& kernel);
 
 }  // namespace softcheck::collapse

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numbers>
+#include <stdexcept>
 
 #include "checks/collapse_stablemax_theory.hpp"
 
@@ -39,8 +41,11 @@ std::string_view name(Model model) {
 }
 
 Model model_of(const Kernel& kernel) {
-  if (is_stablemax(kernel.op))
-    return kernel.provider == "builtin" ? Model::s_plus_r : Model::unknown;
+  const CollapseLoss* loss = collapse_loss(kernel.op);
+  return loss ? loss->model(kernel) : Model::unknown;
+}
+
+Model softmax_model(const Kernel& kernel) {
   if (kernel.provider == "builtin") return kernel.algorithm == "naive" ? Model::naive : Model::one_plus_s;
   if (kernel.provider == "torch" || kernel.provider == "onednn") return Model::log_of_sum;
   return Model::unknown;
@@ -53,7 +58,21 @@ int accumulator_precision(const Kernel& kernel) {
 }
 
 Theory theory_for(const Kernel& kernel, std::span<const double> competitors) {
-  if (is_stablemax(kernel.op)) return stablemax_theory(kernel, competitors);
+  const CollapseLoss* loss = collapse_loss(kernel.op);
+  if (!loss) throw std::invalid_argument("collapse: no collapse theory for " + kernel.name());
+  return loss->theory(kernel, competitors);
+}
+
+const CollapseLoss* collapse_loss(Op op) {
+  static const std::map<Op, CollapseLoss> registered{
+      {Op::cross_entropy, {softmax_model, softmax_theory, false}},
+      {Op::stablemax_cross_entropy, {stablemax_model, stablemax_theory, true}},
+  };
+  const auto it = registered.find(op);
+  return it == registered.end() ? nullptr : &it->second;
+}
+
+Theory softmax_theory(const Kernel& kernel, std::span<const double> competitors) {
   Theory theory;
   theory.model = model_of(kernel);
   theory.accumulator_precision = accumulator_precision(kernel);

@@ -73,6 +73,19 @@ struct Theory {
   std::string formula;            // which formulas they are, e.g. "output underflow"
 };
 
+// The theory of the kernel's loss, as its op's collapse registration computes it.
 Theory theory_for(const Kernel& kernel, std::span<const double> competitors);
+// Softmax cross-entropy's formulas (above).
+Theory softmax_theory(const Kernel& kernel, std::span<const double> competitors);
+Model softmax_model(const Kernel& kernel);
+
+// The losses whose collapse `softcheck collapse` measures: one registration per op
+// (collapse_theory.cpp). An op without one has no collapse measurement.
+struct CollapseLoss {
+  Model (*model)(const Kernel&);  // which formulas the kernel follows
+  Theory (*theory)(const Kernel&, std::span<const double> competitors);
+  bool geometric;  // finite onsets far beyond a linear grid: a geometric sweep (StableMax)
+};
+const CollapseLoss* collapse_loss(Op op);
 
 }  // namespace softcheck::collapse

@@ -7,37 +7,17 @@
 #include <limits>
 #include <set>
 
-#include "checks/batch_reference.hpp"
+#include "checks/batch_references.hpp"
 #include "checks/behaviour_checks.hpp"
-#include "checks/loss_family_references.hpp"
-#include "kernels/kernel_buffers.hpp"
+#include "checks/op_checks.hpp"
 #include "core/batch.hpp"
+#include "fp/two_sum.hpp"
+#include "kernels/kernel_buffers.hpp"
 
 namespace softcheck {
 namespace {
 
 constexpr std::size_t kPadding = 3;  // elements after each row that a kernel must not touch
-
-// The references of one batch; each kind is computed only when a kernel checked on the batch
-// needs it (StableMax rows cost nothing in a gate of softmax kernels, and vice versa).
-struct BatchReferences {
-  std::vector<reference::RowReference> softmax;
-  std::vector<reference::StableMaxReference> stablemax;
-  LossFamilyReferences losses;  // per (op, parameters) of the loss-family kernels
-};
-
-BatchReferences references_for(const Batch& batch, const std::vector<const Kernel*>& kernels,
-                               unsigned threads, bool mpfr_only) {
-  const auto any = [&](bool (*family)(Op)) {
-    return std::any_of(kernels.begin(), kernels.end(), [&](const Kernel* k) { return family(k->op); });
-  };
-  BatchReferences references;
-  if (any(is_softmax_family)) references.softmax = reference_batch(batch, threads, !mpfr_only);
-  if (any(is_stablemax))
-    references.stablemax = stablemax_reference_batch(batch, threads, !mpfr_only);
-  if (any(is_loss_family)) references.losses = LossFamilyReferences(batch, kernels, threads);
-  return references;
-}
 
 // Where in the family stream a batch sits, for reproducers.
 struct BatchOrigin {
@@ -59,7 +39,6 @@ class KernelChecker {
     KernelBuffers buffers(kernel.op, batch, batch.n + kPadding);
     const PackedBatch& out = buffers.out;
     const PackedBatch& loss = buffers.loss;
-    const bool row_output = has_row_output(kernel.op);
     const PackedBatch pristine = out;
     try {
       kernel.run(buffers.call);
@@ -68,85 +47,36 @@ class KernelChecker {
       return;
     }
 
+    const std::vector<reference::OpRow>& expected = references.of(kernel);
+    const std::vector<OutputCheck>& checks = checks_of(kernel.op);
+    const bool element_output = kernel.op.spec().has_element_output();
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
-      if (is_normaliser(kernel.op)) {
-        check_normaliser_row(batch, out, r, references.losses.of(kernel)[r], facts, origin);
-      } else if (is_loss_family(kernel.op)) {
-        check_loss_row(batch, out, loss, r, references.losses.of(kernel)[r], facts, origin);
-      } else if (is_stablemax(kernel.op)) {
-        check_stablemax_row(batch, out, loss, r, references.stablemax[r], facts, origin);
-      } else {
-        check_softmax_row(batch, out, loss, r, references.softmax[r], facts, origin);
-      }
-      if (!row_output) check_padding(batch, out, pristine, r, origin);
+      for (OutputCheck check : checks) check_output(check, batch, out, loss, r, expected[r], facts, origin);
+      if (element_output) check_padding(batch, out, pristine, r, origin);
     }
-    if (has_loss(kernel.op)) check_risk_order(batch, loss, references, origin);
+    if (std::find(checks.begin(), checks.end(), OutputCheck::risk_order) != checks.end())
+      check_risk_order(batch, loss, expected, origin);
   }
 
  private:
-  void check_softmax_row(const Batch& batch, const PackedBatch& out, const PackedBatch& loss,
-                         std::size_t r, const reference::RowReference& ref, const RowFacts& facts,
-                         const BatchOrigin& origin) {
-    switch (result_.kernel->op) {
-      case Op::softmax:
-        check_row(batch, out, r, ref.softmax, facts, origin);
-        check_sum(batch, out, r, ref.softmax, origin);
-        check_behaviour(Check::ranking, batch, out, r, ref.softmax, origin);
-        break;
-      case Op::log_softmax:
-        check_row(batch, out, r, ref.log_softmax, facts, origin);
-        check_behaviour(Check::ranking, batch, out, r, ref.log_softmax, origin);
-        break;
-      case Op::logsumexp: check_scalar(batch, out, r, ref.logsumexp, facts, origin, "out"); break;
-      case Op::cross_entropy:
-        check_row(batch, out, r, ref.ce_gradient, facts, origin);
-        check_behaviour(Check::descent, batch, out, r, ref.ce_gradient, origin);
-        if (batch.n > 0) check_scalar(batch, loss, r, ref.ce_loss, facts, origin, "loss");
-        break;
-      default: break;  // StableMax ops: check_stablemax_row
+  // One check of the op's list (op_checks.hpp) on row r; risk_order runs over the rows.
+  void check_output(OutputCheck check, const Batch& batch, const PackedBatch& out,
+                    const PackedBatch& loss, std::size_t r, const reference::OpRow& ref,
+                    const RowFacts& facts, const BatchOrigin& origin) {
+    switch (check) {
+      case OutputCheck::elements: return check_row(batch, out, r, ref.elements, facts, origin);
+      case OutputCheck::sum_to_one: return check_sum(batch, out, r, ref.elements, origin);
+      case OutputCheck::ranking:
+        return check_behaviour(Check::ranking, batch, out, r, ref.elements, origin);
+      case OutputCheck::descent:
+        return check_behaviour(Check::descent, batch, out, r, ref.elements, origin);
+      case OutputCheck::row_value: return check_scalar(batch, out, r, ref.value, facts, origin, "out");
+      case OutputCheck::loss:
+        if (batch.n > 0) check_scalar(batch, loss, r, ref.value, facts, origin, "loss");
+        return;
+      case OutputCheck::risk_order: return;
     }
-  }
-
-  void check_stablemax_row(const Batch& batch, const PackedBatch& out, const PackedBatch& loss,
-                           std::size_t r, const reference::StableMaxReference& ref,
-                           const RowFacts& facts, const BatchOrigin& origin) {
-    switch (result_.kernel->op) {
-      case Op::stablemax:
-        check_row(batch, out, r, ref.stablemax, facts, origin);
-        check_sum(batch, out, r, ref.stablemax, origin);
-        check_behaviour(Check::ranking, batch, out, r, ref.stablemax, origin);
-        break;
-      case Op::log_stablemax:
-        check_row(batch, out, r, ref.log_stablemax, facts, origin);
-        check_behaviour(Check::ranking, batch, out, r, ref.log_stablemax, origin);
-        break;
-      case Op::stablemax_cross_entropy:
-        check_row(batch, out, r, ref.gradient, facts, origin);
-        check_behaviour(Check::descent, batch, out, r, ref.gradient, origin);
-        if (batch.n > 0) check_scalar(batch, loss, r, ref.loss, facts, origin, "loss");
-        break;
-      default: break;  // the softmax family: check_softmax_row
-    }
-  }
-
-  // The attention normalisers: per-element outputs (LossReference::gradient holds them);
-  // softplus's and temperature softmax's sum to one, and all keep the logits' order.
-  void check_normaliser_row(const Batch& batch, const PackedBatch& out, std::size_t r,
-                            const reference::LossReference& ref, const RowFacts& facts,
-                            const BatchOrigin& origin) {
-    check_row(batch, out, r, ref.gradient, facts, origin);
-    if (result_.kernel->op != Op::sigmoid_normaliser)
-      check_sum(batch, out, r, ref.gradient, origin);
-    check_behaviour(Check::ranking, batch, out, r, ref.gradient, origin);
-  }
-
-  void check_loss_row(const Batch& batch, const PackedBatch& out, const PackedBatch& loss,
-                      std::size_t r, const reference::LossReference& ref, const RowFacts& facts,
-                      const BatchOrigin& origin) {
-    check_row(batch, out, r, ref.gradient, facts, origin);
-    check_behaviour(Check::descent, batch, out, r, ref.gradient, origin);
-    if (batch.n > 0) check_scalar(batch, loss, r, ref.loss, facts, origin, "loss");
   }
 
   // Measures under the kernel's contract and counts a pass that only a declared property
@@ -219,9 +149,8 @@ class KernelChecker {
     double hi = -1.0, lo = 0.0;
     for (std::size_t i = 0; i < batch.n; ++i) {
       const double x = packed_value(out, r, i);
-      const double s = hi + x;  // TwoSum: s + err == hi + x exactly
-      const double bp = s - hi;
-      lo += (hi - (s - bp)) + (x - bp);
+      const double s = hi + x;
+      lo += fp::two_sum_error(x, hi, s);  // TwoSum: s + error == hi + x exactly
       hi = s;
     }
     const double deviation = std::fabs(hi + lo);
@@ -260,17 +189,13 @@ class KernelChecker {
 
   // Losses of consecutive rows: risk_order (behaviour_checks.hpp).
   void check_risk_order(const Batch& batch, const PackedBatch& loss,
-                        const BatchReferences& references, const BatchOrigin& origin) {
+                        const std::vector<reference::OpRow>& references, const BatchOrigin& origin) {
     if (batch.n == 0) return;
     std::vector<double> got(batch.rows);
     std::vector<reference::Exact> expected(batch.rows);
-    const Op op = result_.kernel->op;
-    const auto* losses = is_loss_family(op) ? &references.losses.of(*result_.kernel) : nullptr;
     for (std::size_t r = 0; r < batch.rows; ++r) {
       got[r] = packed_value(loss, r, 0);
-      expected[r] = losses            ? (*losses)[r].loss
-                    : is_stablemax(op) ? references.stablemax[r].loss
-                                       : references.softmax[r].ce_loss;
+      expected[r] = references[r].value;
     }
     const auto outcomes = softcheck::check_risk_order(batch, got, expected, result_.contract);
     for (const BehaviourOutcome& o : outcomes) record_behaviour(o, batch, origin);
@@ -364,7 +289,7 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
                          std::to_string(family_index) + "/" + std::to_string(families().size()) +
                          " " + family.name + " (" + std::to_string(checkers.size()) + " kernels)");
       const std::uint64_t seed = family_seed(options.seed, family.name);
-      const std::vector<Batch> batches = family.generate(format, options.suite, seed);
+      std::vector<Batch> batches = family.generate(format, options.suite, seed);
       for (std::size_t b = 0; b < batches.size(); ++b) {
         std::vector<KernelChecker*> wanted;
         std::vector<const Kernel*> wanted_kernels;
@@ -374,8 +299,9 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
             wanted_kernels.push_back(&checker.kernel());
           }
         if (wanted.empty()) continue;
-        const BatchReferences references =
-            references_for(batches[b], wanted_kernels, options.threads, options.mpfr_only);
+        for (const Kernel* kernel : wanted_kernels) add_op_inputs(batches[b], kernel->op, seed, b);
+        const BatchReferences references(batches[b], wanted_kernels, options.threads,
+                                         options.mpfr_only);
         result.reference_elements += batches[b].rows * batches[b].n;
         const BatchOrigin origin{&family.name, seed, b};
         for (KernelChecker* checker : wanted) checker->check_batch(batches[b], references, origin);

@@ -39,7 +39,7 @@ std::vector<const Kernel*> select_collapse_kernels(const std::vector<std::string
                                                    bool plugins_only) {
   std::vector<const Kernel*> selected;
   for (const Kernel* k : select_kernels(globs, plugins_only))
-    if (has_collapse_loss(k->op)) selected.push_back(k);
+    if (collapse::collapse_loss(k->op)) selected.push_back(k);
   if (selected.empty())
     throw UsageError(
         "no cross_entropy or stablemax_cross_entropy kernel selected (see softcheck list)");

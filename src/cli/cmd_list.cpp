@@ -9,20 +9,71 @@
 
 namespace softcheck::cli {
 
+namespace {
+
+std::vector<std::string> names_of(const auto& items) {
+  std::vector<std::string> names;
+  for (const auto& item : items) names.emplace_back(name(item));
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& n : names) text += (text.empty() ? "" : ",") + n;
+  return text.empty() ? "-" : text;
+}
+
+// The op table (core/op.hpp), one op per line or as a JSON array.
+int print_op_table(bool json) {
+  nlohmann::json list = nlohmann::json::array();
+  for (Op op : all_ops()) {
+    const OpSpec& spec = op.spec();
+    list.push_back({{"op", spec.name},
+                    {"family", spec.family},
+                    {"inputs", names_of(spec.inputs)},
+                    {"outputs", std::string(name(spec.outputs))},
+                    {"parameters", names_of(spec.parameters)},
+                    {"plugin_abi", spec.plugin_code >= 0},
+                    {"vector_files", spec.vector_files}});
+  }
+  if (json) {
+    std::cout << list.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << std::left << std::setw(27) << "op" << std::setw(12) << "family" << std::setw(15)
+            << "inputs" << std::setw(19) << "outputs" << std::setw(15) << "parameters"
+            << std::setw(8) << "plugin" << "vectors\n";
+  for (const auto& op : list)
+    std::cout << std::setw(27) << op["op"].get<std::string>() << std::setw(12)
+              << op["family"].get<std::string>() << std::setw(15)
+              << joined(op["inputs"].get<std::vector<std::string>>()) << std::setw(19)
+              << op["outputs"].get<std::string>() << std::setw(15)
+              << joined(op["parameters"].get<std::vector<std::string>>()) << std::setw(8)
+              << (op["plugin_abi"].get<bool>() ? "yes" : "no")
+              << (op["vector_files"].get<bool>() ? "yes" : "no") << "\n";
+  return 0;
+}
+
+}  // namespace
+
 void add_list_command(CLI::App& app, Action& run, const Context&) {
   struct Options {
     bool json = false;
+    bool ops = false;
     std::string glob = "*";
     std::vector<std::string> plugin_paths;  // --plugin: shared libraries to load (plugin.h)
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("list", "List every registered kernel");
   command->add_flag("--json", options->json, "Print a JSON array instead of a table");
+  command->add_flag("--ops", options->ops,
+                    "List the op table instead: each op's family, inputs, outputs, parameters");
   command->add_option("--kernel", options->glob, "Only kernels whose name matches this glob");
   command->add_option("--plugin", options->plugin_paths,
                       "Also list the kernels of a plugin library (repeatable)");
   command->callback([&run, options] {
     run = [options] {
+      if (options->ops) return print_op_table(options->json);
       Registry& registry = Registry::instance();
       for (const std::string& path : options->plugin_paths) load_plugin(path, registry);
       register_all_kernels(registry);

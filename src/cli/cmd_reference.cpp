@@ -1,13 +1,13 @@
 #include <iostream>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/parse_logits.hpp"
-#include "checks/loss_family_references.hpp"
-#include "kernels/kernel.hpp"
-#include "reference/loss_family_reference.hpp"
-#include "reference/reference.hpp"
-#include "reference/stablemax_reference.hpp"
+#include "core/op.hpp"
+#include "reference/op_reference.hpp"
 #include "report/gate_report.hpp"
 
 namespace softcheck::cli {
@@ -19,24 +19,19 @@ void print(const std::vector<reference::Exact>& values) {
   for (const auto& e : values) print(e);
 }
 
-// The op's outputs; for a loss op the loss first, then the gradient.
-void print_softmax(Op op, const reference::RowReference& ref) {
-  switch (op) {
-    case Op::softmax: return print(ref.softmax);
-    case Op::log_softmax: return print(ref.log_softmax);
-    case Op::logsumexp: return print(ref.logsumexp);
-    case Op::cross_entropy: print(ref.ce_loss); return print(ref.ce_gradient);
-    default: return;  // StableMax ops: print_stablemax
-  }
-}
-
-void print_stablemax(Op op, const reference::StableMaxReference& ref) {
-  switch (op) {
-    case Op::stablemax: return print(ref.stablemax);
-    case Op::log_stablemax: return print(ref.log_stablemax);
-    case Op::stablemax_cross_entropy: print(ref.loss); return print(ref.gradient);
-    default: return;  // the softmax family: print_softmax
-  }
+// --input NAME=v1,v2,...: a per-element input besides the logits (dy, q, ...), by its name
+// in the op table (core/op.hpp).
+std::pair<Input, ParsedLogits> parse_input(const std::string& text, const OpSpec& spec,
+                                           Format format) {
+  const auto equals = text.find('=');
+  const std::string key = text.substr(0, equals);
+  for (Input input : spec.inputs)
+    if (per_element(input) && input != Input::logits && name(input) == key) {
+      if (equals == std::string::npos) break;
+      return {input, parse_logits(text.substr(equals + 1), format)};
+    }
+  throw UsageError("--input '" + text + "': " + spec.name + " takes no input '" + key +
+                   "' (expected NAME=v1,v2,...)");
 }
 
 }  // namespace
@@ -44,6 +39,7 @@ void print_stablemax(Op op, const reference::StableMaxReference& ref) {
 void add_reference_command(CLI::App& app, Action& run, const Context&) {
   struct Options {
     std::string op, dtype, logits;
+    std::vector<std::string> inputs;
     long long target = -1;
     LossParameters parameters;
   };
@@ -56,6 +52,8 @@ void add_reference_command(CLI::App& app, Action& run, const Context&) {
       ->required();
   command->add_option("--target", options->target,
                       "true class (cross_entropy, stablemax_cross_entropy, the loss family)");
+  command->add_option("--input", options->inputs,
+                      "another input of the op, NAME=v1,v2,... (e.g. dy=0.5,-1,2)");
   command->add_option("--tau", options->parameters.tau, "comp_sum: tau in [0, 2] (default 1)");
   command->add_option("--temperature", options->parameters.temperature,
                       "temperature_cross_entropy: T > 0 (default 1)");
@@ -70,30 +68,39 @@ void add_reference_command(CLI::App& app, Action& run, const Context&) {
                                     "' (expected f64, f32, bf16 or f16)");
       const ParsedLogits logits = parse_logits(options->logits, *format);
       const auto n = static_cast<long long>(logits.values.size());
-      if (has_loss(*op) && options->target < 0)
+      const OpSpec& spec = op->spec();
+      if (spec.takes(Input::target) && options->target < 0)
         throw UsageError(std::string(name(*op)) + " needs --target K");
-      if (has_loss(*op) && options->target >= n)
+      if (spec.takes(Input::target) && options->target >= n)
         throw UsageError("--target " + std::to_string(options->target) + " is out of range for " +
                          std::to_string(n) + " logits");
       if (logits.rounded > 0)
         std::cerr << "softcheck: note: " << logits.rounded << " logit(s) rounded to "
                   << name(*format) << "\n";
       const auto target = options->target >= 0 ? static_cast<std::size_t>(options->target) : 0;
-      if (is_loss_family(*op)) {
-        reference::LossReference ref;
-        try {
-          ref = reference::evaluate_loss_row(loss_kind(*op), options->parameters, logits.values,
-                                             *format, target);
-        } catch (const std::invalid_argument& error) {  // a parameter outside its domain
-          throw UsageError(error.what());
-        }
-        if (has_loss(*op)) print(ref.loss);  // the normalisers have none
-        print(ref.gradient);
-      } else if (is_stablemax(*op)) {
-        print_stablemax(*op, reference::evaluate_stablemax_row(logits.values, *format, target));
-      } else {
-        print_softmax(*op, reference::evaluate_row(logits.values, *format, target));
+      reference::RowInputs row{logits.values, target, {}};
+      std::vector<ParsedLogits> others;
+      others.reserve(options->inputs.size());
+      for (const std::string& text : options->inputs) {
+        auto [input, values] = parse_input(text, spec, *format);
+        if (values.values.size() != logits.values.size())
+          throw UsageError("--input " + std::string(name(input)) + " has " +
+                           std::to_string(values.values.size()) + " values for " +
+                           std::to_string(n) + " logits");
+        others.push_back(std::move(values));
+        row.elements[static_cast<std::size_t>(input)] = others.back().values;
       }
+      for (Input input : spec.inputs)
+        if (per_element(input) && input != Input::logits && row[input].empty())
+          throw UsageError(spec.name + " needs --input " + std::string(name(input)) + "=...");
+      reference::OpRow ref;
+      try {
+        ref = reference::evaluate_op_row(*op, row, *format, options->parameters);
+      } catch (const std::invalid_argument& error) {  // a parameter outside its domain
+        throw UsageError(error.what());
+      }
+      if (!spec.has_element_output() || spec.has_loss()) print(ref.value);  // value or loss first
+      print(ref.elements);
       return 0;
     };
   });

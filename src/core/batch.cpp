@@ -1,6 +1,10 @@
 #include "core/batch.hpp"
 
 #include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "core/rng.hpp"
 
 namespace softcheck {
 
@@ -13,11 +17,32 @@ PackedBatch make_output(Format format, std::size_t rows, std::size_t n, std::siz
 }
 
 PackedBatch pack(const Batch& batch, std::size_t stride) {
+  return pack_input(batch, Input::logits, stride);
+}
+
+PackedBatch pack_input(const Batch& batch, Input input, std::size_t stride) {
+  const std::vector<double>& values =
+      input == Input::logits ? batch.values : batch.inputs[static_cast<std::size_t>(input)];
+  if (!per_element(input) || values.size() != batch.rows * batch.n)
+    throw std::logic_error("softcheck: the batch has no input '" + std::string(name(input)) + "'");
   PackedBatch packed = make_output(batch.format, batch.rows, batch.n, stride);
   for (std::size_t r = 0; r < batch.rows; ++r)
     for (std::size_t c = 0; c < batch.n; ++c)
-      store(batch.format, packed.data(), r * stride + c, batch.values[r * batch.n + c]);
+      store(batch.format, packed.data(), r * stride + c, values[r * batch.n + c]);
   return packed;
+}
+
+void add_op_inputs(Batch& batch, Op op, std::uint64_t family_seed, std::size_t batch_index) {
+  for (Input input : op.spec().inputs) {
+    if (!per_element(input) || input == Input::logits) continue;
+    std::vector<double>& values = batch.inputs[static_cast<std::size_t>(input)];
+    if (!values.empty()) continue;
+    std::uint64_t label = 0;  // the input's name as a number: streams differ per input
+    for (char c : name(input)) label = label * 131 + static_cast<unsigned char>(c);
+    Rng rng(derive_seed(derive_seed(family_seed, batch_index), label));
+    values.resize(batch.rows * batch.n);
+    for (double& v : values) v = round_to_format(rng.uniform(-1.0, 1.0), batch.format);
+  }
 }
 
 double packed_value(const PackedBatch& packed, std::size_t row, std::size_t column) {

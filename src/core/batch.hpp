@@ -1,6 +1,7 @@
 // A batch of rows of logits, every value exactly representable in the batch's format.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "core/format.hpp"
+#include "core/op.hpp"
 
 namespace softcheck {
 
@@ -17,9 +19,17 @@ struct Batch {
   std::size_t n = 0;                   // elements per row (may be 0: empty rows)
   std::vector<double> values;          // rows * n, row-major, representable in `format`
   std::vector<std::int64_t> targets;   // one class index per row, in [0, n) when n > 0
+  // The per-element inputs besides the logits (dy, Q, K, V, mask) of the ops that take them,
+  // rows * n each, by Input; empty until add_op_inputs fills them.
+  std::array<std::vector<double>, kInputKinds> inputs;
 
   std::span<const double> row(std::size_t r) const { return {values.data() + r * n, n}; }
   std::span<double> row(std::size_t r) { return {values.data() + r * n, n}; }
+  // Row r of a per-element input (the logits for Input::logits).
+  std::span<const double> input_row(Input input, std::size_t r) const {
+    if (input == Input::logits) return row(r);
+    return {inputs[static_cast<std::size_t>(input)].data() + r * n, n};
+  }
 };
 
 // Storage-format copy of a batch for a kernel call: rows of `stride` elements (stride >= n),
@@ -32,7 +42,14 @@ struct PackedBatch {
   const void* data() const { return bytes.data(); }
 };
 
-PackedBatch pack(const Batch& batch, std::size_t stride);
+PackedBatch pack(const Batch& batch, std::size_t stride);  // the logits
+// A per-element input of the batch (add_op_inputs filled it); throws std::logic_error if absent.
+PackedBatch pack_input(const Batch& batch, Input input, std::size_t stride);
+// Fills every per-element input that `op` takes besides the logits and the batch lacks:
+// values uniform in [-1, 1) rounded to the batch's format, from a stream seeded by the
+// family's seed, the batch's index in the family and the input's name, so the gate and the
+// vector files regenerate the same inputs from the printed seed.
+void add_op_inputs(Batch& batch, Op op, std::uint64_t family_seed, std::size_t batch_index);
 PackedBatch make_output(Format format, std::size_t rows, std::size_t n, std::size_t stride);
 double packed_value(const PackedBatch& packed, std::size_t row, std::size_t column);
 

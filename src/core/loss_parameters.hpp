@@ -4,6 +4,8 @@
 // and the gate hands the same values to the reference. Default-initialised for every other op.
 #pragma once
 
+#include "core/op.hpp"
+
 namespace softcheck {
 
 struct LossParameters {
@@ -13,6 +15,16 @@ struct LossParameters {
   double temperature = 1.0;  // temperature-scaled cross-entropy: T > 0
 
   bool operator==(const LossParameters&) const = default;
+  // The value of one parameter, by its name in the op table (core/op.hpp).
+  double value(Parameter parameter) const {
+    switch (parameter) {
+      case Parameter::tau: return tau;
+      case Parameter::a: return a;
+      case Parameter::b: return b;
+      case Parameter::temperature: return temperature;
+    }
+    return 0.0;
+  }
 };
 
 }  // namespace softcheck

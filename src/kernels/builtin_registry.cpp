@@ -10,6 +10,9 @@
 // f32/f64 compute in their own precision; bf16/f16 store 16 bits and compute in float.
 // The parametrised losses: loss_family_registry.cpp. The SIMD kernels (softmax, log_softmax,
 // cross_entropy; f32, bf16, f16): src/kernels/simd/simd_register.cpp.
+#include <algorithm>
+#include <vector>
+
 #include "kernels/builtin.hpp"
 #include "kernels/chunked_ce.hpp"
 #include "kernels/normalisers.hpp"
@@ -19,36 +22,44 @@
 namespace softcheck {
 namespace {
 
+// An algorithm, the ops it implements and the formats it is registered in.
 struct Algorithm {
   std::string_view name;
   KernelFn (*make)(Op, Format);
-  bool (*applies)(Op, Format);
+  std::vector<Op> ops;
+  bool wide_only;  // f32 and f64 only
 };
 
-constexpr bool wide(Format format) { return format == Format::f32 || format == Format::f64; }
+const std::vector<Algorithm>& algorithms() {
+  const std::vector<Op> softmax_family{Op::softmax, Op::log_softmax, Op::logsumexp,
+                                       Op::cross_entropy};
+  const std::vector<Op> three_pass{Op::softmax, Op::log_softmax, Op::cross_entropy};
+  static const std::vector<Algorithm> all{
+      {"naive", kernels::make_naive, softmax_family, true},
+      {"three-pass-recompute", kernels::make_three_pass_recompute, three_pass, false},
+      {"three-pass-reload", kernels::make_three_pass_reload, three_pass, false},
+      {"max-then-sum", kernels::make_three_pass_recompute, {Op::logsumexp}, false},
+      {"two-pass", kernels::make_two_pass, softmax_family, false},
+      {"online", kernels::make_online, softmax_family, false},
+      {"two-pass", kernels::make_stablemax_two_pass,
+       {Op::stablemax, Op::log_stablemax, Op::stablemax_cross_entropy}, true},
+  };
+  return all;
+}
 
-constexpr Algorithm kAlgorithms[] = {
-    {"naive", kernels::make_naive,
-     [](Op op, Format format) { return is_softmax_family(op) && wide(format); }},
-    {"three-pass-recompute", kernels::make_three_pass_recompute,
-     [](Op op, Format) { return is_softmax_family(op) && op != Op::logsumexp; }},
-    {"three-pass-reload", kernels::make_three_pass_reload,
-     [](Op op, Format) { return is_softmax_family(op) && op != Op::logsumexp; }},
-    {"max-then-sum", kernels::make_three_pass_recompute,
-     [](Op op, Format) { return op == Op::logsumexp; }},
-    {"two-pass", kernels::make_two_pass, [](Op op, Format) { return is_softmax_family(op); }},
-    {"online", kernels::make_online, [](Op op, Format) { return is_softmax_family(op); }},
-    {"two-pass", kernels::make_stablemax_two_pass,
-     [](Op op, Format format) { return is_stablemax(op) && wide(format); }},
-};
+bool applies(const Algorithm& algorithm, Op op, Format format) {
+  const bool wide = format == Format::f32 || format == Format::f64;
+  return std::find(algorithm.ops.begin(), algorithm.ops.end(), op) != algorithm.ops.end() &&
+         (wide || !algorithm.wide_only);
+}
 
 }  // namespace
 
 void register_builtin_kernels(Registry& registry) {
-  for (Op op : kAllOps) {
+  for (Op op : all_ops()) {
     for (Format format : kAllFormats) {
-      for (const Algorithm& algorithm : kAlgorithms) {
-        if (!algorithm.applies(op, format)) continue;
+      for (const Algorithm& algorithm : algorithms()) {
+        if (!applies(algorithm, op, format)) continue;
         Kernel kernel{op, format, std::string(algorithm.name), "builtin", {}};
         if (!registry.match(kernel.name()).empty()) continue;  // registered before
         kernel.run = algorithm.make(op, format);

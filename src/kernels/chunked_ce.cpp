@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "fp/constants.hpp"
 #include "kernels/row.hpp"
 
 namespace softcheck::kernels {
@@ -12,12 +13,12 @@ namespace {
 
 // The running (max, sum over all, sum over j != y) of the blocks seen so far.
 struct Merged {
-  double max = -kInf<double>;
+  double max = -fp::kInf<double>;
   double sum = 0;
   double others = 0;
 
   void merge(double m, double s, double o) {
-    if (m == -kInf<double>) return;  // a fully masked block adds nothing
+    if (m == -fp::kInf<double>) return;  // a fully masked block adds nothing
     if (m > max) {
       const double shrink = std::exp(max - m);  // 0 for the first block
       sum = sum * shrink + s;
@@ -37,15 +38,15 @@ void chunked_row(const Row<F32>& row, std::size_t block, double threshold) {
   bool special = false;
   for (std::size_t b0 = 0; b0 < row.n; b0 += block) {
     const std::size_t b1 = std::min(row.n, b0 + block);
-    double m = -kInf<double>;
+    double m = -fp::kInf<double>;
     for (std::size_t j = b0; j < b1; ++j) {
       const double x = row.load(j);
-      special |= std::isnan(x) || x == kInf<double>;
+      special |= std::isnan(x) || x == fp::kInf<double>;
       m = std::max(m, x);
     }
     if (special) break;
     double s = 0, o = 0;
-    if (m != -kInf<double>) {
+    if (m != -fp::kInf<double>) {
       for (std::size_t j = b0; j < b1; ++j) {
         const double e = std::exp(row.load(j) - m);
         s += e;
@@ -54,8 +55,8 @@ void chunked_row(const Row<F32>& row, std::size_t block, double threshold) {
     }
     merged.merge(m, s, o);
   }
-  if (special || merged.max == -kInf<double>)
-    return write_special(Op::cross_entropy, row, kNaN<float>);
+  if (special || merged.max == -fp::kInf<double>)
+    return write_special(Op::cross_entropy, row, fp::kNaN<float>);
   const double x_y = row.load(y);
   row.set_result(static_cast<float>((merged.max - x_y) + std::log(merged.sum)));
   const auto gradient = [&](std::size_t j) {

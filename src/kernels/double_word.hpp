@@ -1,45 +1,40 @@
-// Unevaluated sums hi + lo (double-word numbers) for the loss-family kernels: differences
-// and products whose rounding errors are kept (TwoSum, FMA), so that an exponential of a
-// large argument costs no |argument| * u relative error (exp(hi + lo) = exp(hi) (1 + lo)
-// up to lo^2 / 2).
+// Unevaluated sums hi + lo (double-word numbers, fp::DoubleWord) for the loss-family kernels:
+// differences and products whose rounding errors are kept (TwoSum, FMA: fp/two_sum.hpp), so
+// that an exponential of a large argument costs no |argument| * u relative error
+// (exp(hi + lo) = exp(hi) (1 + lo) up to lo^2 / 2). First order, no proven bound: the
+// kernels' contracts (not the reference's budgets) cover them.
 #pragma once
 
 #include <cmath>
 
-#include "kernels/row.hpp"
+#include "fp/two_sum.hpp"
 
 namespace softcheck::kernels {
 
-template <class A>
-struct DoubleWord {
-  A hi;
-  A lo;
-};
-
 // a - b exactly (for finite a, b whose difference does not overflow).
 template <class A>
-DoubleWord<A> difference(A a, A b) {
+fp::DoubleWord<A> difference(A a, A b) {
   const A d = a - b;
-  return {d, two_sum_error(a, -b, d)};
+  return {d, fp::two_sum_error(a, -b, d)};
 }
 
 // a + b, a double-word plus a working-precision number, renormalised.
 template <class A>
-DoubleWord<A> plus(DoubleWord<A> a, A b) {
+fp::DoubleWord<A> plus(fp::DoubleWord<A> a, A b) {
   const A s = a.hi + b;
-  return {s, two_sum_error(a.hi, b, s) + a.lo};
+  return {s, fp::two_sum_error(a.hi, b, s) + a.lo};
 }
 
 // a - b for two double-words.
 template <class A>
-DoubleWord<A> minus(DoubleWord<A> a, DoubleWord<A> b) {
+fp::DoubleWord<A> minus(fp::DoubleWord<A> a, fp::DoubleWord<A> b) {
   const A s = a.hi - b.hi;
-  return {s, two_sum_error(a.hi, -b.hi, s) + (a.lo - b.lo)};
+  return {s, fp::two_sum_error(a.hi, -b.hi, s) + (a.lo - b.lo)};
 }
 
 // c * a for a working-precision c (the product's rounding error recovered by FMA).
 template <class A>
-DoubleWord<A> times(A c, DoubleWord<A> a) {
+fp::DoubleWord<A> times(A c, fp::DoubleWord<A> a) {
   const A p = c * a.hi;
   if (!std::isfinite(p)) return {p, 0};
   return {p, std::fma(c, a.hi, -p) + c * a.lo};
@@ -47,12 +42,12 @@ DoubleWord<A> times(A c, DoubleWord<A> a) {
 
 // exp(a.hi + a.lo) and expm1(a.hi + a.lo), first order in a.lo.
 template <class A>
-A exp_of(DoubleWord<A> a) {
+A exp_of(fp::DoubleWord<A> a) {
   const A e = std::exp(a.hi);
   return std::isfinite(e) ? e + e * a.lo : e;
 }
 template <class A>
-A expm1_of(DoubleWord<A> a) {
+A expm1_of(fp::DoubleWord<A> a) {
   const A e = std::expm1(a.hi);
   return std::isfinite(e) ? e + (e + 1) * a.lo : e;
 }

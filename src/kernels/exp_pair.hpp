@@ -26,7 +26,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "kernels/compensated_sum.hpp"
+#include "fp/compensated_sum.hpp"
 
 namespace softcheck::kernels {
 
@@ -123,7 +123,7 @@ T scale_by_pow2(T v, T e) {
 // A sum of pairs, kept at the largest exponent added so far, with a compensated mantissa.
 template <class T>
 struct PairSum {
-  CompensatedSum<T> mantissa;
+  fp::CompensatedSum<T> mantissa;
   T exponent = kZeroPair<T>.exponent;
 
   void add(ExpPair<T> p) {

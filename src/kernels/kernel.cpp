@@ -1,44 +1,6 @@
 #include "kernels/kernel.hpp"
 
-#include <iterator>
-
 namespace softcheck {
-
-std::string_view name(Op op) {
-  switch (op) {
-    case Op::softmax: return "softmax";
-    case Op::log_softmax: return "log_softmax";
-    case Op::logsumexp: return "logsumexp";
-    case Op::cross_entropy: return "cross_entropy";
-    case Op::stablemax: return "stablemax";
-    case Op::log_stablemax: return "log_stablemax";
-    case Op::stablemax_cross_entropy: return "stablemax_cross_entropy";
-    case Op::comp_sum: return "comp_sum";
-    case Op::sigmoid_bce: return "sigmoid_bce";
-    case Op::temperature_cross_entropy: return "temperature_cross_entropy";
-    case Op::z_loss: return "z_loss";
-    case Op::sigmoid_normaliser: return "sigmoid_normaliser";
-    case Op::softplus_normaliser: return "softplus_normaliser";
-    case Op::temperature_softmax: return "temperature_softmax";
-  }
-  return "?";
-}
-
-std::optional<Op> parse_op(std::string_view text) {
-  for (Op op : kAllOps)
-    if (name(op) == text) return op;
-  return std::nullopt;
-}
-
-std::string op_names() {
-  std::string text;
-  const std::size_t count = std::size(kAllOps);
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i > 0) text += i + 1 == count ? " or " : ", ";
-    text += name(kAllOps[i]);
-  }
-  return text;
-}
 
 std::string Kernel::name() const {
   return provider + "/" + std::string(softcheck::name(op)) + "/" +

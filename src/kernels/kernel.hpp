@@ -3,6 +3,7 @@
 // plugin or vector file - is a Kernel in the registry.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -14,87 +15,22 @@
 
 #include "core/format.hpp"
 #include "core/loss_parameters.hpp"
+#include "core/op.hpp"
 
 namespace softcheck {
 
-// The softmax family, then StableMax (Prieto et al. 2025): s(x) = x + 1 for x >= 0,
-// 1 / (1 - x) for x < 0, stablemax_i = s(x_i) / sum_j s(x_j).
-enum class Op {
-  softmax,
-  log_softmax,
-  logsumexp,
-  cross_entropy,
-  stablemax,
-  log_stablemax,
-  stablemax_cross_entropy,
-  // The parametrised loss family (LossParameters; src/reference/loss_family_reference.hpp).
-  comp_sum,
-  sigmoid_bce,
-  temperature_cross_entropy,
-  z_loss,
-  // Attention normalisers used in place of softmax (no loss, no target): sigmoid(x_j - log n)
-  // and softplus(x_j) / sum_k softplus(x_k) (src/reference/normaliser_reference.cpp).
-  sigmoid_normaliser,
-  softplus_normaliser,
-  // softmax(x / T), T = LossParameters::temperature (temperature_softmax_reference.cpp).
-  temperature_softmax
-};
-
-inline constexpr Op kAllOps[] = {Op::softmax,   Op::log_softmax,   Op::logsumexp,
-                                 Op::cross_entropy, Op::stablemax, Op::log_stablemax,
-                                 Op::stablemax_cross_entropy, Op::comp_sum, Op::sigmoid_bce,
-                                 Op::temperature_cross_entropy, Op::z_loss,
-                                 Op::sigmoid_normaliser, Op::softplus_normaliser,
-                                 Op::temperature_softmax};
-
-std::string_view name(Op op);
-std::optional<Op> parse_op(std::string_view text);
-// "softmax, log_softmax, ... or stablemax_cross_entropy", for usage messages.
-std::string op_names();
-
-// The StableMax ops (their references and kernels are apart from the softmax family's).
-constexpr bool is_stablemax(Op op) {
-  return op == Op::stablemax || op == Op::log_stablemax || op == Op::stablemax_cross_entropy;
-}
-// The attention normalisers: per-element outputs like softmax, no loss; their references are
-// the loss family's (LossKind), so they count among is_loss_family but not has_loss.
-constexpr bool is_normaliser(Op op) {
-  return op == Op::sigmoid_normaliser || op == Op::softplus_normaliser ||
-         op == Op::temperature_softmax;
-}
-// The parametrised losses (and the normalisers): kernels carry LossParameters; not in the
-// plugin ABI or vector files (docs/plugins.md, docs/vectors.md), not among libtorch's ops.
-constexpr bool is_loss_family(Op op) {
-  return op == Op::comp_sum || op == Op::sigmoid_bce || op == Op::temperature_cross_entropy ||
-         op == Op::z_loss || is_normaliser(op);
-}
-// The softmax family (softmax, log_softmax, logsumexp, cross_entropy).
-constexpr bool is_softmax_family(Op op) { return !is_stablemax(op) && !is_loss_family(op); }
-// Ops that take a target and write loss[r] besides the gradient in out.
-constexpr bool has_loss(Op op) {
-  return op == Op::cross_entropy || op == Op::stablemax_cross_entropy ||
-         (is_loss_family(op) && !is_normaliser(op));
-}
-// The two losses whose collapse `softcheck collapse` measures.
-constexpr bool has_collapse_loss(Op op) {
-  return op == Op::cross_entropy || op == Op::stablemax_cross_entropy;
-}
-// Ops with one output per row in out (no per-element outputs).
-constexpr bool has_row_output(Op op) { return op == Op::logsumexp; }
-
-// One call over `rows` rows of `n` elements; row r starts at element r * stride.
-// Element types by format: f64 double, f32 float, bf16/f16 std::uint16_t bit patterns.
-//   softmax, log_softmax: out[r*stride + i] for i < n.
-//   logsumexp:            out[r] (one value per row).
-//   cross_entropy:        loss[r] (one value per row) and the gradient of the loss with
-//                         respect to the logits in out[r*stride + i]; target[r] in [0, n).
-//   stablemax, log_stablemax: as softmax, log_softmax.
-//   stablemax_cross_entropy: as cross_entropy, with loss -log stablemax_y.
-//   comp_sum, sigmoid_bce, temperature_cross_entropy, z_loss: as cross_entropy, with the losses of
-//                         src/reference/loss_family_reference.hpp (Kernel::parameters).
-//   sigmoid_normaliser, softplus_normaliser, temperature_softmax: as softmax (no loss, no
-//                         target; temperature_softmax's T in Kernel::parameters).
-// All outputs are in the kernel's format. A kernel must not write past n in a row.
+// One call over `rows` rows of `n` elements; row r starts at element r * stride. The call
+// carries the inputs the op table lists for the op (core/op.hpp, OpSpec::inputs) and its
+// outputs (OpSpec::outputs). Element types by format: f64 double, f32 float, bf16/f16
+// std::uint16_t bit patterns; targets are int64.
+//   logits (x):  rows x n at the stride; every op so far takes them.
+//   target:      one class index per row in [0, n), for the ops with a loss.
+//   other inputs (dy, Q, K, V, mask): in inputs[Input], rows x n at the stride.
+//   out:  Outputs::per_element: out[r*stride + i] for i < n; Outputs::per_row: out[r];
+//         Outputs::loss_and_gradient: the gradient of the loss w.r.t. the logits.
+//   loss: Outputs::loss_and_gradient: loss[r], one value per row.
+// What each built-in op computes: src/reference/op_references.cpp and the references it
+// names. All outputs are in the kernel's format. A kernel must not write past n in a row.
 struct KernelCall {
   const void* x = nullptr;
   void* out = nullptr;
@@ -103,6 +39,14 @@ struct KernelCall {
   std::size_t rows = 0;
   std::size_t n = 0;
   std::size_t stride = 0;
+  std::array<const void*, kInputKinds> inputs{};  // the inputs beyond logits and target
+
+  // Any input by its kind (logits and target included).
+  const void* input(Input kind) const {
+    if (kind == Input::logits) return x;
+    if (kind == Input::target) return target;
+    return inputs[static_cast<std::size_t>(kind)];
+  }
 };
 
 using KernelFn = std::function<void(const KernelCall&)>;

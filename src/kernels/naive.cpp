@@ -24,22 +24,19 @@ void naive_row(Op op, const Row<E>& row) {
   for (std::size_t j = 0; j < row.n; ++j) sum += exp_at(j);
   const A inverse = 1 / sum;
   const A log_sum = std::log(sum);
-  switch (op) {
-    case Op::softmax:
-      for (std::size_t j = 0; j < row.n; ++j) row.store(j, exp_at(j) * inverse);
-      return;
-    case Op::log_softmax:
-      for (std::size_t j = 0; j < row.n; ++j) row.store(j, row.load(j) - log_sum);
-      return;
-    case Op::logsumexp:
-      return row.set_result(log_sum);
-    case Op::cross_entropy:
-      row.set_result(log_sum - row.load(row.target));
-      for (std::size_t j = 0; j < row.n; ++j)
-        row.store(j, exp_at(j) * inverse - (j == row.target ? A(1) : A(0)));
-      return;
-    default:  // the StableMax ops are stablemax.cpp's; never registered here
-      return;
+  if (op == Op::softmax) {
+    for (std::size_t j = 0; j < row.n; ++j) row.store(j, exp_at(j) * inverse);
+    return;
+  } else if (op == Op::log_softmax) {
+    for (std::size_t j = 0; j < row.n; ++j) row.store(j, row.load(j) - log_sum);
+    return;
+  } else if (op == Op::logsumexp) {
+    return row.set_result(log_sum);
+  } else if (op == Op::cross_entropy) {
+    row.set_result(log_sum - row.load(row.target));
+    for (std::size_t j = 0; j < row.n; ++j)
+      row.store(j, exp_at(j) * inverse - (j == row.target ? A(1) : A(0)));
+    return;
   }
 }
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "fp/compensated_sum.hpp"
+#include "fp/constants.hpp"
 #include "kernels/row.hpp"
 
 namespace softcheck::kernels {
@@ -39,10 +41,10 @@ void softplus_row(Op op, const Row<F32>& row) {
   const double m = max.value;
   const auto term = [&](std::size_t j) {
     const double x = row.load(j);
-    if (x == -kInf<double>) return 0.0;
+    if (x == -fp::kInf<double>) return 0.0;
     return m > 0 ? softplus(x) : relative_softplus(x, m);
   };
-  CompensatedSum<double> sum;
+  fp::CompensatedSum<double> sum;
   for (std::size_t j = 0; j < row.n; ++j) sum.add(term(j));
   const double total = sum.value();
   for (std::size_t j = 0; j < row.n; ++j) row.out[j] = static_cast<float>(term(j) / total);

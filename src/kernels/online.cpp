@@ -16,6 +16,8 @@
 // separately because it fails every comparison).
 #include <cmath>
 
+#include "fp/compensated_sum.hpp"
+#include "fp/constants.hpp"
 #include "kernels/builtin.hpp"
 #include "kernels/row.hpp"
 
@@ -26,9 +28,9 @@ template <class E>
 void online_row(Op op, const Row<E>& row) {
   using A = typename E::acc;
   const std::size_t y = row.target;
-  A m = -kInf<A>;
+  A m = -fp::kInf<A>;
   std::size_t a = 0;    // index of the running maximum (the first maximum zeroes q and e_y)
-  CompensatedSum<A> q;  // sum of exp(x_j - m) over the elements seen, except a and y
+  fp::CompensatedSum<A> q;  // sum of exp(x_j - m) over the elements seen, except a and y
   A e_y = 0;            // exp(x_y - m) once the target is seen, while it is not the maximum
                         // (q and e_y scaled by kScale, row.hpp)
   bool has_nan = false;
@@ -49,7 +51,7 @@ void online_row(Op op, const Row<E>& row) {
       q.scale(kUnscale<A>);
       m = x;
       a = j;
-    } else if (x != -kInf<A>) {
+    } else if (x != -fp::kInf<A>) {
       const A e = scaled_exp(x, m);
       if (j == y) {
         e_y = e;
@@ -63,18 +65,7 @@ void online_row(Op op, const Row<E>& row) {
   const RowSums<A> sums = row_sums(q.value(), e_y, a == y);
   const auto diff_at = [&](std::size_t j) { return row.load(j) - m; };
   const auto exp_at = [&](std::size_t j) { return scaled_exp(row.load(j), m); };
-  switch (op) {
-    case Op::softmax:
-      return write_softmax(row, sums.s, exp_at);
-    case Op::log_softmax:
-      return write_log_softmax(row, sums.s, diff_at);
-    case Op::logsumexp:
-      return write_logsumexp(row, m, sums.s);
-    case Op::cross_entropy:
-      return write_cross_entropy(row, m, sums, exp_at);
-    default:  // the StableMax ops are stablemax.cpp's; never registered here
-      return;
-  }
+  write_softmax_family(op, row, m, sums, exp_at, diff_at);
 }
 
 }  // namespace

@@ -33,7 +33,9 @@
 #include <limits>
 #include <optional>
 
-#include "kernels/compensated_sum.hpp"
+#include "fp/compensated_sum.hpp"
+#include "fp/constants.hpp"
+#include "fp/two_sum.hpp"
 #include "kernels/element.hpp"
 #include "kernels/kernel.hpp"
 
@@ -57,27 +59,22 @@ struct Row {
   void set_result(A v) const { *result = E::store(v); }
 };
 
-template <class A>
-inline constexpr A kInf = std::numeric_limits<A>::infinity();
-template <class A>
-inline constexpr A kNaN = std::numeric_limits<A>::quiet_NaN();
-
 // Writes the outputs of a row whose logsumexp is the special value `logsumexp` (NaN, +inf or
 // -inf): every vector output NaN, the loss NaN.
 template <class E>
 void write_special(Op op, const Row<E>& row, typename E::acc logsumexp) {
   using A = typename E::acc;
   if (op == Op::logsumexp) return row.set_result(logsumexp);
-  if (has_loss(op)) row.set_result(kNaN<A>);
-  for (std::size_t i = 0; i < row.n; ++i) row.store(i, kNaN<A>);
+  if (has_loss(op)) row.set_result(fp::kNaN<A>);
+  for (std::size_t i = 0; i < row.n; ++i) row.store(i, fp::kNaN<A>);
 }
 
 // The special logsumexp of a row that contains a NaN, a +inf or only -inf, given whether it
 // has a NaN and its maximum over the other elements; nothing for an ordinary row.
 template <class A>
 std::optional<A> special_logsumexp(bool has_nan, A max) {
-  if (has_nan) return kNaN<A>;
-  if (max == kInf<A> || max == -kInf<A>) return max;
+  if (has_nan) return fp::kNaN<A>;
+  if (max == fp::kInf<A> || max == -fp::kInf<A>) return max;
   return std::nullopt;
 }
 
@@ -101,13 +98,13 @@ void run_rows(Op op, const KernelCall& call, RowFn&& row_fn) {
       if (has_loss(op)) row.result = static_cast<T*>(call.loss) + r;
     }
     if (call.n == 0) {
-      write_special(op, row, -kInf<A>);
+      write_special(op, row, -fp::kInf<A>);
       continue;
     }
     if (has_loss(op)) {
       const std::int64_t target = call.target[r];
       if (target < 0 || static_cast<std::size_t>(target) >= call.n) {
-        write_special(op, row, kNaN<A>);
+        write_special(op, row, fp::kNaN<A>);
         continue;
       }
       row.target = static_cast<std::size_t>(target);
@@ -128,7 +125,7 @@ KernelFn row_kernel(Op op, RowFn row_fn) {
 // (a comparison-based max drops NaNs, so they are tracked separately).
 template <class A>
 struct RowMax {
-  A value = -kInf<A>;
+  A value = -fp::kInf<A>;
   std::size_t index = 0;
   bool has_nan = false;
 };
@@ -169,14 +166,6 @@ struct ScaleLog<double> {
   static constexpr double kLo = 0x1.6BC5CA07E04F0p-55;  // RN_double(40 ln 2 - kHi)
 };
 
-// a + b = sum + error exactly (Knuth's TwoSum); returns the error.
-template <class A>
-A two_sum_error(A a, A b, A sum) {
-  const A a_part = sum - b;
-  const A b_part = sum - a_part;
-  return (a - a_part) + (b - b_part);
-}
-
 // kScale * exp(a - b) for a <= b (b finite), without the |a - b| * u relative error that
 // rounding d = a - b would cost: TwoSum gives that rounding error t exactly, and
 // exp(a - b) = exp(d) * exp(t) = exp(d) + exp(d) * t up to t^2/2 <= u^2 (a - b)^2 / 8.
@@ -186,13 +175,14 @@ A two_sum_error(A a, A b, A sum) {
 template <class A>
 A scaled_exp(A a, A b) {
   const A d = a - b;
-  const A t = two_sum_error(a, -b, d);
+  const A t = fp::two_sum_error(a, -b, d);
   const A e = std::exp(d);
   if (e >= std::numeric_limits<A>::min()) return (e + e * t) * kScale<A>;
   const A shifted = d + ScaleLog<A>::kHi;
   const A e_shifted = std::exp(shifted);
   if (e_shifted == 0) return e_shifted;
-  const A correction = t + two_sum_error(d, ScaleLog<A>::kHi, shifted) + ScaleLog<A>::kLo;
+  const A correction =
+      t + fp::two_sum_error(d, ScaleLog<A>::kHi, shifted) + ScaleLog<A>::kLo;
   return e_shifted + e_shifted * correction;
 }
 
@@ -222,7 +212,7 @@ A target_gradient(RowSums<A> sums) {
 // argmax a.
 template <class A, class ExpAt>
 RowSums<A> sum_exps(std::size_t n, std::size_t a, std::size_t y, ExpAt&& exp_at) {
-  CompensatedSum<A> q;
+  fp::CompensatedSum<A> q;
   A e_y = 0;
   for (std::size_t j = 0; j < n; ++j) {
     if (j == a) continue;
@@ -267,6 +257,18 @@ void write_cross_entropy(const Row<E>& row, typename E::acc m, RowSums<typename 
   for (std::size_t j = 0; j < row.n; ++j)
     if (j != y) row.store(j, exp_at(j) * inverse);
   row.store(y, target_gradient(sums));
+}
+
+// The softmax-family op's outputs of a row from its max m, its sums, the scaled exps
+// (exp_at) and the differences x_j - m (diff_at): the last pass of the three-pass and online
+// kernels.
+template <class E, class ExpAt, class DiffAt>
+void write_softmax_family(Op op, const Row<E>& row, typename E::acc m,
+                          RowSums<typename E::acc> sums, ExpAt&& exp_at, DiffAt&& diff_at) {
+  if (op == Op::softmax) return write_softmax(row, sums.s, exp_at);
+  if (op == Op::log_softmax) return write_log_softmax(row, sums.s, diff_at);
+  if (op == Op::logsumexp) return write_logsumexp(row, m, sums.s);
+  if (op == Op::cross_entropy) return write_cross_entropy(row, m, sums, exp_at);
 }
 
 }  // namespace softcheck::kernels

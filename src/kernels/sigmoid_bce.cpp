@@ -3,7 +3,8 @@
 
 #include <cmath>
 
-#include "kernels/compensated_sum.hpp"
+#include "fp/compensated_sum.hpp"
+#include "fp/constants.hpp"
 #include "kernels/row.hpp"
 
 namespace softcheck::kernels {
@@ -12,7 +13,7 @@ namespace {
 template <class E>
 void sigmoid_bce_row(const Row<E>& row) {
   using A = typename E::acc;
-  CompensatedSum<A> loss;
+  fp::CompensatedSum<A> loss;
   bool nan = false, infinite = false;
   for (std::size_t i = 0; i < row.n; ++i) {
     const A x = row.load(i);
@@ -21,11 +22,11 @@ void sigmoid_bce_row(const Row<E>& row) {
     const A sign = positive ? A(-1) : A(1);
     if (std::isnan(v)) {
       nan = true;
-      row.store(i, kNaN<A>);
-    } else if (v == kInf<A>) {
+      row.store(i, fp::kNaN<A>);
+    } else if (v == fp::kInf<A>) {
       infinite = true;
       row.store(i, sign);
-    } else if (v == -kInf<A>) {
+    } else if (v == -fp::kInf<A>) {
       row.store(i, A(0));
     } else {
       const A e = std::exp(-std::fabs(v));
@@ -36,7 +37,7 @@ void sigmoid_bce_row(const Row<E>& row) {
   }
   // A sum past the largest finite value is +inf (its carry would be inf - inf).
   const A total = std::isinf(loss.sum) ? loss.sum : loss.value();
-  row.set_result(nan ? kNaN<A> : infinite ? kInf<A> : total);
+  row.set_result(nan ? fp::kNaN<A> : infinite ? fp::kInf<A> : total);
 }
 
 }  // namespace

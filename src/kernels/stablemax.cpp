@@ -23,6 +23,7 @@
 //   log_stablemax -inf, gradient +0; a masked target: loss +inf.
 #include <cmath>
 
+#include "fp/constants.hpp"
 #include "kernels/builtin.hpp"
 #include "kernels/row.hpp"
 #include "kernels/stablemax.hpp"
@@ -34,26 +35,25 @@ template <class E>
 void stablemax_row(Op op, const Row<E>& row) {
   using A = typename E::acc;
   const auto sum = stable_sum(row);
-  if (!sum) return write_special(op, row, kNaN<A>);
+  if (!sum) return write_special(op, row, fp::kNaN<A>);
   if (op == Op::stablemax_cross_entropy)
-    row.set_result(row.load(row.target) == -kInf<A>
-                       ? kInf<A>
+    row.set_result(row.load(row.target) == -fp::kInf<A>
+                       ? fp::kInf<A>
                        : neg_log_stablemax(*sum, row.target, stablemax_pair(row.load(row.target))));
   for (std::size_t j = 0; j < row.n; ++j) {
     const A x = row.load(j);
-    if (x == -kInf<A>) {
-      row.store(j, op == Op::log_stablemax ? -kInf<A> : A(0));
+    if (x == -fp::kInf<A>) {
+      row.store(j, op == Op::log_stablemax ? -fp::kInf<A> : A(0));
       continue;
     }
     const Pair<A> s = stablemax_pair(x);
-    switch (op) {
-      case Op::stablemax: row.store(j, stablemax_value(*sum, s)); break;
-      case Op::log_stablemax: row.store(j, -neg_log_stablemax(*sum, j, s)); break;
-      case Op::stablemax_cross_entropy:
-        row.store(j, j == row.target ? stablemax_ce_target_gradient(*sum, j, x, s)
-                                     : stablemax_ce_gradient(*sum, x, s));
-        break;
-      default: return;  // not a StableMax op: never registered
+    if (op == Op::stablemax) {
+      row.store(j, stablemax_value(*sum, s));
+    } else if (op == Op::log_stablemax) {
+      row.store(j, -neg_log_stablemax(*sum, j, s));
+    } else if (op == Op::stablemax_cross_entropy) {
+      row.store(j, j == row.target ? stablemax_ce_target_gradient(*sum, j, x, s)
+                                   : stablemax_ce_gradient(*sum, x, s));
     }
   }
 }

@@ -14,6 +14,7 @@
 #include <numbers>
 #include <optional>
 
+#include "fp/constants.hpp"
 #include "kernels/row.hpp"
 
 namespace softcheck::kernels {
@@ -52,12 +53,12 @@ template <class E>
 std::optional<StableSum<typename E::acc>> stable_sum(const Row<E>& row) {
   using A = typename E::acc;
   StableSum<A> sum;
-  A x_max = -kInf<A>;
+  A x_max = -fp::kInf<A>;
   bool any = false;
   for (std::size_t j = 0; j < row.n; ++j) {
     const A x = row.load(j);
-    if (std::isnan(x) || x == kInf<A>) return std::nullopt;
-    if (x == -kInf<A>) continue;
+    if (std::isnan(x) || x == fp::kInf<A>) return std::nullopt;
+    if (x == -fp::kInf<A>) continue;
     const Pair<A> s = stablemax_pair(x);
     if (!any) {
       sum.a = j, sum.max = s, x_max = x, any = true;

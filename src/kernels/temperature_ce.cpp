@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "fp/two_sum.hpp"
 #include "kernels/row.hpp"
 
 namespace softcheck::kernels {
@@ -17,14 +18,14 @@ A tempered_scaled_exp(A a, A b, A temperature) {
   const A d = a - b;
   const A q = d / temperature;
   if (!std::isfinite(q)) return 0;  // a = -inf, or (a - b) / T below -max: exp is 0
-  const A t = two_sum_error(a, -b, d);
+  const A t = fp::two_sum_error(a, -b, d);
   const A c = (t + std::fma(-q, temperature, d)) / temperature;
   const A e = std::exp(q);
   if (e >= std::numeric_limits<A>::min()) return (e + e * c) * kScale<A>;
   const A shifted = q + ScaleLog<A>::kHi;
   const A e_shifted = std::exp(shifted);
   if (e_shifted == 0) return e_shifted;
-  const A correction = c + two_sum_error(q, ScaleLog<A>::kHi, shifted) + ScaleLog<A>::kLo;
+  const A correction = c + fp::two_sum_error(q, ScaleLog<A>::kHi, shifted) + ScaleLog<A>::kLo;
   return e_shifted + e_shifted * correction;
 }
 
@@ -36,7 +37,7 @@ A scaled_gap(A m, A x_y, A temperature) {
   if (!std::isfinite(g)) return m / temperature - x_y / temperature;
   const A q = g / temperature;
   if (!std::isfinite(q)) return q;
-  const A t = two_sum_error(m, -x_y, g);
+  const A t = fp::two_sum_error(m, -x_y, g);
   return q + (t + std::fma(-q, temperature, g)) / temperature;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "fp/compensated_sum.hpp"
 #include "kernels/row.hpp"
 
 namespace softcheck::kernels {
@@ -23,7 +24,7 @@ KernelFn make(double temperature, bool float_quotient) {
           const float d = x - max.value;
           return std::exp(static_cast<double>(d / static_cast<float>(temperature)));
         };
-        CompensatedSum<double> s;
+        fp::CompensatedSum<double> s;
         for (std::size_t j = 0; j < row.n; ++j)
           if (j != max.index) s.add(e_at(j));
         const double denominator = 1.0 + s.value();

@@ -39,18 +39,7 @@ void three_pass_recompute_row(Op op, const Row<E>& row) {
   const auto diff_at = [&](std::size_t j) { return row.load(j) - m; };
   const auto exp_at = [&](std::size_t j) { return scaled_exp(row.load(j), m); };
   const RowSums<A> sums = sum_exps<A>(row.n, max.index, row.target, exp_at);
-  switch (op) {
-    case Op::softmax:
-      return write_softmax(row, sums.s, exp_at);
-    case Op::log_softmax:
-      return write_log_softmax(row, sums.s, diff_at);
-    case Op::logsumexp:
-      return write_logsumexp(row, m, sums.s);
-    case Op::cross_entropy:
-      return write_cross_entropy(row, m, sums, exp_at);
-    default:  // the StableMax ops are stablemax.cpp's; never registered here
-      return;
-  }
+  write_softmax_family(op, row, m, sums, exp_at, diff_at);
 }
 
 // buffer: n accumulator values, the output row itself for f32/f64 (see above).
@@ -71,18 +60,7 @@ void three_pass_reload_row(Op op, const Row<E>& row, typename E::acc* buffer) {
   const RowSums<A> sums = sum_exps<A>(row.n, max.index, row.target, store_and_exp);
   buffer[max.index] = store_diff ? A(0) : kScale<A>;  // skipped by sum_exps: x_a - m = 0
   const auto reload = [&](std::size_t j) { return buffer[j]; };
-  switch (op) {
-    case Op::softmax:
-      return write_softmax(row, sums.s, reload);
-    case Op::log_softmax:
-      return write_log_softmax(row, sums.s, reload);
-    case Op::logsumexp:
-      return write_logsumexp(row, m, sums.s);
-    case Op::cross_entropy:
-      return write_cross_entropy(row, m, sums, reload);
-    default:  // the StableMax ops are stablemax.cpp's; never registered here
-      return;
-  }
+  write_softmax_family(op, row, m, sums, reload, reload);
 }
 
 // The reload buffer of a row: the output row when it can hold accumulator values, else

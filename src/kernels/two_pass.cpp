@@ -23,6 +23,7 @@
 // row.hpp, checked before that fallback.
 #include <cmath>
 
+#include "fp/constants.hpp"
 #include "kernels/builtin.hpp"
 #include "kernels/exp_pair.hpp"
 #include "kernels/row.hpp"
@@ -75,7 +76,7 @@ void two_pass_row(Op op, const Row<E>& row) {
   using A = typename E::acc;
   constexpr A kRange = ExpConstants<A>::kRange;
   const std::size_t y = row.target;
-  A m = -kInf<A>;
+  A m = -fp::kInf<A>;
   std::size_t a = 0;                 // index of the maximum (any start: top begins at zero)
   ExpPair<A> top = kZeroPair<A>;     // exp of the maximum
   PairSum<A> rest;                   // sum of the exps of all but the maximum and the target
@@ -100,24 +101,21 @@ void two_pass_row(Op op, const Row<E>& row) {
       rest.add(p);
     }
     has_nan |= std::isnan(x);
-    out_of_range |= x > kRange || (x < -kRange && x != -kInf<A>);
+    out_of_range |= x > kRange || (x < -kRange && x != -fp::kInf<A>);
   }
   if (const auto special = special_logsumexp(has_nan, m)) return write_special(op, row, *special);
   if (out_of_range) return three_pass_recompute_row(op, row);
   top = exp_pair_accurate(m);  // the ratios then carry one polynomial error, not two
   const RowSums<A> sums =
       row_sums(scaled_ratio(rest.value(), top), scaled_ratio(target, top), a == y);
-  switch (op) {
-    case Op::softmax:
-      return write_two_pass_softmax(row, m, top, sums.s);
-    case Op::log_softmax:
-      return write_log_softmax(row, sums.s, [&](std::size_t j) { return row.load(j) - m; });
-    case Op::logsumexp:
-      return write_logsumexp(row, m, sums.s);
-    case Op::cross_entropy:
-      return write_two_pass_cross_entropy(row, m, top, sums);
-    default:  // the StableMax ops are stablemax.cpp's; never registered here
-      return;
+  if (op == Op::softmax) {
+    return write_two_pass_softmax(row, m, top, sums.s);
+  } else if (op == Op::log_softmax) {
+    return write_log_softmax(row, sums.s, [&](std::size_t j) { return row.load(j) - m; });
+  } else if (op == Op::logsumexp) {
+    return write_logsumexp(row, m, sums.s);
+  } else if (op == Op::cross_entropy) {
+    return write_two_pass_cross_entropy(row, m, top, sums);
   }
 }
 

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <vector>
 
+#include "fp/compensated_sum.hpp"
+#include "fp/two_sum.hpp"
 #include "kernels/row.hpp"
 #include "kernels/three_pass.hpp"
 
@@ -17,7 +19,7 @@ namespace {
 template <class A>
 A unified_exp(A x, A phi) {
   const A d = x - phi;
-  const A t = two_sum_error(x, -phi, d);
+  const A t = fp::two_sum_error(x, -phi, d);
   const A e = std::exp(d);
   return e + e * t;
 }
@@ -27,10 +29,10 @@ A unified_exp(A x, A phi) {
 template <class E>
 void unified_max_fast_row(const Row<E>& row, typename E::acc phi) {
   using A = typename E::acc;
-  CompensatedSum<A> total;
+  fp::CompensatedSum<A> total;
   for (std::size_t start = 0; start < row.n; start += kUnifiedMaxBlock) {
     const std::size_t end = std::min(row.n, start + kUnifiedMaxBlock);
-    CompensatedSum<A> block;
+    fp::CompensatedSum<A> block;
     for (std::size_t j = start; j < end; ++j) block.add(unified_exp(row.load(j), phi));
     total.add(block.value());
   }

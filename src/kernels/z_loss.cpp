@@ -4,38 +4,36 @@
 #include <cmath>
 #include <vector>
 
+#include "fp/constants.hpp"
+#include "fp/two_sum.hpp"
 #include "kernels/double_word.hpp"
 #include "kernels/row.hpp"
 
 namespace softcheck::kernels {
 namespace {
 
-using Dw = DoubleWord<double>;
+using Dw = fp::DoubleWord<double>;
 
-// hi + lo with |lo| <= ulp(hi) / 2, for |s| >= |e| or s = 0.
-Dw renormalised(double s, double e) {
-  const double hi = s + e;
-  return {hi, e - (hi - s)};
-}
-
+// Each operation renormalises its result hi + lo (|lo| <= ulp(hi) / 2) with fp::fast_two_sum,
+// whose first operand is the larger.
 Dw operator+(Dw a, Dw b) {
   const double s = a.hi + b.hi;
-  return renormalised(s, two_sum_error(a.hi, b.hi, s) + a.lo + b.lo);
+  return fp::fast_two_sum(s, fp::two_sum_error(a.hi, b.hi, s) + a.lo + b.lo);
 }
 Dw operator-(Dw a) { return {-a.hi, -a.lo}; }
 Dw operator-(Dw a, Dw b) { return a + -b; }
 Dw operator*(Dw a, Dw b) {
-  const double p = a.hi * b.hi;
-  return renormalised(p, std::fma(a.hi, b.hi, -p) + (a.hi * b.lo + a.lo * b.hi));
+  const Dw p = fp::two_prod(a.hi, b.hi);
+  return fp::fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
 }
 Dw operator/(Dw a, Dw b) {
   const double q = a.hi / b.hi;
   const Dw remainder = a - Dw{q, 0.0} * b;
-  return renormalised(q, remainder.hi / b.hi);
+  return fp::fast_two_sum(q, remainder.hi / b.hi);
 }
 Dw square_root(Dw a) {
   const double r = std::sqrt(a.hi);
-  return renormalised(r, (std::fma(-r, r, a.hi) + a.lo) / (2 * r));
+  return fp::fast_two_sum(r, (std::fma(-r, r, a.hi) + a.lo) / (2 * r));
 }
 Dw scaled(Dw a, int exponent) { return {std::ldexp(a.hi, exponent), std::ldexp(a.lo, exponent)}; }
 
@@ -70,8 +68,8 @@ void z_loss_row(const Row<E>& row, double a, double b) {
   using A = typename E::acc;
   const std::size_t n = row.n, c = row.target;
   auto all_nan = [&] {
-    row.set_result(kNaN<A>);
-    for (std::size_t i = 0; i < n; ++i) row.store(i, kNaN<A>);
+    row.set_result(fp::kNaN<A>);
+    for (std::size_t i = 0; i < n; ++i) row.store(i, fp::kNaN<A>);
   };
   double largest = 0;
   for (std::size_t i = 0; i < n; ++i) {

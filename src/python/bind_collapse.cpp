@@ -36,7 +36,7 @@ py::dict theory(const collapse::Theory& t) {
 py::dict collapse_sweep(const std::string& kernel_name, std::size_t classes,
                         const std::string& layout, const std::string& target, std::uint64_t seed) {
   const Kernel& kernel = kernel_named(kernel_name);
-  if (!has_collapse_loss(kernel.op))
+  if (!collapse::collapse_loss(kernel.op))
     throw py::value_error(kernel_name + " is not a cross_entropy or stablemax_cross_entropy kernel");
   if (classes < 2) throw py::value_error("classes must be >= 2");
   collapse::Options options;

@@ -2,11 +2,8 @@
 // op (src/reference), one row or a batch of rows.
 #include <cmath>
 
-#include "checks/loss_family_references.hpp"
 #include "python/bindings.hpp"
-#include "reference/loss_family_reference.hpp"
-#include "reference/reference.hpp"
-#include "reference/stablemax_reference.hpp"
+#include "reference/op_reference.hpp"
 
 namespace softcheck::python {
 namespace {
@@ -40,7 +37,7 @@ py::object reference(const std::string& op_name,
     if (rows.one_row) return py::float_(scalars[0]);
     return shaped(scalars, 1, rows.rows, true);
   };
-  if (op == Op::logsumexp) return scalar();
+  if (has_row_output(op)) return scalar();
   py::array_t<double> vector = shaped(vectors, rows.rows, rows.n, rows.one_row);
   if (has_loss(op)) return py::make_tuple(scalar(), vector);
   return vector;
@@ -50,23 +47,8 @@ py::object reference(const std::string& op_name,
 
 RowResult reference_row(Op op, std::span<const double> x, Format format, std::size_t target,
                         const LossParameters& parameters) {
-  if (is_loss_family(op)) {
-    const auto r = reference::evaluate_loss_row(loss_kind(op), parameters, x, format, target);
-    return {rounded(r.gradient), r.loss.rounded};
-  }
-  if (is_stablemax(op)) {
-    const auto r = reference::evaluate_stablemax_row(x, format, target);
-    if (op == Op::stablemax) return {rounded(r.stablemax), NAN};
-    if (op == Op::log_stablemax) return {rounded(r.log_stablemax), NAN};
-    return {rounded(r.gradient), r.loss.rounded};
-  }
-  const auto r = reference::evaluate_row(x, format, target);
-  switch (op) {
-    case Op::softmax: return {rounded(r.softmax), NAN};
-    case Op::log_softmax: return {rounded(r.log_softmax), NAN};
-    case Op::logsumexp: return {{}, r.logsumexp.rounded};
-    default: return {rounded(r.ce_gradient), r.ce_loss.rounded};
-  }
+  const reference::OpRow r = reference::evaluate_op_row(op, {x, target, {}}, format, parameters);
+  return {rounded(r.elements), r.value.rounded};
 }
 
 void bind_reference(py::module_& m) {

@@ -25,6 +25,7 @@ void bind_kernels(py::module_& m);
 void bind_gate(py::module_& m);
 void bind_taylor_radius(py::module_& m);
 void bind_collapse(py::module_& m);
+void bind_ops(py::module_& m);
 
 // Rows of a 1-D (one row) or 2-D (rows x n) float64 array.
 struct Rows {

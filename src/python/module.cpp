@@ -10,4 +10,5 @@ PYBIND11_MODULE(_softcheck, m) {
   softcheck::python::bind_gate(m);
   softcheck::python::bind_taylor_radius(m);
   softcheck::python::bind_collapse(m);
+  softcheck::python::bind_ops(m);
 }

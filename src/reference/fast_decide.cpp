@@ -6,10 +6,13 @@
 #include <cmath>
 
 #include "core/double_bits.hpp"
+#include "fp/constants.hpp"
+#include "fp/double_double.hpp"
 #include "reference/fast_exp.hpp"
 
 namespace softcheck::reference::fast {
 
+namespace dd = fp::dd;
 using dd::Dd;
 using dd::kU2;
 
@@ -24,11 +27,11 @@ using dd::kU2;
 // sign of X - base when the caller knows it (0 if not).
 std::optional<Exact> decide(Dd base, double correction, double bound, Format format,
                             int side) {
-  const Dd c = dd::fast_two_sum(base.hi, base.lo);
+  const Dd c = fp::fast_two_sum(base.hi, base.lo);
   double hi = c.hi;
-  if (!std::isfinite(hi) || !(std::fabs(hi) >= kSmallest)) return std::nullopt;
+  if (!std::isfinite(hi) || !(std::fabs(hi) >= fp::kMinNormal)) return std::nullopt;
   double below = next_down(hi), above = next_up(hi);
-  const double slack = std::fabs(hi) < 0x1p-960 ? kUnderflowSlack : 0.0;
+  const double slack = std::fabs(hi) < fp::kDdNormalFloor ? kUnderflowSlack : 0.0;
   const double margin = (bound * kBoundSlack + slack) * kBoundSlack;  // |X - base - correction|
   const int sign = correction - margin > 0 ? 1 : correction + margin < 0 ? -1 : side;
   int relative;  // the sign of X - hi, 0 if unknown
@@ -75,7 +78,8 @@ std::optional<Exact> decide(Dd base, double correction, double bound, Format for
 std::optional<Exact> decide_small(Dd q, int e, double relative, Format format) {
   const int quantum = std::max(exponent_of(q.hi) + e, -1022) - 52;
   const Dd y = dd::ldexp(q, e - quantum);
-  if (!(y.hi >= 0x1p-900) || (quantum > -1074 && !(y.hi >= 0x1p52 + 1))) return std::nullopt;
+  if (!(y.hi >= fp::kDdMarginFloor) || (quantum > -1074 && !(y.hi >= 0x1p52 + 1)))
+    return std::nullopt;
   const double k = std::nearbyint(y.hi);
   const double fraction = (y.hi - k) + y.lo;  // y.hi - k is exact; the sum within 2^-53
   if (!(std::fabs(fraction) * (1 + 0x1p-52) + y.hi * relative * kBoundSlack + 0x1p-900 < 0.5))
@@ -106,7 +110,8 @@ std::optional<Exact> decide_sum(Dd base, Dd c, double c_bound, Format format, in
   if (std::fabs(c.hi) <= std::fabs(base.hi) * 0x1p-60)
     return decide(base, c.hi + c.lo, c_bound + std::fabs(c.hi) * 0x1p-52, format, side);
   const Dd sum = dd::add(base, c);
-  return decide(sum, 0.0, c_bound + std::fabs(sum.hi) * 3.0001 * kU2 * kBoundSlack, format);
+  return decide(sum, 0.0, c_bound + std::fabs(sum.hi) * dd::kAddDdBound * kU2 * kBoundSlack,
+                format);
 }
 
 // log1p(s) for s with |computed - s| <= s_bound, S = 1 + s with |S - 1 - s| <= S_bound.

@@ -9,15 +9,14 @@
 #include <optional>
 
 #include "core/format.hpp"
-#include "reference/double_double.hpp"
+#include "fp/double_double.hpp"
 #include "reference/reference.hpp"
 
 namespace softcheck::reference::fast {
 
-// Decisions need a normal double (its neighbours' spacing is then relative).
-inline constexpr double kSmallest = 0x1p-1022;
 // Absolute slack of every decision: double-double low parts (and FMA remainders) below
-// 2^-1022 lose bits to double's subnormal range, at most a few 2^-1074 in all.
+// 2^-1022 lose bits to double's subnormal range, at most a few 2^-1074 in all (2^-1066 =
+// 2^8 2^-1074; applied below fp::kDdNormalFloor).
 inline constexpr double kUnderflowSlack = 0x1p-1066;
 // Inflation of every computed bound, covering the rounding of the bound arithmetic itself.
 inline constexpr double kBoundSlack = 1 + 0x1p-40;
@@ -27,28 +26,29 @@ inline constexpr Exact kZero{0.0, 0.0, 0.0};
 inline constexpr Exact kNegativeZero{-0.0, -0.0, -0.0};
 
 // Absolute bound for a value whose relative error is `relative`.
-inline double relative_bound(dd::Dd v, double relative) {
+inline double relative_bound(fp::dd::Dd v, double relative) {
   return std::fabs(v.hi) * relative * kBoundSlack;
 }
 
 // The Exact of X = base + correction + E, |E| <= bound (correction a double far below
 // base's last bit, or 0; side the sign of X - base when known, else 0).
-std::optional<Exact> decide(dd::Dd base, double correction, double bound, Format format,
+std::optional<Exact> decide(fp::dd::Dd base, double correction, double bound, Format format,
                             int side = 0);
 // The Exact of X = q 2^e > 0 below 2^-960 (|computed - exact| <= relative |q|), rounded on
 // double's grid there.
-std::optional<Exact> decide_small(dd::Dd q, int e, double relative, Format format);
+std::optional<Exact> decide_small(fp::dd::Dd q, int e, double relative, Format format);
 // The Exact of X = v 2^e of either sign (|computed - exact| <= relative |v|).
-std::optional<Exact> decide_scaled(dd::Dd v, int e, double relative, Format format);
+std::optional<Exact> decide_scaled(fp::dd::Dd v, int e, double relative, Format format);
 // The Exact of base + c, c of sign `side` with |c - exact| <= c_bound.
-std::optional<Exact> decide_sum(dd::Dd base, dd::Dd c, double c_bound, Format format, int side);
+std::optional<Exact> decide_sum(fp::dd::Dd base, fp::dd::Dd c, double c_bound, Format format,
+                                int side);
 
 struct LogResult {
-  dd::Dd value;
+  fp::dd::Dd value;
   double bound;  // absolute
 };
 // log1p(s) for s >= 0 with |computed - s| <= s_bound, S = 1 + s with |S - 1 - s| <= S_bound.
-std::optional<LogResult> log1p_bounded(dd::Dd s, double s_bound, dd::Dd one_plus_s,
+std::optional<LogResult> log1p_bounded(fp::dd::Dd s, double s_bound, fp::dd::Dd one_plus_s,
                                        double S_bound);
 
 }  // namespace softcheck::reference::fast

@@ -8,10 +8,13 @@
 #include <cmath>
 
 #include "core/double_bits.hpp"
+#include "fp/double_double.hpp"
+#include "fp/two_sum.hpp"
 
 namespace softcheck::reference {
 namespace {
 
+namespace dd = fp::dd;
 using dd::Dd;
 
 constexpr int kDegree = 9;
@@ -90,15 +93,15 @@ struct Reduced {
 inline Reduced reduce_and_expand(Dd d, const Tables& t) {
   const double k = round_to_integer(d.hi * t.inverse_c);  // |k| < 2^19 for d.hi >= -750
   // d.hi - k c1 is exact (k c1 has <= 53 bits; Sterbenz), k c2 and k c3 are exact products.
-  Dd r = dd::two_sum(d.hi - k * t.c1, -k * t.c2);
+  Dd r = fp::two_sum(d.hi - k * t.c1, -k * t.c2);
   r = dd::add(r, d.lo);
-  r = dd::add(r, dd::two_prod(-k, t.c3));
+  r = dd::add(r, fp::two_prod(-k, t.c3));
   // p(r.hi) by Horner: the terms from r^5/5! on (below 2^-54 of p) in double with FMA, 1/4!
   // and 1/3! as double-words, 1/2!, 1/1!, 1/0! (doubles) with DWPlusFP.
   double tail = t.inverse_factorial[kDegree].hi;
   for (int i = kDegree - 1; i >= kDoubleTerms; --i)
     tail = std::fma(tail, r.hi, t.inverse_factorial[i].hi);
-  Dd p = dd::add(t.inverse_factorial[4], dd::two_prod(tail, r.hi));
+  Dd p = dd::add(t.inverse_factorial[4], fp::two_prod(tail, r.hi));
   p = dd::add(dd::mul(p, r.hi), t.inverse_factorial[3]);
   for (int i = 2; i >= 0; --i) p = dd::add(dd::mul(p, r.hi), t.inverse_factorial[i].hi);
   // e^r = p(r.hi) e^(r.lo) = p + p r.lo up to r.lo^2 < 2^-120; p.hi r.lo is rounded and

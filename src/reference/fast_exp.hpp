@@ -13,23 +13,23 @@
 
 #include <span>
 
-#include "reference/double_double.hpp"
+#include "fp/double_double.hpp"
 
 namespace softcheck::reference {
 
 // The result m * 2^exponent, with m in [0.98, 2.03].
 struct ScaledDd {
-  dd::Dd m;
+  fp::dd::Dd m;
   int exponent;
 };
 
 // |computed - exp(d)| <= kFastExpError * exp(d) for -750 <= d.hi <= 0 (d = d.hi + d.lo, a
 // normalised double-double): 14 u^2 proven (proofs/fast-reference.md), 20 u^2 stated.
-inline constexpr double kFastExpError = 20 * dd::kU2;
+inline constexpr double kFastExpError = 20 * fp::dd::kU2;
 
-ScaledDd fast_exp(dd::Dd d);
+ScaledDd fast_exp(fp::dd::Dd d);
 
 // out[i] = fast_exp(d[i]) (out.size() >= d.size()).
-void fast_exp_batch(std::span<const dd::Dd> d, std::span<ScaledDd> out);
+void fast_exp_batch(std::span<const fp::dd::Dd> d, std::span<ScaledDd> out);
 
 }  // namespace softcheck::reference

@@ -4,7 +4,7 @@
 //   s = sum_{j != a} e_j,  S = 1 + s,  L = log1p(s)
 //   softmax_j = e_j / S,  log_softmax_j = d_j - L,  logsumexp = m + L,  loss = L - d_y,
 //   gradient_j = softmax_j (j != y),  gradient_y = -t / S,  t = sum_{j != y} e_j.
-// Every value carries an absolute error bound built from fast_exp's and double_double.hpp's
+// Every value carries an absolute error bound built from fast_exp's and fp/double_double.hpp's
 // proven relative bounds; decide() turns (value, bound) into a correctly rounded Exact or
 // gives up.
 #include "reference/fast_row.hpp"
@@ -14,13 +14,16 @@
 #include <vector>
 
 #include "core/double_bits.hpp"
-#include "reference/double_double.hpp"
+#include "fp/constants.hpp"
+#include "fp/double_double.hpp"
+#include "fp/two_sum.hpp"
 #include "reference/fast_decide.hpp"
 #include "reference/fast_exp.hpp"
 
 namespace softcheck::reference {
 namespace {
 
+namespace dd = fp::dd;
 using dd::Dd;
 using dd::kU2;
 using namespace fast;
@@ -32,8 +35,20 @@ constexpr double kTinyExponent = -745.5;
 constexpr double kSubnormalExponent = -708.0;
 // fast_exp's domain starts here (e^-750 < 2^-1082).
 constexpr double kExpDomain = -750.0;
-// Collapsed rows sum their terms (all below 2^-900, from 2^-1082 on) scaled by 2^1100.
+// Softmax collapse (proofs/fast-reference.md, "Collapse"): s below kCollapseBound =
+// fp::kDdMarginFloor = 2^-900, where double-double sums no longer keep their bits. A row
+// whose s + bound is below kCollapseEntry goes to collapsed(), which sums s again scaled by
+// 2^kCollapseScale (every term from 2^-1082 on is then a normal double-double) and requires
+// s < kCollapseBound, i.e. the scaled sum below kCollapseBoundScaled.
+constexpr double kCollapseBound = fp::kDdMarginFloor;
+constexpr double kCollapseEntry = kCollapseBound / 2;  // 2^-901
 constexpr int kCollapseScale = 1100;
+constexpr double kCollapseBoundScaled = 0x1p+200;  // kCollapseBound 2^kCollapseScale
+static_assert(kCollapseScale == 550 + 550 &&
+              kCollapseBoundScaled == kCollapseBound * 0x1p+550 * 0x1p+550);
+// In a collapsed row: the bound on L = log1p(s) in (0, s], and on the relative shift by
+// 1 + s (e_j / (1 + s) is within it of e_j; s / (1 + s) and log1p(s) of s), 2 kCollapseBound.
+constexpr double kOnS = 2 * kCollapseBound;  // 2^-899
 
 // An upper bound on e^d 2^scale for d.hi < -700: 2^(trunc(d.hi / ln 2) + 2 + scale) (trunc
 // rounds these negative quotients up; the + 2 covers d.lo and the division's rounding), and
@@ -69,7 +84,7 @@ class FastRow {
     if (finite == 1) return lone();
     target_masked_ = x_[target_] == -HUGE_VAL;
     if (!terms()) return std::nullopt;
-    if (s_.hi + s_bound_ < 0x1p-901) return collapsed();
+    if (s_.hi + s_bound_ < kCollapseEntry) return collapsed();
     one_plus_s_ = dd::add(s_, 1.0);
     S_bound_ = s_bound_ + relative_bound(one_plus_s_, 2 * kU2);
     const auto log = log1p_bounded(s_, s_bound_, one_plus_s_, S_bound_);
@@ -91,7 +106,7 @@ class FastRow {
         e_[j].masked = true;
         continue;
       }
-      d_[j] = dd::two_sum(x_[j], -m_);
+      d_[j] = fp::two_sum(x_[j], -m_);
       if (!std::isfinite(d_[j].hi)) return false;
       if (d_[j].hi >= kExpDomain) {
         exp_in_.push_back(d_[j]);
@@ -113,10 +128,11 @@ class FastRow {
         // e_j <= 2^(d_j / ln 2 + 1): an absolute error of the sums instead of a term.
         t.small = true;
         t.tiny = d_[j].hi < kTinyExponent;
-        tiny_mass += exp_upper_bound(d_[j], 0, 0x1p-1074);
+        tiny_mass += exp_upper_bound(d_[j], 0, fp::kMinSubnormal);
       } else {
         t.value = dd::ldexp(t.scaled.m, t.scaled.exponent);
-        if (std::fabs(t.value.hi) < 0x1p-960) tiny_mass += 0x1p-1070;  // lo may underflow
+        if (std::fabs(t.value.hi) < fp::kDdNormalFloor)
+          tiny_mass += fp::kSubnormalSlack;  // lo may underflow
       }
       if (j == a_ || j == target_) continue;
       partial[j % 4] = dd::add(partial[j % 4], t.value);
@@ -126,7 +142,7 @@ class FastRow {
     additions += 3;
     // Non-negative terms, each within kFastExpError relative; every addition adds 3.0001 u^2
     // of a partial sum <= the final one.
-    const double sum_relative = kFastExpError + (additions + 2) * 3.0001 * kU2;
+    const double sum_relative = kFastExpError + (additions + 2) * dd::kAddDdBound * kU2;
     const bool y_in_q = target_ == a_ || target_masked_;
     const Dd e_y = y_in_q ? Dd{0, 0} : e_[target_].value;
     s_ = y_in_q ? q : dd::add(q, e_y);
@@ -160,7 +176,6 @@ class FastRow {
   // L - d_y are decided with the bound 2^-899 on L = log1p(s) in (0, s].
   std::optional<RowReference> collapsed() {
     if (!collapse_sum()) return std::nullopt;
-    constexpr double kOnS = 0x1p-899;  // bound on L, and on the relative shift by 1 + s
     RowReference row;
     row.softmax.assign(n_, kZero);
     row.log_softmax.assign(n_, kMasked);
@@ -215,7 +230,7 @@ class FastRow {
     for (std::size_t j = 0; j < n_; ++j) {
       if (e_[j].masked || j == a_) continue;
       if (d_[j].hi < kExpDomain) {
-        left_out += exp_upper_bound(d_[j], kCollapseScale, 0x1p-1070);
+        left_out += exp_upper_bound(d_[j], kCollapseScale, fp::kSubnormalSlack);
         continue;
       }
       const ScaledDd e = e_[j].scaled;
@@ -229,8 +244,9 @@ class FastRow {
     }
     collapse_scaled_ = sum;
     collapse_relative_ =
-        (kFastExpError + (additions + 1) * 3.0001 * kU2 + left_out / sum.hi) * kBoundSlack;
-    return sum.hi * (1 + collapse_relative_) < 0x1p+200;  // 2^-900 scaled
+        (kFastExpError + (additions + 1) * dd::kAddDdBound * kU2 + left_out / sum.hi) *
+        kBoundSlack;
+    return sum.hi * (1 + collapse_relative_) < kCollapseBoundScaled;
   }
 
   // The Exact of v or -v (negative) for a v within 2^-899 relative below s: log1p(s),
@@ -238,7 +254,7 @@ class FastRow {
   std::optional<Exact> near_s(bool negative) const {
     if (collapse_scaled_.hi == 0) return negative ? kNegativeZero : kZero;
     return decide_scaled(negative ? dd::negate(collapse_scaled_) : collapse_scaled_,
-                         -kCollapseScale, collapse_relative_ + 0x1p-899, format_);
+                         -kCollapseScale, collapse_relative_ + kOnS, format_);
   }
 
   std::optional<RowReference> outputs() {

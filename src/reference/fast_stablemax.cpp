@@ -16,7 +16,9 @@
 #include <cmath>
 #include <vector>
 
-#include "reference/double_double.hpp"
+#include "fp/constants.hpp"
+#include "fp/double_double.hpp"
+#include "fp/two_sum.hpp"
 #include "reference/fast_decide.hpp"
 #include "reference/fast_row.hpp"
 #include "reference/stablemax_reference.hpp"
@@ -24,15 +26,15 @@
 namespace softcheck::reference {
 namespace {
 
+namespace dd = fp::dd;
 using dd::Dd;
 using dd::kU2;
 using namespace fast;
 
 // Relative error of s_j: exact for x_j >= 0, DWDivDW2 for x_j < 0.
 constexpr double kReciprocalError = 15 * kU2;
-// An s_j, R, S - s_j or T below this (where a double-double loses bits to double's
-// subnormal range, or is 0) sends the row to MPFR.
-constexpr double kSmallestTerm = 0x1p-960;
+// An s_j, R, S - s_j or T below fp::kDdNormalFloor (where a double-double loses bits to
+// double's subnormal range, or 0) sends the row to MPFR.
 
 class FastStableMaxRow {
  public:
@@ -50,8 +52,8 @@ class FastStableMaxRow {
       }
       if (finite == 0 || x_[j] > x_[a_]) a_ = j;
       ++finite;
-      s_[j] = x_[j] >= 0 ? dd::two_sum(x_[j], 1.0) : dd::div({1.0, 0.0}, dd::two_sum(1.0, -x_[j]));
-      if (!(s_[j].hi >= kSmallestTerm) || !std::isfinite(s_[j].hi)) return std::nullopt;
+      s_[j] = x_[j] >= 0 ? fp::two_sum(x_[j], 1.0) : dd::div({1.0, 0.0}, fp::two_sum(1.0, -x_[j]));
+      if (!(s_[j].hi >= fp::kDdNormalFloor) || !std::isfinite(s_[j].hi)) return std::nullopt;
     }
     if (finite < 2) return std::nullopt;
     Dd r{0, 0}, t{0, 0};
@@ -65,7 +67,7 @@ class FastStableMaxRow {
     if (!std::isfinite(S_.hi)) return std::nullopt;
     // Positive terms within kReciprocalError each; every addition 3.0001 u^2 of a partial
     // sum <= the final one.
-    sum_relative_ = kReciprocalError + (additions + 2) * 3.0001 * kU2;
+    sum_relative_ = kReciprocalError + (additions + 2) * dd::kAddDdBound * kU2;
     R_ = r;
     T_ = t;
     inverse_S_ = dd::div({1.0, 0.0}, S_);  // 15 u^2 of 1/S_computed
@@ -120,12 +122,12 @@ class FastStableMaxRow {
     } else {
       // S - s_j >= S / 2: its error, S's and s_j's, is at most doubled, plus AccurateDWPlusDW.
       numerator = dd::add(S_, dd::negate(s_[j]));
-      numerator_relative = 2 * (sum_relative_ + s_relative) + 3.0001 * kU2;
+      numerator_relative = 2 * (sum_relative_ + s_relative) + dd::kAddDdBound * kU2;
     }
-    if (!(numerator.hi >= kSmallestTerm)) return std::nullopt;  // R = 0 or near underflow
+    if (!(numerator.hi >= fp::kDdNormalFloor)) return std::nullopt;  // R = 0 or near underflow
     const Dd ratio = dd::div(numerator, s_[j]);
     // log1p_bounded's Newton step needs e^-log1p(ratio) above 2^-900, a normal double-double.
-    if (!(ratio.hi < 0x1p900)) return std::nullopt;
+    if (!(ratio.hi < 1 / fp::kDdMarginFloor)) return std::nullopt;  // 2^900
     const double ratio_bound = relative_bound(ratio, numerator_relative + s_relative + 15 * kU2);
     const Dd one_plus = dd::add(ratio, 1.0);
     if (!std::isfinite(one_plus.hi)) return std::nullopt;
@@ -135,8 +137,8 @@ class FastStableMaxRow {
 
   // -(T (1/S)) / (1 + |x_y|): DWTimesDW3, then DWDivDW2 by the exact 1 + |x_y|.
   std::optional<Exact> target_gradient() const {
-    if (!(T_.hi >= kSmallestTerm)) return std::nullopt;  // T = 0: a lone finite target
-    const Dd quotient = dd::div(dd::mul(T_, inverse_S_), dd::two_sum(1.0, std::fabs(x_[target_])));
+    if (!(T_.hi >= fp::kDdNormalFloor)) return std::nullopt;  // T = 0: a lone finite target
+    const Dd quotient = dd::div(dd::mul(T_, inverse_S_), fp::two_sum(1.0, std::fabs(x_[target_])));
     return decide_scaled(dd::negate(quotient), 0, sum_relative_ + inverse_relative_ + 19 * kU2,
                          format_);
   }

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "checks/batch_reference.hpp"
+#include "checks/batch_references.hpp"
 #include "checks/element_check.hpp"
-#include "checks/loss_family_references.hpp"
 #include "core/batch.hpp"
 #include "kernels/kernel_buffers.hpp"
 #include "core/rng.hpp"
@@ -21,48 +20,18 @@ struct RowOutputs {
   std::vector<bool> scalar;
 };
 
-struct References {
-  std::vector<reference::RowReference> softmax;
-  std::vector<reference::StableMaxReference> stablemax;
-  LossFamilyReferences losses;
-};
-
-References references_for(const Batch& batch, const std::vector<const Kernel*>& kernels,
-                          unsigned threads) {
-  const auto any = [&](bool (*family)(Op)) {
-    return std::any_of(kernels.begin(), kernels.end(), [&](const Kernel* k) { return family(k->op); });
-  };
-  References r;
-  if (any(is_softmax_family)) r.softmax = reference_batch(batch, threads);
-  if (any(is_stablemax)) r.stablemax = stablemax_reference_batch(batch, threads);
-  if (any(is_loss_family)) r.losses = LossFamilyReferences(batch, kernels, threads);
-  return r;
-}
-
-// The reference vector output and scalar of `kernel` on row r (scalar null when none).
+// The reference vector output and scalar of `kernel` on row r (null when it has none): the
+// per-element outputs, then the per-row value or the loss.
 std::pair<const std::vector<reference::Exact>*, const reference::Exact*> expected_of(
-    const Kernel& kernel, const References& refs, std::size_t r) {
-  if (is_loss_family(kernel.op)) {
-    const auto& row = refs.losses.of(kernel)[r];
-    return {&row.gradient, has_loss(kernel.op) ? &row.loss : nullptr};  // normalisers: none
-  }
-  if (is_stablemax(kernel.op)) {
-    const auto& row = refs.stablemax[r];
-    if (kernel.op == Op::stablemax) return {&row.stablemax, nullptr};
-    if (kernel.op == Op::log_stablemax) return {&row.log_stablemax, nullptr};
-    return {&row.gradient, &row.loss};
-  }
-  const auto& row = refs.softmax[r];
-  switch (kernel.op) {
-    case Op::softmax: return {&row.softmax, nullptr};
-    case Op::log_softmax: return {&row.log_softmax, nullptr};
-    case Op::logsumexp: return {nullptr, &row.logsumexp};
-    default: return {&row.ce_gradient, &row.ce_loss};
-  }
+    const Kernel& kernel, const BatchReferences& refs, std::size_t r) {
+  const reference::OpRow& row = refs.of(kernel)[r];
+  const OpSpec& spec = kernel.op.spec();
+  return {spec.has_element_output() ? &row.elements : nullptr,
+          spec.has_loss() || !spec.has_element_output() ? &row.value : nullptr};
 }
 
 ScalePoint measure_kernel(const Kernel& kernel, const Contract& contract, const Batch& batch,
-                          const References& refs, double scale) {
+                          const BatchReferences& refs, double scale) {
   ScalePoint point;
   point.scale = scale;
   KernelBuffers buffers(kernel.op, batch, batch.n);
@@ -75,7 +44,7 @@ ScalePoint measure_kernel(const Kernel& kernel, const Contract& contract, const 
   }
   const PackedBatch& out = buffers.out;
   const PackedBatch& loss = buffers.loss;
-  const bool row_output = has_row_output(kernel.op);
+  const bool row_output = !kernel.op.spec().has_element_output();
   std::vector<double> errors;
   const auto take = [&](double got, const reference::Exact& exact, const ElementContext& context) {
     const Measurement m = measure_element(got, exact, batch.format, contract, context);
@@ -158,8 +127,9 @@ std::vector<AccuracyCurve> measure_accuracy(const std::vector<const Kernel*>& ke
       if (options.progress)
         options.progress(done, total, "accuracy: " + std::string(name(format)) + " sigma " +
                                           std::to_string(options.scales[s]));
-      const Batch batch = scale_batch(format, options.scales[s], s, options);
-      const References refs = references_for(batch, of_format, options.threads);
+      Batch batch = scale_batch(format, options.scales[s], s, options);
+      for (const Kernel* k : of_format) add_op_inputs(batch, k->op, options.seed, s);
+      const BatchReferences refs(batch, of_format, options.threads);
       for (AccuracyCurve& curve : curves)
         if (curve.kernel->format == format)
           curve.points.push_back(measure_kernel(*curve.kernel,

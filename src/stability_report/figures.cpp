@@ -75,10 +75,10 @@ std::vector<CollapseFigure> collapse_figures(const StabilityReport& r) {
   const collapse::Layout layout = r.collapse_settings.layouts.front();  // the figures show zeros
   for (const Group& group : groups_of(kernels)) {
     CollapseFigure f;
-    const bool stablemax = group.second.front()->op == Op::stablemax_cross_entropy;
+    const bool geometric = collapse::collapse_loss(group.second.front()->op)->geometric;
     f.plot.title = group.first + ": loss = 0 from gap g";
     f.plot.x = {"classes n", true, {}, {}};
-    f.plot.y = {"logit gap g", stablemax, {}, {}};
+    f.plot.y = {"logit gap g", geometric, {}, {}};
     // Theory: one plain-sum line per accumulator precision, and the reference's zero.
     std::map<int, svg::Series> plain;
     svg::Series underflow{"reference = 0 (output underflow)", {}, {}, svg::Style::line_markers, true, "#555555"};
@@ -90,7 +90,7 @@ std::vector<CollapseFigure> collapse_figures(const StabilityReport& r) {
       const int p = c.theory.accumulator_precision;
       auto& line = plain[p];
       if (line.label.empty()) {
-        line.label = stablemax ? "plain sum absorbs (p = " + std::to_string(p) + ")"
+        line.label = geometric ? "plain sum absorbs (p = " + std::to_string(p) + ")"
                                : "plain sum p ln 2 + ln(n-1), p = " + std::to_string(p);
         line.style = svg::Style::line_markers;
         line.dashed = true;

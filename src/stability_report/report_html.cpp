@@ -128,14 +128,13 @@ std::string reference_command(const Kernel& kernel, const Violation& v) {
   }
   std::string command = "softcheck reference " + std::string(name(kernel.op)) + " --dtype " +
                         std::string(name(kernel.format)) + " --logits \"" + logits + "\"";
-  if (has_loss(kernel.op)) command += " --target " + std::to_string(v.target);
-  char parameters[96] = "";
-  if (kernel.op == Op::comp_sum) std::snprintf(parameters, sizeof parameters, " --tau %g", kernel.parameters.tau);
-  if (kernel.op == Op::temperature_cross_entropy)
-    std::snprintf(parameters, sizeof parameters, " --temperature %g", kernel.parameters.temperature);
-  if (kernel.op == Op::z_loss)
-    std::snprintf(parameters, sizeof parameters, " --a %g --b %g", kernel.parameters.a, kernel.parameters.b);
-  return command + parameters;
+  if (kernel.op.spec().takes(Input::target)) command += " --target " + std::to_string(v.target);
+  for (Parameter parameter : kernel.op.spec().parameters) {  // the reference command's options
+    char value[48];
+    std::snprintf(value, sizeof value, " %g", kernel.parameters.value(parameter));
+    command += " --" + std::string(name(parameter)) + value;
+  }
+  return command;
 }
 
 void write_reproducers(std::ostream& out, const StabilityReport& r) {

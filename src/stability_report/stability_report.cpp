@@ -57,7 +57,7 @@ std::vector<collapse::Result> run_collapse_stage(const ReportOptions& options,
                                                  Progress& progress) {
   std::vector<const Kernel*> kernels;
   for (const Kernel* k : options.kernels)
-    if (has_collapse_loss(k->op)) kernels.push_back(k);
+    if (collapse::collapse_loss(k->op)) kernels.push_back(k);
   std::vector<collapse::Result> results;
   const double total =
       static_cast<double>(kernels.size() * settings.classes.size() * settings.layouts.size());

@@ -21,6 +21,23 @@ def test_version_and_arb():
     assert isinstance(softcheck.has_arb, bool)
 
 
+def test_op_table_matches_the_command_line():
+    table = softcheck.ops()
+    names = [op["op"] for op in table]
+    assert names[:4] == ["softmax", "log_softmax", "logsumexp", "cross_entropy"]
+    by_name = {op["op"]: op for op in table}
+    assert by_name["logsumexp"]["outputs"] == "per_row"
+    assert by_name["cross_entropy"]["inputs"] == ["input", "target"]
+    assert by_name["z_loss"]["parameters"] == ["a", "b"]
+    assert not by_name["comp_sum"]["vector_files"]
+    # every kernel's op is in the table
+    assert {k["op"] for k in softcheck.kernels()} <= set(names)
+    if SOFTCHECK:
+        listed = json.loads(subprocess.run([SOFTCHECK, "list", "--ops", "--json"], check=True,
+                                           capture_output=True, text=True).stdout)
+        assert listed == table
+
+
 def test_reference_exact_values():
     assert np.array_equal(softcheck.reference("softmax", [0, 0, 0, 0], "f32"), np.full(4, 0.25))
     assert softcheck.reference("logsumexp", [0.0, 0.0], "f64") == math.log(2)

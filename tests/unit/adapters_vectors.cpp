@@ -16,6 +16,7 @@
 #include "checks/gate.hpp"
 #include "core/rng.hpp"
 #include "gate_test_support.hpp"
+#include "temp_dir.hpp"
 #include "test_seed.hpp"
 
 using namespace softcheck;
@@ -26,27 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under the system temporary directory, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("softcheck-vectors-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code error;
-    fs::remove_all(path_, error);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 std::vector<std::byte> bytes_of(std::string_view text) {
   std::vector<std::byte> bytes;
@@ -134,7 +115,7 @@ TEST_CASE("npy files round-trip in every dtype, with numpy's 64-byte header alig
       CHECK(array.header.data_offset % 64 == 0);
       CHECK(array.data == data);
     }
-  TempDir dir;
+  TempDir dir("softcheck-vectors");
   const std::vector<std::byte> data(6 * 2, std::byte{0x7F});
   write_npy(dir.path() / "a.npy", "<u2", {2, 3}, data);
   CHECK(read_npy(dir.path() / "a.npy").data == data);
@@ -222,7 +203,7 @@ TEST_CASE("malformed npy files are rejected with one line naming the file and th
 
 TEST_CASE(
     "outputs of a built-in kernel pass the gate through the vector files, every case checked") {
-  TempDir dir;
+  TempDir dir("softcheck-vectors");
   const Manifest manifest = export_vectors(
       dir.path(),
       quick_export({Op::softmax, Op::logsumexp, Op::cross_entropy}, {Format::f32, Format::bf16}));
@@ -249,7 +230,7 @@ TEST_CASE(
 }
 
 TEST_CASE("an output one element off by 1000 ulps is a violation at that family, batch and row") {
-  TempDir dir;
+  TempDir dir("softcheck-vectors");
   const Manifest manifest = export_vectors(dir.path(), quick_export({Op::softmax}, {Format::f32}));
   write_outputs_with(dir.path(), manifest, "three-pass-reload");
   const VectorCase& c = find_case(manifest, "softmax/f32/normal-s3/1");
@@ -281,7 +262,7 @@ TEST_CASE("an output one element off by 1000 ulps is a violation at that family,
 
 TEST_CASE(
     "inputs that do not match the suite, and missing or misshapen outputs, are input errors") {
-  TempDir dir;
+  TempDir dir("softcheck-vectors");
   const Manifest manifest =
       export_vectors(dir.path(), quick_export({Op::log_softmax, Op::cross_entropy}, {Format::f16}));
   write_outputs_with(dir.path(), manifest, "online");
@@ -328,7 +309,7 @@ TEST_CASE(
 }
 
 TEST_CASE("malformed manifests are input errors naming manifest.json") {
-  TempDir dir;
+  TempDir dir("softcheck-vectors");
   export_vectors(dir.path(), quick_export({Op::softmax}, {Format::f64}));
   const auto rewrite = [&](const std::string& from, const std::string& to) {
     std::ifstream in(dir.path() / "manifest.json");
@@ -362,7 +343,7 @@ TEST_CASE("malformed manifests are input errors naming manifest.json") {
 
 TEST_CASE(
     "skipped cases are neither checked nor passed; an all-skipped (op, dtype) has no kernel") {
-  TempDir dir;
+  TempDir dir("softcheck-vectors");
   Manifest manifest =
       export_vectors(dir.path(), quick_export({Op::softmax, Op::log_softmax}, {Format::f32}));
   write_outputs_with(dir.path(), manifest, "online");
@@ -392,7 +373,7 @@ TEST_CASE(
 }
 
 TEST_CASE("export refuses a non-empty directory that is not an earlier export") {
-  TempDir dir;
+  TempDir dir("softcheck-vectors");
   std::ofstream(dir.path() / "notes.txt") << "mine";
   CHECK_THROWS_WITH(export_vectors(dir.path(), quick_export({Op::softmax}, {Format::f32})),
                     Contains("not empty"));

@@ -98,7 +98,7 @@ namespace {
 
 bool ranking_applies(Op op) {
   return op == Op::softmax || op == Op::log_softmax || op == Op::stablemax ||
-         op == Op::log_stablemax || is_normaliser(op);  // the normalisers: per-element outputs
+         op == Op::log_stablemax || in_family(op, "normaliser");  // the normalisers: per-element outputs
 }
 
 std::size_t count(const KernelResult& k, Check check, std::size_t CheckStats::*field) {

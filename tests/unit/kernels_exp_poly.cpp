@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/rng.hpp"
-#include "kernels/compensated_sum.hpp"
+#include "fp/compensated_sum.hpp"
 #include "kernels/exp_pair.hpp"
 #include "kernels/row.hpp"
 #include "test_seed.hpp"
@@ -207,7 +207,7 @@ TEMPLATE_TEST_CASE("compensated sums do not lose accuracy with n", "", float, do
   using T = TestType;
   Rng rng(derive_seed(seed(), 14));
   for (int trial = 0; trial < 10; ++trial) {
-    CompensatedSum<T> sum;
+    fp::CompensatedSum<T> sum;
     T plain = 0;
     L exact = 0;
     for (int i = 0; i < 100'000; ++i) {

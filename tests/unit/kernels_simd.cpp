@@ -237,19 +237,15 @@ TEST_CASE("SIMD kernels follow the special-value table in every position of a ro
           row[p] = -kInf;
           const RowResult got = run_row(*kernel, row, static_cast<std::int64_t>(other));
           const RowResult masked_target = run_row(*kernel, row, static_cast<std::int64_t>(p));
-          switch (kernel->op) {
-            case Op::softmax:
-              CHECK((got.values[p] == 0 && !std::signbit(got.values[p])));
-              break;
-            case Op::log_softmax:
-              CHECK(got.values[p] == -kInf);
-              break;
-            default:
-              CHECK((got.values[p] == 0 && !std::signbit(got.values[p])));
-              CHECK(std::isfinite(got.scalar));
-              CHECK(masked_target.scalar == kInf);
-              CHECK(masked_target.values[p] == -1);
-              break;
+          if (kernel->op == Op::softmax) {
+            CHECK((got.values[p] == 0 && !std::signbit(got.values[p])));
+          } else if (kernel->op == Op::log_softmax) {
+            CHECK(got.values[p] == -kInf);
+          } else {
+            CHECK((got.values[p] == 0 && !std::signbit(got.values[p])));
+            CHECK(std::isfinite(got.scalar));
+            CHECK(masked_target.scalar == kInf);
+            CHECK(masked_target.values[p] == -1);
           }
         }
         // Fully masked: NaN everywhere; ties: softmax 1/n, log_softmax -log n.

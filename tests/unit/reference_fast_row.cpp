@@ -13,6 +13,8 @@
 #include "core/families.hpp"
 #include "core/format.hpp"
 #include "core/rng.hpp"
+#include "fp/double_double.hpp"
+#include "fp/two_sum.hpp"
 #include "reference/fast_exp.hpp"
 #include "reference/fast_row.hpp"
 #include "reference/reference.hpp"
@@ -25,7 +27,7 @@ using namespace softcheck::reference;
 namespace {
 
 // |fast_exp(d) / exp(d) - 1| for d = hi + lo, in MPFR at 300 bits.
-double relative_error(dd::Dd d) {
+double relative_error(fp::dd::Dd d) {
   const ScaledDd e = fast_exp(d);
   mpfr_t exact, got, t;
   mpfr_inits2(300, exact, got, t, static_cast<mpfr_ptr>(nullptr));
@@ -109,14 +111,14 @@ TEST_CASE("fast_exp stays within its stated bound of 20 u^2") {
   if (!fast_path_available()) return;  // compiled for FMA and AVX2
   Rng rng(testing::seed());
   double worst = 0;
-  std::vector<dd::Dd> arguments;
+  std::vector<fp::dd::Dd> arguments;
   for (int i = 0; i < 200000; ++i) {
     // Arguments over the whole domain, near 0, and on the reduction's breakpoints.
     double hi = -rng.uniform() * 750.0;
     if (i % 4 == 1) hi = -rng.uniform() * 1e-3;
     if (i % 4 == 2) hi = -std::floor(rng.uniform() * 256000) * (std::log(2.0) / 512.0);
     const double lo = hi == 0 ? 0 : hi * 0x1p-54 * (rng.uniform() - 0.5);
-    const dd::Dd d = dd::fast_two_sum(hi, lo);
+    const fp::dd::Dd d = fp::fast_two_sum(hi, lo);
     worst = std::max(worst, relative_error(d));
     arguments.push_back(d);
   }
@@ -124,7 +126,7 @@ TEST_CASE("fast_exp stays within its stated bound of 20 u^2") {
     worst = std::max(worst, relative_error({hi, 0.0}));
     arguments.push_back({hi, 0.0});
   }
-  WARN("fast_exp: worst relative error " << worst << " = " << worst / dd::kU2 << " u^2");
+  WARN("fast_exp: worst relative error " << worst << " = " << worst / fp::dd::kU2 << " u^2");
   CHECK(worst <= kFastExpError);
   // The vectorized batch gives the scalar function's bits (the proof's bound covers both).
   std::vector<ScaledDd> batch(arguments.size());

@@ -1,0 +1,36 @@
+// The references of one batch for a set of kernels: per reference group
+// (reference/op_reference.hpp) and parameter set that a kernel needs, computed once. StableMax
+// rows cost nothing in a gate of softmax kernels, and the four softmax-family ops share one
+// computation. Used by the gate and the stability report.
+#pragma once
+
+#include <vector>
+
+#include "core/batch.hpp"
+#include "kernels/kernel.hpp"
+#include "reference/op_reference.hpp"
+
+namespace softcheck {
+
+class BatchReferences {
+ public:
+  // mpfr_only: every row in MPFR, without the double-double fast paths (GateOptions).
+  BatchReferences(const Batch& batch, const std::vector<const Kernel*>& kernels, unsigned threads,
+                  bool mpfr_only = false);
+
+  // The rows' references for the kernel's op (and parameters); throws std::logic_error for a
+  // kernel the constructor was not given.
+  const std::vector<reference::OpRow>& of(const Kernel& kernel) const;
+
+ private:
+  struct Entry {
+    const reference::ReferenceGroup* group;
+    LossParameters parameters;
+    std::vector<std::vector<reference::OpRow>> rows;  // [op in group][row]
+  };
+  const Entry* find(const Kernel& kernel) const;
+
+  std::vector<Entry> entries_;
+};
+
+}  // namespace softcheck

@@ -1,0 +1,28 @@
+// Which checks the gate runs on each op's outputs: one list per op (op_checks.cpp), keyed by
+// the op table. An op without a registered list gets the one its OpSpec implies.
+#pragma once
+
+#include <vector>
+
+#include "core/op.hpp"
+
+namespace softcheck {
+
+enum class OutputCheck {
+  elements,    // every per-element output against its reference (accuracy, subnormal, special)
+  sum_to_one,  // the per-element outputs sum to one (a probability distribution)
+  ranking,     // the per-element outputs keep the logits' order (behaviour_checks.hpp)
+  descent,     // the gradient is a descent direction of the exact loss (behaviour_checks.hpp)
+  row_value,   // the per-row output ("out") against its reference
+  loss,        // the loss ("loss") against its reference
+  risk_order,  // losses of consecutive rows keep the order of the exact losses
+};
+
+// The checks of `op`, in the order the gate runs them on a row (risk_order after the rows).
+const std::vector<OutputCheck>& checks_of(Op op);
+// Replaces the list of `op` (an op added with register_op registers its own, or takes the
+// default: elements or row_value or elements + loss, by its outputs; sum_to_one when
+// OpSpec::sums_to_one).
+void register_checks(Op op, std::vector<OutputCheck> checks);
+
+}  // namespace softcheck
