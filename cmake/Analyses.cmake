@@ -25,3 +25,6 @@ if(TARGET softcheck_training)
   add_subdirectory(analyses/grokking)
   add_subdirectory(analyses/controller)  # controller_study: the safe-step analyses
 endif()
+# The version and commit the reports name (tests/cli/test_provenance.py).
+target_compile_definitions(verify_throughput PRIVATE
+                           "SOFTCHECK_VERSION=\"${PROJECT_VERSION} (commit ${SOFTCHECK_COMMIT})\"")

@@ -232,8 +232,15 @@ int main(int argc, char** argv) {
     }
   }
   std::ostringstream table;
-  table << "Command: `build/verify_throughput --suite " << name(suite) << " --seed " << seed
-        << "` (one thread; softmax-family references; suite " << name(suite) << ").\n\n"
+  std::string command = "build/verify_throughput";  // as it was run
+  for (int i = 1; i < argc; ++i) command.append(" ").append(argv[i]);
+  table << "# Fast verification: the references' double-double paths against MPFR\n\n"
+        << "Produced by `" << command << "` (softcheck " << SOFTCHECK_VERSION
+        << "): one thread, both sides measured in the same run after one untimed warm-up "
+           "pass. Method, proof and the deep-suite figures: docs/fast-verification.md.\n\n"
+        << "Softmax-family references (softmax, log_softmax, cross-entropy gradient per "
+           "element, logsumexp and loss per row), and the gate's comparisons over every "
+           "built-in softmax-family kernel of the format:\n\n"
         << "| format | reference outputs | fast path | MPFR only | speed-up | MPFR fallback "
            "(outputs) | outputs different | gate: kernels | kernel outputs verified | "
            "verified with fast path | verified MPFR only | speed-up | verdicts different |\n"

@@ -87,21 +87,23 @@ void run_rows(Op op, const KernelCall& call, RowFn&& row_fn) {
   using A = typename E::acc;
   const auto* x = static_cast<const T*>(call.x);
   auto* out = static_cast<T*>(call.out);
+  // The op table's answers, looked up once per call, not per row (short rows are many).
+  const bool row_output = has_row_output(op), with_loss = has_loss(op);
   for (std::size_t r = 0; r < call.rows; ++r) {
     Row<E> row;
     row.x = x + r * call.stride;
     row.n = call.n;
-    if (has_row_output(op)) {
+    if (row_output) {
       row.result = out + r;
     } else {
       row.out = out + r * call.stride;
-      if (has_loss(op)) row.result = static_cast<T*>(call.loss) + r;
+      if (with_loss) row.result = static_cast<T*>(call.loss) + r;
     }
     if (call.n == 0) {
       write_special(op, row, -fp::kInf<A>);
       continue;
     }
-    if (has_loss(op)) {
+    if (with_loss) {
       const std::int64_t target = call.target[r];
       if (target < 0 || static_cast<std::size_t>(target) >= call.n) {
         write_special(op, row, fp::kNaN<A>);
