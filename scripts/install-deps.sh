@@ -10,7 +10,7 @@ PACKAGES="build-essential cmake pkg-config libboost-dev libmpfr-dev libgmp-dev c
 PACKAGES="$PACKAGES libdnnl-dev libxnnpack-dev libpthreadpool-dev libtorch-dev python3-torch"
 # Plots of the analyses (analyses/*/plot.py, run with /usr/bin/python3).
 PACKAGES="$PACKAGES python3-matplotlib"
-# Arb ball arithmetic: the certified Taylor radius in src/ghosts (softcheck radius --exact).
+# Arb ball arithmetic: the certified Taylor radius in src/taylor_radius (softcheck radius --exact).
 PACKAGES="$PACKAGES libflint-arb-dev"
 # OpenBLAS for the training analyses (analyses/grokking/run.sh loads it for its own runs;
 # libtorch's default reference BLAS is about 6x slower there). Installing it also makes it
