@@ -71,9 +71,9 @@ def reference(op: str, logits: Any, dtype: str = "f64", target: Target = None, *
               b: float = 1.0) -> Union[Array, float, Tuple[Union[float, Array], Array]]:
     """The correctly rounded reference of ``op`` in ``dtype`` (f64, f32, bf16, f16).
 
-    op: softmax, log_softmax, logsumexp, cross_entropy, stablemax, log_stablemax,
-    stablemax_cross_entropy, comp_sum (``tau``), sigmoid_bce, temperature_cross_entropy
-    (``temperature``) or z_loss (``a``, ``b``). Returns the output array for the softmax-like
+    op: any op of ``ops()`` whose inputs are the logits and the target, e.g. softmax,
+    log_softmax, logsumexp, cross_entropy, the StableMax ops, comp_sum (``tau``),
+    sigmoid_bce, temperature_cross_entropy (``temperature``) or z_loss (``a``, ``b``). Returns the output array for the softmax-like
     ops, the value for logsumexp (an array of one per row for a batch), and ``(loss,
     gradient)`` for the losses. ``target`` is the class of each row (an int or one per row).
     """
