@@ -68,7 +68,8 @@ Target = Union[None, int, Sequence[int], _np.ndarray]
 
 def reference(op: str, logits: Any, dtype: str = "f64", target: Target = None, *,
               tau: float = 1.0, temperature: float = 1.0, a: float = 1.0,
-              b: float = 1.0) -> Union[Array, float, Tuple[Union[float, Array], Array]]:
+              b: float = 1.0, inputs: Optional[Dict[str, Any]] = None
+              ) -> Union[Array, float, Tuple[Union[float, Array], Array]]:
     """The correctly rounded reference of ``op`` in ``dtype`` (f64, f32, bf16, f16).
 
     op: any op of ``ops()`` whose inputs are the logits and the target, e.g. softmax,
@@ -76,9 +77,12 @@ def reference(op: str, logits: Any, dtype: str = "f64", target: Target = None, *
     sigmoid_bce, temperature_cross_entropy (``temperature``) or z_loss (``a``, ``b``). Returns the output array for the softmax-like
     ops, the value for logsumexp (an array of one per row for a batch), and ``(loss,
     gradient)`` for the losses. ``target`` is the class of each row (an int or one per row).
+    ``inputs``: the op's other inputs (``ops()``' "inputs" besides "input" and "target"), by
+    name, each shaped like ``logits``.
     """
+    others = {k: _np.asarray(v, dtype=_np.float64) for k, v in (inputs or {}).items()}
     return _core.reference(op, _np.asarray(logits, dtype=_np.float64), dtype, target, tau,
-                           temperature, a, b)
+                           temperature, a, b, others)
 
 
 def round_to_format(x: Any, dtype: str) -> Array:

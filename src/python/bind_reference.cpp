@@ -14,10 +14,34 @@ std::vector<double> rounded(const std::vector<reference::Exact>& values) {
   return out;
 }
 
+// The op's inputs besides the logits and the target, from `inputs` (name -> array shaped like
+// the logits), rounded to the format; ValueError for a missing, unknown or misshapen one.
+std::vector<std::pair<Input, Rows>> other_inputs(Op op, const py::dict& inputs, const Rows& logits,
+                                                 Format format) {
+  std::vector<std::pair<Input, Rows>> found;
+  std::size_t used = 0;
+  for (Input input : op.spec().inputs) {
+    if (!per_element(input) || input == Input::logits) continue;
+    const std::string key(name(input));
+    if (!inputs.contains(key))
+      throw py::value_error(std::string(name(op)) + " needs inputs={'" + key + "': ...}");
+    Rows values = rows_of(inputs[key.c_str()].cast<py::array_t<double, py::array::c_style |
+                                                                      py::array::forcecast>>());
+    if (values.rows != logits.rows || values.n != logits.n)
+      throw py::value_error("input '" + key + "' is not shaped like the logits");
+    for (double& v : values.values) v = round_to_format(v, format);
+    found.emplace_back(input, std::move(values));
+    ++used;
+  }
+  if (used != inputs.size())
+    throw py::value_error(std::string(name(op)) + " takes no other input than those of softcheck.ops()");
+  return found;
+}
+
 py::object reference(const std::string& op_name,
                      const py::array_t<double, py::array::c_style | py::array::forcecast>& logits,
                      const std::string& dtype, const py::object& target, double tau,
-                     double temperature, double a, double b) {
+                     double temperature, double a, double b, const py::dict& inputs) {
   const Op op = op_of(op_name);
   const Format format = format_of(dtype);
   Rows rows = rows_of(logits);
@@ -25,11 +49,16 @@ py::object reference(const std::string& op_name,
   const auto targets = targets_of(target, rows.rows, rows.n);
   LossParameters parameters;
   parameters.tau = tau, parameters.temperature = temperature, parameters.a = a, parameters.b = b;
+  const std::vector<std::pair<Input, Rows>> others = other_inputs(op, inputs, rows, format);
   std::vector<double> vectors, scalars;
   // std::invalid_argument (a parameter outside its domain) becomes ValueError.
   for (std::size_t r = 0; r < rows.rows; ++r) {
-    const std::span<const double> x(rows.values.data() + r * rows.n, rows.n);
-    const RowResult row = reference_row(op, x, format, static_cast<std::size_t>(targets[r]), parameters);
+    reference::RowInputs in{{rows.values.data() + r * rows.n, rows.n},
+                            static_cast<std::size_t>(targets[r]), {}};
+    for (const auto& [input, values] : others)
+      in.elements[static_cast<std::size_t>(input)] = {values.values.data() + r * rows.n, rows.n};
+    const reference::OpRow exact = reference::evaluate_op_row(op, in, format, parameters);
+    const RowResult row{rounded(exact.elements), exact.value.rounded};
     vectors.insert(vectors.end(), row.vector.begin(), row.vector.end());
     scalars.push_back(row.scalar);
   }
@@ -54,7 +83,7 @@ RowResult reference_row(Op op, std::span<const double> x, Format format, std::si
 void bind_reference(py::module_& m) {
   m.def("reference", &reference, py::arg("op"), py::arg("logits"), py::arg("dtype") = "f64",
         py::arg("target") = py::none(), py::arg("tau") = 1.0, py::arg("temperature") = 1.0,
-        py::arg("a") = 1.0, py::arg("b") = 1.0);
+        py::arg("a") = 1.0, py::arg("b") = 1.0, py::arg("inputs") = py::dict());
   m.def("round_to_format", [](const py::array_t<double, py::array::c_style | py::array::forcecast>& x,
                               const std::string& dtype) {
     const Format format = format_of(dtype);

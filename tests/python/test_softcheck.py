@@ -38,6 +38,12 @@ def test_op_table_matches_the_command_line():
         assert listed == table
 
 
+def test_reference_refuses_inputs_the_op_does_not_take():
+    with pytest.raises(ValueError, match="takes no other input"):
+        softcheck.reference("softmax", [0.0, 1.0], "f32", inputs={"dy": [1.0, 2.0]})
+    assert np.array_equal(softcheck.reference("softmax", [0.0, 0.0], "f32", inputs={}), [0.5, 0.5])
+
+
 def test_reference_exact_values():
     assert np.array_equal(softcheck.reference("softmax", [0, 0, 0, 0], "f32"), np.full(4, 0.25))
     assert softcheck.reference("logsumexp", [0.0, 0.0], "f64") == math.log(2)
