@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -51,6 +52,7 @@ struct Request {
   std::uint64_t region_bytes;  // the worker maps the memfd at this size
   std::uint64_t rows, n, stride;
   std::uint64_t x, out, loss, target;  // byte offsets in the region, or kAbsent
+  std::array<std::uint64_t, kInputKinds> inputs;  // the op's other inputs (KernelCall::inputs)
 };
 
 [[noreturn]] void fail_system(const std::string& what) {
@@ -191,19 +193,25 @@ struct Extent {
 
 struct Layout {
   Extent x, out, loss, target;
+  std::array<Extent, kInputKinds> inputs;  // the op's other inputs, as the op table lists them
   std::size_t total = 0;
 
   static Layout of(Op op, Format format, const KernelCall& call) {
     const std::size_t width = traits(format).storage_bytes;
-    const bool with_loss = has_loss(op);
+    const OpSpec& spec = op.spec();
     Layout layout;
     layout.total = kMessageBytes;
     layout.x = layout.place(call.x, call.rows * call.stride * width);
-    layout.out =
-        layout.place(call.out, (has_row_output(op) ? call.rows : call.rows * call.stride) * width);
-    layout.loss = layout.place(with_loss ? call.loss : nullptr, call.rows * width);
-    layout.target =
-        layout.place(with_loss ? call.target : nullptr, call.rows * sizeof(std::int64_t));
+    layout.out = layout.place(
+        call.out, (spec.has_element_output() ? call.rows * call.stride : call.rows) * width);
+    layout.loss = layout.place(spec.has_loss() ? call.loss : nullptr, call.rows * width);
+    layout.target = layout.place(spec.takes(Input::target) ? call.target : nullptr,
+                                 call.rows * sizeof(std::int64_t));
+    for (Input input : spec.inputs)
+      if (per_element(input) && input != Input::logits) {
+        const auto i = static_cast<std::size_t>(input);
+        layout.inputs[i] = layout.place(call.inputs[i], call.rows * call.stride * width);
+      }
     return layout;
   }
 
@@ -247,13 +255,14 @@ std::byte* at(const Mapping& mapping, std::uint64_t offset) {
     if (got != static_cast<ssize_t>(sizeof request)) ::_exit(kProtocolExit);
     if (request.region_bytes != mapping.size()) mapping = Mapping(memfd, request.region_bytes);
 
-    const KernelCall call{at(mapping, request.x),
-                          at(mapping, request.out),
-                          at(mapping, request.loss),
-                          reinterpret_cast<const std::int64_t*>(at(mapping, request.target)),
-                          request.rows,
-                          request.n,
-                          request.stride};
+    KernelCall call{at(mapping, request.x),
+                    at(mapping, request.out),
+                    at(mapping, request.loss),
+                    reinterpret_cast<const std::int64_t*>(at(mapping, request.target)),
+                    request.rows,
+                    request.n,
+                    request.stride};
+    for (std::size_t i = 0; i < kInputKinds; ++i) call.inputs[i] = at(mapping, request.inputs[i]);
     Status status = Status::ok;
     try {
       kernel(call);
@@ -374,11 +383,13 @@ class IsolatedKernel {
     copy_in(region, layout.out, call.out);
     copy_in(region, layout.loss, call.loss);
     copy_in(region, layout.target, call.target);
+    for (std::size_t i = 0; i < kInputKinds; ++i) copy_in(region, layout.inputs[i], call.inputs[i]);
 
     if (!worker_) worker_ = std::make_unique<Worker>(kernel_, region_);
-    const Request request{region_.size(),     call.rows,           call.n,
-                          call.stride,        layout.x.offset,     layout.out.offset,
-                          layout.loss.offset, layout.target.offset};
+    Request request{region_.size(),     call.rows,           call.n,
+                    call.stride,        layout.x.offset,     layout.out.offset,
+                    layout.loss.offset, layout.target.offset, {}};
+    for (std::size_t i = 0; i < kInputKinds; ++i) request.inputs[i] = layout.inputs[i].offset;
     const Status status = exchange(request);
     if (status == Status::threw) {
       const char* message = reinterpret_cast<const char*>(region);

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "adapters/isolation.hpp"
 #include "adapters/vectors_export.hpp"
 #include "adapters/vectors_kernel.hpp"
 #include "adapters/vectors_npy.hpp"
@@ -111,6 +112,17 @@ TEST_CASE("the gate checks an added op against its reference and catches a plant
   CHECK(json.str().find("\"op\": \"dy_at_max\"") != std::string::npos);
   CHECK(junit.str().find("test/dy_at_max/f32/last-max") != std::string::npos);
   CHECK(junit.str().find("<failure") != std::string::npos);
+}
+
+TEST_CASE("an isolated kernel of an added op gets its second input in the worker process") {
+  const Kernel direct = dy_at_max_kernel(false);
+  Kernel isolated = direct;
+  isolated.provider = "isolated";
+  isolated.run = isolate(direct.run, direct.op, direct.format);
+  const GateResult result = gate({&isolated});
+  CHECK(result.kernels.front().verdict == Verdict::pass);
+  CHECK(result.kernels.front().checks.at(Check::accuracy).elements > 0);
+  CHECK(result.kernels.front().checks.count(Check::crash) == 0);
 }
 
 TEST_CASE("an added op round-trips through vector files, its second input included") {
