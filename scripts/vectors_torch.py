@@ -12,7 +12,8 @@ manifest names:
   cross_entropy  torch.nn.functional.cross_entropy(x, t, reduction='none') as the loss and
                  its gradient d(sum of the losses)/dx by autograd: softmax - onehot per row,
                  not divided by the number of rows.
-  stablemax, log_stablemax, stablemax_cross_entropy: skipped (PyTorch has no StableMax op).
+  stablemax, log_stablemax, stablemax_cross_entropy: skipped (PyTorch has no StableMax op),
+  as is any other op of the manifest that this script does not map to PyTorch.
 bf16 logits are stored as uint16 bit patterns; they are viewed as torch.bfloat16 and the
 outputs written back as bit patterns. A case the device cannot run in its dtype (e.g. an op
 with no f16 CPU kernel) gets no output file and "skipped": "<reason>" in the manifest. The
@@ -27,7 +28,7 @@ import sys
 
 MANIFEST = "manifest.json"
 NPY_DTYPES = {"f64": "<f8", "f32": "<f4", "f16": "<f2", "bf16": "<u2"}
-STABLEMAX_OPS = ("stablemax", "log_stablemax", "stablemax_cross_entropy")
+TORCH_OPS = ("softmax", "log_softmax", "logsumexp", "cross_entropy")  # compute() maps them
 
 
 def fail(message):
@@ -82,7 +83,7 @@ def first_line(error):
 def run_case(torch, np, directory, case, device):
     """Writes the case's output files; returns None, or the reason it was skipped."""
     dtype, op = case["dtype"], case["op"]
-    if op in STABLEMAX_OPS:
+    if op not in TORCH_OPS:
         return f"torch {torch.__version__}: PyTorch has no {op} op"
     x = np.load(os.path.join(directory, case["input"]))
     if x.dtype.str != NPY_DTYPES[dtype]:
