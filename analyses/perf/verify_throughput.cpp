@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "checks/batch_reference.hpp"
+#include "reference/op_reference.hpp"
 #include "checks/contract.hpp"
 #include "checks/gate.hpp"
 #include "core/families.hpp"
@@ -53,19 +53,28 @@ bool same_exact(const reference::Exact& x, const reference::Exact& y) {
   return same(x.rounded, y.rounded) && same(x.exact_hi, y.exact_hi);
 }
 
-std::size_t compare(const reference::RowReference& a, const reference::RowReference& b) {
+// Outputs of the two references of one batch that differ: every op of the group, every row,
+// its per-element outputs and its per-row value (NaN in both where an op has none).
+std::size_t compare(const std::vector<std::vector<reference::OpRow>>& a,
+                    const std::vector<std::vector<reference::OpRow>>& b) {
   std::size_t differences = 0;
-  auto check = [&](const reference::Exact& x, const reference::Exact& y) {
-    differences += !same_exact(x, y);
-  };
-  for (std::size_t i = 0; i < a.softmax.size(); ++i) {
-    check(a.softmax[i], b.softmax[i]);
-    check(a.log_softmax[i], b.log_softmax[i]);
-    check(a.ce_gradient[i], b.ce_gradient[i]);
-  }
-  check(a.logsumexp, b.logsumexp);
-  check(a.ce_loss, b.ce_loss);
+  for (std::size_t op = 0; op < a.size(); ++op)
+    for (std::size_t r = 0; r < a[op].size(); ++r) {
+      const reference::OpRow& x = a[op][r];
+      const reference::OpRow& y = b[op][r];
+      for (std::size_t i = 0; i < x.elements.size(); ++i)
+        differences += !same_exact(x.elements[i], y.elements[i]);
+      differences += !same_exact(x.value, y.value);
+    }
   return differences;
+}
+
+// The references of every op of `op`'s group on a batch, one thread.
+std::vector<std::vector<reference::OpRow>> group_references(Op op, const Batch& batch,
+                                                            bool fast_path) {
+  reference::ReferenceOptions options;
+  options.fast_path = fast_path;
+  return reference::evaluate_group_batch(reference::reference_group(op), batch, {}, options, 1);
 }
 
 std::vector<Batch> suite_batches(Format format, Suite suite, std::uint64_t seed) {
@@ -76,24 +85,9 @@ std::vector<Batch> suite_batches(Format format, Suite suite, std::uint64_t seed)
   return batches;
 }
 
-std::size_t compare(const reference::StableMaxReference& a,
-                    const reference::StableMaxReference& b) {
-  std::size_t differences = 0;
-  auto check = [&](const reference::Exact& x, const reference::Exact& y) {
-    differences += !same_exact(x, y);
-  };
-  for (std::size_t i = 0; i < a.stablemax.size(); ++i) {
-    check(a.stablemax[i], b.stablemax[i]);
-    check(a.log_stablemax[i], b.log_stablemax[i]);
-    check(a.gradient[i], b.gradient[i]);
-  }
-  check(a.loss, b.loss);
-  return differences;
-}
-
 // Every batch's references with the fast path, then in MPFR only (each compared with the
-// fast path's): evaluate(batch, fast_path) returns one reference per row, of
-// per_element * n + per_row outputs.
+// fast path's): evaluate(batch, fast_path) returns the group's references of the batch,
+// per_element * n + per_row distinct outputs per row.
 template <class Evaluate>
 StageResult time_both(const std::vector<Batch>& batches, Evaluate evaluate, std::size_t per_element,
                       std::size_t per_row) {
@@ -104,11 +98,8 @@ StageResult time_both(const std::vector<Batch>& batches, Evaluate evaluate, std:
   for (const Batch& b : batches) fast.push_back(evaluate(b, true));
   result.fast_seconds = seconds_since(start);
   start = Clock::now();
-  for (std::size_t i = 0; i < batches.size(); ++i) {
-    const auto mpfr = evaluate(batches[i], false);
-    for (std::size_t r = 0; r < mpfr.size(); ++r)
-      result.differences += compare(fast[i][r], mpfr[r]);
-  }
+  for (std::size_t i = 0; i < batches.size(); ++i)
+    result.differences += compare(fast[i], evaluate(batches[i], false));
   result.mpfr_seconds = seconds_since(start);
   return result;
 }
@@ -118,7 +109,7 @@ StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
   const std::vector<Batch> batches = suite_batches(format, suite, seed);
   const auto before = reference::fast_path_counts();
   StageResult result = time_both(
-      batches, [](const Batch& b, bool fast_path) { return reference_batch(b, 1, fast_path); }, 3,
+      batches, [](const Batch& b, bool fast_path) { return group_references(Op::softmax, b, fast_path); }, 3,
       2);
   const auto after = reference::fast_path_counts();
   const double fallback = double(after.fallback_elements - before.fallback_elements);
@@ -134,7 +125,9 @@ StageResult stablemax_stage(Format format, Suite suite, std::uint64_t seed) {
   const auto before = reference::fast_path_counts();
   StageResult result = time_both(
       batches,
-      [](const Batch& b, bool fast_path) { return stablemax_reference_batch(b, 1, fast_path); }, 3,
+      [](const Batch& b, bool fast_path) {
+        return group_references(Op::stablemax, b, fast_path);
+      }, 3,
       1);
   const auto after = reference::fast_path_counts();
   const double fallback = double(after.stablemax_fallback_rows - before.stablemax_fallback_rows);

@@ -101,15 +101,10 @@ void run_cross_entropy(const KernelCall& call, Format format) {
 }
 
 void run(Op op, Format format, const KernelCall& call) {
-  if (op == Op::softmax) {
-    return run_softmax(call, format);
-  } else if (op == Op::log_softmax) {
-    return run_log_softmax(call, format);
-  } else if (op == Op::logsumexp) {
-    return run_logsumexp(call, format);
-  } else if (op == Op::cross_entropy) {
-    return run_cross_entropy(call, format);
-  }
+  if (op == Op::softmax) return run_softmax(call, format);
+  if (op == Op::log_softmax) return run_log_softmax(call, format);
+  if (op == Op::logsumexp) return run_logsumexp(call, format);
+  if (op == Op::cross_entropy) return run_cross_entropy(call, format);
   throw std::invalid_argument("libtorch: no kernel for op " + std::to_string(op.index()));  // never registered
 }
 

@@ -61,7 +61,7 @@ Model stablemax_model(const Kernel& kernel) {
 
 Theory stablemax_theory(const Kernel& kernel, std::span<const double> competitors) {
   Theory theory;
-  theory.model = model_of(kernel);
+  theory.model = stablemax_model(kernel);
   theory.accumulator_precision = accumulator_precision(kernel);
   const double weight = stablemax_weight(competitors);
   double largest = 0;

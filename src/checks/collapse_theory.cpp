@@ -74,7 +74,7 @@ const CollapseLoss* collapse_loss(Op op) {
 
 Theory softmax_theory(const Kernel& kernel, std::span<const double> competitors) {
   Theory theory;
-  theory.model = model_of(kernel);
+  theory.model = softmax_model(kernel);
   theory.accumulator_precision = accumulator_precision(kernel);
   const double weight = competitor_weight(competitors);
   const double max_competitor =

@@ -48,7 +48,7 @@ class KernelChecker {
     }
 
     const std::vector<reference::OpRow>& expected = references.of(kernel);
-    const std::vector<OutputCheck>& checks = checks_of(kernel.op);
+    const std::vector<OutputCheck> checks = checks_of(kernel.op);
     const bool element_output = kernel.op.spec().has_element_output();
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));

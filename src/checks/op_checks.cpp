@@ -11,9 +11,8 @@ std::vector<OutputCheck> implied_by(const OpSpec& spec) {
   switch (spec.outputs) {
     case Outputs::per_row: return {row_value};
     case Outputs::loss_and_gradient: return {elements, loss, risk_order};
-    case Outputs::per_element: break;
+    case Outputs::per_element: return {elements};
   }
-  if (spec.sums_to_one) return {elements, sum_to_one};
   return {elements};
 }
 
@@ -43,11 +42,10 @@ std::map<Op, std::vector<OutputCheck>>& lists() {
 
 }  // namespace
 
-const std::vector<OutputCheck>& checks_of(Op op) {
-  auto& registered = lists();
+std::vector<OutputCheck> checks_of(Op op) {
+  const auto& registered = lists();
   const auto it = registered.find(op);
-  if (it != registered.end()) return it->second;
-  return registered.emplace(op, implied_by(op.spec())).first->second;
+  return it != registered.end() ? it->second : implied_by(op.spec());
 }
 
 void register_checks(Op op, std::vector<OutputCheck> checks) { lists()[op] = std::move(checks); }

@@ -19,10 +19,9 @@ enum class OutputCheck {
 };
 
 // The checks of `op`, in the order the gate runs them on a row (risk_order after the rows).
-const std::vector<OutputCheck>& checks_of(Op op);
+std::vector<OutputCheck> checks_of(Op op);
 // Replaces the list of `op` (an op added with register_op registers its own, or takes the
-// default: elements or row_value or elements + loss, by its outputs; sum_to_one when
-// OpSpec::sums_to_one).
+// default its outputs imply: elements; row_value; or elements, loss and risk_order).
 void register_checks(Op op, std::vector<OutputCheck> checks);
 
 }  // namespace softcheck

@@ -14,27 +14,38 @@ using enum Parameter;
 // include/softcheck/plugin.h.
 std::vector<OpSpec> builtin_ops() {
   const std::vector<Input> logits_only{logits}, with_target{logits, target};
+  constexpr Outputs values = Outputs::per_element, row = Outputs::per_row,
+                    loss = Outputs::loss_and_gradient;
   return {
-      {"softmax", "softmax", logits_only, Outputs::per_element, {}, 0, true, true},
-      {"log_softmax", "softmax", logits_only, Outputs::per_element, {}, 1, true, false},
-      {"logsumexp", "softmax", logits_only, Outputs::per_row, {}, 2, true, false},
-      {"cross_entropy", "softmax", with_target, Outputs::loss_and_gradient, {}, 3, true, false},
-      {"stablemax", "stablemax", logits_only, Outputs::per_element, {}, 4, true, true},
-      {"log_stablemax", "stablemax", logits_only, Outputs::per_element, {}, 5, true, false},
-      {"stablemax_cross_entropy", "stablemax", with_target, Outputs::loss_and_gradient, {}, 6,
-       true, false},
-      {"comp_sum", "loss", with_target, Outputs::loss_and_gradient, {tau}, -1, false, false},
-      {"sigmoid_bce", "loss", with_target, Outputs::loss_and_gradient, {}, -1, false, false},
-      {"temperature_cross_entropy", "loss", with_target, Outputs::loss_and_gradient,
-       {temperature}, -1, false, false},
-      {"z_loss", "loss", with_target, Outputs::loss_and_gradient, {a, b}, -1, false, false},
-      // sigmoid(x_j - log n) does not sum to one; softplus's normaliser does.
-      {"sigmoid_normaliser", "normaliser", logits_only, Outputs::per_element, {}, -1, false,
-       false},
-      {"softplus_normaliser", "normaliser", logits_only, Outputs::per_element, {}, -1, false,
-       true},
-      {"temperature_softmax", "normaliser", logits_only, Outputs::per_element, {temperature},
-       -1, false, true},
+      {.name = "softmax", .family = "softmax", .inputs = logits_only, .outputs = values,
+       .plugin_code = 0, .vector_files = true},
+      {.name = "log_softmax", .family = "softmax", .inputs = logits_only, .outputs = values,
+       .plugin_code = 1, .vector_files = true},
+      {.name = "logsumexp", .family = "softmax", .inputs = logits_only, .outputs = row,
+       .plugin_code = 2, .vector_files = true},
+      {.name = "cross_entropy", .family = "softmax", .inputs = with_target, .outputs = loss,
+       .plugin_code = 3, .vector_files = true},
+      {.name = "stablemax", .family = "stablemax", .inputs = logits_only, .outputs = values,
+       .plugin_code = 4, .vector_files = true},
+      {.name = "log_stablemax", .family = "stablemax", .inputs = logits_only, .outputs = values,
+       .plugin_code = 5, .vector_files = true},
+      {.name = "stablemax_cross_entropy", .family = "stablemax", .inputs = with_target,
+       .outputs = loss, .plugin_code = 6, .vector_files = true},
+      // The parametrised losses and normalisers: neither in the plugin ABI nor in vector files
+      // (their parameters have no place there).
+      {.name = "comp_sum", .family = "loss", .inputs = with_target, .outputs = loss,
+       .parameters = {tau}},
+      {.name = "sigmoid_bce", .family = "loss", .inputs = with_target, .outputs = loss},
+      {.name = "temperature_cross_entropy", .family = "loss", .inputs = with_target,
+       .outputs = loss, .parameters = {temperature}},
+      {.name = "z_loss", .family = "loss", .inputs = with_target, .outputs = loss,
+       .parameters = {a, b}},
+      {.name = "sigmoid_normaliser", .family = "normaliser", .inputs = logits_only,
+       .outputs = values},
+      {.name = "softplus_normaliser", .family = "normaliser", .inputs = logits_only,
+       .outputs = values},
+      {.name = "temperature_softmax", .family = "normaliser", .inputs = logits_only,
+       .outputs = values, .parameters = {temperature}},
   };
 }
 

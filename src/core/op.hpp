@@ -37,16 +37,15 @@ enum class Parameter : std::uint8_t { tau, a, b, temperature };
 std::string_view name(Parameter parameter);
 
 struct OpSpec {
-  std::string name;    // "softmax", as in kernel names provider/op/format/algorithm
-  std::string family;  // "softmax", "stablemax", "loss", "normaliser": ops sharing a reference
-  std::vector<Input> inputs;
+  std::string name{};    // "softmax", as in kernel names provider/op/format/algorithm
+  std::string family{};  // "softmax", "stablemax", "loss", "normaliser": ops sharing a reference
+  std::vector<Input> inputs{};
   Outputs outputs = Outputs::per_element;
-  std::vector<Parameter> parameters;
+  std::vector<Parameter> parameters{};
   // The op's number in the plugin ABI (include/softcheck/plugin.h), or -1 when plugins
   // cannot provide it.
   int plugin_code = -1;
   bool vector_files = false;  // `softcheck vectors export/check` carry it (docs/vectors.md)
-  bool sums_to_one = false;   // per-element outputs that are a probability distribution
 
   bool takes(Input input) const;
   bool has_loss() const { return softcheck::has_loss(outputs); }

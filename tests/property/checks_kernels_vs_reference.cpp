@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "checks/batch_reference.hpp"
+#include "checks/batch_references.hpp"
 #include "checks/gate.hpp"
 #include "core/batch.hpp"
 #include "reference_generators.hpp"
@@ -24,40 +24,6 @@ Batch one_row(Format format, const std::vector<double>& values, std::int64_t tar
   return batch;
 }
 
-// The reference outputs of `op`: per element, and per row (logsumexp, the losses).
-struct ExpectedOutputs {
-  const std::vector<reference::Exact>* values = nullptr;
-  const reference::Exact* scalar = nullptr;
-};
-
-ExpectedOutputs expected_outputs(Op op, const reference::RowReference& ref,
-                                 const reference::StableMaxReference& st, std::size_t n) {
-  if (op == Op::softmax) {
-    return {&ref.softmax, nullptr};
-  } else if (op == Op::log_softmax) {
-    return {&ref.log_softmax, nullptr};
-  } else if (op == Op::logsumexp) {
-    return {nullptr, &ref.logsumexp};
-  } else if (op == Op::cross_entropy) {
-    return {&ref.ce_gradient, n ? &ref.ce_loss : nullptr};
-  } else if (op == Op::stablemax) {
-    return {&st.stablemax, nullptr};
-  } else if (op == Op::log_stablemax) {
-    return {&st.log_stablemax, nullptr};
-  } else if (op == Op::stablemax_cross_entropy) {
-    return {&st.gradient, n ? &st.loss : nullptr};
-  } else if (op == Op::comp_sum) {
-  } else if (op == Op::sigmoid_bce) {
-  } else if (op == Op::temperature_cross_entropy) {
-  } else if (op == Op::z_loss) {
-  } else if (op == Op::sigmoid_normaliser) {
-  } else if (op == Op::softplus_normaliser) {
-  } else if (op == Op::temperature_softmax) {
-    return {};  // parametrised losses: tests/unit/checks_loss_family_gate.cpp
-  }
-  return {};
-}
-
 void require_pass(const Measurement& m, const Kernel& kernel, const std::string& where,
                   double got, double expected) {
   if (m.pass) return;
@@ -71,35 +37,38 @@ void check_kernels_on(const Batch& batch) {
   Registry& registry = Registry::instance();
   register_builtin_kernels(registry);
   const ContractSet contracts = ContractSet::builtin();
-  const auto references = reference_batch(batch, 1);
-  const auto stablemax_references = stablemax_reference_batch(batch, 1);
-  for (const Kernel& kernel : registry.all()) {
-    if (kernel.format != batch.format || kernel.algorithm == "naive" ||
-        (in_family(kernel.op, "loss") || in_family(kernel.op, "normaliser")))
-      continue;
+  std::vector<const Kernel*> kernels;
+  for (const Kernel& kernel : registry.all())
+    if (kernel.format == batch.format && kernel.algorithm != "naive" &&
+        !in_family(kernel.op, "loss") && !in_family(kernel.op, "normaliser"))
+      kernels.push_back(&kernel);  // the loss family: tests/unit/checks_loss_family_gate.cpp
+  const BatchReferences references(batch, kernels, 1);
+  for (const Kernel* k : kernels) {
+    const Kernel& kernel = *k;
     const Contract contract = contracts.resolve(kernel.name());
     const std::size_t stride = batch.n + 2;
     const PackedBatch input = pack(batch, stride);
     PackedBatch out = make_output(batch.format, 1, batch.n, stride);
     PackedBatch loss = make_output(batch.format, 1, 1, 1);
     kernel.run({input.data(), out.data(), loss.data(), batch.targets.data(), 1, batch.n, stride});
-    const ExpectedOutputs expected =
-        expected_outputs(kernel.op, references[0], stablemax_references[0], batch.n);
+    const reference::OpRow& expected = references.of(kernel)[0];
+    const OpSpec& spec = kernel.op.spec();
     const RowFacts facts = row_facts(batch.values);
-    if (expected.values) {
+    if (spec.has_element_output()) {
       for (std::size_t i = 0; i < batch.n; ++i) {
         const double got = packed_value(out, 0, i);
-        const reference::Exact& e = (*expected.values)[i];
+        const reference::Exact& e = expected.elements[i];
         require_pass(measure_element(got, e, batch.format, contract,
                                      element_context(facts, batch.values, i)),
                      kernel, "element " + std::to_string(i), got, e.rounded);
       }
     }
-    if (expected.scalar) {
-      const double got = packed_value(has_row_output(kernel.op) ? out : loss, 0, 0);
-      require_pass(measure_element(got, *expected.scalar, batch.format, contract,
+    // The per-row output: logsumexp's value always, a loss when the row is not empty.
+    if (spec.has_loss() ? batch.n > 0 : !spec.has_element_output()) {
+      const double got = packed_value(spec.has_loss() ? loss : out, 0, 0);
+      require_pass(measure_element(got, expected.value, batch.format, contract,
                                    row_output_context(facts, batch.n)),
-                   kernel, "row output", got, expected.scalar->rounded);
+                   kernel, "row output", got, expected.value.rounded);
     }
   }
 }

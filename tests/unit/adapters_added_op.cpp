@@ -39,8 +39,11 @@ double dy_at_max(std::span<const double> x, std::span<const double> dy) {
 
 Op added_op() {
   static const Op op = [] {
-    const Op added = register_op({"dy_at_max", "test", {Input::logits, Input::dy},
-                                  Outputs::per_row, {}, -1, true, false});
+    const Op added = register_op({.name = "dy_at_max",
+                                  .family = "test",
+                                  .inputs = {Input::logits, Input::dy},
+                                  .outputs = Outputs::per_row,
+                                  .vector_files = true});
     reference::register_reference(
         {{added},
          [](const reference::RowInputs& row, Format, const LossParameters&,
