@@ -28,3 +28,14 @@ endif()
 # The version and commit the reports name (tests/cli/test_provenance.py).
 target_compile_definitions(verify_throughput PRIVATE
                            "SOFTCHECK_VERSION=\"${PROJECT_VERSION} (commit ${SOFTCHECK_COMMIT})\"")
+# attention_rules: the planted attention bugs against softcheck's gate and the FlashAttention
+# and cuDNN test rules; attention_reference_throughput: the attention reference's speed.
+add_executable(attention_rules analyses/attention/attention_rules.cpp)
+target_include_directories(attention_rules PRIVATE tests/fixtures)
+add_executable(attention_reference_throughput analyses/attention/attention_reference_throughput.cpp)
+foreach(target attention_rules attention_reference_throughput)
+  target_link_libraries(${target} PRIVATE softcheck_checks)
+  target_compile_definitions(${target} PRIVATE "SOFTCHECK_VERSION_NUMBER=\"${PROJECT_VERSION}\""
+                             "SOFTCHECK_COMMIT=\"${SOFTCHECK_COMMIT}\"")
+  softcheck_warnings(${target})
+endforeach()

@@ -4,12 +4,14 @@
 #pragma once
 
 #include "adapters/isolation.hpp"
+#include "kernels/attention_kernel.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck {
 
 // Registers the built-in kernels and every compiled-in adapter's kernels, the adapters'
 // isolated under `isolation`. Idempotent (a kernel registered before keeps its options).
+// Adapters' attention kernels go into AttentionRegistry::instance().
 void register_all_kernels(Registry& registry, IsolationOptions isolation = {});
 
 // Providers compiled into this binary, e.g. {"builtin", "onednn", "xnnpack", "torch"}.
@@ -20,6 +22,9 @@ namespace adapters {
 void register_onednn_kernels(Registry& registry, IsolationOptions isolation = {});
 void register_xnnpack_kernels(Registry& registry, IsolationOptions isolation = {});
 void register_torch_kernels(Registry& registry, IsolationOptions isolation = {});
+// libtorch's attention kernels (torch/attention/...), isolated. Idempotent.
+void register_torch_attention_kernels(AttentionRegistry& registry,
+                                      IsolationOptions isolation = {});
 }  // namespace adapters
 
 }  // namespace softcheck

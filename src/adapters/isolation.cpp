@@ -4,7 +4,8 @@
 // inputs in, and sends a Request (the sizes and where each buffer lies in the region) over
 // a SOCK_SEQPACKET socket pair; the worker maps the memfd at the requested size, runs the
 // kernel, and answers with a one-byte status. The parent waits with poll() and the time
-// limit. A closed socket means the worker died; waitpid() says how.
+// limit. A closed socket means the worker died; waitpid() says how. Row kernels and attention
+// kernels differ only in their Request and in how the worker builds the call from it.
 #include "adapters/isolation.hpp"
 
 #include <poll.h>
@@ -20,11 +21,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -54,6 +57,16 @@ struct Request {
   std::uint64_t x, out, loss, target;  // byte offsets in the region, or kAbsent
   std::array<std::uint64_t, kInputKinds> inputs;  // the op's other inputs (KernelCall::inputs)
 };
+
+// An attention call: its scalars by value, its arrays as byte offsets in the region.
+struct AttentionRequest {
+  std::uint64_t region_bytes;  // the worker maps the memfd at this size
+  std::uint64_t lq, lk, d;
+  std::uint64_t q, k, v, keep, bias, out, lse;  // byte offsets in the region, or kAbsent
+  AttentionMask mask;
+  double scale, softcap;
+};
+static_assert(std::is_trivially_copyable_v<AttentionRequest>, "sent as bytes");
 
 [[noreturn]] void fail_system(const std::string& what) {
   throw KernelFailure("isolation: " + what + ": " + std::strerror(errno));
@@ -224,6 +237,34 @@ struct Layout {
   }
 };
 
+// Where each array of an attention call lies in the region.
+struct AttentionLayout {
+  Extent q, k, v, keep, bias, out, lse;
+  std::size_t total = kMessageBytes;
+
+  static AttentionLayout of(Format format, const AttentionCall& call) {
+    const std::size_t width = traits(format).storage_bytes;
+    const AttentionShape& s = call.shape;
+    AttentionLayout layout;
+    layout.q = layout.place(call.q, s.lq * s.d * width);
+    layout.k = layout.place(call.k, s.lk * s.d * width);
+    layout.v = layout.place(call.v, s.lk * s.d * width);
+    layout.keep = layout.place(call.keep, s.lq * s.lk);
+    layout.bias = layout.place(call.bias, s.lq * s.lk * width);
+    layout.out = layout.place(call.out, s.lq * s.d * width);
+    layout.lse = layout.place(call.lse, s.lq * sizeof(double));
+    return layout;
+  }
+
+ private:
+  Extent place(const void* pointer, std::size_t bytes) {
+    if (!pointer) return {};
+    const Extent extent{total, bytes};
+    total = align_up(total + bytes);
+    return extent;
+  }
+};
+
 void copy_in(std::byte* region, const Extent& extent, const void* source) {
   if (extent.offset != kAbsent) std::memcpy(region + extent.offset, source, extent.bytes);
 }
@@ -244,28 +285,25 @@ std::byte* at(const Mapping& mapping, std::uint64_t offset) {
   return offset == kAbsent ? nullptr : mapping.data() + offset;
 }
 
-// Runs the kernel on each request until the socket closes. Never returns.
-[[noreturn]] void worker_main(int socket, int memfd, const KernelFn& kernel) {
+// What a worker process runs: given its socket and the memfd, it serves requests until the
+// socket closes, and never returns.
+using WorkerBody = std::function<void(int socket, int memfd)>;
+
+// Serves each RequestT by run(mapping, request) until the socket closes. Never returns.
+template <class RequestT, class Run>
+[[noreturn]] void serve(int socket, int memfd, const Run& run) {
   Mapping mapping;  // the worker's own view, re-made whenever the parent grew the region
   for (;;) {
-    Request request;
+    RequestT request;
     const ssize_t got = ::recv(socket, &request, sizeof request, 0);
     if (got == 0) ::_exit(0);
     if (got < 0 && errno == EINTR) continue;
     if (got != static_cast<ssize_t>(sizeof request)) ::_exit(kProtocolExit);
     if (request.region_bytes != mapping.size()) mapping = Mapping(memfd, request.region_bytes);
 
-    KernelCall call{at(mapping, request.x),
-                    at(mapping, request.out),
-                    at(mapping, request.loss),
-                    reinterpret_cast<const std::int64_t*>(at(mapping, request.target)),
-                    request.rows,
-                    request.n,
-                    request.stride};
-    for (std::size_t i = 0; i < kInputKinds; ++i) call.inputs[i] = at(mapping, request.inputs[i]);
     Status status = Status::ok;
     try {
-      kernel(call);
+      run(mapping, request);
     } catch (const std::exception& error) {
       status = Status::threw;
       std::snprintf(reinterpret_cast<char*>(mapping.data()), kMessageBytes, "%s", error.what());
@@ -277,6 +315,45 @@ std::byte* at(const Mapping& mapping, std::uint64_t offset) {
     while (::send(socket, &status, sizeof status, MSG_NOSIGNAL) < 0 && errno == EINTR) {
     }
   }
+}
+
+// Runs the row kernel on each request.
+WorkerBody row_worker(KernelFn kernel) {
+  return [kernel = std::move(kernel)](int socket, int memfd) {
+    serve<Request>(socket, memfd, [&](const Mapping& mapping, const Request& request) {
+      KernelCall call{at(mapping, request.x),
+                      at(mapping, request.out),
+                      at(mapping, request.loss),
+                      reinterpret_cast<const std::int64_t*>(at(mapping, request.target)),
+                      request.rows,
+                      request.n,
+                      request.stride};
+      for (std::size_t i = 0; i < kInputKinds; ++i) call.inputs[i] = at(mapping, request.inputs[i]);
+      kernel(call);
+    });
+  };
+}
+
+// Runs the attention kernel on each request.
+WorkerBody attention_worker(AttentionFn kernel) {
+  return [kernel = std::move(kernel)](int socket, int memfd) {
+    serve<AttentionRequest>(
+        socket, memfd, [&](const Mapping& mapping, const AttentionRequest& request) {
+          AttentionCall call;
+          call.shape = {request.lq, request.lk, request.d};
+          call.q = at(mapping, request.q);
+          call.k = at(mapping, request.k);
+          call.v = at(mapping, request.v);
+          call.keep = reinterpret_cast<const std::uint8_t*>(at(mapping, request.keep));
+          call.bias = at(mapping, request.bias);
+          call.mask = request.mask;
+          call.scale = request.scale;
+          call.softcap = request.softcap;
+          call.out = at(mapping, request.out);
+          call.lse = reinterpret_cast<double*>(at(mapping, request.lse));
+          kernel(call);
+        });
+  };
 }
 
 std::string describe_exit(int wait_status) {
@@ -295,7 +372,7 @@ std::string describe_exit(int wait_status) {
 // and reaps the process.
 class Worker {
  public:
-  Worker(const KernelFn& kernel, const SharedRegion& region) {
+  Worker(const WorkerBody& body, const SharedRegion& region) {
     int ends[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
       fail_system("socketpair");
@@ -314,7 +391,8 @@ class Worker {
         if (fd != region.fd()) ::close(fd);
       ::close(parent_end.get());
       reset_signals_for_worker();
-      worker_main(worker_end.get(), region.fd(), kernel);
+      body(worker_end.get(), region.fd());
+      ::_exit(0);  // a body serves until its socket closes and exits itself
     }
     socket_ = std::make_unique<ParentFd>(std::move(parent_end));
   }
@@ -367,43 +445,35 @@ class Worker {
   std::unique_ptr<ParentFd> socket_;
 };
 
-// --- the wrapped kernel ----------------------------------------------------------------------
+// --- the wrapped kernels ---------------------------------------------------------------------
 
-class IsolatedKernel {
+// The parent's side of one worker: the shared region, the worker (forked on the first call and
+// after a failure) and the time limit. Callers hold mutex() while they use the region.
+class WorkerChannel {
  public:
-  IsolatedKernel(KernelFn kernel, Op op, Format format, IsolationOptions options)
-      : kernel_(std::move(kernel)), op_(op), format_(format), options_(options) {}
+  WorkerChannel(WorkerBody body, IsolationOptions options)
+      : body_(std::move(body)), options_(options) {}
 
-  void operator()(const KernelCall& call) {
-    std::lock_guard lock(mutex_);
-    const Layout layout = Layout::of(op_, format_, call);
-    region_.reserve(layout.total);
-    std::byte* region = region_.data();
-    copy_in(region, layout.x, call.x);
-    copy_in(region, layout.out, call.out);
-    copy_in(region, layout.loss, call.loss);
-    copy_in(region, layout.target, call.target);
-    for (std::size_t i = 0; i < kInputKinds; ++i) copy_in(region, layout.inputs[i], call.inputs[i]);
+  std::mutex& mutex() { return mutex_; }
+  SharedRegion& region() { return region_; }
 
-    if (!worker_) worker_ = std::make_unique<Worker>(kernel_, region_);
-    Request request{region_.size(),     call.rows,           call.n,
-                    call.stride,        layout.x.offset,     layout.out.offset,
-                    layout.loss.offset, layout.target.offset, {}};
-    for (std::size_t i = 0; i < kInputKinds; ++i) request.inputs[i] = layout.inputs[i].offset;
-    const Status status = exchange(request);
-    if (status == Status::threw) {
-      const char* message = reinterpret_cast<const char*>(region);
+  // Sends the request (whose region_bytes is region().size()) to the worker, starting one if
+  // needed, and waits for it; a kernel that threw, a dead worker or a late one throws
+  // KernelFailure.
+  template <class RequestT>
+  void run(const RequestT& request) {
+    if (!worker_) worker_ = std::make_unique<Worker>(body_, region_);
+    if (exchange(&request, sizeof request) == Status::threw) {
+      const char* message = reinterpret_cast<const char*>(region_.data());
       throw KernelFailure("threw: " + std::string(message, strnlen(message, kMessageBytes)));
     }
-    copy_out(call.out, region, layout.out);
-    copy_out(call.loss, region, layout.loss);
   }
 
  private:
   // Sends the request and waits for the status; on a dead or late worker, reaps it and throws.
-  Status exchange(const Request& request) {
+  Status exchange(const void* request, std::size_t bytes) {
     ssize_t sent;
-    while ((sent = ::send(worker_->socket(), &request, sizeof request, MSG_NOSIGNAL)) < 0 &&
+    while ((sent = ::send(worker_->socket(), request, bytes, MSG_NOSIGNAL)) < 0 &&
            errno == EINTR) {
     }
     if (sent < 0) fail_dead();  // EPIPE / ECONNRESET: it is gone
@@ -442,13 +512,77 @@ class IsolatedKernel {
     throw KernelFailure("timed out after " + std::to_string(options_.timeout.count()) + " ms");
   }
 
-  KernelFn kernel_;
-  Op op_;
-  Format format_;
+  WorkerBody body_;
   IsolationOptions options_;
   std::mutex mutex_;
   SharedRegion region_;
   std::unique_ptr<Worker> worker_;  // null until the first call and after a failure
+};
+
+class IsolatedKernel {
+ public:
+  IsolatedKernel(KernelFn kernel, Op op, Format format, IsolationOptions options)
+      : channel_(row_worker(std::move(kernel)), options), op_(op), format_(format) {}
+
+  void operator()(const KernelCall& call) {
+    std::lock_guard lock(channel_.mutex());
+    const Layout layout = Layout::of(op_, format_, call);
+    SharedRegion& shared = channel_.region();
+    shared.reserve(layout.total);
+    std::byte* region = shared.data();
+    copy_in(region, layout.x, call.x);
+    copy_in(region, layout.out, call.out);
+    copy_in(region, layout.loss, call.loss);
+    copy_in(region, layout.target, call.target);
+    for (std::size_t i = 0; i < kInputKinds; ++i) copy_in(region, layout.inputs[i], call.inputs[i]);
+
+    Request request{shared.size(),      call.rows,           call.n,
+                    call.stride,        layout.x.offset,     layout.out.offset,
+                    layout.loss.offset, layout.target.offset, {}};
+    for (std::size_t i = 0; i < kInputKinds; ++i) request.inputs[i] = layout.inputs[i].offset;
+    channel_.run(request);
+    copy_out(call.out, region, layout.out);
+    copy_out(call.loss, region, layout.loss);
+  }
+
+ private:
+  WorkerChannel channel_;
+  Op op_;
+  Format format_;
+};
+
+class IsolatedAttentionKernel {
+ public:
+  IsolatedAttentionKernel(AttentionFn kernel, Format format, IsolationOptions options)
+      : channel_(attention_worker(std::move(kernel)), options), format_(format) {}
+
+  void operator()(const AttentionCall& call) {
+    std::lock_guard lock(channel_.mutex());
+    const AttentionLayout layout = AttentionLayout::of(format_, call);
+    SharedRegion& shared = channel_.region();
+    shared.reserve(layout.total);
+    std::byte* region = shared.data();
+    copy_in(region, layout.q, call.q);
+    copy_in(region, layout.k, call.k);
+    copy_in(region, layout.v, call.v);
+    copy_in(region, layout.keep, call.keep);
+    copy_in(region, layout.bias, call.bias);
+    copy_in(region, layout.out, call.out);
+    copy_in(region, layout.lse, call.lse);
+
+    const AttentionRequest request{shared.size(),     call.shape.lq,      call.shape.lk,
+                                   call.shape.d,      layout.q.offset,    layout.k.offset,
+                                   layout.v.offset,   layout.keep.offset, layout.bias.offset,
+                                   layout.out.offset, layout.lse.offset,  call.mask,
+                                   call.scale,        call.softcap};
+    channel_.run(request);
+    copy_out(call.out, region, layout.out);
+    copy_out(call.lse, region, layout.lse);
+  }
+
+ private:
+  WorkerChannel channel_;
+  Format format_;
 };
 
 }  // namespace
@@ -456,6 +590,11 @@ class IsolatedKernel {
 KernelFn isolate(KernelFn kernel, Op op, Format format, IsolationOptions options) {
   auto isolated = std::make_shared<IsolatedKernel>(std::move(kernel), op, format, options);
   return [isolated](const KernelCall& call) { (*isolated)(call); };
+}
+
+AttentionFn isolate_attention(AttentionFn kernel, Format format, IsolationOptions options) {
+  auto isolated = std::make_shared<IsolatedAttentionKernel>(std::move(kernel), format, options);
+  return [isolated](const AttentionCall& call) { (*isolated)(call); };
 }
 
 }  // namespace softcheck

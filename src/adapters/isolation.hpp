@@ -22,10 +22,16 @@
 // destroyed, and it dies with the parent (PR_SET_PDEATHSIG). A worker leaves by _exit, so
 // it never runs the parent's atexit handlers or flushes the parent's stdio buffers. A worker
 // is not dumpable: a crash writes no core file. Crash-signal handlers are reset to default.
+//
+// Attention kernels (kernels/attention_kernel.hpp): isolate_attention() does the same for an
+// AttentionFn. The worker gets the call's shape, mask, scale and softcap, and Q (lq x d), K
+// and V (lk x d), keep (lq x lk bytes) or bias (lq x lk) in the storage format; out (lq x d)
+// and lse (lq doubles, when the call has it) are copied in and back. Null pointers stay null.
 #pragma once
 
 #include <chrono>
 
+#include "kernels/attention_kernel.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck {
@@ -35,5 +41,8 @@ struct IsolationOptions {
 };
 
 KernelFn isolate(KernelFn kernel, Op op, Format format, IsolationOptions options = {});
+
+// `kernel` with storage format `format`, run in its own worker process as isolate() does.
+AttentionFn isolate_attention(AttentionFn kernel, Format format, IsolationOptions options = {});
 
 }  // namespace softcheck

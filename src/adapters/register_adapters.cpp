@@ -1,9 +1,11 @@
 #include "adapters/adapters.hpp"
+#include "kernels/attention_kernel.hpp"
 
 namespace softcheck {
 
 void register_all_kernels(Registry& registry, [[maybe_unused]] IsolationOptions isolation) {
   register_builtin_kernels(registry);
+  register_builtin_attention_kernels(AttentionRegistry::instance());
 #ifdef SOFTCHECK_HAVE_ONEDNN
   adapters::register_onednn_kernels(registry, isolation);
 #endif
@@ -12,6 +14,7 @@ void register_all_kernels(Registry& registry, [[maybe_unused]] IsolationOptions 
 #endif
 #ifdef SOFTCHECK_HAVE_TORCH
   adapters::register_torch_kernels(registry, isolation);
+  adapters::register_torch_attention_kernels(AttentionRegistry::instance(), isolation);
 #endif
 }
 

@@ -12,23 +12,42 @@
 // with their stride (from_blob) and the results copied back into out/loss with the same
 // stride. libtorch runs on one intra-op thread, set on the first call. Rows with n = 0 give no
 // outputs, except logsumexp, where libtorch gives -inf (the special-value table's value).
+//
+//   softmax by masked softmax  at::_masked_softmax(x', mask, 1, mask_type 2), mask = (x == -inf)
+//                              (True = masked), x' = x with those entries 0 (f64, f32)
+//   attention (one head, docs/attention-torch.md):
+//     sdpa_math   at::_scaled_dot_product_attention_math(q, k, v, mask, 0, false, false)
+//     native_mha  at::_native_multi_head_attention(q, k, v, d, 1, [I;I;I], 0, I, 0, mask,
+//                 false, true, 2)
 #include "adapters/torch_abi.hpp"
 
 #include <ATen/Parallel.h>
 #include <ATen/core/Reduction.h>
 #include <ATen/core/Tensor.h>
+#include <ATen/ops/_masked_softmax.h>
+#include <ATen/ops/_native_multi_head_attention.h>
+#include <ATen/ops/_scaled_dot_product_attention_math.h>
+#include <ATen/ops/cat.h>
 #include <ATen/ops/cross_entropy_loss.h>
+#include <ATen/ops/eq.h>
+#include <ATen/ops/eye.h>
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/log_softmax.h>
 #include <ATen/ops/logsumexp.h>
+#include <ATen/ops/masked_fill.h>
+#include <ATen/ops/ne.h>
 #include <ATen/ops/softmax.h>
+#include <ATen/ops/zeros.h>
 #include <c10/core/GradMode.h>
 #include <c10/util/Exception.h>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 
 namespace softcheck::adapters::torch_adapter {
 namespace {
@@ -108,6 +127,127 @@ void run(Op op, Format format, const KernelCall& call) {
   throw std::invalid_argument("libtorch: no kernel for op " + std::to_string(op.index()));  // never registered
 }
 
+// --- softmax by at::_masked_softmax ---------------------------------------------------------
+
+// libtorch 1.13's masked softmax (SoftMax.cpp, host_softmax with MaskedSoftMax) takes the max
+// over the unmasked entries, z_i = exp(x_i - max) in the format (0 where masked), sums the z_i
+// in the accumulation type (f64 for f32 rows) and writes z_i / sum rounded once to the format
+// (f32 bit-exact against that model on random rows). A row whose entries are all -inf is all
+// masked: 0 / 0, every output NaN - the special-value table's value for a fully masked row.
+// mask_type 2 is the general mask of the input's shape (1.13 requires a mask_type).
+void run_masked_softmax(const KernelCall& call, Format format) {
+  const at::Tensor x = rows_view(call.x, call, format).clone(at::MemoryFormat::Contiguous);
+  const at::Tensor masked = at::eq(x, -std::numeric_limits<double>::infinity());
+  const at::Tensor filled = x.masked_fill(masked, 0.0);
+  rows_view(call.out, call, format)
+      .copy_(at::_masked_softmax(filled, masked, kRowAxis, /*mask_type=*/2));
+}
+
+// --- attention --------------------------------------------------------------------------------
+
+// A contiguous rows x cols matrix in `format` at `base`, without a copy.
+at::Tensor matrix_view(const void* base, std::size_t rows, std::size_t cols, Format format) {
+  return at::from_blob(const_cast<void*>(base),
+                       {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)},
+                       at::TensorOptions().dtype(scalar_type(format)));
+}
+
+// The call's keep array (1 = attended) as lq x lk bytes.
+at::Tensor keep_view(const AttentionCall& call) {
+  return at::from_blob(const_cast<std::uint8_t*>(call.keep),
+                       {static_cast<std::int64_t>(call.shape.lq),
+                        static_cast<std::int64_t>(call.shape.lk)},
+                       at::TensorOptions().dtype(at::kByte));
+}
+
+bool keeps_everything(const AttentionCall& call) {
+  const std::size_t cells = call.shape.lq * call.shape.lk;
+  for (std::size_t c = 0; c < cells; ++c)
+    if (call.keep[c] == 0) return false;
+  return true;
+}
+
+// What neither algorithm takes: it computes with scale 1/sqrt(d) and without a softcap (the
+// registered kernels declare these cases refused; reaching here is a caller's mistake).
+void require_default_scale_no_softcap(const AttentionCall& call, const char* algorithm) {
+  const double default_scale = 1.0 / std::sqrt(static_cast<double>(call.shape.d));
+  if (call.scale != default_scale)
+    throw std::invalid_argument(std::string(algorithm) + ": scale " + std::to_string(call.scale) +
+                                " is not 1/sqrt(d); libtorch 1.13 takes no scale");
+  if (call.softcap != 0.0) throw std::invalid_argument(std::string(algorithm) + ": no softcap");
+}
+
+// The math path of libtorch 1.13 (aten/src/ATen/native/transformers/attention.cpp):
+// q' = q * (1/sqrt(d)) (f32, f64: the scalar rounded to the format, then the product rounded),
+// S = q' K^T (matmul), S += mask, P = softmax(S) (at::softmax over the last dimension),
+// O = P V. Bit-exact against that composite on random f32 and f64 inputs. A boolean mask is
+// True where a key is attended (converted to 0 / -inf and added); a float mask is added as
+// is. No mask is passed when every key is attended. The dense mask stands for every mask kind
+// and alignment (is_causal would be top-left only). A fully masked row is all -inf: NaN.
+void run_sdpa_math(const AttentionCall& call, Format format) {
+  require_default_scale_no_softcap(call, "sdpa-math");
+  const AttentionShape& s = call.shape;
+  const at::Tensor q = matrix_view(call.q, s.lq, s.d, format);
+  const at::Tensor k = matrix_view(call.k, s.lk, s.d, format);
+  const at::Tensor v = matrix_view(call.v, s.lk, s.d, format);
+  c10::optional<at::Tensor> mask;
+  if (call.bias != nullptr)
+    mask = matrix_view(call.bias, s.lq, s.lk, format);  // additive, in the storage dtype
+  else if (call.keep != nullptr && !keeps_everything(call))
+    mask = at::ne(keep_view(call), 0);  // bool, True = attended
+  const auto result = at::_scaled_dot_product_attention_math(
+      q, k, v, mask, /*dropout_p=*/0.0, /*need_attn_weights=*/false, /*is_causal=*/false);
+  matrix_view(call.out, s.lq, s.d, format).copy_(std::get<0>(result));
+}
+
+// libtorch 1.13's fused multi-head attention (native_multi_head_attention_cpu) as one head of
+// width d on a batch of one: the QKV projection [I; I; I] with bias 0 and the output
+// projection I with bias 0 are exact, so it computes q' = q * fl(1 / fl(sqrt(d))) (in the
+// format, _transform_bias_rescale_qkv), S = bmm(q', K^T), P = softmax (unmasked) or
+// _masked_softmax (masked; its mask is True where masked), O = bmm(P, V). Query, key and value
+// must have the same shape (Lq = Lk). 1.13 on CPU refuses a 2-D L x L mask (it expects
+// (batch, L), and mask_type 0 "src_mask not currently supported on CPU"); a 1 x 1 x L x L
+// mask with mask_type 2 takes any pattern. Additive masks are turned into booleans (masked
+// where the bias is not 0) as libtorch itself would (with a warning); a finite sentinel cannot
+// be expressed so. A fully masked row is 0 / 0: NaN.
+void run_native_mha(const AttentionCall& call, Format format) {
+  require_default_scale_no_softcap(call, "native-mha");
+  const AttentionShape& s = call.shape;
+  if (s.lq != s.lk)
+    throw std::invalid_argument("native-mha: query and key lengths differ (" +
+                                std::to_string(s.lq) + " and " + std::to_string(s.lk) + ")");
+  const auto length = static_cast<std::int64_t>(s.lq);
+  const auto d = static_cast<std::int64_t>(s.d);
+  const at::Tensor q = matrix_view(call.q, s.lq, s.d, format).unsqueeze(0);
+  const at::Tensor k = matrix_view(call.k, s.lk, s.d, format).unsqueeze(0);
+  const at::Tensor v = matrix_view(call.v, s.lk, s.d, format).unsqueeze(0);
+  const at::TensorOptions options = at::TensorOptions().dtype(scalar_type(format));
+  const at::Tensor identity = at::eye(d, options);
+  const at::Tensor qkv_weight = at::cat({identity, identity, identity}, 0);
+  const at::Tensor qkv_bias = at::zeros({3 * d}, options);
+  const at::Tensor proj_bias = at::zeros({d}, options);
+  c10::optional<at::Tensor> masked;
+  if (call.bias != nullptr) {
+    const at::Tensor bias = matrix_view(call.bias, s.lq, s.lk, format);
+    const at::Tensor finite_nonzero =
+        at::ne(bias, 0.0).logical_and(at::ne(bias, -std::numeric_limits<double>::infinity()));
+    if (finite_nonzero.any().item<bool>())
+      throw std::invalid_argument("native-mha: an additive mask with a finite sentinel");
+    masked = at::ne(bias, 0.0);
+  } else if (call.keep != nullptr && !keeps_everything(call)) {
+    masked = at::eq(keep_view(call), 0);
+  }
+  c10::optional<std::int64_t> mask_type;
+  if (masked) {
+    masked = masked->reshape({1, 1, length, length});
+    mask_type = 2;
+  }
+  const auto result = at::_native_multi_head_attention(
+      q, k, v, d, /*num_head=*/1, qkv_weight, qkv_bias, identity, proj_bias, masked,
+      /*need_weights=*/false, /*average_attn_weights=*/true, mask_type);
+  matrix_view(call.out, s.lq, s.d, format).copy_(std::get<0>(result).reshape({length, d}));
+}
+
 // The first line of an error message, as "torch: <line>".
 int report(const char* what, char* message, std::size_t message_size) {
   if (message_size > 0) {
@@ -141,4 +281,46 @@ extern "C" int softcheck_torch_run(int op, int format, const softcheck::KernelCa
     return report(error.what(), message, message_size);
   }
   return kRunOk;
+}
+
+namespace {
+
+// Runs `body`, turning what it throws into kRunError and a message.
+template <class Body>
+int guarded(char* message, std::size_t message_size, const Body& body) {
+  using namespace softcheck::adapters::torch_adapter;
+  try {
+    use_one_thread();
+    body();
+  } catch (const c10::Error& error) {
+    return report(error.what_without_backtrace(), message, message_size);
+  } catch (const std::exception& error) {
+    return report(error.what(), message, message_size);
+  }
+  return kRunOk;
+}
+
+}  // namespace
+
+extern "C" int softcheck_torch_run_masked_softmax(int format, const softcheck::KernelCall* call,
+                                                  char* message, std::size_t message_size) {
+  using namespace softcheck::adapters::torch_adapter;
+  if (call->rows == 0 || call->n == 0) return kRunOk;
+  return guarded(message, message_size,
+                 [&] { run_masked_softmax(*call, static_cast<softcheck::Format>(format)); });
+}
+
+extern "C" int softcheck_torch_run_attention(int algorithm, int format,
+                                             const softcheck::AttentionCall* call, char* message,
+                                             std::size_t message_size) {
+  using namespace softcheck::adapters::torch_adapter;
+  if (call->shape.lq == 0) return kRunOk;
+  const auto the_format = static_cast<softcheck::Format>(format);
+  return guarded(message, message_size, [&] {
+    switch (static_cast<AttentionAlgorithm>(algorithm)) {
+      case AttentionAlgorithm::sdpa_math: return run_sdpa_math(*call, the_format);
+      case AttentionAlgorithm::native_mha: return run_native_mha(*call, the_format);
+    }
+    throw std::invalid_argument("libtorch: no attention algorithm " + std::to_string(algorithm));
+  });
 }

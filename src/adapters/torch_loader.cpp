@@ -50,12 +50,19 @@ class Module {
                           std::to_string(version()) + ", softcheck needs " +
                           std::to_string(kAbiVersion) + " (rebuild it)");
     run_ = reinterpret_cast<RunFn>(handle_.symbol(kRunSymbol, path));
+    run_masked_softmax_ =
+        reinterpret_cast<RunMaskedSoftmaxFn>(handle_.symbol(kRunMaskedSoftmaxSymbol, path));
+    run_attention_ = reinterpret_cast<RunAttentionFn>(handle_.symbol(kRunAttentionSymbol, path));
   }
   RunFn run() const { return run_; }
+  RunMaskedSoftmaxFn run_masked_softmax() const { return run_masked_softmax_; }
+  RunAttentionFn run_attention() const { return run_attention_; }
 
  private:
   ModuleHandle handle_;
   RunFn run_ = nullptr;
+  RunMaskedSoftmaxFn run_masked_softmax_ = nullptr;
+  RunAttentionFn run_attention_ = nullptr;
 };
 
 std::vector<std::string> candidate_paths() {
@@ -97,6 +104,25 @@ KernelFn make_kernel(Op op, Format format) {
     char message[kMessageBytes] = {};
     const int status = module().run()(static_cast<int>(op.index()), static_cast<int>(format), &call,
                                       message, sizeof message);
+    if (status != kRunOk) throw KernelFailure(message);
+  };
+}
+
+KernelFn make_masked_softmax_kernel(Format format) {
+  return [format](const KernelCall& call) {
+    char message[kMessageBytes] = {};
+    const int status =
+        module().run_masked_softmax()(static_cast<int>(format), &call, message, sizeof message);
+    if (status != kRunOk) throw KernelFailure(message);
+  };
+}
+
+AttentionFn make_attention_kernel(AttentionAlgorithm algorithm, Format format) {
+  return [algorithm, format](const AttentionCall& call) {
+    char message[kMessageBytes] = {};
+    const int status = module().run_attention()(static_cast<int>(algorithm),
+                                                static_cast<int>(format), &call, message,
+                                                sizeof message);
     if (status != kRunOk) throw KernelFailure(message);
   };
 }

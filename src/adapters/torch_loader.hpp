@@ -2,6 +2,8 @@
 // call into it. Nothing here includes libtorch's headers or links libtorch.
 #pragma once
 
+#include "adapters/torch_abi.hpp"
+#include "kernels/attention_kernel.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck::adapters::torch_adapter {
@@ -16,5 +18,13 @@ void load_module();
 // A kernel running `op` in `format` through the module, which it opens on its first call. An
 // error libtorch reports becomes KernelFailure("torch: <first line of the message>").
 KernelFn make_kernel(Op op, Format format);
+
+// Softmax in `format` (f64, f32) by at::_masked_softmax, the rows' -inf entries as the mask
+// (softcheck_torch_run_masked_softmax). Errors as for make_kernel.
+KernelFn make_masked_softmax_kernel(Format format);
+
+// One attention head by `algorithm` in `format` (softcheck_torch_run_attention). Errors as for
+// make_kernel.
+AttentionFn make_attention_kernel(AttentionAlgorithm algorithm, Format format);
 
 }  // namespace softcheck::adapters::torch_adapter

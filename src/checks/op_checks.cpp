@@ -12,6 +12,7 @@ std::vector<OutputCheck> implied_by(const OpSpec& spec) {
     case Outputs::per_row: return {row_value};
     case Outputs::loss_and_gradient: return {elements, loss, risk_order};
     case Outputs::per_element: return {elements};
+    case Outputs::attention: return {};  // the attention gate's own checks (attention_gate.hpp)
   }
   return {elements};
 }

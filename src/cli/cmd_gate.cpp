@@ -1,12 +1,15 @@
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "adapters/adapters.hpp"
 #include "adapters/plugin_loader.hpp"
+#include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
 #include "cli/command_support.hpp"
 #include "cli/commands.hpp"
+#include "report/attention_report.hpp"
 #include "report/gate_report.hpp"
 
 namespace softcheck::cli {
@@ -24,6 +27,7 @@ struct GateCommandOptions {
   bool mpfr_only = false;
   std::vector<std::string> plugin_paths;  // --plugin: shared libraries to load (plugin.h)
   unsigned timeout_ms = 10000;            // --timeout-ms: per call of an isolated kernel
+  std::string family_glob = "*";          // --family: attention families to run
 };
 
 int run_gate_command(const GateCommandOptions& options, const Context& context) {
@@ -36,7 +40,9 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   for (const std::string& path : options.plugin_paths)
     load_plugin(path, Registry::instance(), isolation);
   // No --kernel: every kernel, or with --plugin only the plugins' kernels.
-  const auto kernels = select_kernels(options.globs, !options.plugin_paths.empty());
+  const bool plugins_only = !options.plugin_paths.empty();
+  const auto kernels = select_kernels(options.globs, plugins_only, true);
+  const auto attention_kernels = select_attention_kernels(options.globs, plugins_only);
   // Every output file is opened before the (possibly long) run, so a bad path fails fast.
   std::ofstream json = open_output(options.json_path);
   std::ofstream junit = open_output(options.junit_path);
@@ -47,20 +53,38 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   gate.seed = options.seed;
   gate.threads = options.threads;
   gate.mpfr_only = options.mpfr_only;
+  AttentionGateOptions attention;
+  attention.suite = *suite;
+  attention.seed = options.seed;
+  attention.threads = options.threads;
+  attention.fast_path = !options.mpfr_only;
+  attention.family_glob = options.family_glob;
   GateResult result;
+  std::optional<AttentionGateResult> attention_result;
   {
     const StderrProgress progress(options.quiet);
-    gate.progress = progress.callback();
-    result = run_gate(kernels, contracts, gate);
+    gate.progress = attention.progress = progress.callback();
+    if (!kernels.empty()) result = run_gate(kernels, contracts, gate);
+    if (!attention_kernels.empty()) attention_result = run_attention_gate(attention_kernels, attention);
   }
 
-  print_reproducers(std::cout, result);
-  print_gate_table(std::cout, result);
   const RunInfo info{context.command_line, SOFTCHECK_VERSION};
-  if (json.is_open()) write_gate_json(json, result, info);
+  if (!kernels.empty()) {
+    print_reproducers(std::cout, result);
+    print_gate_table(std::cout, result);
+  }
+  if (attention_result) {
+    print_attention_reproducers(std::cout, *attention_result);
+    print_attention_table(std::cout, *attention_result);
+  }
+  const AttentionGateResult* attention_part = attention_result ? &*attention_result : nullptr;
+  if (json.is_open()) write_gate_json(json, result, info, attention_part);
   if (junit.is_open()) write_gate_junit(junit, result, info);
-  if (markdown.is_open()) write_gate_markdown(markdown, result, info);
-  return result.ok() ? 0 : 1;
+  if (markdown.is_open()) {
+    write_gate_markdown(markdown, result, info);
+    if (attention_part) write_attention_markdown(markdown, *attention_part);
+  }
+  return result.ok() && (!attention_part || attention_part->ok()) ? 0 : 1;
 }
 
 }  // namespace
@@ -89,6 +113,9 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
                     "the double-double fast paths (same results, slower)");
   command->add_option("--plugin", options->plugin_paths,
                       "load kernels from a plugin library (include/softcheck/plugin.h; repeatable)");
+  command->add_option("--family", options->family_glob,
+                      "attention kernels: only the attention families matching this glob "
+                      "(docs/attention.md; default: every family of the suite)");
   command->add_option("--timeout-ms", options->timeout_ms,
                       "time limit per call of an isolated (adapter or plugin) kernel, in ms (default 10000)")
       ->check(CLI::Range(1u, 3600000u));

@@ -23,7 +23,7 @@ std::ofstream open_output(const std::string& path) {
 }
 
 std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs,
-                                          bool plugins_only) {
+                                          bool plugins_only, bool attention_too) {
   const Registry& registry = Registry::instance();
   std::vector<const Kernel*> selected;
   if (globs.empty()) {
@@ -33,10 +33,26 @@ std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs,
   }
   for (const std::string& glob : globs) {
     const auto found = registry.match(glob);
-    if (found.empty()) throw UsageError("no kernel matches '" + glob + "' (see softcheck list)");
+    if (found.empty() && (!attention_too || AttentionRegistry::instance().match(glob).empty()))
+      throw UsageError("no kernel matches '" + glob + "' (see softcheck list)");
     for (const Kernel* k : found)
       if (std::find(selected.begin(), selected.end(), k) == selected.end()) selected.push_back(k);
   }
+  return selected;
+}
+
+std::vector<const AttentionKernel*> select_attention_kernels(const std::vector<std::string>& globs,
+                                                            bool plugins_only) {
+  const AttentionRegistry& registry = AttentionRegistry::instance();
+  std::vector<const AttentionKernel*> selected;
+  if (globs.empty()) {
+    for (const AttentionKernel& k : registry.all())
+      if (!plugins_only || k.provider.starts_with("plugin:")) selected.push_back(&k);
+    return selected;
+  }
+  for (const std::string& glob : globs)
+    for (const AttentionKernel* k : registry.match(glob))
+      if (std::find(selected.begin(), selected.end(), k) == selected.end()) selected.push_back(k);
   return selected;
 }
 

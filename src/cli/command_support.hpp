@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/attention_kernel.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck::cli {
@@ -17,9 +18,14 @@ std::ofstream open_output(const std::string& path);
 
 // The registered kernels matching any of `globs`, in registry order of first match, each
 // once. No globs: every kernel, or with `plugins_only` every plugin kernel. Throws
-// UsageError for a glob that matches nothing.
+// UsageError for a glob that matches nothing (with `attention_too`, nothing in either
+// registry).
 std::vector<const Kernel*> select_kernels(const std::vector<std::string>& globs,
-                                          bool plugins_only);
+                                          bool plugins_only, bool attention_too = false);
+// The attention kernels (kernels/attention_kernel.hpp) matching any of `globs`, the same way;
+// an empty list where none match.
+std::vector<const AttentionKernel*> select_attention_kernels(const std::vector<std::string>& globs,
+                                                            bool plugins_only);
 
 // Progress lines on stderr: on a terminal each line overwrites the last and the line is
 // cleared when the object goes away; otherwise one line each. Quiet: nothing.

@@ -46,6 +46,9 @@ std::vector<OpSpec> builtin_ops() {
        .outputs = values},
       {.name = "temperature_softmax", .family = "normaliser", .inputs = logits_only,
        .outputs = values, .parameters = {temperature}},
+      // Its kernels, references and checks are attention's own (Outputs::attention).
+      {.name = "attention", .family = "attention", .inputs = {q, k, v, mask},
+       .outputs = Outputs::attention},
   };
 }
 
@@ -78,7 +81,8 @@ std::string_view name(Input input) {
 }
 
 std::string_view name(Outputs outputs) {
-  static constexpr std::string_view kNames[] = {"per_element", "per_row", "loss_and_gradient"};
+  static constexpr std::string_view kNames[] = {"per_element", "per_row", "loss_and_gradient",
+                                                "attention"};
   return kNames[static_cast<std::size_t>(outputs)];
 }
 

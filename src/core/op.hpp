@@ -25,11 +25,15 @@ std::string_view name(Input input);
 // Whether an input holds values in the op's format (one per element) rather than indices.
 constexpr bool per_element(Input input) { return input != Input::target; }
 
-// What an op writes: one value per element (softmax), one value per row (logsumexp), or a
-// loss per row and its gradient per element (cross-entropy).
-enum class Outputs : std::uint8_t { per_element, per_row, loss_and_gradient };
-std::string_view name(Outputs outputs);  // "per_element", "per_row", "loss_and_gradient"
+// What an op writes: one value per element (softmax), one value per row (logsumexp), a loss
+// per row and its gradient per element (cross-entropy), or attention's O (Lq x d) and LSE per
+// query row - the one op whose kernels are not row kernels: they are AttentionKernels
+// (kernels/attention_kernel.hpp), checked by the attention gate (checks/attention_gate.hpp).
+enum class Outputs : std::uint8_t { per_element, per_row, loss_and_gradient, attention };
+std::string_view name(Outputs outputs);  // "per_element", "per_row", "loss_and_gradient", "attention"
 constexpr bool has_element_output(Outputs o) { return o != Outputs::per_row; }
+// Whether the op's kernels are row kernels (KernelCall, the kernel Registry).
+constexpr bool row_kernels(Outputs o) { return o != Outputs::attention; }
 constexpr bool has_loss(Outputs o) { return o == Outputs::loss_and_gradient; }
 
 // A parameter an op's kernels carry (LossParameters) and its reference takes.
@@ -62,6 +66,8 @@ class Op {
   static const Op comp_sum, sigmoid_bce, temperature_cross_entropy, z_loss;
   // Attention normalisers used in place of softmax, and softmax(x / T).
   static const Op sigmoid_normaliser, softplus_normaliser, temperature_softmax;
+  // Attention per head (core/attention.hpp).
+  static const Op attention;
 
   constexpr Op() = default;  // softmax
   constexpr explicit Op(std::uint16_t index) : index_(index) {}
@@ -76,7 +82,8 @@ class Op {
 inline constexpr Op Op::softmax{0}, Op::log_softmax{1}, Op::logsumexp{2}, Op::cross_entropy{3},
     Op::stablemax{4}, Op::log_stablemax{5}, Op::stablemax_cross_entropy{6}, Op::comp_sum{7},
     Op::sigmoid_bce{8}, Op::temperature_cross_entropy{9}, Op::z_loss{10},
-    Op::sigmoid_normaliser{11}, Op::softplus_normaliser{12}, Op::temperature_softmax{13};
+    Op::sigmoid_normaliser{11}, Op::softplus_normaliser{12}, Op::temperature_softmax{13},
+    Op::attention{14};
 
 // Every op, built-in ones first in the order above.
 const std::vector<Op>& all_ops();

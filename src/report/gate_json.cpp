@@ -1,6 +1,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "report/attention_report.hpp"
 #include "report/gate_report.hpp"
 
 namespace softcheck {
@@ -46,7 +47,8 @@ json violation_json(const Violation& v) {
 
 }  // namespace
 
-void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info) {
+void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info,
+                     const AttentionGateResult* attention) {
   json kernels = json::array();
   for (const KernelResult& k : result.kernels) {
     json checks = json::object();
@@ -72,7 +74,7 @@ void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo&
                        {"checks", checks},
                        {"reproducers", reproducers}});
   }
-  const json document = {{"tool", "softcheck"},
+  json document = {{"tool", "softcheck"},
                          {"version", info.version},
                          {"command", info.command},
                          {"suite", std::string(name(result.suite))},
@@ -81,6 +83,7 @@ void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo&
                          {"seconds", result.seconds},
                          {"reference_elements", result.reference_elements},
                          {"kernels", kernels}};
+  if (attention) document["attention"] = attention_json(*attention);
   out << document.dump(2) << "\n";
 }
 

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 
+#include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
 
 namespace softcheck {
@@ -28,7 +29,9 @@ std::string declared_summary(const KernelResult& kernel);
 using ReplayCommand = std::function<std::string(const Violation&)>;
 std::string gate_replay(const GateResult& result, const Violation& violation);
 void print_reproducers(std::ostream& out, const GateResult& result, ReplayCommand replay = {});
-void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info);
+// With `attention`, the document gets an "attention" part (report/attention_report.hpp).
+void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info,
+                     const AttentionGateResult* attention = nullptr);
 void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo& info);
 
 // "decimal hexfloat" with the shortest decimal that round-trips in `format`'s value as a

@@ -122,7 +122,7 @@ void check_close(double got, double expected, Format f, double ulps) {
 
 }  // namespace
 
-TEST_CASE("register_torch_kernels registers 12 names once, no f16") {
+TEST_CASE("register_torch_kernels registers 14 names once, no f16") {
 #ifndef SOFTCHECK_HAVE_TORCH
   WARN("libtorch not compiled in: torch adapter tests skipped");
   return;
@@ -143,7 +143,8 @@ TEST_CASE("register_torch_kernels registers 12 names once, no f16") {
       "torch/log_softmax/f32/aten",       "torch/log_softmax/bf16/aten",
       "torch/logsumexp/f64/aten",         "torch/logsumexp/f32/aten",
       "torch/logsumexp/bf16/aten",        "torch/cross_entropy/f64/autograd",
-      "torch/cross_entropy/f32/autograd", "torch/cross_entropy/bf16/autograd"};
+      "torch/cross_entropy/f32/autograd", "torch/cross_entropy/bf16/autograd",
+      "torch/softmax/f64/masked-softmax", "torch/softmax/f32/masked-softmax"};
   CHECK(names == expected);
   CHECK(registry.match("torch/*/f16/*").empty());
 #endif

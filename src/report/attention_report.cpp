@@ -1,0 +1,149 @@
+#include "report/attention_report.hpp"
+
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "report/gate_report.hpp"
+
+namespace softcheck {
+namespace {
+
+using nlohmann::json;
+
+json number(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  return value;
+}
+
+// "0.031" (worst error in units of its bound), "x12" appended for violations, "-" unchecked.
+std::string cell(const AttentionKernelResult& k, const std::string& check) {
+  const auto found = k.checks.find(check);
+  if (found == k.checks.end() || found->second.checked == 0) return "-";
+  const AttentionCheckStats& s = found->second;
+  std::ostringstream out;
+  if (check == "masked-row" || check == "crash")
+    out << s.checked - s.violations << "/" << s.checked << " ok";
+  else if (std::isinf(s.worst_ratio))
+    out << "beyond bound";
+  else
+    out << std::setprecision(2) << s.worst_ratio;
+  if (s.violations > 0 && check != "masked-row" && check != "crash") out << " x" << s.violations;
+  if (s.vacuous > 0) out << " (" << s.vacuous << " vacuous)";
+  return out.str();
+}
+
+std::string refused_summary(const AttentionKernelResult& k) {
+  std::size_t total = 0;
+  for (const auto& [reason, count] : k.refused) total += count;
+  if (total == 0) return "-";
+  std::string text = std::to_string(total);
+  text += " (";
+  bool first = true;
+  for (const auto& [reason, count] : k.refused) {
+    text += (first ? "" : "; ") + reason + ": " + std::to_string(count);
+    first = false;
+  }
+  return text + ")";
+}
+
+std::string formats(const AttentionKernel& k) {
+  return std::string(name(k.formats.storage)) + "/" + std::string(name(k.formats.accumulation)) +
+         "/" + std::string(name(k.formats.p));
+}
+
+}  // namespace
+
+void print_attention_reproducers(std::ostream& out, const AttentionGateResult& result) {
+  for (const AttentionKernelResult& k : result.kernels)
+    for (const AttentionViolation& v : k.reproducers) {
+      out << "FAIL " << v.kernel << " [" << v.check << "] family " << v.family << " (seed "
+          << v.family_seed << ") case " << v.case_index << " row " << v.row;
+      if (v.check == "output") out << " column " << v.column;
+      out << ": " << v.description << "\n";
+      if (v.check == "crash") {
+        out << "  " << v.message << "\n";
+      } else {
+        out << "  got " << decimal_and_hex(v.got) << ", expected " << decimal_and_hex(v.expected);
+        if (std::isfinite(v.allowed) && v.check != "masked-row")
+          out << " (exact " << std::setprecision(17) << v.exact << "), error " << std::setprecision(3)
+              << v.error << " > allowed " << v.allowed;
+        if (!v.message.empty()) out << " - " << v.message;
+        out << "\n";
+      }
+      out << "  replay: " << replay_command(v, result.suite, result.seed) << "\n";
+    }
+}
+
+void print_attention_table(std::ostream& out, const AttentionGateResult& result) {
+  out << "\nattention (suite " << name(result.suite) << ", seed " << result.seed << "; "
+      << result.reference_rows << " reference rows, " << result.mpfr_rows << " decided in MPFR; "
+      << std::fixed << std::setprecision(1) << result.seconds << " s)\n";
+  out.unsetf(std::ios::floatfield);
+  out << std::left << std::setw(48) << "kernel" << std::setw(16) << "formats s/a/P" << std::setw(7)
+      << "cases" << std::setw(20) << "output (x bound)" << std::setw(16) << "lse (x bound)"
+      << std::setw(14) << "masked rows" << std::setw(8) << "verdict" << "declared limits\n";
+  for (const AttentionKernelResult& k : result.kernels)
+    out << std::setw(48) << k.kernel->name() << std::setw(16) << formats(*k.kernel) << std::setw(7)
+        << k.cases << std::setw(20) << cell(k, "output") << std::setw(16) << cell(k, "lse")
+        << std::setw(14) << cell(k, "masked-row") << std::setw(8) << (k.passed() ? "pass" : "FAIL")
+        << refused_summary(k) << "\n";
+  out << std::right;
+}
+
+void write_attention_markdown(std::ostream& out, const AttentionGateResult& result) {
+  out << "\n### Attention\n\n" << result.reference_rows << " reference rows (" << result.mpfr_rows
+      << " decided in MPFR), " << std::fixed << std::setprecision(1) << result.seconds << " s.\n\n";
+  out.unsetf(std::ios::floatfield);
+  out << "| kernel | formats (storage/accumulation/P) | cases | output | lse | masked rows | crash | "
+         "verdict | declared limits |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (const AttentionKernelResult& k : result.kernels)
+    out << "| `" << k.kernel->name() << "` | " << formats(*k.kernel) << " | " << k.cases << " | "
+        << cell(k, "output") << " | " << cell(k, "lse") << " | " << cell(k, "masked-row") << " | "
+        << cell(k, "crash") << " | " << (k.passed() ? "pass" : "fail") << " | " << refused_summary(k)
+        << " |\n";
+  out << "\nCells: the worst error in units of its allowance (the conditioning-derived bound of "
+         "docs/attention.md; at most 1 within the contract), xN violations; masked rows: rows "
+         "that follow the declared special values.\n";
+}
+
+json attention_json(const AttentionGateResult& result) {
+  json kernels = json::array();
+  for (const AttentionKernelResult& k : result.kernels) {
+    json checks = json::object();
+    for (const auto& [check, s] : k.checks)
+      checks[check] = {{"checked", s.checked}, {"violations", s.violations},
+                       {"worst_ratio", number(s.worst_ratio)}, {"vacuous", s.vacuous}};
+    json refused = json::object();
+    for (const auto& [reason, count] : k.refused) refused[reason] = count;
+    json reproducers = json::array();
+    for (const AttentionViolation& v : k.reproducers)
+      reproducers.push_back({{"check", v.check}, {"family", v.family}, {"family_seed", v.family_seed},
+                             {"case", v.case_index}, {"row", v.row}, {"column", v.column},
+                             {"got", decimal_and_hex(v.got)}, {"expected", decimal_and_hex(v.expected)},
+                             {"exact", number(v.exact)}, {"error", number(v.error)},
+                             {"allowed", number(v.allowed)}, {"case_description", v.description},
+                             {"message", v.message},
+                             {"replay", replay_command(v, result.suite, result.seed)}});
+    const AttentionKernel& kernel = *k.kernel;
+    kernels.push_back({{"name", kernel.name()},
+                       {"storage", std::string(name(kernel.formats.storage))},
+                       {"accumulation", std::string(name(kernel.formats.accumulation))},
+                       {"p_format", std::string(name(kernel.formats.p))},
+                       {"provides_lse", kernel.provides_lse},
+                       {"declared_masked_row", std::string(name(kernel.declared.masked_row))},
+                       {"declared_masked_row_lse", number(kernel.declared.masked_row_lse)},
+                       {"verdict", k.passed() ? "pass" : "fail"},
+                       {"cases", k.cases},
+                       {"declared_limits", refused},
+                       {"checks", checks},
+                       {"reproducers", reproducers}});
+  }
+  return {{"suite", std::string(name(result.suite))}, {"seed", result.seed},
+          {"passed", result.ok()}, {"seconds", result.seconds},
+          {"reference_rows", result.reference_rows}, {"mpfr_rows", result.mpfr_rows},
+          {"kernels", kernels}};
+}
+
+}  // namespace softcheck
