@@ -60,6 +60,8 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   attention.fast_path = !options.mpfr_only;
   attention.family_glob = options.family_glob;
   GateResult result;
+  result.seed = options.seed;
+  result.suite = *suite;
   std::optional<AttentionGateResult> attention_result;
   {
     const StderrProgress progress(options.quiet);
@@ -81,7 +83,11 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   if (json.is_open()) write_gate_json(json, result, info, attention_part);
   if (junit.is_open()) write_gate_junit(junit, result, info);
   if (markdown.is_open()) {
-    write_gate_markdown(markdown, result, info);
+    if (!kernels.empty())
+      write_gate_markdown(markdown, result, info);
+    else
+      markdown << "Produced by `" << info.command << "` (softcheck " << info.version << ", suite "
+               << name(*suite) << ", seed " << options.seed << ").\n";
     if (attention_part) write_attention_markdown(markdown, *attention_part);
   }
   return result.ok() && (!attention_part || attention_part->ok()) ? 0 : 1;
