@@ -53,6 +53,13 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   gate.seed = options.seed;
   gate.threads = options.threads;
   gate.mpfr_only = options.mpfr_only;
+  if (!attention_kernels.empty()) {
+    bool any = false;
+    for (const AttentionFamily* f : attention_families_in(*suite)) any |= glob_match(options.family_glob, f->name);
+    if (!any)
+      throw UsageError("no attention family of the " + options.suite + " suite matches '" +
+                       options.family_glob + "' (docs/attention.md lists them)");
+  }
   AttentionGateOptions attention;
   attention.suite = *suite;
   attention.seed = options.seed;
@@ -81,7 +88,7 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   }
   const AttentionGateResult* attention_part = attention_result ? &*attention_result : nullptr;
   if (json.is_open()) write_gate_json(json, result, info, attention_part);
-  if (junit.is_open()) write_gate_junit(junit, result, info);
+  if (junit.is_open()) write_gate_junit(junit, result, info, attention_part);
   if (markdown.is_open()) {
     if (!kernels.empty())
       write_gate_markdown(markdown, result, info);

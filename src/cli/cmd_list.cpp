@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "adapters/adapters.hpp"
 #include "adapters/plugin_loader.hpp"
+#include "kernels/attention_kernel.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck::cli {
@@ -54,6 +55,35 @@ int print_op_table(bool json) {
   return 0;
 }
 
+// One line of `softcheck list`: a row kernel or an attention kernel (kernels/attention_kernel.hpp).
+struct ListedKernel {
+  std::string name, op, format, algorithm, provider;
+  nlohmann::json json;
+};
+
+std::vector<ListedKernel> listed_kernels(const std::string& glob) {
+  std::vector<ListedKernel> rows;
+  for (const Kernel* k : Registry::instance().match(glob)) {
+    ListedKernel row{k->name(), std::string(name(k->op)), std::string(name(k->format)),
+                     k->algorithm, k->provider, {}};
+    row.json = {{"name", row.name}, {"op", row.op}, {"format", row.format},
+                {"algorithm", row.algorithm}, {"provider", row.provider}};
+    rows.push_back(std::move(row));
+  }
+  for (const AttentionKernel* k : AttentionRegistry::instance().match(glob)) {
+    ListedKernel row{k->name(), "attention", std::string(name(k->formats.storage)), k->algorithm,
+                     k->provider, {}};
+    row.json = {{"name", row.name}, {"op", row.op}, {"format", row.format},
+                {"algorithm", row.algorithm}, {"provider", row.provider},
+                {"accumulation", std::string(name(k->formats.accumulation))},
+                {"p_format", std::string(name(k->formats.p))},
+                {"provides_lse", k->provides_lse},
+                {"masked_row", std::string(name(k->declared.masked_row))}};
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 }  // namespace
 
 void add_list_command(CLI::App& app, Action& run, const Context&) {
@@ -77,22 +107,19 @@ void add_list_command(CLI::App& app, Action& run, const Context&) {
       Registry& registry = Registry::instance();
       for (const std::string& path : options->plugin_paths) load_plugin(path, registry);
       register_all_kernels(registry);
-      const auto kernels = registry.match(options->glob);
-      if (kernels.empty()) throw UsageError("no kernel matches '" + options->glob + "'");
+      const auto rows = listed_kernels(options->glob);
+      if (rows.empty()) throw UsageError("no kernel matches '" + options->glob + "'");
       if (options->json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const Kernel* k : kernels)
-          list.push_back({{"name", k->name()}, {"op", std::string(name(k->op))},
-                          {"format", std::string(name(k->format))},
-                          {"algorithm", k->algorithm}, {"provider", k->provider}});
+        for (const ListedKernel& k : rows) list.push_back(k.json);
         std::cout << list.dump(2) << "\n";
         return 0;
       }
       std::size_t width = 6, op_width = 13, algorithm_width = 9;
-      for (const Kernel* k : kernels) {
-        width = std::max(width, k->name().size());
-        op_width = std::max(op_width, name(k->op).size());
-        algorithm_width = std::max(algorithm_width, k->algorithm.size());
+      for (const ListedKernel& k : rows) {
+        width = std::max(width, k.name.size());
+        op_width = std::max(op_width, k.op.size());
+        algorithm_width = std::max(algorithm_width, k.algorithm.size());
       }
       const int name_column = static_cast<int>(width + 2);
       const int op_column = static_cast<int>(op_width + 2);
@@ -100,10 +127,10 @@ void add_list_command(CLI::App& app, Action& run, const Context&) {
       std::cout << std::left << std::setw(name_column) << "kernel" << std::setw(op_column) << "op"
                 << std::setw(8) << "format" << std::setw(algorithm_column) << "algorithm"
                 << "provider\n";
-      for (const Kernel* k : kernels)
-        std::cout << std::setw(name_column) << k->name() << std::setw(op_column) << name(k->op)
-                  << std::setw(8) << name(k->format) << std::setw(algorithm_column)
-                  << k->algorithm << k->provider << "\n";
+      for (const ListedKernel& k : rows)
+        std::cout << std::setw(name_column) << k.name << std::setw(op_column) << k.op
+                  << std::setw(8) << k.format << std::setw(algorithm_column) << k.algorithm
+                  << k.provider << "\n";
       return 0;
     };
   });

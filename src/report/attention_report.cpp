@@ -4,7 +4,7 @@
 #include <iomanip>
 #include <sstream>
 
-#include "report/gate_report.hpp"
+#include "core/xml_escape.hpp"
 
 namespace softcheck {
 namespace {
@@ -144,6 +144,42 @@ json attention_json(const AttentionGateResult& result) {
           {"passed", result.ok()}, {"seconds", result.seconds},
           {"reference_rows", result.reference_rows}, {"mpfr_rows", result.mpfr_rows},
           {"kernels", kernels}};
+}
+
+JunitCounts attention_junit_counts(const AttentionGateResult& result) {
+  JunitCounts counts;
+  for (const AttentionKernelResult& k : result.kernels)
+    for (const auto& [check, stats] : k.checks) {
+      ++counts.tests;
+      if (stats.violations > 0) ++counts.failures;
+    }
+  return counts;
+}
+
+void write_attention_junit_suites(std::ostream& out, const AttentionGateResult& result,
+                                  const RunInfo& info) {
+  for (const AttentionKernelResult& k : result.kernels) {
+    const std::string kernel = xml_escape(k.kernel->name());
+    out << "  <testsuite name=\"" << kernel << "\" tests=\"" << k.checks.size() << "\">\n"
+        << "    <properties><property name=\"command\" value=\"" << xml_escape(info.command)
+        << "\"/><property name=\"seed\" value=\"" << result.seed << "\"/></properties>\n";
+    for (const auto& [check, stats] : k.checks) {
+      out << "    <testcase classname=\"" << kernel << "\" name=\"" << xml_escape(check) << "\">";
+      if (stats.violations > 0) {
+        std::ostringstream text;
+        for (const AttentionViolation& v : k.reproducers)
+          if (v.check == check)
+            text << "family " << v.family << " case " << v.case_index << " row " << v.row
+                 << " column " << v.column << ": got " << decimal_and_hex(v.got) << ", expected "
+                 << decimal_and_hex(v.expected) << "\nreplay: "
+                 << replay_command(v, result.suite, result.seed) << "\n";
+        out << "<failure message=\"" << stats.violations << " violations\">"
+            << xml_escape(text.str()) << "</failure>";
+      }
+      out << "</testcase>\n";
+    }
+    out << "  </testsuite>\n";
+  }
 }
 
 }  // namespace softcheck

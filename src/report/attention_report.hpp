@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "checks/attention_gate.hpp"
+#include "report/gate_report.hpp"
 
 namespace softcheck {
 
@@ -13,5 +14,14 @@ void print_attention_reproducers(std::ostream& out, const AttentionGateResult& r
 void print_attention_table(std::ostream& out, const AttentionGateResult& result);
 void write_attention_markdown(std::ostream& out, const AttentionGateResult& result);
 nlohmann::json attention_json(const AttentionGateResult& result);
+// JUnit: one test suite per attention kernel, one test case per check (the gate's writer
+// calls these to add them to its document).
+struct JunitCounts {
+  std::size_t tests = 0;
+  std::size_t failures = 0;
+};
+JunitCounts attention_junit_counts(const AttentionGateResult& result);
+void write_attention_junit_suites(std::ostream& out, const AttentionGateResult& result,
+                                  const RunInfo& info);
 
 }  // namespace softcheck

@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "core/xml_escape.hpp"
+#include "report/attention_report.hpp"
 #include "report/gate_report.hpp"
 
 namespace softcheck {
@@ -23,17 +24,24 @@ std::string describe(const KernelResult& k, Check check, const CheckStats& stats
 }  // namespace
 
 // One test suite per kernel, one test case per check. Expected failures are "skipped".
-void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo& info) {
+void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo& info,
+                      const AttentionGateResult* attention) {
   std::size_t tests = 0, failures = 0, skipped = 0;
+  const double seconds = result.seconds + (attention ? attention->seconds : 0.0);
   for (const auto& k : result.kernels) {
     tests += k.checks.size();
     if (k.verdict == Verdict::unexpected_pass) ++tests, ++failures;
     for (const auto& [check, stats] : k.checks)
       if (stats.violations > 0) ++(k.contract.expect_fail ? skipped : failures);
   }
+  if (attention) {
+    const JunitCounts counts = attention_junit_counts(*attention);
+    tests += counts.tests;
+    failures += counts.failures;
+  }
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<testsuites name=\"softcheck gate\" tests=\"" << tests << "\" failures=\"" << failures
-      << "\" skipped=\"" << skipped << "\" time=\"" << result.seconds << "\">\n";
+      << "\" skipped=\"" << skipped << "\" time=\"" << seconds << "\">\n";
   for (const auto& k : result.kernels) {
     const std::string kernel = xml_escape(k.kernel->name());
     out << "  <testsuite name=\"" << kernel << "\" tests=\"" << k.checks.size() << "\">\n"
@@ -55,6 +63,7 @@ void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo
     }
     out << "  </testsuite>\n";
   }
+  if (attention) write_attention_junit_suites(out, *attention, info);
   out << "</testsuites>\n";
 }
 

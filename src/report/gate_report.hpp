@@ -32,7 +32,8 @@ void print_reproducers(std::ostream& out, const GateResult& result, ReplayComman
 // With `attention`, the document gets an "attention" part (report/attention_report.hpp).
 void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info,
                      const AttentionGateResult* attention = nullptr);
-void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo& info);
+void write_gate_junit(std::ostream& out, const GateResult& result, const RunInfo& info,
+                      const AttentionGateResult* attention = nullptr);
 
 // "decimal hexfloat" with the shortest decimal that round-trips in `format`'s value as a
 // double; nan/inf print as "nan nan", "inf inf", "-inf -inf".
