@@ -71,7 +71,7 @@ struct Recorder {
       stats.worst_ratio = std::max(stats.worst_ratio, allowed > 0 ? error / allowed : 0.0);
       return;
     }
-    stats.worst_ratio = HUGE_VAL;
+    stats.worst_ratio = std::max(stats.worst_ratio, allowed > 0 ? error / allowed : HUGE_VAL);
     violation(check, row, column, got, expected.rounded, exact, error, allowed, "");
   }
 

@@ -36,7 +36,7 @@ struct AttentionGateOptions {
 struct AttentionCheckStats {
   std::size_t checked = 0;
   std::size_t violations = 0;
-  double worst_ratio = 0.0;  // largest error / allowance over the checked values (finite ones)
+  double worst_ratio = 0.0;  // largest error / allowance (inf: a non-finite output)
   std::size_t vacuous = 0;   // values the conditioning bound says nothing about (O: held to
                              // the convex hull of V; LSE: unchecked)
 };

@@ -55,13 +55,19 @@ struct Builder {
     for (std::size_t i = 0; i < c.shape.lq; ++i) c.q[i * d + d - 1] = query;
   }
 
-  // Raises the scores of `keys` by about `gap` over the others (channel d-2).
-  void raise_keys(AttentionCase& c, const std::vector<std::size_t>& keys, double gap) const {
+  // Raises the score of each key k by about gaps[k] (channel d-2: K[k, d-2] = gaps[k],
+  // Q[i, d-2] = 1 / scale, both rounded to the format).
+  void raise_keys(AttentionCase& c, const std::vector<double>& gaps) const {
     const std::size_t d = c.shape.d;
-    for (std::size_t k = 0; k < c.shape.lk; ++k) c.k[k * d + d - 2] = 0.0;
-    for (std::size_t k : keys) c.k[k * d + d - 2] = 1.0;
-    const double query = rnd(gap / c.scale());
-    for (std::size_t i = 0; i < c.shape.lq; ++i) c.q[i * d + d - 2] = query;
+    for (std::size_t k = 0; k < c.shape.lk; ++k) c.k[k * d + d - 2] = rnd(gaps[k]);
+    const double one = rnd(1.0 / c.scale());
+    for (std::size_t i = 0; i < c.shape.lq; ++i) c.q[i * d + d - 2] = one;
+  }
+  // Raises the scores of `keys` by about `gap` over the others.
+  void raise_keys(AttentionCase& c, const std::vector<std::size_t>& keys, double gap) const {
+    std::vector<double> gaps(c.shape.lk, 0.0);
+    for (std::size_t k : keys) gaps[k] = gap;
+    raise_keys(c, gaps);
   }
 };
 
@@ -303,12 +309,9 @@ Cases fp8_stale_max(Format f, Suite s, std::uint64_t seed) {
   for (std::size_t r = 0; r < repeats(s); ++r)
     for (double top : {7.0, 7.75}) {
       AttentionCase c = b.make(3, 200, 16, 0.05);
-      const std::size_t d = c.shape.d;
-      for (std::size_t k = 0; k < c.shape.lk; ++k) c.k[k * d + d - 2] = 0.0;
-      for (std::size_t k = 64; k < 128; ++k)
-        c.k[k * d + d - 2] = b.rnd(4.0 + (top - 4.0) * static_cast<double>(k - 64) / 63);
-      const double one = b.rnd(1.0 / c.scale());
-      for (std::size_t i = 0; i < c.shape.lq; ++i) c.q[i * d + d - 2] = one;
+      std::vector<double> gaps(c.shape.lk, 0.0);
+      for (std::size_t k = 64; k < 128; ++k) gaps[k] = 4.0 + (top - 4.0) * static_cast<double>(k - 64) / 63;
+      b.raise_keys(c, gaps);
       cases.push_back(finish(std::move(c)));
     }
   return cases;

@@ -1,4 +1,5 @@
 #include "report/attention_report.hpp"
+#include "report/json_number.hpp"
 
 #include <cmath>
 #include <iomanip>
@@ -11,11 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-json number(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  return value;
-}
 
 // "0.031" (worst error in units of its bound), "x12" appended for violations, "-" unchecked.
 std::string cell(const AttentionKernelResult& k, const std::string& check) {
@@ -25,11 +21,9 @@ std::string cell(const AttentionKernelResult& k, const std::string& check) {
   std::ostringstream out;
   if (check == "masked-row" || check == "crash")
     out << s.checked - s.violations << "/" << s.checked << " ok";
-  else if (std::isinf(s.worst_ratio))
-    out << "beyond bound";
   else
     out << std::setprecision(2) << s.worst_ratio;
-  if (s.violations > 0 && check != "masked-row" && check != "crash") out << " x" << s.violations;
+  if (s.violations > 0 && check != "masked-row" && check != "crash") out << " (" << s.violations << " over)";
   if (s.vacuous > 0) out << " (" << s.vacuous << " vacuous)";
   return out.str();
 }
@@ -82,11 +76,11 @@ void print_attention_table(std::ostream& out, const AttentionGateResult& result)
       << std::fixed << std::setprecision(1) << result.seconds << " s)\n";
   out.unsetf(std::ios::floatfield);
   out << std::left << std::setw(48) << "kernel" << std::setw(16) << "formats s/a/P" << std::setw(7)
-      << "cases" << std::setw(20) << "output (x bound)" << std::setw(16) << "lse (x bound)"
+      << "cases" << std::setw(26) << "output (x bound)" << std::setw(22) << "lse (x bound)"
       << std::setw(14) << "masked rows" << std::setw(8) << "verdict" << "declared limits\n";
   for (const AttentionKernelResult& k : result.kernels)
     out << std::setw(48) << k.kernel->name() << std::setw(16) << formats(*k.kernel) << std::setw(7)
-        << k.cases << std::setw(20) << cell(k, "output") << std::setw(16) << cell(k, "lse")
+        << k.cases << std::setw(26) << cell(k, "output") << std::setw(22) << cell(k, "lse")
         << std::setw(14) << cell(k, "masked-row") << std::setw(8) << (k.passed() ? "pass" : "FAIL")
         << refused_summary(k) << "\n";
   out << std::right;
@@ -104,8 +98,9 @@ void write_attention_markdown(std::ostream& out, const AttentionGateResult& resu
         << cell(k, "crash") << " | " << (k.passed() ? "pass" : "fail") << " | " << refused_summary(k)
         << " |\n";
   out << "\nCells: the worst error in units of its allowance (the conditioning-derived bound of "
-         "docs/attention.md; at most 1 within the contract), xN violations; masked rows: rows "
-         "that follow the declared special values.\n";
+         "docs/attention.md; at most 1 within the contract), (N over): values beyond it, "
+         "(N vacuous): values the bound says nothing about (held to the convex hull of V); masked "
+         "rows: rows that follow the declared special values.\n";
 }
 
 json attention_json(const AttentionGateResult& result) {
@@ -114,7 +109,7 @@ json attention_json(const AttentionGateResult& result) {
     json checks = json::object();
     for (const auto& [check, s] : k.checks)
       checks[check] = {{"checked", s.checked}, {"violations", s.violations},
-                       {"worst_ratio", number(s.worst_ratio)}, {"vacuous", s.vacuous}};
+                       {"worst_ratio", json_number(s.worst_ratio)}, {"vacuous", s.vacuous}};
     json refused = json::object();
     for (const auto& [reason, count] : k.refused) refused[reason] = count;
     json reproducers = json::array();
@@ -122,8 +117,8 @@ json attention_json(const AttentionGateResult& result) {
       reproducers.push_back({{"check", v.check}, {"family", v.family}, {"family_seed", v.family_seed},
                              {"case", v.case_index}, {"row", v.row}, {"column", v.column},
                              {"got", decimal_and_hex(v.got)}, {"expected", decimal_and_hex(v.expected)},
-                             {"exact", number(v.exact)}, {"error", number(v.error)},
-                             {"allowed", number(v.allowed)}, {"case_description", v.description},
+                             {"exact", json_number(v.exact)}, {"error", json_number(v.error)},
+                             {"allowed", json_number(v.allowed)}, {"case_description", v.description},
                              {"message", v.message},
                              {"replay", replay_command(v, result.suite, result.seed)}});
     const AttentionKernel& kernel = *k.kernel;
@@ -133,7 +128,7 @@ json attention_json(const AttentionGateResult& result) {
                        {"p_format", std::string(name(kernel.formats.p))},
                        {"provides_lse", kernel.provides_lse},
                        {"declared_masked_row", std::string(name(kernel.declared.masked_row))},
-                       {"declared_masked_row_lse", number(kernel.declared.masked_row_lse)},
+                       {"declared_masked_row_lse", json_number(kernel.declared.masked_row_lse)},
                        {"verdict", k.passed() ? "pass" : "fail"},
                        {"cases", k.cases},
                        {"declared_limits", refused},

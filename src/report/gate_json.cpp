@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/attention_report.hpp"
+#include "report/json_number.hpp"
 #include "report/gate_report.hpp"
 
 namespace softcheck {
@@ -9,12 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-// JSON has no inf/NaN: non-finite numbers are written as strings.
-json number(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  return value;
-}
 
 json contract_json(const Contract& c) {
   return {{"max_ulp", c.max_ulp},
@@ -41,8 +36,8 @@ json violation_json(const Violation& v) {
           {"element", v.element},       {"output", v.output},
           {"n", v.n},                   {"target", v.target},
           {"got", decimal_and_hex(v.got)}, {"expected", decimal_and_hex(v.expected)},
-          {"exact", number(v.exact)},   {"error", number(v.error)},
-          {"allowed", number(v.allowed)}, {"logits", logits}, {"message", v.message}};
+          {"exact", json_number(v.exact)},   {"error", json_number(v.error)},
+          {"allowed", json_number(v.allowed)}, {"logits", logits}, {"message", v.message}};
 }
 
 }  // namespace
@@ -55,8 +50,8 @@ void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo&
     for (const auto& [check, stats] : k.checks)
       checks[std::string(name(check))] = {{"elements", stats.elements},
                                           {"violations", stats.violations},
-                                          {"worst_error", number(stats.worst_error)},
-                                          {"allowed_at_worst", number(stats.worst_allowed)}};
+                                          {"worst_error", json_number(stats.worst_error)},
+                                          {"allowed_at_worst", json_number(stats.worst_allowed)}};
     json declared = json::object();
     for (const auto& [check, count] : k.declared) declared[std::string(name(check))] = count;
     json reproducers = json::array();
