@@ -204,16 +204,25 @@ struct Extent {
   std::size_t bytes = 0;
 };
 
-struct Layout {
+// Places arrays one after another (aligned) after the message header.
+struct Placement {
+  std::size_t total = kMessageBytes;
+  Extent place(const void* pointer, std::size_t bytes) {
+    if (!pointer) return {};
+    const Extent extent{total, bytes};
+    total = align_up(total + bytes);
+    return extent;
+  }
+};
+
+struct Layout : Placement {
   Extent x, out, loss, target;
   std::array<Extent, kInputKinds> inputs;  // the op's other inputs, as the op table lists them
-  std::size_t total = 0;
 
   static Layout of(Op op, Format format, const KernelCall& call) {
     const std::size_t width = traits(format).storage_bytes;
     const OpSpec& spec = op.spec();
     Layout layout;
-    layout.total = kMessageBytes;
     layout.x = layout.place(call.x, call.rows * call.stride * width);
     layout.out = layout.place(
         call.out, (spec.has_element_output() ? call.rows * call.stride : call.rows) * width);
@@ -228,19 +237,11 @@ struct Layout {
     return layout;
   }
 
- private:
-  Extent place(const void* pointer, std::size_t bytes) {
-    if (!pointer) return {};
-    const Extent extent{total, bytes};
-    total = align_up(total + bytes);
-    return extent;
-  }
 };
 
 // Where each array of an attention call lies in the region.
-struct AttentionLayout {
+struct AttentionLayout : Placement {
   Extent q, k, v, keep, bias, out, lse;
-  std::size_t total = kMessageBytes;
 
   static AttentionLayout of(Format format, const AttentionCall& call) {
     const std::size_t width = traits(format).storage_bytes;
@@ -256,13 +257,6 @@ struct AttentionLayout {
     return layout;
   }
 
- private:
-  Extent place(const void* pointer, std::size_t bytes) {
-    if (!pointer) return {};
-    const Extent extent{total, bytes};
-    total = align_up(total + bytes);
-    return extent;
-  }
 };
 
 void copy_in(std::byte* region, const Extent& extent, const void* source) {
