@@ -16,9 +16,8 @@
 
 namespace softcheck {
 
-// What the gate checks: "output" (elements of O), "lse", "masked-row" (fully masked rows),
+// The checks, by name: "output" (elements of O), "lse", "masked-row" (fully masked rows),
 // "crash" (the call threw or its worker died).
-inline constexpr const char* kAttentionChecks[] = {"output", "lse", "masked-row", "crash"};
 
 struct AttentionGateOptions {
   Suite suite = Suite::standard;
