@@ -10,7 +10,8 @@
 //               reference one precision above the kernels' (the f64 naive kernel,
 //               builtin/attention/f64/naive, on the same case in f64: every f32 value is exactly
 //               representable), FlashAttention's with the f32 naive kernel
-//               (builtin/attention/f32/naive) as its same-dtype baseline; see the rules below.
+//               (builtin/attention/f32/naive, with P rounded as the kernel under test rounds it)
+//               as its same-dtype baseline; see the rules below.
 // Usage: attention_rules [--seed N] [--markdown PATH] [--threads N]
 // (--threads: the gate's reference threads, default the hardware's). Output: a Markdown report
 // on stdout, or in PATH instead with --markdown: a summary table (one row per kernel), then the
@@ -34,6 +35,7 @@
 #include "checks/attention_gate.hpp"
 #include "core/attention_families.hpp"
 #include "kernels/attention_kernel.hpp"
+#include "kernels/attention_math.hpp"
 #include "planted_attention.hpp"
 
 using namespace softcheck;
@@ -58,7 +60,8 @@ namespace {
 //   fwd_atol = 2 * (out_ref + 0.3 - 0.3 - out_ref).abs().max()
 //   rtol = 2 if softcap == 0.0 else 3
 //   assert (out - out_ref).abs().max() <= rtol * (out_pt - out_ref).abs().max() + fwd_atol
-// Here out_ref = ref (f64 naive), out_pt = pt (f32 naive, the same-dtype baseline), and the
+// Here out_ref = ref (f64 naive), out_pt = pt (the f32 naive kernel with P rounded as the
+// kernel under test rounds it: FlashAttention's baseline holds P in its intermediate dtype), and the
 // 0.3 round trip is in f64 (ref's dtype); fwd_atol's maximum is over the positions whose ref is
 // not NaN. The NaN rule above holds for out against ref and for pt against ref alike (a
 // one-sided NaN in pt makes the allowance NaN, as torch's max would, and the case is flagged).
@@ -239,6 +242,17 @@ int main(int argc, char** argv) {
     std::cerr << "attention_rules: no builtin/attention/f64/naive or builtin/attention/f32/naive\n";
     return 1;
   }
+  // The same-dtype baselines: the naive kernel in f32 with P rounded to each P format.
+  std::map<PFormat, AttentionKernel> baselines;
+  auto naive_baseline = [&](PFormat p) -> const AttentionKernel& {
+    if (!baselines.contains(p)) {
+      AttentionKernel k = *naive32.front();
+      k.formats.p = p;
+      k.run = kernels::make_attention_naive(k.formats);
+      baselines.emplace(p, std::move(k));
+    }
+    return baselines.at(p);
+  };
   const std::vector<AttentionKernel> planted = planted_attention::all();
   std::vector<const AttentionKernel*> kernels;
   for (const AttentionKernel& k : planted) kernels.push_back(&k);
@@ -272,16 +286,21 @@ int main(int argc, char** argv) {
       };
       const AttentionGateResult gate = run_attention_gate(kernels, options);
       // The libraries' rules: ref = the f64 naive kernel on the case in f64 (the same values,
-      // exactly), pt = the f32 naive kernel on the case (FlashAttention's same-dtype baseline).
+      // exactly); pt below, per P format (FlashAttention's same-dtype baseline).
       AttentionCase c64 = c;
       c64.format = Format::f64;
       const std::vector<double> ref = run_kernel(*naive64.front(), c64);
-      const std::vector<double> pt = run_kernel(*naive32.front(), c);
-      {
-        double ignored = 0;
-        if (!max_abs_difference(pt, ref, ignored))
-          baseline_nan.push_back(family.name + " case " + std::to_string(index));
-      }
+      // FlashAttention's baseline holds P as its kernel does (intermediate_dtype): one naive
+      // f32 baseline per P format.
+      std::map<PFormat, std::vector<double>> pt_by_p;
+      for (const AttentionKernel* k : kernels)
+        if (!pt_by_p.contains(k->formats.p)) {
+          pt_by_p[k->formats.p] = run_kernel(naive_baseline(k->formats.p), c);
+          double ignored = 0;
+          if (!max_abs_difference(pt_by_p[k->formats.p], ref, ignored))
+            baseline_nan.push_back(family.name + " case " + std::to_string(index) + " (P " +
+                                   std::string(name(k->formats.p)) + ")");
+        }
       const double softcap = c.parameters.softcap;
       for (std::size_t k = 0; k < kernels.size(); ++k) {
         PairResult& r = results[k][f];
@@ -298,6 +317,7 @@ int main(int argc, char** argv) {
             if (stats.violations > 0) r.softcheck_checks.insert(check);
         }
         const std::vector<double> out = run_kernel(*kernels[k], c);
+        const std::vector<double>& pt = pt_by_p.at(kernels[k]->formats.p);
         const Tensors unmasked = without_masked_rows(out, ref, pt);
         const bool flash = flash_attention_rule_flags(out, ref, pt, softcap);
         const bool cudnn = cudnn_rule_flags(ref, out);
@@ -368,13 +388,11 @@ int main(int argc, char** argv) {
         "attention in the kernel's own dtype. Translated one precision up for these f32 "
         "kernels: ref = the naive attention in f64 on the same inputs "
         "(builtin/attention/f64/naive on the case converted to f64: every value is exactly "
-        "representable), pt = builtin/attention/f32/naive (the same-dtype baseline), and "
-        "fwd_atol's 0.3 round trip, the differences and the maxima computed in f64 (ref's "
-        "dtype). The baseline is the same for every kernel: its P is not rounded, while the "
-        "library's baseline holds P as its kernel does (fp16/bf16 tests: the kernel's dtype; "
-        "fp8 tests: intermediate_dtype = e4m3), so the kernels here whose P is rounded to bf16, "
-        "e4m3 or e5m2 (two replicas, three controls) are held to a baseline more accurate than "
-        "their own P.\n"
+        "representable), pt = the f32 naive kernel with P rounded to the format the kernel "
+        "under test rounds P to (none, bf16, e4m3 or e5m2), as the library's baseline holds P "
+        "as its kernel does (fp16/bf16 tests: the kernel's dtype; fp8 tests: intermediate_dtype "
+        "= e4m3), and fwd_atol's 0.3 round trip, the differences and the maxima computed in f64 "
+        "(ref's dtype).\n"
      << "- **cuDNN** (NVIDIA/cudnn-frontend, test/python/test_mhas.py): "
         "torch.testing.assert_close(o_ref, o_gpu, atol=2e-2, rtol=2e-2), with o_ref a torch "
         "reference in fp32 for fp16/bf16 kernels; translated: against the same f64 naive ref, "

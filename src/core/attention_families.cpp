@@ -294,7 +294,7 @@ Cases fp8_underflow(Format f, Suite s, std::uint64_t seed) {
     for (double gap : {7.5, 9.0}) {
       AttentionCase c = b.make(3, 2048, 16, 0.05);
       b.raise_keys(c, {100}, gap);
-      for (double& v : c.v) v = b.rnd(1.0 + v);
+      for (double& v : c.v) v = b.rnd(1.0 + v / 16);  // |V - O| ~ 0.003: the dropped mass shows
       cases.push_back(finish(std::move(c)));
     }
   return cases;
