@@ -104,8 +104,8 @@ def ops() -> List[Dict[str, Any]]:
 
 def kernels(glob: str = "*") -> List[Dict[str, str]]:
     """The registered kernels whose name (provider/op/format/algorithm) matches ``glob``:
-    built-in, and oneDNN, XNNPACK and libtorch where compiled in. Each is a dict with name,
-    op, format, algorithm and provider."""
+    built-in, and oneDNN, XNNPACK and libtorch where compiled in, attention kernels included.
+    Each is a dict with name, op, format, algorithm and provider."""
     return list(_core.kernels(glob))
 
 
@@ -127,7 +127,8 @@ def families() -> List[Tuple[str, str]]:
 def gate(kernels: Union[str, Sequence[str]], suite: str = "quick", seed: int = 1,
          strict: bool = False, threads: int = 2, contracts: Sequence[str] = ()) -> Dict[str, Any]:
     """Runs the gate on the kernels matching the glob(s), as ``softcheck gate --json``: a dict
-    with suite, seed, passed, and per kernel its verdict, contract, checks and reproducers."""
+    with suite, seed, passed, and per kernel its verdict, contract, checks and reproducers;
+    attention kernels (``builtin/attention/*``) under "attention" (docs/attention.md)."""
     globs = [kernels] if isinstance(kernels, str) else list(kernels)
     return _json.loads(_core.gate_json(globs, suite, seed, strict, threads, list(contracts)))
 

@@ -1,7 +1,10 @@
-// softcheck.gate(): the gate on kernels selected by globs, returned as the JSON document
-// `softcheck gate --json` writes (the package parses it into a dict).
+// softcheck.gate(): the gate on kernels selected by globs - row kernels and attention kernels -
+// returned as the JSON document `softcheck gate --json` writes (the package parses it into a
+// dict; attention's results under "attention").
+#include <optional>
 #include <sstream>
 
+#include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
 #include "python/bindings.hpp"
 #include "report/gate_report.hpp"
@@ -17,11 +20,17 @@ std::string gate_json(const std::vector<std::string>& globs, const std::string& 
   if (!suite) throw py::value_error("unknown suite '" + suite_name + "' (expected quick, default or deep)");
   if (globs.empty()) throw py::value_error("select kernels with at least one glob");
   std::vector<const Kernel*> kernels;
+  std::vector<const AttentionKernel*> attention_kernels;
   for (const std::string& glob : globs) {
     const auto found = Registry::instance().match(glob);
-    if (found.empty()) throw py::value_error("no kernel matches '" + glob + "'");
+    const auto attention_found = AttentionRegistry::instance().match(glob);
+    if (found.empty() && attention_found.empty())
+      throw py::value_error("no kernel matches '" + glob + "'");
     for (const Kernel* k : found)
       if (std::find(kernels.begin(), kernels.end(), k) == kernels.end()) kernels.push_back(k);
+    for (const AttentionKernel* k : attention_found)
+      if (std::find(attention_kernels.begin(), attention_kernels.end(), k) == attention_kernels.end())
+        attention_kernels.push_back(k);
   }
   ContractSet contracts = strict ? ContractSet::strict() : ContractSet::builtin();
   for (const std::string& path : contract_files) contracts.add_file(path);  // ContractError: RuntimeError
@@ -30,15 +39,25 @@ std::string gate_json(const std::vector<std::string>& globs, const std::string& 
   options.seed = seed;
   options.threads = std::max(1u, threads);
   GateResult result;
+  result.seed = seed;
+  result.suite = *suite;
+  std::optional<AttentionGateResult> attention;
   {
     py::gil_scoped_release release;
-    result = run_gate(kernels, contracts, options);
+    if (!kernels.empty()) result = run_gate(kernels, contracts, options);
+    if (!attention_kernels.empty()) {
+      AttentionGateOptions attention_options;
+      attention_options.suite = *suite;
+      attention_options.seed = seed;
+      attention_options.threads = options.threads;
+      attention = run_attention_gate(attention_kernels, attention_options);
+    }
   }
   std::string command = "softcheck gate --suite " + suite_name + " --seed " + std::to_string(seed);
   for (const std::string& glob : globs) command += " --kernel '" + glob + "'";
   if (strict) command += " --strict";
   std::ostringstream out;
-  write_gate_json(out, result, {command, SOFTCHECK_VERSION});
+  write_gate_json(out, result, {command, SOFTCHECK_VERSION}, attention ? &*attention : nullptr);
   return out.str();
 }
 

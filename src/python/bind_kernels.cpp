@@ -3,6 +3,7 @@
 // one row of a named input family regenerated exactly as the gate saw it (a reproducer).
 #include "core/batch.hpp"
 #include "core/families.hpp"
+#include "kernels/attention_kernel.hpp"
 #include "kernels/kernel_buffers.hpp"
 #include "python/bindings.hpp"
 
@@ -17,6 +18,15 @@ py::list kernels(const std::string& glob) {
     d["name"] = k->name();
     d["op"] = std::string(name(k->op));
     d["format"] = std::string(name(k->format));
+    d["algorithm"] = k->algorithm;
+    d["provider"] = k->provider;
+    out.append(d);
+  }
+  for (const AttentionKernel* k : AttentionRegistry::instance().match(glob)) {
+    py::dict d;
+    d["name"] = k->name();
+    d["op"] = "attention";
+    d["format"] = std::string(name(k->formats.storage));
     d["algorithm"] = k->algorithm;
     d["provider"] = k->provider;
     out.append(d);

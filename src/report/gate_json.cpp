@@ -74,7 +74,7 @@ void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo&
                          {"command", info.command},
                          {"suite", std::string(name(result.suite))},
                          {"seed", result.seed},
-                         {"passed", result.ok()},
+                         {"passed", result.ok() && (!attention || attention->ok())},
                          {"seconds", result.seconds},
                          {"reference_elements", result.reference_elements},
                          {"kernels", kernels}};

@@ -110,6 +110,16 @@ def test_gate_and_replay():
         softcheck.gate("nosuch/*")
 
 
+def test_gate_on_attention_kernels():
+    names = [k["name"] for k in softcheck.kernels("builtin/attention/f32/*")]
+    assert "builtin/attention/f32/flash2-bq64-bk64" in names
+    result = softcheck.gate("builtin/attention/f32/naive")
+    assert result["kernels"] == [] and result["passed"]
+    (kernel,) = result["attention"]["kernels"]
+    assert kernel["name"] == "builtin/attention/f32/naive" and kernel["verdict"] == "pass"
+    assert kernel["checks"]["output"]["checked"] > 0
+
+
 def test_radius_functions():
     a = np.array([0.3, -1.2])
     assert softcheck.spread(a) == 1.5
