@@ -167,14 +167,22 @@ bool keeps_everything(const AttentionCall& call) {
   return true;
 }
 
-// What neither algorithm takes: it computes with scale 1/sqrt(d) and without a softcap (the
-// registered kernels declare these cases refused; reaching here is a caller's mistake).
-void require_default_scale_no_softcap(const AttentionCall& call, const char* algorithm) {
-  const double default_scale = 1.0 / std::sqrt(static_cast<double>(call.shape.d));
-  if (call.scale != default_scale)
-    throw std::invalid_argument(std::string(algorithm) + ": scale " + std::to_string(call.scale) +
-                                " is not 1/sqrt(d); libtorch 1.13 takes no scale");
+// What neither algorithm takes: a softcap (the registered kernels declare such cases refused;
+// reaching here is a caller's mistake).
+void require_no_softcap(const AttentionCall& call, const char* algorithm) {
   if (call.softcap != 0.0) throw std::invalid_argument(std::string(algorithm) + ": no softcap");
+}
+
+// Q as the attention functions get it. Both scale by 1/sqrt(d) themselves and take no scale
+// argument in 1.13, so another scale is passed as a caller of 1.13 must: Q multiplied by
+// scale * sqrt(d) first, in the storage dtype (the factor rounded to the dtype, then each
+// product rounded), and the function's own 1/sqrt(d) brings it to scale * Q K^T up to those
+// roundings - part of the kernel's error, inside its contract's allowance for the scores.
+at::Tensor query(const AttentionCall& call, Format format) {
+  const at::Tensor q = matrix_view(call.q, call.shape.lq, call.shape.d, format);
+  const double root = std::sqrt(static_cast<double>(call.shape.d));
+  if (call.scale == 1.0 / root) return q;
+  return q.mul(call.scale * root);
 }
 
 // The math path of libtorch 1.13 (aten/src/ATen/native/transformers/attention.cpp):
@@ -185,9 +193,9 @@ void require_default_scale_no_softcap(const AttentionCall& call, const char* alg
 // is. No mask is passed when every key is attended. The dense mask stands for every mask kind
 // and alignment (is_causal would be top-left only). A fully masked row is all -inf: NaN.
 void run_sdpa_math(const AttentionCall& call, Format format) {
-  require_default_scale_no_softcap(call, "sdpa-math");
+  require_no_softcap(call, "sdpa-math");
   const AttentionShape& s = call.shape;
-  const at::Tensor q = matrix_view(call.q, s.lq, s.d, format);
+  const at::Tensor q = query(call, format);
   const at::Tensor k = matrix_view(call.k, s.lk, s.d, format);
   const at::Tensor v = matrix_view(call.v, s.lk, s.d, format);
   c10::optional<at::Tensor> mask;
@@ -211,14 +219,14 @@ void run_sdpa_math(const AttentionCall& call, Format format) {
 // where the bias is not 0) as libtorch itself would (with a warning); a finite sentinel cannot
 // be expressed so. A fully masked row is 0 / 0: NaN.
 void run_native_mha(const AttentionCall& call, Format format) {
-  require_default_scale_no_softcap(call, "native-mha");
+  require_no_softcap(call, "native-mha");
   const AttentionShape& s = call.shape;
   if (s.lq != s.lk)
     throw std::invalid_argument("native-mha: query and key lengths differ (" +
                                 std::to_string(s.lq) + " and " + std::to_string(s.lk) + ")");
   const auto length = static_cast<std::int64_t>(s.lq);
   const auto d = static_cast<std::int64_t>(s.d);
-  const at::Tensor q = matrix_view(call.q, s.lq, s.d, format).unsqueeze(0);
+  const at::Tensor q = query(call, format).unsqueeze(0);
   const at::Tensor k = matrix_view(call.k, s.lk, s.d, format).unsqueeze(0);
   const at::Tensor v = matrix_view(call.v, s.lk, s.d, format).unsqueeze(0);
   const at::TensorOptions options = at::TensorOptions().dtype(scalar_type(format));

@@ -100,11 +100,10 @@ AttentionFormats attention_formats(Format storage) {
   return {storage, storage, PFormat::none};
 }
 
-// Neither algorithm takes a scale: both compute with 1/sqrt(d). Neither softcaps.
-std::string refuses_scale_or_softcap(const AttentionCase& c) {
+// Neither algorithm softcaps. (Neither takes a scale either: torch_kernels.cpp passes another
+// scale by multiplying Q first, as a caller of 1.13 must.)
+std::string refuses_softcap(const AttentionCase& c) {
   if (c.parameters.softcap > 0.0) return "no softcap: libtorch 1.13's attention has none";
-  if (c.scale() != default_scale(c.shape.d))
-    return "scale other than 1/sqrt(d): libtorch 1.13's attention takes no scale";
   return "";
 }
 
@@ -112,7 +111,7 @@ std::string refuses_scale_or_softcap(const AttentionCase& c) {
 // dtype); with no keys at all (lk = 0) its empty matmul returns zeros where the rows are fully
 // masked, so lk = 0 is refused.
 std::string sdpa_math_refuses(const AttentionCase& c) {
-  if (std::string reason = refuses_scale_or_softcap(c); !reason.empty()) return reason;
+  if (std::string reason = refuses_softcap(c); !reason.empty()) return reason;
   if (c.shape.lk == 0 && c.shape.lq > 0)
     return "no keys (lk = 0): the empty matmul gives 0, not a fully masked row's NaN";
   return "";
@@ -121,7 +120,7 @@ std::string sdpa_math_refuses(const AttentionCase& c) {
 // native-mha is self-attention: query, key and value of one shape. Its mask is boolean: an
 // additive mask with a finite sentinel (a large negative score, not a mask) cannot be passed.
 std::string native_mha_refuses(const AttentionCase& c) {
-  if (std::string reason = refuses_scale_or_softcap(c); !reason.empty()) return reason;
+  if (std::string reason = refuses_softcap(c); !reason.empty()) return reason;
   if (c.shape.lq != c.shape.lk)
     return "Lq != Lk: native multi-head attention takes query, key and value of one shape";
   if (c.mask.additive && c.mask.kind != MaskKind::none && std::isfinite(c.mask.sentinel))
