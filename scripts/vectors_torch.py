@@ -14,6 +14,16 @@ manifest names:
                  not divided by the number of rows.
   stablemax, log_stablemax, stablemax_cross_entropy: skipped (PyTorch has no StableMax op),
   as is any other op of the manifest that this script does not map to PyTorch.
+  attention      one head per case: torch.nn.functional.scaled_dot_product_attention where the
+                 installed torch has it (scale= passed exactly from torch 2.1; before, only
+                 cases whose scale is exactly 1/sqrt(d) in double run), else libtorch 1.13's
+                 math path torch.ops.aten._scaled_dot_product_attention_math (no scale
+                 argument: the same rule). Boolean masks go as bool attn_mask (True =
+                 attended), additive ones as the bias tensor. Cases with a softcap (torch has
+                 none) or another scale are skipped, with the reason. O is written; the LSE is
+                 not (torch returns none). What a fully masked row holds (nan, zero or uniform)
+                 is probed on the device and declared in the manifest's "attention", with the
+                 formats: accumulation f64 for f64, else f32; P rounded to bf16/f16 in those.
 bf16 logits are stored as uint16 bit patterns; they are viewed as torch.bfloat16 and the
 outputs written back as bit patterns. A case the device cannot run in its dtype (e.g. an op
 with no f16 CPU kernel) gets no output file and "skipped": "<reason>" in the manifest. The
@@ -22,8 +32,11 @@ script sets "name": "torch" and "algorithm": "torch-<device>" in the manifest, s
 Needs python3-torch and python3-numpy (Debian); exits 2 with one line on bad input.
 """
 import argparse
+import collections
 import json
+import math
 import os
+import re
 import sys
 
 MANIFEST = "manifest.json"
@@ -73,6 +86,114 @@ def compute(torch, x, op, target):
         loss.sum().backward()
         return logits.grad, loss
     raise ValueError(f"unknown op {op!r}")
+
+
+def torch_version(torch):
+    found = re.match(r"(\d+)\.(\d+)", torch.__version__)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+class Attention:
+    """The attention function of the installed torch, and what it cannot take."""
+
+    def __init__(self, torch, device):
+        self.torch, self.device = torch, device
+        self.sdpa = getattr(torch.nn.functional, "scaled_dot_product_attention", None)
+        self.takes_scale = self.sdpa is not None and torch_version(torch) >= (2, 1)
+        self.math = None
+        if self.sdpa is None:
+            try:
+                self.math = torch.ops.aten._scaled_dot_product_attention_math
+            except (AttributeError, RuntimeError):
+                self.math = None
+        self.name = ("scaled_dot_product_attention" if self.sdpa is not None else
+                     "aten._scaled_dot_product_attention_math" if self.math is not None else None)
+
+    def refuses(self, case):
+        """Why this torch cannot run the case as given, or None."""
+        version = f"torch {self.torch.__version__}"
+        if self.name is None:
+            return f"{version}: no scaled_dot_product_attention and no _scaled_dot_product_attention_math"
+        if float.fromhex(case["softcap"]) != 0.0:
+            return f"{version}: {self.name} has no softcap"
+        if case["lk"] == 0:
+            return f"{version}: no keys (lk = 0)"
+        if not self.takes_scale and float.fromhex(case["scale"]) != 1.0 / math.sqrt(case["d"]):
+            return (f"{version}: {self.name} takes no scale (torch >= 2.1 does) and the case's "
+                    f"scale is not 1/sqrt(d); scaling Q would add a rounding of the script's own")
+        return None
+
+    def __call__(self, q, k, v, mask, scale):
+        """O of one head: q (lq, d), k and v (lk, d), mask bool (True = attended) or additive."""
+        q, k, v = q[None, None], k[None, None], v[None, None]
+        if mask is not None:
+            mask = mask[None, None]
+        if self.sdpa is not None:
+            if self.takes_scale:
+                out = self.sdpa(q, k, v, attn_mask=mask, dropout_p=0.0, scale=scale)
+            else:
+                out = self.sdpa(q, k, v, attn_mask=mask, dropout_p=0.0)
+        else:
+            out, _ = self.math(q, k, v, mask, 0.0, False, False)
+        return out[0, 0]
+
+    def masked_row(self):
+        """What a fully masked row gives on this device (f32): "nan", "zero" or "uniform"."""
+        torch = self.torch
+        q = torch.ones(2, 4, device=self.device)
+        k = torch.arange(12, dtype=torch.float32, device=self.device).reshape(3, 4) / 8
+        v = torch.arange(12, dtype=torch.float32, device=self.device).reshape(3, 4)
+        mask = torch.tensor([[True, True, False], [False, False, False]], device=self.device)
+        row = self(q, k, v, mask, 0.5)[1].to("cpu")
+        if torch.isnan(row).all():
+            return "nan"
+        if (row == 0).all():
+            return "zero"
+        if torch.allclose(row, v.to("cpu").mean(0)):
+            return "uniform"
+        raise RuntimeError(f"{self.name}: a fully masked row gives {row.tolist()}, "
+                           "neither NaN, zero nor the mean of V")
+
+
+ATTENTION_FORMATS = {"f64": {"accumulation": "f64", "p": "none"},
+                     "f32": {"accumulation": "f32", "p": "none"},
+                     "bf16": {"accumulation": "f32", "p": "bf16"},
+                     "f16": {"accumulation": "f32", "p": "f16"}}
+
+
+def load_input(np, directory, path, descr):
+    try:
+        array = np.load(os.path.join(directory, path), allow_pickle=False)
+    except (OSError, ValueError) as error:
+        fail(f"{path}: {first_line(error)}")
+    if array.dtype.str != descr:
+        fail(f"{path}: dtype {array.dtype.str}, expected {descr}")
+    return array
+
+
+def run_attention(torch, np, directory, case, device, attention):
+    """Writes the case's O; returns None, or the reason it was skipped."""
+    reason = attention.refuses(case)
+    if reason:
+        return reason
+    dtype = case["dtype"]
+    descr = NPY_DTYPES[dtype]
+    q, k, v = (to_tensor(torch, np, load_input(np, directory, case[key], descr), dtype, device)
+               for key in ("q", "k", "v"))
+    if case["mask"]["additive"]:
+        mask = to_tensor(torch, np, load_input(np, directory, case["bias"], descr), dtype, device)
+    else:
+        keep = load_input(np, directory, case["keep"], "|b1")
+        mask = None if keep.all() else torch.from_numpy(keep).to(device)
+    try:
+        with torch.no_grad():
+            out = to_numpy(torch, np, attention(q, k, v, mask, float.fromhex(case["scale"])), dtype)
+    except (RuntimeError, TypeError, NotImplementedError) as error:
+        return f"torch {torch.__version__} on {device}: {first_line(error)}"
+    full = os.path.join(directory, case["output"])
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    np.save(full, out, allow_pickle=False)
+    return None
 
 
 def first_line(error):
@@ -130,16 +251,29 @@ def main():
     except RuntimeError as error:
         fail(f"device {args.device!r} is not available: {first_line(error)}")
 
+    attention = Attention(torch, device)
+    reasons = collections.Counter()
     skipped = 0
     for case in manifest["cases"]:
         case.pop("skipped", None)
-        for key in ("output", "loss"):  # no stale output from an earlier run
+        for key in ("output", "loss", "lse"):  # no stale output from an earlier run
             if case.get(key) and os.path.exists(os.path.join(args.dir, case[key])):
                 os.remove(os.path.join(args.dir, case[key]))
-        reason = run_case(torch, np, args.dir, case, device)
+        if case["op"] == "attention":
+            reason = run_attention(torch, np, args.dir, case, device, attention)
+        else:
+            reason = run_case(torch, np, args.dir, case, device)
         if reason:
             case["skipped"] = reason
+            reasons[(case["op"], case["dtype"], reason)] += 1
             skipped += 1
+    if any(case["op"] == "attention" for case in manifest["cases"]) and attention.name:
+        try:
+            masked_row = attention.masked_row()
+        except (RuntimeError, TypeError, NotImplementedError) as error:
+            fail(f"cannot tell what a fully masked row gives: {first_line(error)}")
+        manifest["attention"] = {"masked_row": masked_row, "masked_row_lse": "-inf",
+                                 "formats": ATTENTION_FORMATS}
     manifest["name"] = "torch"
     manifest["algorithm"] = f"torch-{device.type}"
     manifest["framework"] = {"torch": torch.__version__, "device": str(device)}
@@ -148,6 +282,8 @@ def main():
         file.write("\n")
     print(f"vectors_torch: {len(manifest['cases']) - skipped} cases written, {skipped} skipped "
           f"(torch {torch.__version__}, {device})")
+    for (op, dtype, reason), count in sorted(reasons.items()):
+        print(f"  skipped {count} {op} {dtype} cases: {reason}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,14 @@
  * of the plugin therefore lives in the worker: it persists across calls to the same kernel
  * and starts afresh after a failure. The library stays loaded until the process exits.
  *
+ * Attention (added within version 1): a plugin may also export softcheck_attention_kernels()
+ * (below), listing attention kernels, registered as
+ *
+ *     plugin:<plugin name>/attention/<format>/<algorithm>  e.g. plugin:mylib/attention/f32/naive
+ *
+ * and run, isolated the same way, by the attention gate. The symbol is optional: a plugin
+ * without it is read as before, and a softcheck that predates it ignores it.
+ *
  * This header is C89 (plus <stddef.h> and <stdint.h>) and can be included from C++.
  * Any change of layout or meaning raises SOFTCHECK_PLUGIN_ABI_VERSION; softcheck refuses a
  * plugin built for another version.
@@ -114,7 +122,8 @@ typedef struct softcheck_plugin {
   uint32_t abi_version; /* SOFTCHECK_PLUGIN_ABI_VERSION of the header the plugin was built with */
   const char* name;     /* the plugin's name, 1 to 64 characters from [A-Za-z0-9_.-]; the
                            kernels' provider is "plugin:<name>" */
-  size_t kernel_count;  /* number of entries in `kernels`, at least 1 */
+  size_t kernel_count;  /* number of entries in `kernels`: at least 1, or 0 when the plugin
+                           exports attention kernels only (softcheck_attention_kernels) */
   const softcheck_kernel_entry* kernels; /* the kernel table */
 } softcheck_plugin;
 
@@ -125,6 +134,103 @@ SOFTCHECK_PLUGIN_EXPORT const softcheck_plugin* softcheck_plugin_entry(void);
 
 /* The type of softcheck_plugin_entry, for dlsym. */
 typedef const softcheck_plugin* (*softcheck_plugin_entry_fn)(void);
+
+/* ---- Attention (optional; added within ABI version 1) ------------------------------------
+ *
+ * Per head: scores s_ik = scale * sum_j q[i*d+j] k[k*d+j], softcapped when softcap > 0
+ * (s -> softcap * tanh(s / softcap)), then masked: with `keep`, keys with keep[i*lk+k] == 0
+ * are left out (score -inf); with `bias`, bias[i*lk+k] is added to the (softcapped) score.
+ * P = softmax over each row, out[i*d+j] = sum_k P_ik v[k*d+j], lse[i] = log sum_k exp(s_ik).
+ * docs/attention.md has the full definition, the contract and the input families. */
+
+/* The version of the attention table layout; a plugin puts it in
+ * softcheck_attention_table.version. */
+#define SOFTCHECK_ATTENTION_VERSION 1
+
+/* The optional symbol softcheck looks up for attention kernels. */
+#define SOFTCHECK_ATTENTION_KERNELS_SYMBOL "softcheck_attention_kernels"
+
+/* What P (the softmax weights) is rounded to before P V. Values fixed: part of the ABI. */
+typedef enum softcheck_p_format {
+  SOFTCHECK_P_NONE = 0, /* not rounded: kept in the accumulation format */
+  SOFTCHECK_P_BF16 = 1,
+  SOFTCHECK_P_F16 = 2,
+  SOFTCHECK_P_E4M3 = 3, /* OCP OFP8 E4M3, saturating at +-448 */
+  SOFTCHECK_P_E5M2 = 4  /* OCP OFP8 E5M2 */
+} softcheck_p_format;
+
+/* What a fully masked query row (no key attended) holds in `out`. */
+typedef enum softcheck_masked_row {
+  SOFTCHECK_MASKED_ROW_NAN = 0,    /* NaN (0/0; the default of softcheck's special values) */
+  SOFTCHECK_MASKED_ROW_ZERO = 1,   /* 0 (FlashAttention) */
+  SOFTCHECK_MASKED_ROW_UNIFORM = 2 /* the mean of V, 1/lk per key (a finite sentinel for -inf) */
+} softcheck_masked_row;
+
+/* What a fully masked row's LSE holds. */
+typedef enum softcheck_masked_row_lse {
+  SOFTCHECK_MASKED_LSE_NEG_INF = 0, /* -inf (the default) */
+  SOFTCHECK_MASKED_LSE_POS_INF = 1, /* +inf (FlashAttention) */
+  SOFTCHECK_MASKED_LSE_NAN = 2
+} softcheck_masked_row_lse;
+
+/* One head. Elements of q, k, v, bias and out have the type of the kernel's storage format
+ * (as for row kernels); all arrays are row-major and contiguous.
+ *   q      lq x d          k, v   lk x d
+ *   keep   lq x lk bytes, 1 = attended, 0 = masked; or NULL
+ *   bias   lq x lk additive bias (0, or a sentinel: -inf or a large finite negative); or NULL.
+ *          keep and bias are never both given; with neither, every key is attended.
+ *   scale  used exactly as given (never 0); softcap 0 means none.
+ *   out    lq x d, to be written.
+ *   lse    lq doubles, to be written in the kernel's accumulation format; NULL when the kernel
+ *          does not provide the LSE or softcheck does not ask for it. */
+typedef struct softcheck_attention_call {
+  size_t lq, lk, d;
+  const void* q;
+  const void* k;
+  const void* v;
+  const uint8_t* keep;
+  const void* bias;
+  double scale;
+  double softcap;
+  void* out;
+  double* lse;
+} softcheck_attention_call;
+
+/* Runs one head. Returns 0 on success. On failure returns nonzero and may write a message,
+ * NUL-terminated, into message (message_size bytes, at least 1); the gate reports it as a
+ * `crash` of that head. */
+typedef int (*softcheck_attention_fn)(const softcheck_attention_call* call, char* message,
+                                      size_t message_size);
+
+/* One attention kernel: the formats it computes in (the unit roundoffs of its contract) and
+ * what it declares. */
+typedef struct softcheck_attention_entry {
+  uint32_t format;            /* storage of q, k, v, bias and out: a softcheck_format value */
+  uint32_t accumulation;      /* scores, running max and sum, P V and the LSE:
+                                 SOFTCHECK_FORMAT_F32 or SOFTCHECK_FORMAT_F64 */
+  uint32_t p_format;          /* a softcheck_p_format value */
+  uint32_t provides_lse;      /* 1: writes lse when given; 0: leaves it alone */
+  uint32_t masked_row;        /* a softcheck_masked_row value */
+  uint32_t masked_row_lse;    /* a softcheck_masked_row_lse value */
+  const char* algorithm;      /* as for row kernels: 1 to 64 characters from [A-Za-z0-9_.+-],
+                                 unique within the plugin for a format */
+  softcheck_attention_fn run; /* never NULL */
+} softcheck_attention_entry;
+
+/* What softcheck_attention_kernels() returns; valid while the library is loaded. */
+typedef struct softcheck_attention_table {
+  uint32_t version;    /* SOFTCHECK_ATTENTION_VERSION */
+  size_t kernel_count; /* at least 1 */
+  const softcheck_attention_entry* kernels;
+} softcheck_attention_table;
+
+/* The optional attention entry point (define it with SOFTCHECK_PLUGIN_EXPORT). It is looked
+ * up after softcheck_plugin_entry(), whose name is the kernels' provider; a plugin with
+ * attention kernels only returns kernel_count 0 there. It must not return NULL. */
+SOFTCHECK_PLUGIN_EXPORT const softcheck_attention_table* softcheck_attention_kernels(void);
+
+/* The type of softcheck_attention_kernels, for dlsym. */
+typedef const softcheck_attention_table* (*softcheck_attention_kernels_fn)(void);
 
 #ifdef __cplusplus
 }

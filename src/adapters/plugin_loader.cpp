@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <vector>
 
 #include "adapters/plugin_table.hpp"
@@ -50,16 +51,36 @@ LibraryHandle open_library(const std::string& path) {
   return library;
 }
 
-softcheck_plugin_entry_fn find_entry(void* library, const std::string& path) {
+// The function `name` exports, or null.
+template <class Function>
+Function find_function(void* library, const char* name) {
   ::dlerror();
-  void* symbol = ::dlsym(library, SOFTCHECK_PLUGIN_ENTRY_SYMBOL);
-  if (!symbol)
+  void* symbol = ::dlsym(library, name);
+  Function function = nullptr;
+  static_assert(sizeof function == sizeof symbol);
+  if (symbol)
+    std::memcpy(&function, &symbol, sizeof function);  // object to function pointer (POSIX)
+  return function;
+}
+
+softcheck_plugin_entry_fn find_entry(void* library, const std::string& path) {
+  const auto entry =
+      find_function<softcheck_plugin_entry_fn>(library, SOFTCHECK_PLUGIN_ENTRY_SYMBOL);
+  if (!entry)
     reject(path, std::string("no symbol ") + SOFTCHECK_PLUGIN_ENTRY_SYMBOL +
                      " (not a softcheck plugin, or the function is not exported)");
-  softcheck_plugin_entry_fn entry;
-  static_assert(sizeof entry == sizeof symbol);
-  std::memcpy(&entry, &symbol, sizeof entry);  // object pointer to function pointer (POSIX)
   return entry;
+}
+
+// The attention table, or null when the plugin does not export softcheck_attention_kernels.
+// Called only after softcheck_plugin_entry(), as plugin.h promises.
+const softcheck_attention_table* find_attention_table(void* library, const std::string& path) {
+  const auto list =
+      find_function<softcheck_attention_kernels_fn>(library, SOFTCHECK_ATTENTION_KERNELS_SYMBOL);
+  if (!list) return nullptr;
+  const softcheck_attention_table* table = list();
+  if (!table) reject(path, std::string(SOFTCHECK_ATTENTION_KERNELS_SYMBOL) + "() returned null");
+  return table;
 }
 
 KernelFn call_through_abi(softcheck_kernel_fn run) {
@@ -68,11 +89,47 @@ KernelFn call_through_abi(softcheck_kernel_fn run) {
   };
 }
 
+constexpr std::size_t kMessageBytes = 512;  // for an attention kernel's error message
+
+AttentionFn call_through_abi(softcheck_attention_fn run) {
+  return [run](const AttentionCall& call) {
+    const softcheck_attention_call c{call.shape.lq, call.shape.lk, call.shape.d, call.q,
+                                     call.k,        call.v,        call.keep,    call.bias,
+                                     call.scale,    call.softcap,  call.out,     call.lse};
+    char message[kMessageBytes] = {};
+    const int status = run(&c, message, sizeof message);
+    message[sizeof message - 1] = '\0';
+    if (status != 0)
+      throw std::runtime_error("returned " + std::to_string(status) +
+                               (message[0] ? std::string(": ") + message : std::string()));
+  };
+}
+
+AttentionKernel attention_kernel(const PluginAttentionKernel& k, const std::string& provider,
+                                 IsolationOptions isolation) {
+  AttentionKernel kernel;
+  kernel.formats = k.formats;
+  kernel.algorithm = k.algorithm;
+  kernel.provider = provider;
+  kernel.run = isolate_attention(call_through_abi(k.run), k.formats.storage, isolation);
+  kernel.provides_lse = k.provides_lse;
+  kernel.declared.masked_row = k.masked_row;
+  kernel.declared.masked_row_lse = k.masked_row_lse;
+  return kernel;
+}
+
 }  // namespace
 
 void load_plugin(const std::string& path, Registry& registry, IsolationOptions isolation) {
+  load_plugin(path, registry, AttentionRegistry::instance(), isolation);
+}
+
+void load_plugin(const std::string& path, Registry& registry, AttentionRegistry& attention,
+                 IsolationOptions isolation) {
   LibraryHandle library = open_library(path);
-  const PluginTable table = read_plugin_table(find_entry(library.get(), path)(), path);
+  const softcheck_plugin* plugin = find_entry(library.get(), path)();
+  const PluginTable table =
+      read_plugin_table(plugin, path, find_attention_table(library.get(), path));
 
   const std::string provider = "plugin:" + table.name;
   std::vector<Kernel> kernels;
@@ -84,7 +141,16 @@ void load_plugin(const std::string& path, Registry& registry, IsolationOptions i
         reject(path, "kernel " + kernel.name() + " is already registered (plugin loaded twice?)");
     kernels.push_back(std::move(kernel));
   }
+  std::vector<AttentionKernel> attention_kernels;
+  for (const PluginAttentionKernel& k : table.attention) {
+    AttentionKernel kernel = attention_kernel(k, provider, isolation);
+    for (const AttentionKernel& existing : attention.all())
+      if (existing.name() == kernel.name())
+        reject(path, "kernel " + kernel.name() + " is already registered (plugin loaded twice?)");
+    attention_kernels.push_back(std::move(kernel));
+  }
   for (Kernel& kernel : kernels) registry.add(std::move(kernel));
+  for (AttentionKernel& kernel : attention_kernels) attention.add(std::move(kernel));
   keep_loaded(std::move(library));
 }
 

@@ -2,10 +2,11 @@
 #include "adapters/plugin_table.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <optional>
-#include <string>
 #include <set>
+#include <string>
 #include <utility>
 
 #include "adapters/plugin_error.hpp"
@@ -86,9 +87,80 @@ PluginKernel read_entry(const softcheck_kernel_entry& entry, std::size_t index,
   return {*op, *format, entry.algorithm, entry.run};
 }
 
+// The attention table's numbers (plugin.h).
+constexpr std::pair<std::uint32_t, PFormat> kPFormats[] = {{SOFTCHECK_P_NONE, PFormat::none},
+                                                           {SOFTCHECK_P_BF16, PFormat::bf16},
+                                                           {SOFTCHECK_P_F16, PFormat::f16},
+                                                           {SOFTCHECK_P_E4M3, PFormat::e4m3},
+                                                           {SOFTCHECK_P_E5M2, PFormat::e5m2}};
+constexpr std::pair<std::uint32_t, MaskedRowOutput> kMaskedRows[] = {
+    {SOFTCHECK_MASKED_ROW_NAN, MaskedRowOutput::nan},
+    {SOFTCHECK_MASKED_ROW_ZERO, MaskedRowOutput::zero},
+    {SOFTCHECK_MASKED_ROW_UNIFORM, MaskedRowOutput::uniform}};
+constexpr std::pair<std::uint32_t, double> kMaskedRowLse[] = {
+    {SOFTCHECK_MASKED_LSE_NEG_INF, -HUGE_VAL},
+    {SOFTCHECK_MASKED_LSE_POS_INF, HUGE_VAL},
+    {SOFTCHECK_MASKED_LSE_NAN, NAN}};
+
+template <class Value, std::size_t N>
+Value attention_field(const std::pair<std::uint32_t, Value> (&table)[N], std::uint32_t number,
+                      const char* field, const std::string& where, const std::string& path) {
+  const Value* value = lookup(table, number);
+  if (!value)
+    reject(path, where + "unknown " + field + " " + std::to_string(number) + " (expected 0-" +
+                     std::to_string(N - 1) + ")");
+  return *value;
+}
+
+PluginAttentionKernel read_attention_entry(const softcheck_attention_entry& entry,
+                                           std::size_t index, const std::string& path) {
+  const std::string where = "attention kernel " + std::to_string(index) + ": ";
+  PluginAttentionKernel kernel;
+  kernel.formats.storage = attention_field(kFormats, entry.format, "format", where, path);
+  if (entry.accumulation != SOFTCHECK_FORMAT_F32 && entry.accumulation != SOFTCHECK_FORMAT_F64)
+    reject(path, where + "accumulation " + std::to_string(entry.accumulation) +
+                     " is not f32 (1) or f64 (0)");
+  kernel.formats.accumulation = *lookup(kFormats, entry.accumulation);
+  kernel.formats.p = attention_field(kPFormats, entry.p_format, "p_format", where, path);
+  if (entry.provides_lse > 1)
+    reject(path, where + "provides_lse " + std::to_string(entry.provides_lse) + " is not 0 or 1");
+  kernel.provides_lse = entry.provides_lse == 1;
+  kernel.masked_row = attention_field(kMaskedRows, entry.masked_row, "masked_row", where, path);
+  kernel.masked_row_lse =
+      attention_field(kMaskedRowLse, entry.masked_row_lse, "masked_row_lse", where, path);
+  if (const std::string problem = name_problem(entry.algorithm, kAlgorithmCharacters);
+      !problem.empty())
+    reject(path, where + "algorithm name " + problem);
+  kernel.algorithm = entry.algorithm;
+  if (!entry.run) reject(path, where + "run is null");
+  kernel.run = entry.run;
+  return kernel;
+}
+
+std::vector<PluginAttentionKernel> read_attention_table(const softcheck_attention_table* table,
+                                                        const std::string& path) {
+  if (!table) reject(path, std::string(SOFTCHECK_ATTENTION_KERNELS_SYMBOL) + "() returned null");
+  if (table->version != SOFTCHECK_ATTENTION_VERSION)
+    reject(path, "attention table version " + std::to_string(table->version) +
+                     ", this softcheck supports version " +
+                     std::to_string(SOFTCHECK_ATTENTION_VERSION));
+  if (table->kernel_count == 0 || !table->kernels) reject(path, "declares no attention kernels");
+  std::vector<PluginAttentionKernel> kernels;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < table->kernel_count; ++i) {
+    PluginAttentionKernel kernel = read_attention_entry(table->kernels[i], i, path);
+    const std::string key = std::string(name(kernel.formats.storage)) + "/" + kernel.algorithm;
+    if (!seen.insert(key).second)
+      reject(path, "attention kernel " + std::to_string(i) + ": " + key + " declared twice");
+    kernels.push_back(std::move(kernel));
+  }
+  return kernels;
+}
+
 }  // namespace
 
-PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string& path) {
+PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string& path,
+                              const softcheck_attention_table* attention) {
   if (!plugin) reject(path, std::string(SOFTCHECK_PLUGIN_ENTRY_SYMBOL) + "() returned null");
   if (plugin->abi_version != SOFTCHECK_PLUGIN_ABI_VERSION)
     reject(path, "built for plugin ABI version " + std::to_string(plugin->abi_version) +
@@ -96,9 +168,11 @@ PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string&
                      std::to_string(SOFTCHECK_PLUGIN_ABI_VERSION));
   if (const std::string problem = name_problem(plugin->name, kNameCharacters); !problem.empty())
     reject(path, "plugin name " + problem);
-  if (plugin->kernel_count == 0 || !plugin->kernels) reject(path, "declares no kernels");
+  if ((plugin->kernel_count == 0 && !attention) || (plugin->kernel_count > 0 && !plugin->kernels))
+    reject(path, "declares no kernels");
 
-  PluginTable table{plugin->name, {}};
+  PluginTable table{plugin->name, {}, {}};
+  if (attention) table.attention = read_attention_table(attention, path);
   std::set<std::string> seen;
   for (std::size_t i = 0; i < plugin->kernel_count; ++i) {
     PluginKernel kernel = read_entry(plugin->kernels[i], i, path);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/attention_kernel.hpp"
 #include "kernels/kernel.hpp"
 #include "softcheck/plugin.h"
 
@@ -18,13 +19,27 @@ struct PluginKernel {
   softcheck_kernel_fn run;
 };
 
+// One attention kernel of the optional table (softcheck_attention_kernels in plugin.h).
+struct PluginAttentionKernel {
+  AttentionFormats formats;
+  std::string algorithm;
+  bool provides_lse = false;
+  MaskedRowOutput masked_row = MaskedRowOutput::nan;
+  double masked_row_lse = 0.0;
+  softcheck_attention_fn run = nullptr;
+};
+
 struct PluginTable {
   std::string name;  // the provider is "plugin:" + name
   std::vector<PluginKernel> kernels;
+  std::vector<PluginAttentionKernel> attention;
 };
 
 // Throws PluginError("plugin 'PATH': ...") for a null description, another ABI version, a
 // bad name, an empty or null table, an unknown op or format, a null or duplicate entry.
-PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string& path);
+// `attention` is what softcheck_attention_kernels() returned, or null when the plugin does
+// not export it; a plugin with attention kernels may have no row kernels.
+PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string& path,
+                              const softcheck_attention_table* attention = nullptr);
 
 }  // namespace softcheck

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "adapters/vectors_attention.hpp"
 #include "adapters/vectors_error.hpp"
 #include "adapters/vectors_hash.hpp"
 #include "adapters/vectors_npy.hpp"
@@ -42,6 +43,8 @@ void prepare_directory(const fs::path& dir) {
     for (const std::string* path : {&c.input, &c.target, &c.output, &c.loss})
       if (!path->empty()) fs::remove(dir / *path, error);
     for (const auto& [key, path] : c.other_inputs) fs::remove(dir / path, error);
+    for (const std::string& path : attention_paths(c))
+      if (!path.empty()) fs::remove(dir / path, error);
   }
 }
 
@@ -82,11 +85,18 @@ Manifest export_vectors(const fs::path& dir, const ExportOptions& options) {
   // Ops the vector files do not carry (the op table's vector_files; docs/vectors.md): skipped.
   std::vector<Op> ops = selection(options.ops, all_ops());
   std::erase_if(ops, [](Op op) { return !op.spec().vector_files; });
+  // Attention's cases are heads, not batches of rows: exported apart (vectors_attention.hpp).
+  const bool attention =
+      std::erase_if(ops, [](Op op) { return !row_kernels(op.spec().outputs); }) > 0;
   const bool any_target = std::any_of(ops.begin(), ops.end(),
                                       [](Op op) { return op.spec().takes(Input::target); });
   for (Format format : selection(options.formats, kAllFormats)) {
     const std::string dtype(name(format));
+    if (attention)
+      for (VectorCase& c : export_attention(dir, format, options.suite, options.seed))
+        manifest.cases.push_back(std::move(c));
     for (const Family& family : families()) {
+      if (ops.empty()) break;
       const std::uint64_t seed = family_seed(options.seed, family.name);
       std::vector<Batch> batches = family.generate(format, options.suite, seed);
       for (std::size_t b = 0; b < batches.size(); ++b) {

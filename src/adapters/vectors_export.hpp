@@ -13,7 +13,7 @@ namespace softcheck::vectors {
 struct ExportOptions {
   Suite suite = Suite::standard;
   std::uint64_t seed = 1;
-  std::vector<Op> ops;          // empty: all four
+  std::vector<Op> ops;          // empty: every op with vector_files (attention included)
   std::vector<Format> formats;  // empty: all four
 };
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 
+#include "adapters/vectors_attention.hpp"
 #include "adapters/vectors_error.hpp"
 #include "adapters/vectors_export.hpp"
 #include "adapters/vectors_hash.hpp"
@@ -27,6 +28,7 @@ struct Group {
   std::set<std::pair<std::string, std::size_t>> stored;        // their (family, batch)
   std::size_t skipped = 0;
   std::string kernel_name;
+  bool lse = false;  // attention: every stored case has its LSE file
 };
 
 struct VectorSet::State {
@@ -37,14 +39,23 @@ struct VectorSet::State {
   std::vector<Kernel> kernels;       // one per group with stored outputs; never resized later
   std::vector<std::size_t> kernel_group;  // kernels[k] serves groups[kernel_group[k]]
   std::vector<bool> served;          // per manifest case
+  std::vector<bool> has_lse;         // per manifest case: attention, the LSE file exists
+  std::vector<AttentionKernel> attention_kernels;  // one per attention group with stored outputs
+  std::vector<std::size_t> attention_group;        // attention_kernels[k] serves that group
 
   std::string shown(const std::string& relative) const { return (dir / relative).string(); }
   // One group per (op, dtype), in manifest order, indexing the cases with stored outputs.
   void build_groups();
   // A kernel per group with stored outputs; each serves its group from this state.
   void make_kernels();
+  // Attention groups: provides_lse when every stored case has its LSE file (some but not
+  // all is an input error).
+  void decide_lse();
+  AttentionKernel attention_kernel(std::size_t g);
   const Group* group_of(const Kernel& kernel) const;
+  const Group* group_of(const AttentionKernel& kernel) const;
   void serve(const Group& group, const KernelCall& call);
+  void serve_attention(const Group& group, const AttentionCall& call);
 };
 
 namespace {
@@ -95,7 +106,8 @@ class InputVerifier {
 
   void verify_all() {
     std::map<std::pair<Format, std::string>, std::vector<const VectorCase*>> by_family;
-    for (const VectorCase& c : manifest_.cases) by_family[{c.format, c.family}].push_back(&c);
+    for (const VectorCase& c : manifest_.cases)
+      if (!c.attention) by_family[{c.format, c.family}].push_back(&c);
     for (const auto& [key, cases] : by_family) {
       const Family& family = *find_family(key.second);
       const auto batches =
@@ -197,7 +209,8 @@ void VectorSet::State::build_groups() {
     if (group == groups.end()) {
       groups.push_back({c.op, c.format, {}, {}, {}, 0,
                         provider + "/" + std::string(name(c.op)) + "/" +
-                            std::string(name(c.format)) + "/" + algorithm});
+                            std::string(name(c.format)) + "/" + algorithm,
+                        false});
       group = groups.end() - 1;
     }
     group->cases.push_back(i);
@@ -212,9 +225,45 @@ void VectorSet::State::build_groups() {
   served.assign(manifest.cases.size(), false);
 }
 
+void VectorSet::State::decide_lse() {
+  for (Group& group : groups) {
+    if (row_kernels(group.op.spec().outputs)) continue;
+    const VectorCase* with = nullptr;
+    const VectorCase* without = nullptr;
+    for (std::size_t i : group.cases) {
+      if (!manifest.cases[i].skipped.empty()) continue;
+      (has_lse[i] ? with : without) = &manifest.cases[i];
+    }
+    if (with && without)
+      fail("lse file " + shown(without->attention->lse) + " is missing, but case '" + with->id +
+           "' has one: write every " + std::string(name(group.format)) +
+           " attention case's lse, or none");
+    group.lse = with != nullptr;
+  }
+}
+
+AttentionKernel VectorSet::State::attention_kernel(std::size_t g) {
+  const Group& group = groups[g];
+  AttentionKernel kernel;
+  kernel.formats = manifest.attention.formats_of(group.format);
+  kernel.algorithm = algorithm;
+  kernel.provider = provider;
+  kernel.provides_lse = group.lse;
+  kernel.declared.masked_row = manifest.attention.masked_row;
+  kernel.declared.masked_row_lse = manifest.attention.masked_row_lse;
+  // The kernels live inside the state they point to, so a plain pointer cannot dangle.
+  kernel.run = [this, g](const AttentionCall& call) { serve_attention(groups[g], call); };
+  return kernel;
+}
+
 void VectorSet::State::make_kernels() {
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (groups[g].skipped == groups[g].cases.size()) continue;
+    if (!row_kernels(groups[g].op.spec().outputs)) {
+      attention_kernels.push_back(attention_kernel(g));
+      attention_group.push_back(g);
+      continue;
+    }
     // The kernels live inside the state they point to, so a plain pointer cannot dangle.
     kernels.push_back({groups[g].op, groups[g].format, algorithm, provider,
                        [this, g](const KernelCall& call) { serve(groups[g], call); }});
@@ -228,6 +277,32 @@ const Group* VectorSet::State::group_of(const Kernel& kernel) const {
                                    kernels[k].provider == kernel.provider))
       return &groups[kernel_group[k]];
   return nullptr;
+}
+
+const Group* VectorSet::State::group_of(const AttentionKernel& kernel) const {
+  for (std::size_t k = 0; k < attention_kernels.size(); ++k)
+    if (&attention_kernels[k] == &kernel || attention_kernels[k].name() == kernel.name())
+      return &groups[attention_group[k]];
+  return nullptr;
+}
+
+void VectorSet::State::serve_attention(const Group& group, const AttentionCall& call) {
+  const auto found = group.by_hash.find(attention_hash(attention_input_bytes(call, group.format)));
+  std::size_t chosen = manifest.cases.size();
+  if (found != group.by_hash.end())
+    for (std::size_t index : found->second) {  // identical inputs: serve them in order
+      const VectorAttention& a = *manifest.cases[index].attention;
+      if (a.shape.lq != call.shape.lq || a.shape.lk != call.shape.lk || a.shape.d != call.shape.d ||
+          a.scale != call.scale || a.softcap != call.softcap)
+        continue;
+      if (chosen == manifest.cases.size() || (served[chosen] && !served[index])) chosen = index;
+    }
+  if (chosen == manifest.cases.size())
+    throw std::runtime_error("the vector files hold no output for this head (Lq x Lk x d = " +
+                             std::to_string(call.shape.lq) + " x " + std::to_string(call.shape.lk) +
+                             " x " + std::to_string(call.shape.d) + ")");
+  copy_attention_outputs(dir, manifest.cases[chosen], call);
+  served[chosen] = true;
 }
 
 void VectorSet::State::serve(const Group& group, const KernelCall& call) {
@@ -277,10 +352,19 @@ VectorSet VectorSet::open(const fs::path& dir, const std::string& name_override)
   check_name_part(state->algorithm, "algorithm", origin);
 
   InputVerifier(dir, m).verify_all();
-  for (const VectorCase& c : m.cases)
-    if (c.skipped.empty()) verify_output_files(dir, c);
+  verify_attention_inputs(dir, m);
+  state->has_lse.assign(m.cases.size(), false);
+  for (std::size_t i = 0; i < m.cases.size(); ++i) {
+    const VectorCase& c = m.cases[i];
+    if (!c.skipped.empty()) continue;
+    if (c.attention)
+      state->has_lse[i] = verify_attention_outputs(dir, c);
+    else
+      verify_output_files(dir, c);
+  }
 
   state->build_groups();
+  state->decide_lse();
   state->make_kernels();
   VectorSet set;
   set.state_ = std::move(state);
@@ -299,6 +383,18 @@ std::vector<const Kernel*> VectorSet::kernels() const {
 bool VectorSet::includes(const Kernel& kernel, const std::string& family, std::size_t batch) const {
   const Group* group = state_->group_of(kernel);
   return group && group->stored.contains({family, batch});
+}
+
+std::vector<const AttentionKernel*> VectorSet::attention_kernels() const {
+  std::vector<const AttentionKernel*> kernels;
+  for (const AttentionKernel& k : state_->attention_kernels) kernels.push_back(&k);
+  return kernels;
+}
+
+bool VectorSet::includes_attention(const AttentionKernel& kernel, const std::string& family,
+                                   std::size_t index) const {
+  const Group* group = state_->group_of(kernel);
+  return group && group->stored.contains({family, index});
 }
 
 std::vector<KernelCases> VectorSet::summary() const {

@@ -4,6 +4,11 @@
 // of the call (by hashing the call's rows, n elements each whatever the stride) and copies it
 // into out (and loss). The gate's include_batch filter (includes()) keeps the gate to the
 // batches that have a stored output, so an unexported or skipped batch counts nowhere.
+// Attention cases get one AttentionKernel per dtype, vectors:NAME/attention/dtype/ALGORITHM,
+// whose run() finds the stored case by the hash of the call's Q, K, V and mask and copies its
+// O (and LSE, when every case of the dtype has one); includes_attention() keeps the attention
+// gate to the stored cases. Formats and masked-row behaviour come from the manifest's
+// "attention" declaration (docs/vectors.md).
 #pragma once
 
 #include <filesystem>
@@ -12,6 +17,7 @@
 #include <vector>
 
 #include "adapters/vectors_manifest.hpp"
+#include "kernels/attention_kernel.hpp"
 #include "kernels/kernel.hpp"
 
 namespace softcheck::vectors {
@@ -42,6 +48,11 @@ class VectorSet {
   std::vector<const Kernel*> kernels() const;
   // For GateOptions::include_batch: whether `kernel` has a stored output for that batch.
   bool includes(const Kernel& kernel, const std::string& family, std::size_t batch) const;
+  // The attention kernels, one per dtype with at least one case that is not skipped.
+  std::vector<const AttentionKernel*> attention_kernels() const;
+  // For AttentionGateOptions::include_case: whether `kernel` has a stored output for that case.
+  bool includes_attention(const AttentionKernel& kernel, const std::string& family,
+                          std::size_t index) const;
   // Per (op, dtype), in manifest order; `checked` counts the cases the kernels served.
   std::vector<KernelCases> summary() const;
   std::vector<const VectorCase*> skipped_cases() const;

@@ -159,7 +159,7 @@ NpyHeader parse_header(std::span<const std::byte> bytes, std::size_t file_size,
   const std::size_t item = npy_item_size(header.descr);
   if (item == 0)
     fail(origin, "unsupported dtype '" + printable(header.descr) +
-                     "' (expected '<f8', '<f4', '<f2', '<u2' or '<i8')");
+                     "' (expected '<f8', '<f4', '<f2', '<u2', '<i8' or '|b1')");
   std::size_t elements = 1;
   for (std::size_t d : header.shape) {
     if (d != 0 && elements > std::numeric_limits<std::size_t>::max() / item / d)
@@ -195,6 +195,7 @@ std::size_t npy_item_size(std::string_view descr) {
   if (descr == "<f8" || descr == "<i8") return 8;
   if (descr == "<f4") return 4;
   if (descr == "<f2" || descr == "<u2") return 2;
+  if (descr == "|b1") return 1;
   return 0;
 }
 

@@ -14,8 +14,8 @@
 namespace softcheck::vectors {
 
 // The dtypes vector files use: '<f8' (f64), '<f4' (f32), '<f2' (f16), '<u2' (bf16 bit
-// patterns) and '<i8' (cross-entropy targets).
-inline constexpr std::string_view kNpyDtypes[] = {"<f8", "<f4", "<f2", "<u2", "<i8"};
+// patterns), '<i8' (cross-entropy targets) and '|b1' (attention's boolean masks, 0 or 1).
+inline constexpr std::string_view kNpyDtypes[] = {"<f8", "<f4", "<f2", "<u2", "<i8", "|b1"};
 
 // Bytes per element of a supported dtype; 0 for any other.
 std::size_t npy_item_size(std::string_view descr);

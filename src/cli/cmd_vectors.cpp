@@ -4,6 +4,7 @@
 // inputs against the suite and gates the outputs like any kernel (docs/vectors.md).
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -11,9 +12,11 @@
 #include "adapters/vectors_export.hpp"
 #include "adapters/vectors_kernel.hpp"
 #include "adapters/vectors_report.hpp"
+#include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
 #include "cli/command_support.hpp"
 #include "cli/commands.hpp"
+#include "report/attention_report.hpp"
 #include "report/gate_report.hpp"
 
 namespace softcheck::cli {
@@ -61,10 +64,40 @@ int run_export(const ExportCommandOptions& options) {
             << vectors::kManifestFile;
   if (!manifest.not_exported.empty())
     std::cout << "; " << manifest.not_exported.size() << " empty batches not exported";
-  std::cout << "\nnext: write each case's \"output\" (and \"loss\") file, then run "
+  std::cout << "\nnext: write each case's \"output\" (and \"loss\" or \"lse\") file, then run "
                "softcheck vectors check --dir "
             << options.dir << " (docs/vectors.md)\n";
   return 0;
+}
+
+// The row gate over the set's row kernels, only on the batches with stored outputs.
+GateOptions row_gate_options(const vectors::VectorSet& set, const CheckCommandOptions& options,
+                             const StderrProgress& progress) {
+  GateOptions gate;
+  gate.suite = set.manifest().suite;
+  gate.seed = set.manifest().seed;
+  gate.threads = options.threads;
+  gate.progress = progress.callback();
+  gate.include_batch = [&set](const Kernel& kernel, const std::string& family, std::size_t batch) {
+    return set.includes(kernel, family, batch);
+  };
+  return gate;
+}
+
+// The attention gate over the set's attention kernels, only on the cases with stored outputs.
+AttentionGateOptions attention_gate_options(const vectors::VectorSet& set,
+                                            const CheckCommandOptions& options,
+                                            const StderrProgress& progress) {
+  AttentionGateOptions gate;
+  gate.suite = set.manifest().suite;
+  gate.seed = set.manifest().seed;
+  gate.threads = options.threads;
+  gate.progress = progress.callback();
+  gate.include_case = [&set](const AttentionKernel& kernel, const std::string& family,
+                             std::size_t index) {
+    return set.includes_attention(kernel, family, index);
+  };
+  return gate;
 }
 
 int run_check(const CheckCommandOptions& options, const Context& context) {
@@ -74,40 +107,47 @@ int run_check(const CheckCommandOptions& options, const Context& context) {
   std::ofstream json = open_output(options.json_path);
   std::ofstream junit = open_output(options.junit_path);
 
-  GateOptions gate;
-  gate.suite = set.manifest().suite;
-  gate.seed = set.manifest().seed;
-  gate.threads = options.threads;
-  gate.include_batch = [&set](const Kernel& kernel, const std::string& family, std::size_t batch) {
-    return set.includes(kernel, family, batch);
-  };
+  const std::vector<const AttentionKernel*> attention_kernels = set.attention_kernels();
   GateResult result;
+  result.suite = set.manifest().suite;
+  result.seed = set.manifest().seed;
+  std::optional<AttentionGateResult> attention_result;
   {
     const StderrProgress progress(options.quiet);
-    gate.progress = progress.callback();
-    result = run_gate(set.kernels(), contracts, gate);
+    if (!set.kernels().empty())
+      result = run_gate(set.kernels(), contracts, row_gate_options(set, options, progress));
+    if (!attention_kernels.empty())
+      attention_result =
+          run_attention_gate(attention_kernels, attention_gate_options(set, options, progress));
   }
   if (const auto unserved = set.unserved_cases(); !unserved.empty())
     throw std::logic_error("the gate never asked for case '" + unserved.front()->id + "'");
 
-  print_reproducers(std::cout, result, [&options](const Violation&) {
-    return "softcheck vectors check --dir '" + options.dir + "'";
-  });
-  if (!result.kernels.empty()) print_gate_table(std::cout, result);
+  const std::string replay = "softcheck vectors check --dir '" + options.dir + "'";
+  if (!result.kernels.empty()) {
+    print_reproducers(std::cout, result, [&replay](const Violation&) { return replay; });
+    print_gate_table(std::cout, result);
+  }
+  if (attention_result) {
+    print_attention_reproducers(std::cout, *attention_result,
+                                [&replay](const AttentionViolation&) { return replay; });
+    print_attention_table(std::cout, *attention_result);
+  }
   vectors::print_vectors_summary(std::cout, set, options.dir);
   const RunInfo info{context.command_line, SOFTCHECK_VERSION};
+  const AttentionGateResult* attention_part = attention_result ? &*attention_result : nullptr;
   if (json.is_open()) {
     std::ostringstream text;
-    write_gate_json(text, result, info);
+    write_gate_json(text, result, info, attention_part);
     json << vectors::add_vectors_json(text.str(), set, options.dir);
   }
   if (junit.is_open()) {
     std::ostringstream text;
-    write_gate_junit(text, result, info);
+    write_gate_junit(text, result, info, attention_part);
     junit << vectors::add_vectors_junit(text.str(), set);
   }
   const std::size_t skipped = set.skipped_cases().size();
-  if (result.kernels.empty()) {
+  if (result.kernels.empty() && !attention_result) {
     std::cout << "vectors FAILED: nothing checked, the framework skipped every case\n";
     return 1;
   }
@@ -115,7 +155,7 @@ int run_check(const CheckCommandOptions& options, const Context& context) {
     std::cout << "vectors FAILED: " << skipped << " cases skipped (--fail-on-skip)\n";
     return 1;
   }
-  return result.ok() ? 0 : 1;
+  return result.ok() && (!attention_part || attention_part->ok()) ? 0 : 1;
 }
 
 // Vector-file errors (bad manifest, bad .npy, input not matching the suite) are input errors.
@@ -136,7 +176,8 @@ void add_export(CLI::App& vectors, Action& run) {
       ->required();
   command->add_option("--suite", options->suite, "quick, default or deep");
   command->add_option("--seed", options->seed, "base seed of the input families (default 1)");
-  command->add_option("--op", options->ops, "op to export (repeatable; default: all four)");
+  command->add_option("--op", options->ops,
+                      "op to export (repeatable; default: every op vector files carry)");
   command->add_option("--dtype", options->dtypes, "dtype to export (repeatable; default: all four)");
   command->callback([&run, options] {
     run = [options] { return reporting_input_errors([&] { return run_export(*options); }); };

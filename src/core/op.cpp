@@ -48,7 +48,7 @@ std::vector<OpSpec> builtin_ops() {
        .outputs = values, .parameters = {temperature}},
       // Its kernels, references and checks are attention's own (Outputs::attention).
       {.name = "attention", .family = "attention", .inputs = {q, k, v, mask},
-       .outputs = Outputs::attention},
+       .outputs = Outputs::attention, .vector_files = true},
   };
 }
 

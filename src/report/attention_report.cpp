@@ -49,7 +49,8 @@ std::string formats(const AttentionKernel& k) {
 
 }  // namespace
 
-void print_attention_reproducers(std::ostream& out, const AttentionGateResult& result) {
+void print_attention_reproducers(std::ostream& out, const AttentionGateResult& result,
+                                 const AttentionReplay& replay) {
   for (const AttentionKernelResult& k : result.kernels)
     for (const AttentionViolation& v : k.reproducers) {
       out << "FAIL " << v.kernel << " [" << v.check << "] family " << v.family << " (seed "
@@ -66,7 +67,8 @@ void print_attention_reproducers(std::ostream& out, const AttentionGateResult& r
         if (!v.message.empty()) out << " - " << v.message;
         out << "\n";
       }
-      out << "  replay: " << replay_command(v, result.suite, result.seed) << "\n";
+      out << "  replay: " << (replay ? replay(v) : replay_command(v, result.suite, result.seed))
+          << "\n";
     }
 }
 

@@ -3,14 +3,20 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <ostream>
+#include <string>
 
 #include "checks/attention_gate.hpp"
 #include "report/gate_report.hpp"
 
 namespace softcheck {
 
-void print_attention_reproducers(std::ostream& out, const AttentionGateResult& result);
+// The command printed to replay a violation; by default the gate command with its kernel,
+// suite, seed and family (replay_command in checks/attention_gate.hpp).
+using AttentionReplay = std::function<std::string(const AttentionViolation&)>;
+void print_attention_reproducers(std::ostream& out, const AttentionGateResult& result,
+                                 const AttentionReplay& replay = {});
 void print_attention_table(std::ostream& out, const AttentionGateResult& result);
 void write_attention_markdown(std::ostream& out, const AttentionGateResult& result);
 nlohmann::json attention_json(const AttentionGateResult& result);

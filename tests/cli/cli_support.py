@@ -15,6 +15,7 @@ skip_all(reason), which exits SKIP_EXIT at once. tests/CMakeLists.txt gives ever
 SKIP_RETURN_CODE 77, so ctest reports such a test Skipped, never Passed: a test that cannot
 run here is reported as skipped, never as passed.
 """
+import json
 import os
 import subprocess
 import sys
@@ -95,3 +96,15 @@ def finish():
         return SKIP_EXIT
     print("all passed")
     return 0
+
+
+def load_manifest(directory):
+    """The manifest.json of a vector-file directory (docs/vectors.md)."""
+    with open(os.path.join(directory, "manifest.json")) as file:
+        return json.load(file)
+
+
+def save_manifest(directory, manifest):
+    """Writes manifest.json back (tests that tamper with it)."""
+    with open(os.path.join(directory, "manifest.json"), "w") as file:
+        json.dump(manifest, file)

@@ -3,6 +3,8 @@
 A crashing plugin next to a correct one: exit 1, and the JSON and JUnit reports hold both
 plugins' kernels, the crash naming its signal. A hanging plugin is reported as timed out and
 the gate finishes. Missing and malformed plugins: one "softcheck: error:" line on stderr, exit 2.
+The attention fixture's correct kernel passes, its softcap bug fails on attn-softcap-huge, and
+its error return is a crash carrying the plugin's message.
 
 Usage: /usr/bin/python3 tests/cli/test_plugins.py path/to/softcheck [fixture-dir]
 The fixture directory (where tests/fixtures/plugins/*.c were built as <stem>.so) comes from
@@ -150,6 +152,44 @@ def test_documented_example(tmp):
           result.stdout[-2000:] + result.stderr[-2000:])
 
 
+def test_attention(tmp):
+    """The attention fixture: plugin:attn/attention/f32/naive-f64 passes; softcap-dropped fails
+    `output` on attn-softcap-huge; fails-long's error message is a crash; exit 1 for the three."""
+    json_path = os.path.join(tmp, "attention.json")
+    result = gate("--plugin", plugin("attention"), "--kernel", "plugin:*/attention/*", "--json", json_path)
+    check("attention plugin: exit 1 (two planted failures)", result.returncode == 1,
+          f"exit {result.returncode}\n{result.stderr}")
+    kernels = {k["name"]: k for k in json.load(open(json_path)).get("attention", {}).get("kernels", [])}
+    check("attention plugin: the three kernels are gated", set(kernels) == {
+        "plugin:attn/attention/f32/naive-f64", "plugin:attn/attention/f32/softcap-dropped",
+        "plugin:attn/attention/f32/fails-long"}, sorted(kernels))
+    naive = kernels.get("plugin:attn/attention/f32/naive-f64", {})
+    check("attention plugin: the correct kernel passes, with its LSE checked",
+          naive.get("verdict") == "pass" and naive.get("checks", {}).get("lse", {}).get("checked", 0) > 0,
+          naive.get("verdict"))
+    bugged = kernels.get("plugin:attn/attention/f32/softcap-dropped", {})
+    families = {(r["check"], r["family"]) for r in bugged.get("reproducers", [])}
+    check("attention plugin: softcap dropped fails output on attn-softcap-huge",
+          bugged.get("verdict") == "fail" and ("output", "attn-softcap-huge") in families, families)
+    failing = kernels.get("plugin:attn/attention/f32/fails-long", {})
+    messages = {r["message"] for r in failing.get("reproducers", []) if r["check"] == "crash"}
+    check("attention plugin: an error return is a crash with the plugin's message",
+          any("returned 3: lk = " in m and "512 keys" in m for m in messages), messages)
+
+    def gate_one(glob):  # gate() adds --kernel 'plugin:*', which would select all three
+        return run("gate", "--kernel", glob, "--suite", "quick", "--quiet", "--plugin", plugin("attention"))
+
+    result = gate_one("plugin:attn/attention/f32/naive-f64")
+    check("attention plugin: the correct kernel alone exits 0", result.returncode == 0,
+          result.stdout[-2000:] + result.stderr)
+    result = gate_one("plugin:attn/attention/*/softcap-dropped")
+    check("attention plugin: the softcap bug alone exits 1, naming the family",
+          result.returncode == 1 and "FAIL plugin:attn/attention/f32/softcap-dropped [output] family "
+          "attn-softcap-huge" in result.stdout, result.stdout[-2000:])
+    expect_usage_error("bad attention entry", ["gate", "--plugin", plugin("bad_attention")],
+                       ["bad_attention.so", "attention kernel 1: unknown p_format 9"])
+
+
 def main():
     if not FIXTURES or not os.path.isfile(plugin("good")):
         print(f"no plugin fixtures in {FIXTURES!r}: pass the directory or set SOFTCHECK_FIXTURES")
@@ -161,6 +201,7 @@ def main():
         test_list()
         test_plugin_alone_selects_its_kernels(tmp)
         test_documented_example(tmp)
+        test_attention(tmp)
     return finish()
 
 

@@ -18,23 +18,14 @@ import tempfile
 import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_support import check, expect_usage_error, finish, import_or_skip, run, skip  # noqa: E402
+from cli_support import (check, expect_usage_error, finish, import_or_skip,  # noqa: E402
+                         load_manifest, run, save_manifest, skip)
 
 np = import_or_skip("numpy")
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TORCH_SCRIPT = os.path.join(REPO, "scripts", "vectors_torch.py")
 NPY = {"f32": np.float32, "f16": np.float16}
-
-
-def load_manifest(directory):
-    with open(os.path.join(directory, "manifest.json")) as file:
-        return json.load(file)
-
-
-def save_manifest(directory, manifest):
-    with open(os.path.join(directory, "manifest.json"), "w") as file:
-        json.dump(manifest, file)
 
 
 def logits_f64(directory, case):

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "adapters/plugin_loader.hpp"
+#include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
 #include "gate_test_support.hpp"
 #include "test_seed.hpp"
@@ -208,6 +209,7 @@ TEST_CASE("malformed plugins are refused with one line naming the file and the p
   refused("no_entry", "no symbol softcheck_plugin_entry");
   refused("wrong_abi", "built for plugin ABI version 2, this softcheck supports version 1");
   refused("bad_entry", "kernel 1: unknown op 7");
+  refused("bad_attention", "attention kernel 1: unknown p_format 9 (expected 0-4)");
   refused("missing", "No such file or directory");
 
   const std::string text = std::string(SOFTCHECK_FIXTURE_DIR) + "/not-a-library.so";
@@ -224,4 +226,38 @@ TEST_CASE("loading a plugin twice is refused, and the first load stays") {
       load_plugin(fixture("good"), registry),
       Catch::Contains("kernel plugin:good/softmax/f32/three-pass is already registered"));
   CHECK(registry.all().size() == 2);
+}
+
+TEST_CASE("attention kernels of a plugin: the correct one passes, the planted softcap bug fails") {
+  Registry registry;
+  AttentionRegistry attention;
+  load_plugin(fixture("attention"), registry, attention, {kTestTimeout * 20});
+  CHECK(registry.all().empty());  // attention kernels only
+  REQUIRE(attention.all().size() == 3);
+  const AttentionKernel& naive = attention.all()[0];
+  CHECK(naive.name() == "plugin:attn/attention/f32/naive-f64");
+  CHECK(naive.provider == "plugin:attn");
+  CHECK(naive.provides_lse);
+  CHECK(naive.formats.accumulation == Format::f32);
+  CHECK_FALSE(attention.all()[2].provides_lse);
+  AttentionGateOptions options;
+  options.suite = Suite::quick;
+  options.seed = testing::seed();
+  const AttentionGateResult result =
+      run_attention_gate({&attention.all()[0], &attention.all()[1], &attention.all()[2]}, options);
+  REQUIRE(result.kernels.size() == 3);
+  CHECK(result.kernels[0].passed());
+  CHECK(result.kernels[0].checks.at("lse").checked > 0);
+  const AttentionKernelResult& bugged = result.kernels[1];
+  CHECK(bugged.checks.at("output").violations > 0);
+  for (const AttentionViolation& v : bugged.reproducers) CHECK(v.family == "attn-softcap-huge");
+  const AttentionKernelResult& failing = result.kernels[2];
+  REQUIRE(failing.checks.at("crash").violations > 0);
+  CHECK(failing.reproducers.front().message.find("is more than this kernel's 512 keys") !=
+        std::string::npos);
+
+  CHECK_THROWS_WITH(
+      load_plugin(fixture("attention"), registry, attention),
+      Catch::Contains("kernel plugin:attn/attention/f32/naive-f64 is already registered"));
+  CHECK(attention.all().size() == 3);
 }

@@ -9,10 +9,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "adapters/vectors_attention.hpp"
 #include "adapters/vectors_error.hpp"
 #include "adapters/vectors_export.hpp"
 #include "adapters/vectors_kernel.hpp"
 #include "adapters/vectors_npy.hpp"
+#include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
 #include "core/rng.hpp"
 #include "gate_test_support.hpp"
@@ -89,6 +91,54 @@ ExportOptions quick_export(std::vector<Op> ops, std::vector<Format> formats) {
   return {Suite::quick, softcheck::testing::seed(), std::move(ops), std::move(formats)};
 }
 
+const AttentionKernel& builtin_attention(Format format, const std::string& algorithm) {
+  AttentionRegistry& registry = AttentionRegistry::instance();
+  register_builtin_attention_kernels(registry);
+  const auto found =
+      registry.match("builtin/attention/" + std::string(name(format)) + "/" + algorithm);
+  REQUIRE(found.size() == 1);
+  return *found.front();
+}
+
+// Plays the framework for attention: runs every head through a built-in kernel from the
+// stored inputs and writes O and (as float64) the LSE.
+void write_attention_outputs_with(const fs::path& dir, const Manifest& manifest,
+                                  const std::string& algorithm) {
+  for (const VectorCase& c : manifest.cases) {
+    if (!c.attention) continue;
+    const VectorAttention& a = *c.attention;
+    const AttentionKernel& kernel = builtin_attention(c.format, algorithm);
+    const NpyArray q = read_npy(dir / a.q), k = read_npy(dir / a.k), v = read_npy(dir / a.v);
+    const NpyArray mask = read_npy(dir / (a.mask.additive ? a.bias : a.keep));
+    std::vector<std::byte> out(a.shape.lq * a.shape.d * traits(c.format).storage_bytes);
+    std::vector<double> lse(a.shape.lq);
+    AttentionCall call;
+    call.shape = a.shape;
+    call.q = q.data.data(), call.k = k.data.data(), call.v = v.data.data();
+    if (a.mask.additive)
+      call.bias = mask.data.data();
+    else
+      call.keep = reinterpret_cast<const std::uint8_t*>(mask.data.data());
+    call.mask = a.mask;
+    call.scale = a.scale, call.softcap = a.softcap;
+    call.out = out.data(), call.lse = lse.data();
+    kernel.run(call);
+    fs::create_directories((dir / c.output).parent_path());
+    write_npy(dir / c.output, npy_dtype(c.format), c.output_shape(), out);
+    write_npy(dir / a.lse, "<f8", {a.shape.lq},
+              {reinterpret_cast<const std::byte*>(lse.data()), lse.size() * sizeof(double)});
+  }
+}
+
+AttentionGateResult attention_gate(const VectorSet& set) {
+  AttentionGateOptions options;
+  options.suite = set.manifest().suite;
+  options.seed = set.manifest().seed;
+  options.include_case = [&set](const AttentionKernel& k, const std::string& family,
+                                std::size_t i) { return set.includes_attention(k, family, i); };
+  return run_attention_gate(set.attention_kernels(), options);
+}
+
 const VectorCase& find_case(const Manifest& manifest, const std::string& id) {
   for (const VectorCase& c : manifest.cases)
     if (c.id == id) return c;
@@ -162,9 +212,9 @@ TEST_CASE("malformed npy files are rejected with one line naming the file and th
       {"big-endian",
        npy_with_header("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }", 24),
        "unsupported dtype '>f4'"},
-      {"bool dtype",
-       npy_with_header("{'descr': '|b1', 'fortran_order': False, 'shape': (2, 3), }", 6),
-       "unsupported dtype '|b1'"},
+      {"uint8 dtype",
+       npy_with_header("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", 6),
+       "unsupported dtype '|u1'"},
       {"structured",
        npy_with_header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 8),
        "structured dtypes"},
@@ -383,4 +433,90 @@ TEST_CASE("export refuses a non-empty directory that is not an earlier export") 
   export_vectors(dir.path(),
                  quick_export({Op::softmax}, {Format::f32}));        // an earlier export: fine
   CHECK_FALSE(fs::exists(dir.path() / first.cases.front().output));  // stale outputs removed
+}
+
+TEST_CASE("doubles are written exactly: C99 hex and every decimal digit") {
+  CHECK(hex_text(0.25) == "0x1p-2");
+  CHECK(hex_text(-HUGE_VAL) == "-inf");
+  CHECK(exact_decimal(0.25) == "0.25");
+  CHECK(exact_decimal(0.1) == "0.1000000000000000055511151231257827021181583404541015625");
+  CHECK(exact_decimal(-HUGE_VAL) == "-inf");
+  CHECK(std::strtod(exact_decimal(default_scale(3)).c_str(), nullptr) == default_scale(3));
+  CHECK(std::strtod(hex_text(default_scale(3)).c_str(), nullptr) == default_scale(3));
+}
+
+TEST_CASE("attention heads of built-in kernels pass the attention gate through the vector files") {
+  TempDir dir("softcheck-vectors");
+  Manifest manifest = export_vectors(
+      dir.path(), quick_export({Op::attention, Op::softmax}, {Format::f32, Format::bf16}));
+  std::size_t heads = 0;
+  for (const VectorCase& c : manifest.cases) {
+    if (!c.attention) continue;
+    ++heads;
+    CHECK(c.op == Op::attention);
+    CHECK(fs::exists(dir.path() / c.attention->q));
+    CHECK(fs::exists(dir.path() /
+                     (c.attention->mask.additive ? c.attention->bias : c.attention->keep)));
+    CHECK(c.output_shape() ==
+          std::vector<std::size_t>{c.attention->shape.lq, c.attention->shape.d});
+  }
+  REQUIRE(heads > 50);
+  // The bf16 naive kernel rounds P to bf16: the framework declares it in the manifest.
+  manifest.attention.present = true;
+  manifest.attention.formats[Format::bf16] = {Format::bf16, Format::f32, PFormat::bf16};
+  write_manifest(dir.path(), manifest);
+  write_attention_outputs_with(dir.path(), manifest, "naive");
+  Manifest rows = manifest;
+  std::erase_if(rows.cases, [](const VectorCase& c) { return c.attention.has_value(); });
+  write_outputs_with(dir.path(), rows, "online");
+  const VectorSet set = VectorSet::open(dir.path(), "test");
+  REQUIRE(set.attention_kernels().size() == 2);
+  const AttentionKernel& f32 = *set.attention_kernels().front();
+  CHECK(f32.name() == "vectors:test/attention/f32/outputs");
+  CHECK(f32.provides_lse);
+  CHECK(set.attention_kernels().back()->formats.p == PFormat::bf16);
+  CHECK(set.kernels().size() == 2);  // softmax f32 and bf16
+  const AttentionGateResult result = attention_gate(set);
+  for (const AttentionKernelResult& k : result.kernels) {
+    INFO(k.kernel->name());
+    CHECK(k.passed());
+    CHECK(k.checks.at("lse").checked > 0);
+  }
+  CHECK(gate(set).ok());
+  CHECK(set.unserved_cases().empty());
+  for (const KernelCases& k : set.summary()) CHECK(k.checked == k.total);
+}
+
+TEST_CASE("attention: a stored input that is not the suite's, or a missing O, is an input error") {
+  TempDir dir("softcheck-vectors");
+  const Manifest manifest =
+      export_vectors(dir.path(), quick_export({Op::attention}, {Format::f32}));
+  write_attention_outputs_with(dir.path(), manifest, "naive");
+  const VectorCase& c = manifest.cases.front();
+  SECTION("a changed V") {
+    NpyArray v = read_npy(dir.path() / c.attention->v);
+    v.data[4] ^= std::byte{1};
+    write_npy(dir.path() / c.attention->v, "<f4", v.header.shape, v.data);
+    CHECK_THROWS_WITH(VectorSet::open(dir.path()), Contains("v file") &&
+                                                       Contains("row 0, column 1") &&
+                                                       Contains("does not match"));
+  }
+  SECTION("a keep file of the wrong dtype") {
+    const VectorCase& boolean =
+        *std::find_if(manifest.cases.begin(), manifest.cases.end(),
+                      [](const VectorCase& x) { return !x.attention->mask.additive; });
+    const AttentionShape& s = boolean.attention->shape;
+    write_npy(dir.path() / boolean.attention->keep, "<f4", {s.lq, s.lk},
+              std::vector<std::byte>(s.lq * s.lk * 4));
+    CHECK_THROWS_WITH(VectorSet::open(dir.path()), Contains("dtype '<f4', expected '|b1'"));
+  }
+  SECTION("a missing O") {
+    fs::remove(dir.path() / c.output);
+    CHECK_THROWS_WITH(VectorSet::open(dir.path()), Contains(c.output) && Contains("is missing"));
+  }
+  SECTION("an LSE of the wrong dtype") {
+    write_npy(dir.path() / c.attention->lse, "<f2", {c.attention->shape.lq},
+              std::vector<std::byte>(c.attention->shape.lq * 2));
+    CHECK_THROWS_WITH(VectorSet::open(dir.path()), Contains("expected '<f4' or '<f8'"));
+  }
 }
