@@ -69,6 +69,12 @@ struct Builder {
     for (std::size_t k : keys) gaps[k] = gap;
     raise_keys(c, gaps);
   }
+  // V in [1, ...): where the contract's bound says nothing (scores no format resolves) the gate
+  // still holds O to the convex hull of V, which then excludes the 0 a kernel that lost every
+  // weight writes.
+  void positive_v(AttentionCase& c) const {
+    for (double& v : c.v) v = rnd(1.0 + std::fabs(v));
+  }
 };
 
 AttentionCase finish(AttentionCase c) {
@@ -138,6 +144,7 @@ Cases below_sentinel(Format f, Suite s, std::uint64_t seed) {
       AttentionCase c = b.make(4, 150, 16);
       if (sentinel == -kHalfFltMax) c.parameters.scale = 1.0;  // keeps scale * Q K inside f32
       b.common_offset(c, sentinel * 1.2);
+      b.positive_v(c);
       cases.push_back(finish(std::move(c)));
     }
   return cases;
@@ -154,6 +161,7 @@ Cases additive_sentinel(Format f, Suite s, std::uint64_t seed) {
       c.mask = causal(-4);  // query rows 0-3 see no key
       c.mask.additive = true;
       c.mask.sentinel = sentinel;
+      b.positive_v(c);
       cases.push_back(finish(std::move(c)));
     }
   return cases;
@@ -213,12 +221,13 @@ Cases odd_lengths(Format f, Suite s, std::uint64_t seed) {
 }
 
 // Uniform rows (Q = 0: every score 0) over many keys: a running sum kept in low precision
-// saturates (bf16 stops at 256). Default: 512 and 1024 keys; deep adds 65536.
+// saturates (bf16 stops at 256, f16 at 2048). Default: 512, 1024 and 4096 keys; deep: 65536
+// and 100000.
 Cases uniform_long(Format f, std::uint64_t seed, bool deep) {
   Builder b{f, Rng(seed)};
   Cases cases;
   const std::vector<std::size_t> lengths =
-      deep ? std::vector<std::size_t>{65536, 100000} : std::vector<std::size_t>{512, 1024};
+      deep ? std::vector<std::size_t>{65536, 100000} : std::vector<std::size_t>{512, 1024, 4096};
   for (std::size_t lk : lengths) {
     AttentionCase c = b.make(deep ? 2 : 4, lk, 16);
     std::fill(c.q.begin(), c.q.end(), 0.0);
@@ -340,7 +349,7 @@ const std::vector<AttentionFamily>& attention_families() {
              Suite::quick, max_in_last_tile),
       family("attn-beyond-f16", "scores beyond f16's range (+-7e4, 2e5)", Suite::quick, beyond_f16),
       family("attn-odd-lengths", "Lk = 1, 2, 15, 63, 65, 127, 129, 1000", Suite::quick, odd_lengths),
-      family("attn-uniform-long", "uniform rows over 512 and 1024 keys (a low-precision running sum saturates)",
+      family("attn-uniform-long", "uniform rows over 512, 1024 and 4096 keys (a low-precision running sum saturates)",
              Suite::quick, [](Format f, Suite, std::uint64_t seed) { return uniform_long(f, seed, false); }),
       family("attn-uniform-64k", "uniform rows over 65536 and 100000 keys, random rows over 65536 (Lq <= 4)",
              Suite::deep, [](Format f, Suite, std::uint64_t seed) { return uniform_long(f, seed, true); }),

@@ -12,7 +12,7 @@
 // Choice: l sums the ROUNDED p~, consistent with the numerator, so the normalisation of O is
 // that of the probabilities actually used. GPU kernels often sum the unrounded p instead; with
 // P rounded in the numerator only, probabilities that underflow to 0 in the 8-bit format still
-// count in l - exactly the published FP8 bug (ROCm FlyDSL PR #1020, ../ANCHORS.md #5), which
+// count in l - exactly the published FP8 bug (ROCm FlyDSL PR #1020), which
 // tests/fixtures/planted_attention.hpp replicates.
 //
 // A fully masked row (l = 0) gives O = 0 and LSE = +inf, as FlashAttention writes; declared

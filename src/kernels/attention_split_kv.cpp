@@ -3,7 +3,12 @@
 // the FlashAttention-2 inner loop (OnlineSoftmaxRow, key tiles of bk) and returns its
 // normalised output O_j = acc_j / l_j and LSE_j = m_j + log l_j in the accumulation type T; a
 // fully masked (or empty) chunk returns LSE_j = -inf and weight 0. The merge, per query row:
-//   M = max_j LSE_j, LSE = M + log sum_j exp(LSE_j - M), O = sum_j exp(LSE_j - LSE) O_j.
+//   M = max_j LSE_j, w_j = exp(LSE_j - M), LSE = M + log sum_j w_j, O = sum_j w_j O_j / sum_j w_j.
+// Dividing by the computed sum of the weights keeps O a convex combination of the O_j. The
+// textbook form O = sum_j exp(LSE_j - LSE) O_j relies on those factors summing to 1, which
+// fails where the scores are so large that an ulp of LSE exceeds the log of the partial sums
+// (every score near -FLT_MAX/2: LSE_j and LSE round to the same value, every factor is 1 and
+// O is the sum of the O_j); tests/fixtures/planted_attention.hpp keeps that form as a replica.
 // A fully masked row (every LSE_j = -inf) gives O = 0 and LSE = +inf, as FlashAttention writes;
 // declared MaskedRowOutput::zero with masked_row_lse = +inf (attention_register.cpp).
 #include <algorithm>
@@ -50,12 +55,15 @@ void merge_chunks(const AttentionCall& call, const AttentionFormats& formats, st
     return;
   }
   T sum = 0;
-  for (const ChunkResult<T>& c : chunks) sum += std::exp(c.lse - max_lse);
-  const T lse = max_lse + std::log(sum);
   std::vector<T> out(call.shape.d, T(0));
-  for (const ChunkResult<T>& c : chunks)
-    if (c.lse != kMinusInf<T>)
-      add_scaled_row(out.data(), std::exp(c.lse - lse), c.out.data(), call.shape.d);
+  for (const ChunkResult<T>& c : chunks) {
+    if (c.lse == kMinusInf<T>) continue;
+    const T weight = std::exp(c.lse - max_lse);
+    sum += weight;
+    add_scaled_row(out.data(), weight, c.out.data(), call.shape.d);
+  }
+  const T lse = max_lse + std::log(sum);
+  for (T& o : out) o /= sum;
   store_output_row(call, formats.storage, i, out.data());
   store_lse(call, i, static_cast<double>(lse));
 }

@@ -37,6 +37,9 @@ TEST_CASE("every planted attention bug fails the gate on its family, with that f
       {p::fp8_stale_max(), "output", "attn-fp8-stale-max"},
       {p::bf16_running_sum(), "output", "attn-uniform-long"},
       {p::masked_row_uniform(), "masked-row", "attn-causal-padding"},
+      {p::f16_running_sum(), "output", "attn-uniform-long"},
+      {p::half_flt_max_init(), "output", "attn-below-sentinel"},
+      {p::textbook_lse_merge(), "output", "attn-below-sentinel"},
   };
   for (const Expected& e : expected) {
     INFO(e.kernel.name() << " on " << e.family);
@@ -56,7 +59,8 @@ TEST_CASE("every planted attention bug fails the gate on its family, with that f
 TEST_CASE("the correct kernel the replicas are built from passes the families that expose them") {
   const AttentionKernel correct = planted_attention::make_kernel("flash2-reference", {});
   for (const char* family : {"attn-below-sentinel", "attn-masked-first-tile", "attn-softcap-huge",
-                             "attn-uniform-long", "attn-causal-padding"}) {
+                             "attn-uniform-long", "attn-causal-padding", "attn-fp8-underflow",
+                             "attn-fp8-stale-max"}) {
     INFO(family);
     CHECK(gate(correct, family).ok());
   }

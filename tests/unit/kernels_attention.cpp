@@ -531,5 +531,6 @@ TEST_CASE("attention: the planted kernels are named and declared as listed",
                      "planted/attention/f32/pe4m3-stale-max",
                      "planted/attention/f32/bf16-sum",
                      "planted/attention/f32/masked-uniform",
+                     "planted/attention/f32/split-kv4-textbook-merge",
                  });
 }
