@@ -56,6 +56,12 @@ void apply_fields(const json& fields, Contract& contract, const std::string& whe
       require_bool(value, key, where), contract.special_values = value.get<bool>();
     } else if (key == "fully_masked") {
       contract.fully_masked = parse_fully_masked(value, where);
+    } else if (key == "max_bias_ulp") {
+      require_number(value, key, where), contract.max_bias_ulp = value.get<double>();
+    } else if (key == "empty_error") {
+      require_bool(value, key, where), contract.empty_error = value.get<bool>();
+    } else if (key == "in_place") {
+      require_bool(value, key, where), contract.in_place = value.get<bool>();
     } else if (key == "expect") {
       if (value != "pass" && value != "fail")
         throw ContractError(where + ": field 'expect' must be \"pass\" or \"fail\"");

@@ -46,6 +46,15 @@ struct Contract {
   // NaN (the reference), zeros, or either.
   bool special_values = true;
   FullyMaskedOutcome fully_masked = FullyMaskedOutcome::nan;
+  // Rounding bias: the mean signed error, in ulps, that the bias check tolerates beyond its
+  // statistical threshold (checks/rounding_bias.hpp); 0 for a kernel that rounds to nearest.
+  double max_bias_ulp = 0.0;
+  // Zero-size calls (rows = 0, or rows of n = 0): a clean error the provider declares it
+  // raises there (a library that refuses empty tensors) is accepted; a crash never is.
+  bool empty_error = false;
+  // The kernel may be called with out == the input buffer (in place); the gate then checks
+  // that call too.
+  bool in_place = false;
   // "pass": every check must hold. "fail": the kernel is known to violate its contract
   // (e.g. the naive overflow baseline); its failures are reported but do not fail the gate,
   // while an unexpected pass does. `reason` says why.

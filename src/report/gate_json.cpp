@@ -23,6 +23,9 @@ json contract_json(const Contract& c) {
           {"sum_slack", c.sum_slack},
           {"special_values", c.special_values},
           {"fully_masked", std::string(name(c.fully_masked))},
+          {"max_bias_ulp", c.max_bias_ulp},
+          {"empty_error", c.empty_error},
+          {"in_place", c.in_place},
           {"expect", c.expect_fail ? "fail" : "pass"},
           {"reason", c.reason}};
 }
