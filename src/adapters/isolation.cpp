@@ -40,6 +40,11 @@ constexpr std::size_t kAlignment = 64;                // each buffer starts on a
 constexpr std::size_t kMessageBytes = 512;            // region head: a caught exception's what()
 constexpr std::size_t kMinimumRegion = 4096;          // the first mapping: one page
 constexpr std::uint64_t kAbsent = ~std::uint64_t{0};  // a null pointer in a Request
+// An empty array of a row call (0 bytes, pointer not null) in a Request: kEmpty + i, i < kGuards,
+// is the worker's guard page i (guard_page()), so the kernel faults on element 0 of it as it
+// does in the caller's guarded buffers (checks/zero_size.hpp).
+constexpr std::uint64_t kEmpty = kAbsent - 64;
+constexpr std::size_t kGuards = 16;
 constexpr auto kDeathPoll = std::chrono::milliseconds(1);      // waitpid polling after EOF
 constexpr auto kDeathGrace = std::chrono::milliseconds(1000);  // then SIGKILL
 constexpr int kOrphanExit = 125;    // worker found its parent gone before PDEATHSIG was set
@@ -54,7 +59,7 @@ enum class Status : std::uint8_t { ok = 0, threw = 1 };
 struct Request {
   std::uint64_t region_bytes;  // the worker maps the memfd at this size
   std::uint64_t rows, n, stride;
-  std::uint64_t x, out, loss, target;  // byte offsets in the region, or kAbsent
+  std::uint64_t x, out, loss, target;  // byte offsets in the region, kAbsent or kEmpty + i
   std::array<std::uint64_t, kInputKinds> inputs;  // the op's other inputs (KernelCall::inputs)
 };
 
@@ -215,24 +220,36 @@ struct Placement {
   }
 };
 
+// A row call's arrays. An empty one (rows = 0, or n = 0 at stride 0) becomes a guard page of
+// the worker (kEmpty + i); out == x (an in-place call) stays one buffer.
 struct Layout : Placement {
   Extent x, out, loss, target;
   std::array<Extent, kInputKinds> inputs;  // the op's other inputs, as the op table lists them
+  std::uint64_t empties = 0;
+
+  Extent place_array(const void* pointer, std::size_t bytes) {
+    if (pointer && bytes == 0 && empties < kGuards) return {kEmpty + empties++, 0};
+    return place(pointer, bytes);
+  }
 
   static Layout of(Op op, Format format, const KernelCall& call) {
     const std::size_t width = traits(format).storage_bytes;
     const OpSpec& spec = op.spec();
     Layout layout;
-    layout.x = layout.place(call.x, call.rows * call.stride * width);
-    layout.out = layout.place(
-        call.out, (spec.has_element_output() ? call.rows * call.stride : call.rows) * width);
-    layout.loss = layout.place(spec.has_loss() ? call.loss : nullptr, call.rows * width);
-    layout.target = layout.place(spec.takes(Input::target) ? call.target : nullptr,
-                                 call.rows * sizeof(std::int64_t));
+    layout.x = layout.place_array(call.x, call.rows * call.stride * width);
+    const std::size_t out_bytes =
+        (spec.has_element_output() ? call.rows * call.stride : call.rows) * width;
+    if (call.out && call.out == call.x && out_bytes <= layout.x.bytes)
+      layout.out = {layout.x.offset, out_bytes};
+    else
+      layout.out = layout.place_array(call.out, out_bytes);
+    layout.loss = layout.place_array(spec.has_loss() ? call.loss : nullptr, call.rows * width);
+    layout.target = layout.place_array(spec.takes(Input::target) ? call.target : nullptr,
+                                       call.rows * sizeof(std::int64_t));
     for (Input input : spec.inputs)
       if (per_element(input) && input != Input::logits) {
         const auto i = static_cast<std::size_t>(input);
-        layout.inputs[i] = layout.place(call.inputs[i], call.rows * call.stride * width);
+        layout.inputs[i] = layout.place_array(call.inputs[i], call.rows * call.stride * width);
       }
     return layout;
   }
@@ -260,10 +277,10 @@ struct AttentionLayout : Placement {
 };
 
 void copy_in(std::byte* region, const Extent& extent, const void* source) {
-  if (extent.offset != kAbsent) std::memcpy(region + extent.offset, source, extent.bytes);
+  if (extent.offset < kEmpty) std::memcpy(region + extent.offset, source, extent.bytes);
 }
 void copy_out(void* destination, const std::byte* region, const Extent& extent) {
-  if (extent.offset != kAbsent) std::memcpy(destination, region + extent.offset, extent.bytes);
+  if (extent.offset < kEmpty) std::memcpy(destination, region + extent.offset, extent.bytes);
 }
 
 // --- the worker process ----------------------------------------------------------------------
@@ -275,8 +292,22 @@ void reset_signals_for_worker() {
   ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
 }
 
+// The worker's guard pages: kGuards pages, each after an inaccessible page of its own, all
+// PROT_NONE (address space only), mapped on first use.
+std::byte* guard_page(std::uint64_t index) {
+  static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  static std::byte* const base = [] {
+    void* p = ::mmap(nullptr, 2 * kGuards * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) ::_exit(kProtocolExit);
+    return static_cast<std::byte*>(p);
+  }();
+  return base + (2 * index + 1) * page;
+}
+
 std::byte* at(const Mapping& mapping, std::uint64_t offset) {
-  return offset == kAbsent ? nullptr : mapping.data() + offset;
+  if (offset == kAbsent) return nullptr;
+  if (offset >= kEmpty) return guard_page(offset - kEmpty);
+  return mapping.data() + offset;
 }
 
 // What a worker process runs: given its socket and the memfd, it serves requests until the
@@ -389,6 +420,7 @@ class Worker {
       ::_exit(0);  // a body serves until its socket closes and exits itself
     }
     socket_ = std::make_unique<ParentFd>(std::move(parent_end));
+    owner_ = parent;
   }
   Worker(const Worker&) = delete;
   ~Worker() {
@@ -398,6 +430,9 @@ class Worker {
   }
 
   int socket() const { return socket_->get(); }
+  // Whether this process forked the worker (a child forked from the parent - the zero-size
+  // probe's, checks/zero_size.hpp - inherits the object but must not use or kill the worker).
+  bool owned() const { return owner_ == ::getpid(); }
 
   // After the worker's socket closed: how it ended. It is given kDeathGrace to finish dying.
   std::string collect_death() {
@@ -436,6 +471,7 @@ class Worker {
   }
 
   pid_t pid_ = -1;
+  pid_t owner_ = -1;
   std::unique_ptr<ParentFd> socket_;
 };
 
@@ -456,6 +492,9 @@ class WorkerChannel {
   // KernelFailure.
   template <class RequestT>
   void run(const RequestT& request) {
+    // A process forked from the worker's owner starts its own worker and leaves the owner's
+    // alone (never destroyed here: that would kill it).
+    if (worker_ && !worker_->owned()) (void)worker_.release();
     if (!worker_) worker_ = std::make_unique<Worker>(body_, region_);
     if (exchange(&request, sizeof request) == Status::threw) {
       const char* message = reinterpret_cast<const char*>(region_.data());

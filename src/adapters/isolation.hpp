@@ -11,12 +11,18 @@
 // target (rows) and copies back out (rows * stride elements, or rows for logsumexp) and,
 // for cross_entropy, loss (rows). out is copied in as well, so padding the kernel must not
 // touch keeps its bytes, and every output byte (NaN payloads included) comes back unchanged.
-// Pointers the op does not use are passed to the kernel as null.
+// Pointers the op does not use are passed to the kernel as null. An empty array (rows = 0,
+// or rows of n = 0 at stride 0) reaches the kernel as a pointer to the first byte of an
+// inaccessible page of the worker, so a kernel that touches element 0 of it faults as it does
+// in the caller's guarded buffers (checks/zero_size.hpp). A call with out == x (in place)
+// reaches the kernel with out == x as well.
 //
 // Threads: fork() copies only the calling thread. A worker is forked on the first call and
 // after each failure, so at those moments the process must have no other thread running
 // (one could hold a lock the worker then needs). The gate joins its reference threads
-// before it runs the kernels. Calls through one wrapped KernelFn are serialised.
+// before it runs the kernels. Calls through one wrapped KernelFn are serialised. A worker
+// belongs to the process that forked it: a process forked later from that one (the zero-size
+// probe's child) that calls the wrapped KernelFn forks a worker of its own.
 //
 // Lifetime: the worker is killed and reaped when the last copy of the returned KernelFn is
 // destroyed, and it dies with the parent (PR_SET_PDEATHSIG). A worker leaves by _exit, so

@@ -3,6 +3,7 @@
 // diff_src = diff_dst - exp(dst) * sum(diff_dst) = exp(log_softmax) - onehot, the gradient of
 // the loss -log_softmax[target] with respect to the logits: the way a training framework
 // built on oneDNN gets both.
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -52,7 +53,13 @@ std::vector<std::byte> minus_onehot(Format format, const KernelCall& call) {
 }
 
 void run(Format format, const KernelCall& call) {
-  if (call.rows == 0 || call.n == 0) return;
+  if (call.rows == 0) return;
+  if (call.n == 0) {
+    // An empty row has no valid target: its loss is NaN (the special-value table); oneDNN is
+    // not called on empty tensors.
+    for (std::size_t r = 0; r < call.rows; ++r) store(format, call.loss, r, std::nan(""));
+    return;
+  }
   std::vector<std::byte> src = dense_copy_of_input(format, call);
   std::vector<std::byte> dst(src.size());
   std::vector<std::byte> diff_dst = minus_onehot(format, call);

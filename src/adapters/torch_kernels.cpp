@@ -256,6 +256,17 @@ void run_native_mha(const AttentionCall& call, Format format) {
   matrix_view(call.out, s.lq, s.d, format).copy_(std::get<0>(result).reshape({length, d}));
 }
 
+// `count` quiet NaNs in `format` (the module links libtorch, not softcheck's core, so the
+// bit patterns are written here: the quiet NaN of each storage format).
+void fill_nan(Format format, void* base, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) switch (format) {
+      case Format::f64: static_cast<double*>(base)[i] = std::numeric_limits<double>::quiet_NaN(); break;
+      case Format::f32: static_cast<float*>(base)[i] = std::numeric_limits<float>::quiet_NaN(); break;
+      case Format::bf16: static_cast<std::uint16_t*>(base)[i] = 0x7FC0; break;
+      case Format::f16: static_cast<std::uint16_t*>(base)[i] = 0x7E00; break;
+    }
+}
+
 // The first line of an error message, as "torch: <line>".
 int report(const char* what, char* message, std::size_t message_size) {
   if (message_size > 0) {
@@ -278,8 +289,13 @@ extern "C" int softcheck_torch_run(int op, int format, const softcheck::KernelCa
   using namespace softcheck::adapters::torch_adapter;
   const auto the_op = static_cast<softcheck::Op>(op);
   if (call->rows == 0) return kRunOk;
-  // An empty row has no outputs; logsumexp's -inf comes from libtorch itself.
-  if (call->n == 0 && the_op != softcheck::Op::logsumexp) return kRunOk;
+  // An empty row has no element outputs; logsumexp's -inf comes from libtorch itself; a loss
+  // has no valid target, so it is NaN (the special-value table), without calling libtorch.
+  if (call->n == 0 && the_op != softcheck::Op::logsumexp) {
+    if (the_op == softcheck::Op::cross_entropy)
+      fill_nan(static_cast<softcheck::Format>(format), call->loss, call->rows);
+    return kRunOk;
+  }
   try {
     use_one_thread();
     run(the_op, static_cast<softcheck::Format>(format), *call);

@@ -42,6 +42,7 @@ std::string_view name(Check check) {
     case Check::ranking: return "ranking";
     case Check::descent: return "descent";
     case Check::risk_order: return "risk_order";
+    case Check::bias: return "bias";
   }
   return "?";
 }

@@ -18,12 +18,15 @@ namespace softcheck {
 // call crashed, exited or timed out (count of failed calls). The H-consistency-inspired
 // behaviour checks (checks/behaviour_checks.hpp): ranking: softmax-like rows keep the exact
 // order beyond the error bound; descent: cross-entropy gradients stay descent directions;
-// risk_order: losses of consecutive rows keep their exact order beyond the bound.
+// risk_order: losses of consecutive rows keep their exact order beyond the bound. bias: the
+// mean signed error over a family's outputs that need rounding (checks/rounding_bias.hpp), in
+// ulps, one measurement per family tested.
 enum class Check { accuracy, subnormal, special, sum_to_one, bounds, crash, ranking, descent,
-                   risk_order };
-inline constexpr Check kAllChecks[] = {Check::accuracy, Check::subnormal, Check::special,
+                   risk_order, bias };
+inline constexpr Check kAllChecks[] = {Check::accuracy,   Check::subnormal, Check::special,
                                        Check::sum_to_one, Check::bounds,    Check::crash,
-                                       Check::ranking,  Check::descent,   Check::risk_order};
+                                       Check::ranking,    Check::descent,   Check::risk_order,
+                                       Check::bias};
 std::string_view name(Check check);
 
 // What the contract's growth terms need to know about an element's row.

@@ -10,6 +10,7 @@
 #include "checks/batch_references.hpp"
 #include "checks/behaviour_checks.hpp"
 #include "checks/op_checks.hpp"
+#include "checks/rounding_bias.hpp"
 #include "core/batch.hpp"
 #include "fp/two_sum.hpp"
 #include "kernels/kernel_buffers.hpp"
@@ -26,12 +27,33 @@ struct BatchOrigin {
   std::size_t index;
 };
 
+// Counts `m` in its check's statistics; true when it is a violation to keep as a reproducer
+// (fewer than options.reproducers_per_check of its check kept so far).
+bool count_measurement(KernelResult& result, const Measurement& m, const GateOptions& options) {
+  CheckStats& stats = result.checks[m.check];
+  ++stats.elements;
+  const bool worse = m.error > stats.worst_error || std::isnan(m.error);
+  if (worse) stats.worst_error = m.error, stats.worst_allowed = m.allowed;
+  if (m.pass) return false;
+  ++stats.violations;
+  const auto kept = std::count_if(result.reproducers.begin(), result.reproducers.end(),
+                                  [&](const Violation& v) { return v.check == m.check; });
+  return static_cast<std::size_t>(kept) < options.reproducers_per_check;
+}
+
 class KernelChecker {
  public:
   KernelChecker(KernelResult& result, const GateOptions& options)
-      : result_(result), options_(options) {}
+      : result_(result), options_(options), bias_(result.kernel->format) {}
 
   const Kernel& kernel() const { return *result_.kernel; }
+
+  // After the last batch of a family: keeps its rounding-bias statistics, for run_gate to
+  // decide once it knows how many tests the run makes.
+  void finish_family(const std::string& family) {
+    const BiasStats stats = bias_.take();
+    if (stats.tested()) result_.bias.push_back({family, stats});
+  }
 
   void check_batch(const Batch& batch, const BatchReferences& references,
                    const BatchOrigin& origin) {
@@ -53,6 +75,7 @@ class KernelChecker {
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
       for (OutputCheck check : checks) check_output(check, batch, out, loss, r, expected[r], facts, origin);
+      bias_.end_row();
       if (element_output) check_padding(batch, out, pristine, r, origin);
     }
     if (std::find(checks.begin(), checks.end(), OutputCheck::risk_order) != checks.end())
@@ -100,15 +123,7 @@ class KernelChecker {
   void record(const Measurement& m, const Batch& batch, std::size_t row, std::size_t element,
               const std::string& output, double got, double expected, double exact,
               const BatchOrigin& origin) {
-    CheckStats& stats = result_.checks[m.check];
-    ++stats.elements;
-    const bool worse = m.error > stats.worst_error || std::isnan(m.error);
-    if (worse) stats.worst_error = m.error, stats.worst_allowed = m.allowed;
-    if (m.pass) return;
-    const std::size_t kept = std::count_if(result_.reproducers.begin(), result_.reproducers.end(),
-                                           [&](const Violation& v) { return v.check == m.check; });
-    ++stats.violations;
-    if (kept >= options_.reproducers_per_check) return;
+    if (!count_measurement(result_, m, options_)) return;
     Violation v{result_.kernel->name(), m.check, *origin.family, origin.seed, origin.index, row,
                 element, output, got, expected, exact, m.error, m.allowed, batch.n,
                 batch.n > 0 ? batch.targets[row] : 0, {}, {}};
@@ -126,6 +141,7 @@ class KernelChecker {
       const ElementContext context = element_context(facts, row, i, norm);
       if (!result_.contract.special_values && !std::isfinite(expected[i].rounded)) continue;
       const Measurement m = measure(got, expected[i], batch.format, context);
+      bias_.add(got, expected[i], m);
       record(m, batch, r, i, "out", got, expected[i].rounded, expected[i].exact_hi, origin);
     }
   }
@@ -137,6 +153,7 @@ class KernelChecker {
     const double got = packed_value(values, r, 0);
     const ElementContext context = row_output_context(facts, batch.n);
     const Measurement m = measure(got, expected, batch.format, context);
+    bias_.add(got, expected, m);
     record(m, batch, r, 0, output, got, expected.rounded, expected.exact_hi, origin);
   }
 
@@ -229,7 +246,38 @@ class KernelChecker {
 
   KernelResult& result_;
   const GateOptions& options_;
+  BiasAccumulator bias_;
 };
+
+// Families tested for rounding bias over every kernel of the run: the union bound's count.
+std::size_t bias_tests(const GateResult& result) {
+  std::size_t tests = 0;
+  for (const KernelResult& k : result.kernels) tests += k.bias.size();
+  return tests;
+}
+
+// The bias check of each family a kernel kept statistics for (a pass that only the contract's
+// declared max_bias_ulp allows counts as declared, as in measure()). A violation's reproducer
+// names the family; got is the kernel's mean error in ulps, expected that of the correctly
+// rounded results, and the message gives the means, thresholds, counts and fraction away from
+// zero.
+void record_bias(KernelResult& result, std::size_t tests, const GateOptions& options) {
+  for (FamilyBias& family : result.bias) {
+    const BiasStats& stats = family.stats;
+    const Measurement m = measure_bias(stats, tests, result.contract);
+    family.thresholds = bias_thresholds(stats, tests, result.contract);
+    family.ratio = m.error;
+    if (m.pass && !(result.contract == result.baseline) &&
+        !measure_bias(stats, tests, result.baseline).pass)
+      ++result.declared[Check::bias];
+    if (!count_measurement(result, m, options)) continue;
+    result.reproducers.push_back({result.kernel->name(), Check::bias, family.family,
+                                  family_seed(options.seed, family.family), 0, 0, 0, "family",
+                                  stats.mean_error(), stats.mean_error() - stats.mean_excess(),
+                                  0.0, m.error, m.allowed, 0, 0, {},
+                                  describe_bias(stats, tests, result.contract)});
+  }
+}
 
 Verdict verdict_of(const KernelResult& result) {
   const bool violated = result.violations() > 0;
@@ -306,8 +354,11 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
         const BatchOrigin origin{&family.name, seed, b};
         for (KernelChecker* checker : wanted) checker->check_batch(batches[b], references, origin);
       }
+      for (KernelChecker& checker : checkers) checker.finish_family(family.name);
     }
   }
+  const std::size_t tests = bias_tests(result);
+  for (KernelResult& k : result.kernels) record_bias(k, tests, options);
   for (KernelResult& k : result.kernels) k.verdict = verdict_of(k);
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

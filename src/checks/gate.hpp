@@ -11,6 +11,7 @@
 
 #include "checks/contract.hpp"
 #include "checks/element_check.hpp"
+#include "checks/rounding_bias.hpp"
 #include "core/families.hpp"
 #include "kernels/kernel.hpp"
 
@@ -32,7 +33,7 @@ struct GateOptions {
 };
 
 struct CheckStats {
-  std::size_t elements = 0;
+  std::size_t elements = 0;    // measurements: elements, rows, pairs, calls; bias: families
   std::size_t violations = 0;
   double worst_error = 0.0;    // in the check's unit
   double worst_allowed = 0.0;  // the allowance at the worst element
@@ -60,6 +61,16 @@ struct Violation {
 };
 inline constexpr std::size_t kMaxLoggedRow = 32;
 
+// The rounding-bias statistics of one family a kernel was tested on (checks/rounding_bias.hpp).
+struct FamilyBias {
+  std::string family;
+  BiasStats stats;
+  // Set once the run's tests are counted: the thresholds, and the measurement (the smaller
+  // of |mean| / threshold for error and excess; above 1 flags the kernel).
+  BiasThresholds thresholds{};
+  double ratio = 0.0;
+};
+
 enum class Verdict { pass, fail, expected_fail, unexpected_pass };
 std::string_view name(Verdict verdict);
 
@@ -72,6 +83,8 @@ struct KernelResult {
   std::map<Check, std::size_t> declared;
   std::map<Check, CheckStats> checks;
   std::vector<Violation> reproducers;
+  // Per family with values in at least kMinBiasRows rows, in the gate's order.
+  std::vector<FamilyBias> bias;
   Verdict verdict = Verdict::pass;
   std::size_t violations() const;
 };

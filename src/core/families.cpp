@@ -1,15 +1,18 @@
 // Input families (see families.hpp). Each generator draws doubles from its own seeded stream,
 // rounds every value with round_to_format, and gives every row a target in [0, n).
 //
-// Sizes: the default suite has 10x the rows of quick, deep 10x default; only long-rows grows
-// its row length instead (4096, 65536, 1048576). The gate computes an MPFR reference per
-// element, so the default suite stays under ~300k elements per format (core_families checks).
+// Sizes: the default suite has 10x the rows of quick, deep 10x default; long-rows grows its
+// row length instead (4096, 65536, 1048576), and the positional families their lengths and
+// positions. The gate computes a correctly rounded reference per element, so the default
+// suite stays under 1.5x its 253k elements per format before the positional families and
+// common-offset (core_families checks).
 #include "core/families.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <span>
 #include <utility>
 
 #include "core/rng.hpp"
@@ -427,6 +430,183 @@ std::vector<Batch> unified_max_window(Format f, Suite s, Rng& rng) {
   return batches;
 }
 
+// Positional families: max-position, min-position, tie-position, block-edge-max.
+//
+// The block widths of the built-in blocked kernels, restated (core does not include
+// kernels/): a tail or block-edge bug shows only where the maximum sits in the block it
+// mishandles. The SIMD kernels (kernels/simd) read tiles of kSimdUnroll = 4 vectors: 16 f32
+// lanes a vector and 64 a tile with AVX-512, 32 a tile with AVX2, 16 with SSE4 or NEON.
+constexpr std::size_t kSimdLanesAvx512 = 16;
+constexpr std::size_t kSimdTileAvx2 = 32;
+constexpr std::size_t kUnifiedMaxBlock = 64;  // kernels/unified_max.hpp; the AVX-512 tile
+constexpr std::size_t kChunkedCeBlock = 256;  // kernels/chunked_ce.cpp: chunked-b256-filter
+constexpr std::size_t kBlockWidths[] = {kSimdLanesAvx512, kSimdTileAvx2, kUnifiedMaxBlock,
+                                        kChunkedCeBlock};
+
+// Row lengths (issue 20): 1 .. 2 * 16 + 1 in quick, 1 .. 2 * 64 + 1 in default; deep adds
+// every multiple of 4 up to 1024, each +- 1 (the multiples of 8, 16, 32 and 64 among them).
+constexpr std::size_t kPastTwoVectors = 2 * kSimdLanesAvx512 + 1;  // 33
+constexpr std::size_t kPastTwoBlocks = 2 * kUnifiedMaxBlock + 1;   // 129
+constexpr std::size_t kLongLengthStep = 4;
+constexpr std::size_t kLongLengthLimit = 1024;
+
+// How the rest of a row sits below its maximum: gaps of 10 (exp(10) is finite even in f16's
+// float arithmetic), 90 (exp(90) overflows f32) and 1000 (overflows f64), then oneDNN's
+// lowest-fill style (every other element the format's lowest finite value).
+constexpr double kPositionGaps[] = {10.0, 90.0, 1000.0};
+constexpr std::size_t kLowestFill = std::size(kPositionGaps);
+constexpr std::size_t kFills = kLowestFill + 1;
+
+std::vector<std::size_t> positional_lengths(Suite s) {
+  std::vector<std::size_t> lengths;
+  const std::size_t all_up_to = s == Suite::quick ? kPastTwoVectors : kPastTwoBlocks;
+  for (std::size_t n = 1; n <= all_up_to; ++n) lengths.push_back(n);
+  if (s != Suite::deep) return lengths;
+  for (std::size_t m = kPastTwoBlocks / kLongLengthStep * kLongLengthStep + kLongLengthStep;
+       m <= kLongLengthLimit; m += kLongLengthStep)
+    for (std::size_t n : {m - 1, m, m + 1})
+      if (n > kPastTwoBlocks) lengths.push_back(n);
+  return lengths;
+}
+
+// Where the maximum goes in a row of n, tail positions first. Every position while
+// n <= 33 (default) or 129 (deep); beyond, and in quick, the last element and the first of
+// the last block of each sampled width (partial unless the width divides n).
+std::vector<std::size_t> positional_positions(std::size_t n, Suite s) {
+  const std::size_t every_up_to = s == Suite::quick      ? 0
+                                  : s == Suite::standard ? kPastTwoVectors
+                                                         : kPastTwoBlocks;
+  std::vector<std::size_t> positions;
+  if (n <= every_up_to) {
+    for (std::size_t p = n; p-- > 0;) positions.push_back(p);
+    return positions;
+  }
+  positions.push_back(n - 1);
+  const std::span<const std::size_t> widths =
+      s == Suite::deep ? std::span(kBlockWidths) : std::span(kBlockWidths).first(1);
+  for (std::size_t width : widths) {
+    const std::size_t last_block = (n - 1) / width * width;
+    if (std::find(positions.begin(), positions.end(), last_block) == positions.end())
+      positions.push_back(last_block);
+  }
+  return positions;
+}
+
+// The largest logit of a positional row, in the uniform-90-100 range ([15, 20] in f16): its
+// exp alone overflows every format but f64, so a kernel must subtract the maximum.
+double positional_top(Format f, Rng& rng) {
+  const auto [lo, hi] = high_range(f);
+  return rnd(rng.uniform(lo, hi), f);
+}
+
+// Row with `top` at p and every other element below it by the fill's gap (plus up to 1, so
+// the rest are not all tied) or at the lowest finite value.
+void fill_with_top_at(std::span<double> row, std::size_t p, double top, std::size_t fill, Format f,
+                      Rng& rng) {
+  for (double& x : row)
+    x = fill == kLowestFill ? -max_finite(f) : rnd(top - kPositionGaps[fill] - rng.uniform(), f);
+  row[p] = top;
+}
+
+// The second position of a tied maximum: the mirror of p, or the first element when p is
+// the middle (none in a row of one).
+std::size_t tie_partner(std::size_t n, std::size_t p) {
+  const std::size_t mirror = n - 1 - p;
+  return mirror != p ? mirror : 0;
+}
+
+enum class Extreme { max, min, tie };
+
+// One batch per length, one row per position (positional_positions), the fill cycling with
+// n + p so every position meets every fill across lengths. min rows are max rows negated;
+// tie rows repeat the maximum at tie_partner.
+std::vector<Batch> positional(Format f, Suite s, Rng& rng, Extreme extreme) {
+  std::vector<Batch> out;
+  for (std::size_t n : positional_lengths(s)) {
+    const std::vector<std::size_t> positions = positional_positions(n, s);
+    Batch b = empty_batch(f, positions.size(), n);
+    for (std::size_t r = 0; r < b.rows; ++r) {
+      const auto row = b.row(r);
+      const std::size_t p = positions[r];
+      const double top = positional_top(f, rng);
+      fill_with_top_at(row, p, top, (n + p) % kFills, f, rng);
+      if (extreme == Extreme::tie) row[tie_partner(n, p)] = top;
+      if (extreme == Extreme::min)
+        for (double& x : row) x = -x;
+      b.targets[r] = static_cast<std::int64_t>(rng.below(n));
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+std::vector<Batch> max_position(Format f, Suite s, Rng& rng) {
+  return positional(f, s, rng, Extreme::max);
+}
+
+std::vector<Batch> min_position(Format f, Suite s, Rng& rng) {
+  return positional(f, s, rng, Extreme::min);
+}
+
+std::vector<Batch> tie_position(Format f, Suite s, Rng& rng) {
+  return positional(f, s, rng, Extreme::tie);
+}
+
+// The first and last element of every block of a row of n, the last block first.
+std::vector<std::size_t> block_edges(std::size_t n, std::size_t width) {
+  std::vector<std::size_t> edges;
+  for (std::size_t start = (n - 1) / width * width;; start -= width) {
+    edges.push_back(std::min(start + width, n) - 1);
+    if (edges.back() != start) edges.push_back(start);
+    if (start == 0) return edges;
+  }
+}
+
+// block-edge-max: for each block width, rows of 2 * width + 1 (a one-element partial block)
+// and 3 * width - 1 (a partial block one short), the maximum at the first and the last element
+// of each block. Fills cycle in default; deep crosses every edge with every fill; quick keeps
+// n = 2 * width + 1 with the maximum in its partial block.
+std::vector<Batch> block_edge_max(Format f, Suite s, Rng& rng) {
+  std::vector<Batch> out;
+  for (std::size_t width : kBlockWidths) {
+    const std::vector<std::size_t> lengths =
+        s == Suite::quick ? std::vector{2 * width + 1} : std::vector{2 * width + 1, 3 * width - 1};
+    for (std::size_t n : lengths) {
+      const std::vector<std::size_t> edges =
+          s == Suite::quick ? std::vector{n - 1} : block_edges(n, width);
+      const std::size_t fills = s == Suite::deep ? kFills : 1;
+      Batch b = empty_batch(f, edges.size() * fills, n);
+      for (std::size_t r = 0; r < b.rows; ++r) {
+        const std::size_t p = edges[r / fills];
+        const std::size_t fill = fills == kFills ? r % kFills : (n + p) % kFills;
+        fill_with_top_at(b.row(r), p, positional_top(f, rng), fill, f, rng);
+        b.targets[r] = static_cast<std::int64_t>(rng.below(n));
+      }
+      out.push_back(std::move(b));
+    }
+  }
+  return out;
+}
+
+// common-offset (pytorch PR #195829): N(0, 3^2) rows plus one large offset shared by every
+// logit, so only the differences matter (softmax and the cross-entropy loss and gradient are
+// shift invariant). Offsets +-1e4 and +-3e4 (finite in f16, below 65504). Rows cycle through
+// the offsets; n = 8, 100 and 1000 (1000 not in quick; a tenth of the rows at 1000).
+constexpr double kCommonOffsets[] = {1e4, -1e4, 3e4, -3e4};
+
+std::vector<Batch> common_offset(Format f, Suite s, Rng& rng) {
+  constexpr std::size_t kOffsets = std::size(kCommonOffsets);
+  std::vector<std::pair<std::size_t, std::size_t>> shapes = {{8, kOffsets * rows_scale(s)},
+                                                             {100, kOffsets * rows_scale(s)}};
+  if (s != Suite::quick) shapes.emplace_back(1000, kOffsets * rows_scale(s) / 10);
+  std::vector<Batch> out;
+  for (auto [n, rows] : shapes)
+    out.push_back(generated(f, rows, n, rng, [&](std::size_t r, std::size_t) {
+      return kCommonOffsets[r % kOffsets] + 3.0 * rng.normal();
+    }));
+  return out;
+}
+
 using Generator = std::vector<Batch> (*)(Format, Suite, Rng&);
 
 Family family(std::string name, std::string description, Generator generate) {
@@ -508,6 +688,20 @@ const std::vector<Family>& families() {
              "logits at, just inside and just outside [-9, 21] (unified max phi = 6, window "
              "[-15, 15]), far above and far below it, and rows mixing both",
              unified_max_window),
+      family("max-position",
+             "the maximum at each position, tail first: 10, 90 or 1000 above the rest, or "
+             "among the lowest value",
+             max_position),
+      family("min-position", "max-position rows negated: the minimum at each position",
+             min_position),
+      family("tie-position", "max-position rows with the maximum repeated at the mirror position",
+             tie_position),
+      family("block-edge-max",
+             "the maximum at the first and last element of each 16-, 32-, 64- and 256-wide "
+             "block, partial blocks included",
+             block_edge_max),
+      family("common-offset", "N(0, 3^2) rows plus a common offset of +-1e4 or +-3e4",
+             common_offset),
   };
   return all;
 }

@@ -43,6 +43,21 @@ json violation_json(const Violation& v) {
           {"allowed", json_number(v.allowed)}, {"logits", logits}, {"message", v.message}};
 }
 
+json bias_json(const std::vector<FamilyBias>& families) {
+  json list = json::array();
+  for (const FamilyBias& f : families)
+    list.push_back({{"family", f.family},
+                    {"values", f.stats.values},
+                    {"rows", f.stats.rows},
+                    {"mean_error_ulp", json_number(f.stats.mean_error())},
+                    {"error_threshold_ulp", json_number(f.thresholds.error)},
+                    {"mean_excess_ulp", json_number(f.stats.mean_excess())},
+                    {"excess_threshold_ulp", json_number(f.thresholds.excess)},
+                    {"away_fraction", json_number(f.stats.away_fraction())},
+                    {"ratio", json_number(f.ratio)}});
+  return list;
+}
+
 }  // namespace
 
 void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo& info,
@@ -70,6 +85,7 @@ void write_gate_json(std::ostream& out, const GateResult& result, const RunInfo&
                        {"strict_contract", contract_json(k.baseline)},
                        {"declared_properties_used", declared},
                        {"checks", checks},
+                       {"bias", bias_json(k.bias)},
                        {"reproducers", reproducers}});
   }
   json document = {{"tool", "softcheck"},

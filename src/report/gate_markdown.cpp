@@ -23,8 +23,11 @@ void write_gate_markdown(std::ostream& out, const GateResult& result, const RunI
   }
   out << "\nCells: worst error (accuracy in ulps of the exact result, subnormal in units of the "
          "smallest subnormal, sum_to_one in eps; ranking, descent and risk_order: the error of "
-         "the compared difference in units of the bound, at most 1 within the contract), and xN "
-         "violations (ranking, descent: rows; risk_order: pairs of rows). Verdict xfail: a "
+         "the compared difference in units of the bound, at most 1 within the contract; bias: the "
+         "mean signed error in ulps, positive away from zero, over the distinct exact values "
+         "that need rounding of the family nearest its thresholds, docs/contracts.md), and xN "
+         "violations (ranking, descent: rows; risk_order: pairs of rows; bias: families). "
+         "Verdict xfail: a "
          "kernel whose contract says it is expected to fail, and does.\n";
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
@@ -6,10 +7,27 @@
 #include "report/gate_report.hpp"
 
 namespace softcheck {
+namespace {
+
+// The bias cell: the signed mean error in ulps of the family nearest its thresholds (the
+// largest ratio), and xN flagged families.
+std::string bias_cell(const KernelResult& k, const CheckStats& s) {
+  const auto nearest = std::max_element(
+      k.bias.begin(), k.bias.end(),
+      [](const FamilyBias& a, const FamilyBias& b) { return a.ratio < b.ratio; });
+  std::ostringstream text;
+  text << std::showpos << std::fixed << std::setprecision(2) << nearest->stats.mean_error();
+  if (s.violations > 0) text << std::noshowpos << " x" << s.violations;
+  return text.str();
+}
+
+}  // namespace
+
 std::string table_cell(const KernelResult& k, Check check) {
   const auto it = k.checks.find(check);
   if (it == k.checks.end() || it->second.elements == 0) return "-";
   const CheckStats& s = it->second;
+  if (check == Check::bias) return bias_cell(k, s);
   std::ostringstream text;
   if (std::isinf(s.worst_error)) {
     text << "inf";
@@ -65,8 +83,9 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
          "(contracts/providers/) declares them; --strict makes them violations\n";
   out << "cells: worst error (accuracy: ulps of the exact result; subnormal: units of the smallest "
          "subnormal; sum_to_one: eps; ranking, descent, risk_order: error of the compared "
-         "difference in units of the bound, <= 1 within the contract) and xN violations (ranking, "
-         "descent: rows; risk_order: pairs of rows)\n";
+         "difference in units of the bound, <= 1 within the contract; bias: mean signed error "
+         "in ulps, positive away from zero, of the family nearest its thresholds) and xN "
+         "violations (ranking, descent: rows; risk_order: pairs of rows; bias: families)\n";
   out << "gate " << (result.ok() ? "PASSED" : "FAILED") << ": " << passed << " passed, " << failed
       << " failed, " << xfail << " failed as expected; " << result.reference_elements
       << " reference elements, suite " << name(result.suite) << ", seed " << result.seed << ", "

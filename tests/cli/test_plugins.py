@@ -190,6 +190,37 @@ def test_attention(tmp):
                        ["bad_attention.so", "attention kernel 1: unknown p_format 9"])
 
 
+def test_rounding_bias(tmp):
+    """The truncating bf16 softmax: only the bias check fails, in every writer."""
+    paths = {ext: os.path.join(tmp, "bias." + ext) for ext in ("json", "xml", "md")}
+    result = run("gate", "--kernel", "plugin:bf16-bias/*/truncate", "--suite", "quick", "--quiet",
+                 "--plugin", plugin("bf16_bias"), "--json", paths["json"], "--junit", paths["xml"],
+                 "--markdown", paths["md"])
+    check("truncating bf16: exit 1", result.returncode == 1, result.stdout[-2000:] + result.stderr)
+    check("truncating bf16: the console names the bias check and its family",
+          "check bias (mean error -0.5" in result.stdout and "family tile-lengths" in result.stdout,
+          result.stdout[-2000:])
+
+    kernel = json.load(open(paths["json"]))["kernels"][0]
+    failing = {name for name, stats in kernel["checks"].items() if stats["violations"] > 0}
+    check("JSON: only bias fails", failing == {"bias"}, failing)
+    families = {f["family"]: f for f in kernel["bias"]}
+    tile = families.get("tile-lengths", {})
+    check("JSON: per-family bias, half an ulp toward zero on tile-lengths",
+          abs(tile.get("mean_error_ulp", 0) + 0.5) < 0.05 and tile.get("ratio", 0) > 1
+          and tile.get("away_fraction") == 0, tile)
+
+    cases = {c.get("name"): c for c in ElementTree.parse(paths["xml"]).getroot().iter("testcase")}
+    check("JUnit: the bias test case fails", cases.get("bias") is not None
+          and cases["bias"].find("failure") is not None, sorted(cases))
+
+    markdown = open(paths["md"]).read()
+    check("Markdown: a bias column", "| risk_order | bias | verdict |" in markdown, markdown[:600])
+    row = next((line for line in markdown.splitlines() if line.startswith("| `plugin:")), "")
+    check("Markdown: the truncating kernel's bias cell: about -0.5 ulp, flagged",
+          re.search(r"\| -0\.(49|5\d) x\d+ \| FAIL \|", row) is not None, row)
+
+
 def main():
     if not FIXTURES or not os.path.isfile(plugin("good")):
         print(f"no plugin fixtures in {FIXTURES!r}: pass the directory or set SOFTCHECK_FIXTURES")
@@ -202,6 +233,7 @@ def main():
         test_plugin_alone_selects_its_kernels(tmp)
         test_documented_example(tmp)
         test_attention(tmp)
+        test_rounding_bias(tmp)
     return finish()
 
 

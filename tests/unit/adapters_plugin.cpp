@@ -12,7 +12,11 @@
 #include "adapters/plugin_loader.hpp"
 #include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
+#include "checks/in_place.hpp"
+#include "checks/zero_size.hpp"
+#include "core/families.hpp"
 #include "gate_test_support.hpp"
+#include "kernels/kernel_buffers.hpp"
 #include "test_seed.hpp"
 
 using namespace softcheck;
@@ -172,6 +176,49 @@ TEST_CASE("the confident-row gradient bug is off by half or more on confident ro
   CHECK(worst >= kHalfWrong);
 }
 
+TEST_CASE("a bf16 softmax that truncates passes every check but bias, which catches it") {
+  Registry registry;
+  load_plugin(fixture("bf16_bias"), registry);
+  const Kernel& truncate = only_kernel(registry, "truncate");
+  const KernelResult result = gate_one(truncate);
+  INFO(result.kernel->name());
+  CHECK(result.verdict == Verdict::fail);
+  CHECK(violations(result, Check::bias) > 0);
+  CHECK(result.violations() == violations(result, Check::bias));  // passes without the check
+  CHECK(result.checks.at(Check::accuracy).elements > 0);
+  CHECK(result.checks.at(Check::accuracy).worst_error < 1.0);  // within 1 ulp everywhere
+  CHECK(families_of(result, Check::bias).count("tile-lengths") == 1);
+  for (const Violation& v : result.reproducers) {
+    CHECK(v.got == Approx(-0.5).margin(0.05));  // the mean error: half an ulp toward zero
+    CHECK_THAT(v.message, Catch::Contains(" 0 % rounded away from zero"));
+  }
+
+  ContractSet declared = ContractSet::builtin();  // a declared lean of 1/2 ulp accepts it
+  declared.add_rules(R"({"rules": [{"kernel": "plugin:bf16-bias/*", "max_bias_ulp": 0.5}]})",
+                     "test");
+  const KernelResult accepted = run_gate({&truncate}, declared, quick_options()).kernels.front();
+  CHECK(accepted.verdict == Verdict::pass);
+  CHECK(accepted.declared.at(Check::bias) > 0);
+}
+
+TEST_CASE("planted rounding biases down to +0.025 ulp fail the bias check on the default suite") {
+  // away-qQ rounds to nearest except that it rounds away from zero, with probability Q, what
+  // nearest rounding would take toward zero: a mean error of +Q/2 ulp (fixture bf16_bias.c).
+  // The measured table (with every built-in kernel in the run): docs/contracts.md.
+  Registry registry;
+  load_plugin(fixture("bf16_bias"), registry);
+  GateOptions options = quick_options();
+  options.suite = Suite::standard;
+  for (const char* algorithm : {"away-q0.05", "away-q0.1", "away-q0.2", "away-q0.5", "away-q1"}) {
+    const Kernel& kernel = only_kernel(registry, algorithm);
+    const KernelResult result = run_gate({&kernel}, ContractSet::builtin(), options).kernels.front();
+    INFO(result.kernel->name());
+    CHECK(result.verdict == Verdict::fail);
+    CHECK(violations(result, Check::bias) > 0);
+    CHECK(result.violations() == violations(result, Check::bias));
+  }
+}
+
 TEST_CASE("a plugin that crashes or hangs is a crash violation, and the gate finishes") {
   SECTION("segfault") {
     Registry registry;
@@ -260,4 +307,70 @@ TEST_CASE("attention kernels of a plugin: the correct one passes, the planted so
       load_plugin(fixture("attention"), registry, attention),
       Catch::Contains("kernel plugin:attn/attention/f32/naive-f64 is already registered"));
   CHECK(attention.all().size() == 3);
+}
+
+TEST_CASE("zero-size probe: a plugin that reads a row's first logit without checking n crashes") {
+  const ContractSet contracts = ContractSet::builtin();
+  Registry registry;
+  load_plugin(fixture("first_logit"), registry);
+  const Kernel& bugged = registry.all().front();
+  CHECK(bugged.name() == "plugin:first-logit/softmax/f32/first-logit-unchecked");
+  // A call in this process first, so the kernel has a worker here: the probe's children must
+  // start workers of their own and leave this one alone.
+  const Batch batch = find_family("normal-s3")->generate(Format::f32, Suite::quick, 7).front();
+  KernelBuffers before(bugged.op, batch, batch.n);
+  CHECK_NOTHROW(bugged.run(before.call));
+
+  const ProbeReport report = probe_zero_size(bugged, contracts.resolve(bugged.name()));
+  CHECK(report.calls == 2);
+  REQUIRE(report.violations() == 1);
+  for (const ProbeFinding& f : report.findings) {
+    if (f.pass) continue;
+    CHECK(f.check == Check::crash);
+    CHECK(f.call == "rows=3, n=0");  // rows = 0 never reads a row
+    CHECK(f.message == "killed by signal 11 (SIGSEGV)");
+  }
+  KernelBuffers after(bugged.op, batch, batch.n);
+  CHECK_NOTHROW(bugged.run(after.call));  // its worker here survived the probe
+  CHECK(after.out.bytes == before.out.bytes);
+
+  SECTION("the correct plugin passes, its empty rows' loss checked") {
+    Registry good;
+    load_plugin(fixture("good"), good);
+    for (const Kernel& kernel : good.all()) {
+      const ProbeReport clean = probe_zero_size(kernel, contracts.resolve(kernel.name()));
+      INFO(kernel.name());
+      CHECK(clean.violations() == 0);
+      std::size_t losses = 0;
+      for (const ProbeFinding& f : clean.findings) losses += f.output == "loss";
+      CHECK(losses == (kernel.op == Op::cross_entropy ? 3u : 0u));
+    }
+  }
+  SECTION("a built-in kernel passes") {
+    const Kernel& builtin = testing::builtin_kernel("builtin/softmax/f32/online");
+    CHECK(probe_zero_size(builtin, contracts.resolve(builtin.name())).violations() == 0);
+  }
+}
+
+TEST_CASE("in-place calls reach an isolated kernel with out == x") {
+  const Batch batch = find_family("normal-s3")->generate(Format::f32, Suite::quick, 7).front();
+  Contract contract;
+  contract.in_place = true;
+  // out[i] = x[i] - x[0]: in place, x[0] is 0 once out[0] is written.
+  const KernelFn shift = [](const KernelCall& call) {
+    for (std::size_t r = 0; r < call.rows; ++r) {
+      const float* x = static_cast<const float*>(call.x) + r * call.stride;
+      float* out = static_cast<float*>(call.out) + r * call.stride;
+      for (std::size_t i = 0; i < call.n; ++i) out[i] = x[i] - x[0];
+    }
+  };
+  const Kernel isolated{
+      Op::softmax, Format::f32, "shift", "test", isolate(shift, Op::softmax, Format::f32), {}};
+  const ProbeReport report = probe_in_place(isolated, contract, batch);
+  CHECK(report.calls == 2);
+  CHECK(report.violations() == batch.rows);
+
+  Registry registry;
+  load_plugin(fixture("good"), registry);
+  CHECK(probe_in_place(registry.all().front(), contract, batch).violations() == 0);
 }
