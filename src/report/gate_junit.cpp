@@ -9,15 +9,17 @@ namespace {
 
 std::string describe(const KernelResult& k, Check check, const CheckStats& stats) {
   std::ostringstream text;
-  text << stats.violations << " of " << stats.elements << " elements violate the contract; worst "
+  text << stats.violations << " of " << stats.elements
+       << (check == Check::bias ? " families" : " elements") << " violate the contract; worst "
        << stats.worst_error << " (allowed " << stats.worst_allowed << ")";
-  for (const Violation& v : k.reproducers)
-    if (v.check == check)
-      text << "\nfamily " << v.family << " batch " << v.batch << " row " << v.row << " "
-           << v.output << "[" << v.element << "]: "
-           << (v.message.empty()  // a crash says what happened instead of got/expected
-                   ? "got " + decimal_and_hex(v.got) + ", expected " + decimal_and_hex(v.expected)
-                   : v.message);
+  for (const Violation& v : k.reproducers) {
+    if (v.check != check) continue;
+    const std::string site = violation_site(v);
+    text << "\nfamily " << v.family << (site.empty() ? "" : " " + site) << ": "
+         << (v.message.empty()  // a crash says what happened instead of got/expected
+                 ? "got " + decimal_and_hex(v.got) + ", expected " + decimal_and_hex(v.expected)
+                 : v.message);
+  }
   return text.str();
 }
 

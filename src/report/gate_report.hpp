@@ -24,6 +24,9 @@ std::string table_cell(const KernelResult& kernel, Check check);
 // The declared properties a kernel relied on, e.g. "subnormal: 12 (flush_subnormals)"; empty
 // when none.
 std::string declared_summary(const KernelResult& kernel);
+// Where in its family a violation lies, "batch 2 row 5 out[3]"; empty for the bias check,
+// whose measurement is the whole family's.
+std::string violation_site(const Violation& violation);
 // The command that replays one violation; by default the gate command with its kernel,
 // suite and seed.
 using ReplayCommand = std::function<std::string(const Violation&)>;

@@ -12,9 +12,9 @@ namespace {
 // The bias cell: the signed mean error in ulps of the family nearest its thresholds (the
 // largest ratio), and xN flagged families.
 std::string bias_cell(const KernelResult& k, const CheckStats& s) {
-  const auto nearest = std::max_element(
-      k.bias.begin(), k.bias.end(),
-      [](const FamilyBias& a, const FamilyBias& b) { return a.ratio < b.ratio; });
+  const auto nearest =
+      std::max_element(k.bias.begin(), k.bias.end(),
+                       [](const FamilyBias& a, const FamilyBias& b) { return a.ratio < b.ratio; });
   std::ostringstream text;
   text << std::showpos << std::fixed << std::setprecision(2) << nearest->stats.mean_error();
   if (s.violations > 0) text << std::noshowpos << " x" << s.violations;
@@ -92,6 +92,12 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
       << seconds_text(result.seconds) << "\n";
 }
 
+std::string violation_site(const Violation& v) {
+  if (v.check == Check::bias) return "";
+  return "batch " + std::to_string(v.batch) + " row " + std::to_string(v.row) + " " + v.output +
+         "[" + std::to_string(v.element) + "]";
+}
+
 std::string gate_replay(const GateResult& result, const Violation& v) {
   return "softcheck gate --kernel '" + v.kernel + "' --suite " + std::string(name(result.suite)) +
          " --seed " + std::to_string(result.seed);
@@ -105,8 +111,11 @@ void print_reproducers(std::ostream& out, const GateResult& result, ReplayComman
     for (const Violation& v : k.reproducers) {
       out << (expected ? "expected violation: " : "VIOLATION: ") << v.kernel << " check "
           << name(v.check) << (v.message.empty() ? "" : " (" + v.message + ")") << " family "
-          << v.family << " batch " << v.batch << " row " << v.row << " " << v.output << "[" << v.element << "] (n = " << v.n << ", target " << v.target
-          << ")\n  got      " << decimal_and_hex(v.got) << "\n  expected "
+          << v.family;
+      const std::string site = violation_site(v);
+      if (!site.empty())
+        out << " " << site << " (n = " << v.n << ", target " << v.target << ")";
+      out << "\n  got      " << decimal_and_hex(v.got) << "\n  expected "
           << decimal_and_hex(v.expected) << "\n  error    " << v.error << " (allowed " << v.allowed
           << ")\n  replay   " << replay(v) << "\n";
       if (!v.logits.empty()) {

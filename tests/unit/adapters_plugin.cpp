@@ -211,7 +211,8 @@ TEST_CASE("planted rounding biases down to +0.025 ulp fail the bias check on the
   options.suite = Suite::standard;
   for (const char* algorithm : {"away-q0.05", "away-q0.1", "away-q0.2", "away-q0.5", "away-q1"}) {
     const Kernel& kernel = only_kernel(registry, algorithm);
-    const KernelResult result = run_gate({&kernel}, ContractSet::builtin(), options).kernels.front();
+    const KernelResult result =
+        run_gate({&kernel}, ContractSet::builtin(), options).kernels.front();
     INFO(result.kernel->name());
     CHECK(result.verdict == Verdict::fail);
     CHECK(violations(result, Check::bias) > 0);
