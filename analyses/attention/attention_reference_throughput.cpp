@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "provenance.hpp"
 #include "core/attention.hpp"
 #include "core/format.hpp"
 #include "core/rng.hpp"
@@ -34,6 +35,9 @@
 using namespace softcheck;
 
 namespace {
+
+using attention_analyses::built_from;
+using attention_analyses::shell_quote;
 
 constexpr std::size_t kLength = 1024;   // Lq = Lk
 constexpr std::size_t kHeadDim = 64;    // d
@@ -98,23 +102,6 @@ std::string format_number(const char* pattern, double value) {
   return text;
 }
 
-std::string shell_quote(const std::string& arg) {
-  if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789-_./=:,+@%") == std::string::npos)
-    return arg;
-  std::string quoted = "'";
-  for (char ch : arg) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return quoted + "'";
-}
-
-// The commit the binary was built from (git describe --dirty at configure time).
-std::string built_from() {
-  std::string commit = SOFTCHECK_COMMIT;
-  const std::string dirty = "-dirty";
-  if (commit.size() > dirty.size() && commit.ends_with(dirty))
-    return commit.substr(0, commit.size() - dirty.size()) + " (dirty)";
-  return commit;
-}
 
 }  // namespace
 

@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "provenance.hpp"
 #include "checks/attention_gate.hpp"
 #include "core/attention_families.hpp"
 #include "kernels/attention_kernel.hpp"
@@ -41,6 +42,9 @@
 using namespace softcheck;
 
 namespace {
+
+using attention_analyses::built_from;
+using attention_analyses::shell_quote;
 
 // ---- The two libraries' rules, on one head's O (values held as doubles). -----------------
 // The kernels under test are f32; both libraries test fp16/bf16 kernels against a reference
@@ -179,23 +183,6 @@ std::vector<double> run_kernel(const AttentionKernel& kernel, const AttentionCas
   return buffers.out();
 }
 
-std::string shell_quote(const std::string& arg) {
-  if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789-_./=:,+@%") == std::string::npos)
-    return arg;
-  std::string quoted = "'";
-  for (char ch : arg) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return quoted + "'";
-}
-
-// The commit the binary was built from (git describe --dirty at configure time).
-std::string built_from() {
-  std::string commit = SOFTCHECK_COMMIT;
-  const std::string dirty = "-dirty";
-  if (commit.size() > dirty.size() && commit.ends_with(dirty))
-    return commit.substr(0, commit.size() - dirty.size()) + " (dirty)";
-  return commit;
-}
 
 std::string cell(std::size_t n, std::size_t of) { return std::to_string(n) + "/" + std::to_string(of); }
 
