@@ -35,6 +35,20 @@ bool in_place_applies(const Kernel& kernel) {
 
 namespace {
 
+// The report with a crash finding for the call that failed.
+ProbeReport with_crash(ProbeReport report, const Batch& batch, const char* call,
+                       const std::string& message) {
+  ProbeFinding& f = report.findings.emplace_back();
+  f.check = Check::crash;
+  f.call = call;
+  f.rows = batch.rows;
+  f.n = batch.n;
+  f.output = "call";
+  f.error = 1.0;
+  f.message = message;
+  return report;
+}
+
 // Compares the in-place call's outputs with `expected` row by row.
 ProbeReport compare(const Kernel& kernel, const Batch& batch, const PackedBatch& expected,
                     ProbeReport report) {
@@ -42,17 +56,8 @@ ProbeReport compare(const Kernel& kernel, const Batch& batch, const PackedBatch&
   KernelBuffers aliased(kernel.op, batch, stride);
   aliased.call.out = aliased.input.data();
   ++report.calls;
-  if (const std::string failed = run(kernel, aliased.call); !failed.empty()) {
-    ProbeFinding& f = report.findings.emplace_back();
-    f.check = Check::crash;
-    f.call = "in place";
-    f.rows = batch.rows;
-    f.n = batch.n;
-    f.output = "call";
-    f.error = 1.0;
-    f.message = failed;
-    return report;
-  }
+  if (const std::string failed = run(kernel, aliased.call); !failed.empty())
+    return with_crash(std::move(report), batch, "in place", failed);
   const std::size_t width = traits(batch.format).storage_bytes;
   const auto* want = static_cast<const std::byte*>(expected.data());
   const auto* got = static_cast<const std::byte*>(aliased.input.data());
@@ -99,17 +104,8 @@ ProbeReport probe_in_place(const Kernel& kernel, const Contract& contract, const
   KernelBuffers apart(kernel.op, batch, stride == 0 ? batch.n + kPadding : stride);
   ProbeReport report;
   ++report.calls;
-  if (const std::string failed = run(kernel, apart.call); !failed.empty()) {
-    ProbeFinding& f = report.findings.emplace_back();
-    f.check = Check::crash;
-    f.call = "out of place";
-    f.rows = batch.rows;
-    f.n = batch.n;
-    f.output = "call";
-    f.error = 1.0;
-    f.message = failed;
-    return report;
-  }
+  if (const std::string failed = run(kernel, apart.call); !failed.empty())
+    return with_crash(std::move(report), batch, "out of place", failed);
   return compare(kernel, batch, apart.out, std::move(report));
 }
 
