@@ -21,12 +21,13 @@ namespace softcheck {
 // risk_order: losses of consecutive rows keep their exact order beyond the bound. bias: the
 // mean signed error over a family's outputs that need rounding (checks/rounding_bias.hpp), in
 // ulps, one measurement per family tested.
-enum class Check { accuracy, subnormal, special, sum_to_one, bounds, crash, ranking, descent,
-                   risk_order, bias };
+// in_place: an in-place call (out == x) differs from the out-of-place one (checks/in_place.hpp).
+enum class Check { accuracy, subnormal, special, sum_to_one, bounds, crash, in_place, ranking,
+                   descent, risk_order, bias };
 inline constexpr Check kAllChecks[] = {Check::accuracy,   Check::subnormal, Check::special,
                                        Check::sum_to_one, Check::bounds,    Check::crash,
-                                       Check::ranking,    Check::descent,   Check::risk_order,
-                                       Check::bias};
+                                       Check::in_place,   Check::ranking,   Check::descent,
+                                       Check::risk_order, Check::bias};
 std::string_view name(Check check);
 
 // What the contract's growth terms need to know about an element's row.

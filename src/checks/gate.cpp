@@ -9,8 +9,10 @@
 
 #include "checks/batch_references.hpp"
 #include "checks/behaviour_checks.hpp"
+#include "checks/in_place.hpp"
 #include "checks/op_checks.hpp"
 #include "checks/rounding_bias.hpp"
+#include "checks/zero_size.hpp"
 #include "core/batch.hpp"
 #include "fp/two_sum.hpp"
 #include "kernels/kernel_buffers.hpp"
@@ -80,6 +82,7 @@ class KernelChecker {
     }
     if (std::find(checks.begin(), checks.end(), OutputCheck::risk_order) != checks.end())
       check_risk_order(batch, loss, expected, origin);
+    if (options_.probe_calls) check_in_place(batch, out, origin);
   }
 
  private:
@@ -231,6 +234,18 @@ class KernelChecker {
     if (result_.reproducers.size() > kept) result_.reproducers.back().message = o.message;
   }
 
+  // The same batch in place (out == x) against this call's out, when the contract declares
+  // in_place (checks/in_place.hpp): per row, identical or an in_place violation.
+  void check_in_place(const Batch& batch, const PackedBatch& out, const BatchOrigin& origin) {
+    for (const ProbeFinding& f : probe_in_place(kernel(), result_.contract, batch, out).findings) {
+      const std::size_t kept = result_.reproducers.size();
+      record({f.check, f.error, f.allowed, f.pass}, batch, f.row, f.element, f.output, f.got,
+             f.expected, f.expected, origin);
+      if (result_.reproducers.size() > kept)
+        result_.reproducers.back().message = f.call + ": " + f.message;
+    }
+  }
+
   void check_padding(const Batch& batch, const PackedBatch& out, const PackedBatch& pristine,
                      std::size_t r, const BatchOrigin& origin) {
     const std::size_t width = traits(batch.format).storage_bytes;
@@ -248,6 +263,36 @@ class KernelChecker {
   const GateOptions& options_;
   BiasAccumulator bias_;
 };
+
+// The zero-size calls of one kernel (checks/zero_size.hpp), counted as the gate's other
+// measurements; a finding that passes only because the contract declares empty_error counts
+// as declared.
+void record_zero_size(KernelResult& result, const ProbeReport& report, const GateOptions& options) {
+  for (const ProbeFinding& f : report.findings) {
+    const Measurement m{f.check, f.error, f.allowed, f.pass};
+    if (f.declared) ++result.declared[f.check];
+    if (!count_measurement(result, m, options)) continue;
+    result.reproducers.push_back({result.kernel->name(), f.check, kZeroSizeFamily, 0, 0, f.row,
+                                  f.element, f.output, f.got, f.expected, f.expected, f.error,
+                                  f.allowed, f.n, 0, {}, f.call + ": " + f.message});
+  }
+}
+
+// Every kernel's zero-size calls, in forked children (before the reference stage starts
+// threads: see zero_size.hpp).
+void probe_zero_size_calls(GateResult& result, const GateOptions& options) {
+  std::vector<const Kernel*> kernels;
+  std::vector<Contract> contracts;
+  for (const KernelResult& k : result.kernels) {
+    kernels.push_back(k.kernel);
+    contracts.push_back(k.contract);
+  }
+  if (options.progress)
+    options.progress("gate: zero-size calls (" + std::to_string(kernels.size()) + " kernels)");
+  const std::vector<ProbeReport> reports = probe_zero_size(kernels, contracts, options.probe_limit);
+  for (std::size_t i = 0; i < reports.size(); ++i)
+    record_zero_size(result.kernels[i], reports[i], options);
+}
 
 // Families tested for rounding bias over every kernel of the run: the union bound's count.
 std::size_t bias_tests(const GateResult& result) {
@@ -323,6 +368,7 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
     k.baseline = strict.resolve(kernel->name());
     result.kernels.push_back(std::move(k));
   }
+  if (options.probe_calls && !result.kernels.empty()) probe_zero_size_calls(result, options);
 
   for (Format format : kAllFormats) {
     std::vector<KernelChecker> checkers;

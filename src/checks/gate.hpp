@@ -3,6 +3,7 @@
 // kernel with reproducers for the violations.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -30,7 +31,15 @@ struct GateOptions {
   // A batch no kernel wants gets no reference; skipped batches count nowhere (vector files).
   std::function<bool(const Kernel& kernel, const std::string& family, std::size_t batch_index)>
       include_batch;
+  // Call each kernel with zero rows and with rows of n = 0 first, isolated (checks/zero_size.hpp),
+  // and each kernel whose contract declares in_place in place on every batch as well
+  // (checks/in_place.hpp). Off for kernels that replay stored outputs (vector files).
+  bool probe_calls = true;
+  std::chrono::milliseconds probe_limit{5000};  // per zero-size call
 };
+
+// The family name of the zero-size calls' findings (they belong to no input family).
+inline constexpr char kZeroSizeFamily[] = "zero-size";
 
 struct CheckStats {
   std::size_t elements = 0;    // measurements: elements, rows, pairs, calls; bias: families
@@ -57,7 +66,8 @@ struct Violation {
   std::size_t n;
   std::int64_t target;
   std::vector<double> logits;  // the row, when n <= kMaxLoggedRow
-  std::string message;         // crash: what happened (signal, exit status, timeout)
+  std::string message;         // crash: what happened (signal, exit status, timeout); zero-size
+                               // and in-place findings: the call ("rows=3, n=0: ...")
 };
 inline constexpr std::size_t kMaxLoggedRow = 32;
 

@@ -69,7 +69,7 @@ ProbeReport compare(const Kernel& kernel, const Batch& batch, const PackedBatch&
       if (differing++ == 0) first = i;
     }
     ProbeFinding finding;
-    finding.check = kInPlaceCheck;
+    finding.check = Check::in_place;
     finding.call = "in place";
     finding.rows = batch.rows;
     finding.n = batch.n;

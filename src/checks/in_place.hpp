@@ -7,8 +7,10 @@
 // other (the call's out pointing at that copy's logits), and compares the n outputs of every
 // row byte for byte (NaN payloads included). One finding per row: it passes when the row is
 // identical; otherwise it names the first differing element (got: in place, expected: out of
-// place) and how many differ. A call that fails (an isolated kernel's KernelFailure, or an
-// exception) is one `crash` finding for the in-place call, or for the out-of-place one.
+// place) and how many differ, under Check::in_place (neither an accuracy measurement - both
+// results may be within the contract - nor a failed call). A call that fails (an isolated
+// kernel's KernelFailure, or an exception) is one `crash` finding for the in-place call, or
+// for the out-of-place one.
 //
 // Isolated kernels keep the aliasing: isolation passes out == x to the worker as one buffer
 // (adapters/isolation.hpp).
@@ -22,11 +24,6 @@
 #include "kernels/kernel.hpp"
 
 namespace softcheck {
-
-// The check a differing in-place row is recorded under. A difference is neither an accuracy
-// measurement (both results may be within the contract) nor a failed call; the gate owner
-// may give it a Check of its own (Check::in_place) by changing this one line.
-inline constexpr Check kInPlaceCheck = Check::accuracy;
 
 // Whether `kernel` can be called in place at all (its op has per-element outputs only).
 bool in_place_applies(const Kernel& kernel);

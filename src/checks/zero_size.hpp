@@ -53,7 +53,7 @@ namespace softcheck {
 // One measured item of a probe: a call (did it complete cleanly?) or one value it wrote.
 struct ProbeFinding {
   Check check = Check::crash;   // crash: the call; special: a value of an empty row (zero-size);
-                                // kInPlaceCheck: a row of an in-place call (in_place.hpp)
+                                // in_place: a row of an in-place call (in_place.hpp)
   std::string call;             // "rows=0, n=4", "rows=3, n=0"; "in place"
   std::size_t rows = 0, n = 0;  // the call's shape
   std::size_t row = 0;          // values: the row; calls: 0

@@ -53,6 +53,7 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   gate.seed = options.seed;
   gate.threads = options.threads;
   gate.mpfr_only = options.mpfr_only;
+  gate.probe_limit = std::chrono::milliseconds(options.timeout_ms);
   if (!attention_kernels.empty()) {
     bool any = false;
     for (const AttentionFamily* f : attention_families_in(*suite)) any |= glob_match(options.family_glob, f->name);
@@ -130,7 +131,8 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
                       "attention kernels: only the attention families matching this glob "
                       "(docs/attention.md; default: every family of the suite)");
   command->add_option("--timeout-ms", options->timeout_ms,
-                      "time limit per call of an isolated (adapter or plugin) kernel, in ms (default 10000)")
+                      "time limit per call of an isolated (adapter or plugin) kernel, and of each "
+                      "zero-size call of any kernel, in ms (default 10000)")
       ->check(CLI::Range(1u, 3600000u));
   command->callback([&run, options, &context] {
     run = [options, &context] { return run_gate_command(*options, context); };

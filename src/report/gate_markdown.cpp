@@ -25,8 +25,11 @@ void write_gate_markdown(std::ostream& out, const GateResult& result, const RunI
          "smallest subnormal, sum_to_one in eps; ranking, descent and risk_order: the error of "
          "the compared difference in units of the bound, at most 1 within the contract; bias: the "
          "mean signed error in ulps, positive away from zero, over the distinct exact values "
-         "that need rounding of the family nearest its thresholds, docs/contracts.md), and xN "
-         "violations (ranking, descent: rows; risk_order: pairs of rows; bias: families). "
+         "that need rounding of the family nearest its thresholds, docs/contracts.md; crash: 1 "
+         "for a call that failed, over the zero-size calls and every batch; in_place: ulps "
+         "between the in-place and the out-of-place result, '-' when the contract does not "
+         "declare in_place), and xN violations (ranking, descent, in_place: rows; risk_order: "
+         "pairs of rows; crash: calls; bias: families). "
          "Verdict xfail: a "
          "kernel whose contract says it is expected to fail, and does.\n";
 }

@@ -84,8 +84,10 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
   out << "cells: worst error (accuracy: ulps of the exact result; subnormal: units of the smallest "
          "subnormal; sum_to_one: eps; ranking, descent, risk_order: error of the compared "
          "difference in units of the bound, <= 1 within the contract; bias: mean signed error "
-         "in ulps, positive away from zero, of the family nearest its thresholds) and xN "
-         "violations (ranking, descent: rows; risk_order: pairs of rows; bias: families)\n";
+         "in ulps, positive away from zero, of the family nearest its thresholds; crash: 1 for a "
+         "failed call, zero-size calls included; in_place: ulps between the in-place and "
+         "out-of-place results) and xN violations (ranking, descent, in_place: rows; "
+         "risk_order: pairs of rows; crash: calls; bias: families)\n";
   out << "gate " << (result.ok() ? "PASSED" : "FAILED") << ": " << passed << " passed, " << failed
       << " failed, " << xfail << " failed as expected; " << result.reference_elements
       << " reference elements, suite " << name(result.suite) << ", seed " << result.seed << ", "
@@ -94,6 +96,8 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
 
 std::string violation_site(const Violation& v) {
   if (v.check == Check::bias) return "";
+  if (v.family == kZeroSizeFamily)  // the call's shape is in the message
+    return v.output == "call" ? "" : "row " + std::to_string(v.row) + " " + v.output;
   return "batch " + std::to_string(v.batch) + " row " + std::to_string(v.row) + " " + v.output +
          "[" + std::to_string(v.element) + "]";
 }

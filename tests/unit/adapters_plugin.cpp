@@ -353,6 +353,29 @@ TEST_CASE("zero-size probe: a plugin that reads a row's first logit without chec
   }
 }
 
+// The fixture passes every input family (the gate without its zero-size calls, as before
+// they existed) and fails the gate with them, in the crash check, family zero-size.
+TEST_CASE("the gate fails the first_logit plugin on its zero-size calls, and only there") {
+  Registry registry;
+  load_plugin(fixture("first_logit"), registry);
+  const Kernel& bugged = registry.all().front();
+  GateOptions without = testing::quick_gate_options();
+  without.suite = Suite::standard;
+  without.probe_calls = false;
+  const GateResult before = run_gate({&bugged}, ContractSet::builtin(), without);
+  CHECK(before.kernels.front().verdict == Verdict::pass);
+
+  GateOptions with = without;
+  with.probe_calls = true;
+  const KernelResult after = run_gate({&bugged}, ContractSet::builtin(), with).kernels.front();
+  CHECK(after.verdict == Verdict::fail);
+  CHECK(after.violations() == 1);
+  REQUIRE(after.reproducers.size() == 1);
+  CHECK(after.reproducers.front().check == Check::crash);
+  CHECK(after.reproducers.front().family == kZeroSizeFamily);
+  CHECK(after.reproducers.front().message == "rows=3, n=0: killed by signal 11 (SIGSEGV)");
+}
+
 TEST_CASE("in-place calls reach an isolated kernel with out == x") {
   const Batch batch = find_family("normal-s3")->generate(Format::f32, Suite::quick, 7).front();
   Contract contract;

@@ -225,3 +225,92 @@ TEST_CASE("behaviour checks: the bound is the sum of the allowances; ties") {
     CHECK(check_risk_order(batch, std::vector{1.0 + 4 * u, 1.0}, close, contract).empty());
   }
 }
+
+namespace {
+
+// A softmax that is accurate out of place but rereads x after writing out: in place, its
+// sum is taken over the exponentials it wrote instead of over x.
+void rereads_overwritten_input(const KernelCall& call) {
+  for (std::size_t r = 0; r < call.rows; ++r) {
+    const float* x = static_cast<const float*>(call.x) + r * call.stride;
+    float* out = static_cast<float*>(call.out) + r * call.stride;
+    double max = -HUGE_VAL;
+    for (std::size_t i = 0; i < call.n; ++i) max = std::fmax(max, x[i]);
+    for (std::size_t i = 0; i < call.n; ++i) out[i] = static_cast<float>(std::exp(x[i] - max));
+    double sum = 0.0;
+    for (std::size_t i = 0; i < call.n; ++i) sum += std::exp(x[i] - max);
+    for (std::size_t i = 0; i < call.n; ++i) out[i] = static_cast<float>(out[i] / sum);
+  }
+}
+
+// Reads the row's first logit before checking n, and is otherwise a correct softmax.
+void reads_first_logit_unchecked(const KernelCall& call) {
+  for (std::size_t r = 0; r < call.rows; ++r) {
+    const volatile float* x = static_cast<const float*>(call.x) + r * call.stride;
+    float* out = static_cast<float*>(call.out) + r * call.stride;
+    double max = x[0];
+    for (std::size_t i = 1; i < call.n; ++i) max = std::fmax(max, x[i]);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < call.n; ++i) sum += std::exp(double(x[i]) - max);
+    for (std::size_t i = 0; i < call.n; ++i)
+      out[i] = static_cast<float>(std::exp(double(x[i]) - max) / sum);
+  }
+}
+
+std::size_t violations_of(const KernelResult& k, Check check) {
+  const auto it = k.checks.find(check);
+  return it == k.checks.end() ? 0 : it->second.violations;
+}
+
+}  // namespace
+
+TEST_CASE("the gate calls every kernel at zero size first: a crash there is its verdict") {
+  const Kernel kernel{Op::softmax, Format::f32, "reads-x0", "test", reads_first_logit_unchecked, {}};
+  GateOptions options = testing::quick_gate_options();
+  options.probe_calls = false;  // the gate without the zero-size calls passes it
+  const KernelResult before = only(run_gate({&kernel}, ContractSet::builtin(), options));
+  CHECK(before.verdict == Verdict::pass);
+  CHECK(before.checks.count(Check::crash) == 0);
+
+  const KernelResult after =
+      only(run_gate({&kernel}, ContractSet::builtin(), testing::quick_gate_options()));
+  CHECK(after.verdict == Verdict::fail);
+  CHECK(after.checks.at(Check::crash).elements == 2);  // rows = 0, and rows of n = 0
+  CHECK(violations_of(after, Check::crash) == 1);
+  CHECK(after.violations() == 1);
+  REQUIRE(after.reproducers.size() == 1);
+  const Violation& v = after.reproducers.front();
+  CHECK(v.family == kZeroSizeFamily);
+  CHECK(v.output == "call");
+  CHECK(v.message == "rows=3, n=0: killed by signal 11 (SIGSEGV)");
+
+  const Kernel& correct = testing::builtin_kernel("builtin/softmax/f32/two-pass");
+  const KernelResult clean =
+      only(run_gate({&correct}, ContractSet::builtin(), testing::quick_gate_options()));
+  CHECK(clean.checks.at(Check::crash).elements == 2);
+  CHECK(clean.verdict == Verdict::pass);
+}
+
+TEST_CASE("a kernel declared in place is called in place on every batch") {
+  const Kernel kernel{Op::softmax, Format::f32, "rereads-x", "test", rereads_overwritten_input, {}};
+  ContractSet contracts = ContractSet::builtin();
+  const KernelResult undeclared = only(run_gate({&kernel}, contracts, testing::quick_gate_options()));
+  CHECK(undeclared.verdict == Verdict::pass);
+  CHECK(undeclared.checks.count(Check::in_place) == 0);
+
+  contracts.add_rules(R"({"rules": [{"kernel": "test/*", "in_place": true}]})", "test");
+  const KernelResult declared = only(run_gate({&kernel}, contracts, testing::quick_gate_options()));
+  CHECK(declared.verdict == Verdict::fail);
+  CHECK(violations_of(declared, Check::accuracy) == 0);  // out of place it is accurate
+  CHECK(violations_of(declared, Check::in_place) > 0);
+  REQUIRE_FALSE(declared.reproducers.empty());
+  const Violation& v = declared.reproducers.front();
+  CHECK(v.check == Check::in_place);
+  CHECK(v.family != kZeroSizeFamily);
+  CHECK(v.message.rfind("in place: ", 0) == 0);
+
+  const Kernel& correct = testing::builtin_kernel("builtin/softmax/f32/online");
+  const KernelResult clean = only(run_gate({&correct}, contracts, testing::quick_gate_options()));
+  CHECK(clean.checks.at(Check::in_place).elements > 0);  // builtin.json declares in_place
+  CHECK(clean.checks.at(Check::in_place).violations == 0);
+}

@@ -271,7 +271,7 @@ TEST_CASE("in place: a kernel that reads inputs it overwrote differs, a correct 
     }
   });
   const ProbeReport differs = probe_in_place(shifts, contract, batch);
-  CHECK(failures(differs, kInPlaceCheck) == batch.rows);
+  CHECK(failures(differs, Check::in_place) == batch.rows);
   REQUIRE(first_failure(differs) != nullptr);
   CHECK(first_failure(differs)->element == 1);
   CHECK(first_failure(differs)->got != first_failure(differs)->expected);
@@ -280,7 +280,7 @@ TEST_CASE("in place: a kernel that reads inputs it overwrote differs, a correct 
   shifts.run(gate_call.call);
   const ProbeReport reused = probe_in_place(shifts, contract, batch, gate_call.out);
   CHECK(reused.calls == 1);
-  CHECK(failures(reused, kInPlaceCheck) == batch.rows);
+  CHECK(failures(reused, Check::in_place) == batch.rows);
   CHECK(probe_in_place(builtin, contract, batch, gate_call.out).violations() == batch.rows);
 
   CHECK(probe_in_place(shifts, Contract{}, batch).findings.empty());  // not declared: no probe
