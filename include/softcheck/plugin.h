@@ -232,6 +232,49 @@ SOFTCHECK_PLUGIN_EXPORT const softcheck_attention_table* softcheck_attention_ker
 /* The type of softcheck_attention_kernels, for dlsym. */
 typedef const softcheck_attention_table* (*softcheck_attention_kernels_fn)(void);
 
+/* ---- Ops with inputs beyond the logits (ABI 1.1) ----------------------------------------
+ *
+ * An op whose inputs go beyond the logits and the target (the backward ops: y or log_y, and
+ * dy) is provided through a second optional table, so that the kernel gets every input:
+ *
+ *   SOFTCHECK_OP_SOFTMAX_BACKWARD      inputs y, dy:     out[i] = y_i (dy_i - sum_j y_j dy_j)
+ *   SOFTCHECK_OP_LOG_SOFTMAX_BACKWARD  inputs log_y, dy: out[i] = dy_i - exp(log_y_i) sum_j dy_j
+ *
+ * (y = softmax(x) and log_y = log_softmax(x) as the forward kernel wrote them, dy the incoming
+ * gradient; docs/backward.md). These ops are listed here, not in the softcheck_op enum above,
+ * and are refused in softcheck_plugin's table. A plugin built for ABI 1.0 loads unchanged
+ * (abi_version stays SOFTCHECK_PLUGIN_ABI_VERSION); a softcheck that predates 1.1 ignores the
+ * symbol. */
+#define SOFTCHECK_PLUGIN_ABI_MINOR 1
+#define SOFTCHECK_INPUT_KERNELS_VERSION 1
+#define SOFTCHECK_INPUT_KERNELS_SYMBOL "softcheck_input_kernels"
+
+/* One call: inputs[k] is the op's k-th input in the order listed above (e.g. inputs[0] = y,
+ * inputs[1] = dy), each rows * stride elements of the kernel's format, row r at r * stride;
+ * out as for softcheck_kernel_fn (one value per element). rows and n may be 0. */
+typedef void (*softcheck_input_kernel_fn)(const void* const* inputs, void* out, size_t rows,
+                                          size_t n, size_t stride);
+
+typedef struct softcheck_input_kernel_entry {
+  uint32_t op;                   /* SOFTCHECK_OP_SOFTMAX_BACKWARD, ... */
+  uint32_t format;               /* a softcheck_format value */
+  const char* algorithm;         /* as for row kernels */
+  softcheck_input_kernel_fn run; /* never NULL */
+} softcheck_input_kernel_entry;
+
+typedef struct softcheck_input_kernel_table {
+  uint32_t version;    /* SOFTCHECK_INPUT_KERNELS_VERSION */
+  size_t kernel_count; /* at least 1 */
+  const softcheck_input_kernel_entry* kernels;
+} softcheck_input_kernel_table;
+
+/* The optional entry point for these kernels, looked up after softcheck_plugin_entry(); a
+ * plugin with such kernels only returns kernel_count 0 there. It must not return NULL. */
+SOFTCHECK_PLUGIN_EXPORT const softcheck_input_kernel_table* softcheck_input_kernels(void);
+
+/* The type of softcheck_input_kernels, for dlsym. */
+typedef const softcheck_input_kernel_table* (*softcheck_input_kernels_fn)(void);
+
 #ifdef __cplusplus
 }
 #endif

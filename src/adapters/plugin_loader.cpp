@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -83,8 +84,25 @@ const softcheck_attention_table* find_attention_table(void* library, const std::
   return table;
 }
 
-KernelFn call_through_abi(softcheck_kernel_fn run) {
-  return [run](const KernelCall& call) {
+// The input kernel table, or null when the plugin does not export softcheck_input_kernels.
+const softcheck_input_kernel_table* find_input_table(void* library, const std::string& path) {
+  const auto list =
+      find_function<softcheck_input_kernels_fn>(library, SOFTCHECK_INPUT_KERNELS_SYMBOL);
+  if (!list) return nullptr;
+  const softcheck_input_kernel_table* table = list();
+  if (!table) reject(path, std::string(SOFTCHECK_INPUT_KERNELS_SYMBOL) + "() returned null");
+  return table;
+}
+
+KernelFn call_through_abi(const PluginKernel& k) {
+  if (k.run_inputs) {  // the op's inputs in the op table's order (plugin.h)
+    return [run = k.run_inputs, inputs = k.op.spec().inputs](const KernelCall& call) {
+      std::array<const void*, kInputKinds> pointers{};
+      for (std::size_t i = 0; i < inputs.size(); ++i) pointers[i] = call.input(inputs[i]);
+      run(pointers.data(), call.out, call.rows, call.n, call.stride);
+    };
+  }
+  return [run = k.run](const KernelCall& call) {
     run(call.x, call.out, call.loss, call.target, call.rows, call.n, call.stride);
   };
 }
@@ -129,13 +147,14 @@ void load_plugin(const std::string& path, Registry& registry, AttentionRegistry&
   LibraryHandle library = open_library(path);
   const softcheck_plugin* plugin = find_entry(library.get(), path)();
   const PluginTable table =
-      read_plugin_table(plugin, path, find_attention_table(library.get(), path));
+      read_plugin_table(plugin, path, find_attention_table(library.get(), path),
+                        find_input_table(library.get(), path));
 
   const std::string provider = "plugin:" + table.name;
   std::vector<Kernel> kernels;
   for (const PluginKernel& k : table.kernels) {
     Kernel kernel{k.op, k.format, k.algorithm, provider,
-                  isolate(call_through_abi(k.run), k.op, k.format, isolation)};
+                  isolate(call_through_abi(k), k.op, k.format, isolation)};
     for (const Kernel& existing : registry.all())
       if (existing.name() == kernel.name())
         reject(path, "kernel " + kernel.name() + " is already registered (plugin loaded twice?)");

@@ -71,12 +71,19 @@ std::string plugin_op_codes() {
   return "0-" + std::to_string(highest);
 }
 
-PluginKernel read_entry(const softcheck_kernel_entry& entry, std::size_t index,
-                        const std::string& path) {
-  const std::string where = "kernel " + std::to_string(index) + ": ";
+// The op, format and algorithm of an entry of either table (`where` names the entry);
+// `other_inputs`: the table is softcheck_input_kernels.
+template <class Entry>
+PluginKernel read_kernel_fields(const Entry& entry, bool other_inputs, const std::string& where,
+                                const std::string& path) {
   const std::optional<Op> op = plugin_op(entry.op);
   if (!op) reject(path, where + "unknown op " + std::to_string(entry.op) + " (expected " +
                             plugin_op_codes() + ")");
+  if (takes_other_inputs(*op) != other_inputs)
+    reject(path, where + "op " + std::to_string(entry.op) + " (" + std::string(name(*op)) + ") " +
+                     (other_inputs ? "takes only the logits: list it in softcheck_plugin_entry()'s table"
+                                   : "takes inputs beyond the logits: list it in " +
+                                         std::string(SOFTCHECK_INPUT_KERNELS_SYMBOL) + "()"));
   const Format* format = lookup(kFormats, entry.format);
   if (!format)
     reject(path, where + "unknown format " + std::to_string(entry.format) + " (expected 0-3)");
@@ -84,7 +91,33 @@ PluginKernel read_entry(const softcheck_kernel_entry& entry, std::size_t index,
       !problem.empty())
     reject(path, where + "algorithm name " + problem);
   if (!entry.run) reject(path, where + "run is null");
-  return {*op, *format, entry.algorithm, entry.run};
+  return {*op, *format, entry.algorithm};
+}
+
+PluginKernel read_entry(const softcheck_kernel_entry& entry, std::size_t index,
+                        const std::string& path) {
+  PluginKernel kernel =
+      read_kernel_fields(entry, false, "kernel " + std::to_string(index) + ": ", path);
+  kernel.run = entry.run;
+  return kernel;
+}
+
+PluginKernel read_input_entry(const softcheck_input_kernel_entry& entry, std::size_t index,
+                              const std::string& path) {
+  PluginKernel kernel =
+      read_kernel_fields(entry, true, "input kernel " + std::to_string(index) + ": ", path);
+  kernel.run_inputs = entry.run;
+  return kernel;
+}
+
+const softcheck_input_kernel_entry* input_entries(const softcheck_input_kernel_table* table,
+                                                  const std::string& path) {
+  if (table->version != SOFTCHECK_INPUT_KERNELS_VERSION)
+    reject(path, "input kernel table version " + std::to_string(table->version) +
+                     ", this softcheck supports version " +
+                     std::to_string(SOFTCHECK_INPUT_KERNELS_VERSION));
+  if (table->kernel_count == 0 || !table->kernels) reject(path, "declares no input kernels");
+  return table->kernels;
 }
 
 // The attention table's numbers (plugin.h).
@@ -159,8 +192,15 @@ std::vector<PluginAttentionKernel> read_attention_table(const softcheck_attentio
 
 }  // namespace
 
+bool takes_other_inputs(Op op) {
+  for (Input input : op.spec().inputs)
+    if (input != Input::logits && input != Input::target) return true;
+  return false;
+}
+
 PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string& path,
-                              const softcheck_attention_table* attention) {
+                              const softcheck_attention_table* attention,
+                              const softcheck_input_kernel_table* inputs) {
   if (!plugin) reject(path, std::string(SOFTCHECK_PLUGIN_ENTRY_SYMBOL) + "() returned null");
   if (plugin->abi_version != SOFTCHECK_PLUGIN_ABI_VERSION)
     reject(path, "built for plugin ABI version " + std::to_string(plugin->abi_version) +
@@ -168,19 +208,25 @@ PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string&
                      std::to_string(SOFTCHECK_PLUGIN_ABI_VERSION));
   if (const std::string problem = name_problem(plugin->name, kNameCharacters); !problem.empty())
     reject(path, "plugin name " + problem);
-  if ((plugin->kernel_count == 0 && !attention) || (plugin->kernel_count > 0 && !plugin->kernels))
+  if ((plugin->kernel_count == 0 && !attention && !inputs) ||
+      (plugin->kernel_count > 0 && !plugin->kernels))
     reject(path, "declares no kernels");
 
   PluginTable table{plugin->name, {}, {}};
   if (attention) table.attention = read_attention_table(attention, path);
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < plugin->kernel_count; ++i) {
-    PluginKernel kernel = read_entry(plugin->kernels[i], i, path);
+  const auto add = [&](PluginKernel kernel, const std::string& where) {
     const std::string key = std::string(name(kernel.op)) + "/" + std::string(name(kernel.format)) +
                             "/" + kernel.algorithm;
-    if (!seen.insert(key).second)
-      reject(path, "kernel " + std::to_string(i) + ": " + key + " declared twice");
+    if (!seen.insert(key).second) reject(path, where + key + " declared twice");
     table.kernels.push_back(std::move(kernel));
+  };
+  for (std::size_t i = 0; i < plugin->kernel_count; ++i)
+    add(read_entry(plugin->kernels[i], i, path), "kernel " + std::to_string(i) + ": ");
+  if (inputs) {
+    const softcheck_input_kernel_entry* entries = input_entries(inputs, path);
+    for (std::size_t i = 0; i < inputs->kernel_count; ++i)
+      add(read_input_entry(entries[i], i, path), "input kernel " + std::to_string(i) + ": ");
   }
   return table;
 }

@@ -12,12 +12,19 @@
 
 namespace softcheck {
 
+// A row kernel of either table: `run` (softcheck_plugin's table: ops on the logits and the
+// target) or `run_inputs` (softcheck_input_kernels: ops with inputs beyond them).
 struct PluginKernel {
   Op op;
   Format format;
   std::string algorithm;
-  softcheck_kernel_fn run;
+  softcheck_kernel_fn run = nullptr;
+  softcheck_input_kernel_fn run_inputs = nullptr;
 };
+
+// Whether `op` is provided through softcheck_input_kernels: it takes a per-element input
+// besides the logits.
+bool takes_other_inputs(Op op);
 
 // One attention kernel of the optional table (softcheck_attention_kernels in plugin.h).
 struct PluginAttentionKernel {
@@ -39,7 +46,9 @@ struct PluginTable {
 // bad name, an empty or null table, an unknown op or format, a null or duplicate entry.
 // `attention` is what softcheck_attention_kernels() returned, or null when the plugin does
 // not export it; a plugin with attention kernels may have no row kernels.
+// `inputs` likewise for softcheck_input_kernels().
 PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string& path,
-                              const softcheck_attention_table* attention = nullptr);
+                              const softcheck_attention_table* attention = nullptr,
+                              const softcheck_input_kernel_table* inputs = nullptr);
 
 }  // namespace softcheck

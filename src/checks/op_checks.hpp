@@ -10,6 +10,8 @@ namespace softcheck {
 
 enum class OutputCheck {
   elements,    // every per-element output against its reference (accuracy, subnormal, special)
+  bounded_elements,  // the same, each finite one within the op's element bound
+                     // (checks/element_bounds.hpp; accuracy in units of the bound)
   sum_to_one,  // the per-element outputs sum to one (a probability distribution)
   ranking,     // the per-element outputs keep the logits' order (behaviour_checks.hpp)
   descent,     // the gradient is a descent direction of the exact loss (behaviour_checks.hpp)

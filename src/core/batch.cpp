@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/op_inputs.hpp"
 #include "core/rng.hpp"
 
 namespace softcheck {
@@ -40,8 +41,11 @@ void add_op_inputs(Batch& batch, Op op, std::uint64_t family_seed, std::size_t b
     std::uint64_t label = 0;  // the input's name as a number: streams differ per input
     for (char c : name(input)) label = label * 131 + static_cast<unsigned char>(c);
     Rng rng(derive_seed(derive_seed(family_seed, batch_index), label));
-    values.resize(batch.rows * batch.n);
-    for (double& v : values) v = round_to_format(rng.uniform(-1.0, 1.0), batch.format);
+    values.reserve(batch.rows * batch.n);
+    for (std::size_t r = 0; r < batch.rows; ++r) {
+      const std::vector<double> row = generate_input_row(input, batch.row(r), r, batch.format, rng);
+      values.insert(values.end(), row.begin(), row.end());
+    }
   }
 }
 

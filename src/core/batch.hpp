@@ -19,7 +19,7 @@ struct Batch {
   std::size_t n = 0;                   // elements per row (may be 0: empty rows)
   std::vector<double> values;          // rows * n, row-major, representable in `format`
   std::vector<std::int64_t> targets;   // one class index per row, in [0, n) when n > 0
-  // The per-element inputs besides the logits (dy, Q, K, V, mask) of the ops that take them,
+  // The per-element inputs besides the logits (y, log_y, dy, ...) of the ops that take them,
   // rows * n each, by Input; empty until add_op_inputs fills them.
   std::array<std::vector<double>, kInputKinds> inputs;
 
@@ -45,10 +45,11 @@ struct PackedBatch {
 PackedBatch pack(const Batch& batch, std::size_t stride);  // the logits
 // A per-element input of the batch (add_op_inputs filled it); throws std::logic_error if absent.
 PackedBatch pack_input(const Batch& batch, Input input, std::size_t stride);
-// Fills every per-element input that `op` takes besides the logits and the batch lacks:
-// values uniform in [-1, 1) rounded to the batch's format, from a stream seeded by the
-// family's seed, the batch's index in the family and the input's name, so the gate and the
-// vector files regenerate the same inputs from the printed seed.
+// Fills every per-element input that `op` takes besides the logits and the batch lacks, row
+// by row as core/op_inputs.hpp generates it (y and log_y from the logits; dy in five styles;
+// others uniform in [-1, 1)), from a stream seeded by the family's seed, the batch's index in
+// the family and the input's name, so the gate and the vector files regenerate the same
+// inputs from the printed seed.
 void add_op_inputs(Batch& batch, Op op, std::uint64_t family_seed, std::size_t batch_index);
 PackedBatch make_output(Format format, std::size_t rows, std::size_t n, std::size_t stride);
 double packed_value(const PackedBatch& packed, std::size_t row, std::size_t column);

@@ -75,8 +75,8 @@ Table& table() {
 }  // namespace
 
 std::string_view name(Input input) {
-  static constexpr std::string_view kNames[kInputKinds] = {"input", "target", "dy", "q",
-                                                           "k",     "v",      "mask"};
+  static constexpr std::string_view kNames[kInputKinds] = {
+      "input", "target", "dy", "q", "k", "v", "mask", "y", "log_y"};
   return kNames[static_cast<std::size_t>(input)];
 }
 

@@ -16,9 +16,10 @@ namespace softcheck {
 
 // An op's inputs, in the order a KernelCall carries them (KernelCall::inputs). Per-element
 // inputs are rows x n in the kernel's format at the call's stride; `target` is one int64 per
-// row.
-enum class Input : std::uint8_t { logits, target, dy, q, k, v, mask };
-inline constexpr std::size_t kInputKinds = 7;
+// row. y and log_y are the forward outputs softmax(x) and log_softmax(x) a backward kernel is
+// given, dy the incoming gradient (core/op_inputs.hpp generates them).
+enum class Input : std::uint8_t { logits, target, dy, q, k, v, mask, y, log_y };
+inline constexpr std::size_t kInputKinds = 9;
 // The name of an input in vector-file manifests and messages ("input" for the logits, as in
 // docs/vectors.md).
 std::string_view name(Input input);
