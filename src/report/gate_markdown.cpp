@@ -21,7 +21,9 @@ void write_gate_markdown(std::ostream& out, const GateResult& result, const RunI
     for (Check c : kAllChecks) out << " " << table_cell(k, c) << " |";
     out << " " << name(k.verdict) << " | " << declared_summary(k) << " |\n";
   }
-  out << "\nCells: worst error (accuracy in ulps of the exact result, subnormal in units of the "
+  out << "\nCells: worst error (accuracy in ulps of the exact result - for ops held to a bound "
+         "from their conditioning, the backward ops, in units of that bound, at most 1 within "
+         "it -, subnormal in units of the "
          "smallest subnormal, sum_to_one in eps; ranking, descent and risk_order: the error of "
          "the compared difference in units of the bound, at most 1 within the contract; bias: the "
          "mean signed error in ulps, positive away from zero, over the distinct exact values "

@@ -81,7 +81,8 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
   }
   out << "declared properties: elements that pass only because the provider's contract "
          "(contracts/providers/) declares them; --strict makes them violations\n";
-  out << "cells: worst error (accuracy: ulps of the exact result; subnormal: units of the smallest "
+  out << "cells: worst error (accuracy: ulps of the exact result, or for the backward ops units "
+         "of their bound, <= 1 within it; subnormal: units of the smallest "
          "subnormal; sum_to_one: eps; ranking, descent, risk_order: error of the compared "
          "difference in units of the bound, <= 1 within the contract; bias: mean signed error "
          "in ulps, positive away from zero, of the family nearest its thresholds; crash: 1 for a "
