@@ -248,6 +248,8 @@ typedef const softcheck_attention_table* (*softcheck_attention_kernels_fn)(void)
 #define SOFTCHECK_PLUGIN_ABI_MINOR 1
 #define SOFTCHECK_INPUT_KERNELS_VERSION 1
 #define SOFTCHECK_INPUT_KERNELS_SYMBOL "softcheck_input_kernels"
+#define SOFTCHECK_OP_SOFTMAX_BACKWARD 7
+#define SOFTCHECK_OP_LOG_SOFTMAX_BACKWARD 8
 
 /* One call: inputs[k] is the op's k-th input in the order listed above (e.g. inputs[0] = y,
  * inputs[1] = dy), each rows * stride elements of the kernel's format, row r at r * stride;

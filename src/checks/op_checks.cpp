@@ -37,6 +37,9 @@ std::map<Op, std::vector<OutputCheck>>& lists() {
       {Op::sigmoid_normaliser, {elements, ranking}},
       {Op::softplus_normaliser, distribution},
       {Op::temperature_softmax, distribution},
+      // Their outputs cancel: held to bounds from their conditioning (element_bounds.hpp).
+      {Op::softmax_backward, {bounded_elements}},
+      {Op::log_softmax_backward, {bounded_elements}},
   };
   return registered;
 }

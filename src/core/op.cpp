@@ -49,6 +49,10 @@ std::vector<OpSpec> builtin_ops() {
       // Its kernels, references and checks are attention's own (Outputs::attention).
       {.name = "attention", .family = "attention", .inputs = {q, k, v, mask},
        .outputs = Outputs::attention, .vector_files = true},
+      {.name = "softmax_backward", .family = "backward", .inputs = {y, dy}, .outputs = values,
+       .plugin_code = 7, .vector_files = true},
+      {.name = "log_softmax_backward", .family = "backward", .inputs = {log_y, dy},
+       .outputs = values, .plugin_code = 8, .vector_files = true},
   };
 }
 

@@ -69,6 +69,10 @@ class Op {
   static const Op sigmoid_normaliser, softplus_normaliser, temperature_softmax;
   // Attention per head (core/attention.hpp).
   static const Op attention;
+  // Backward ops on the forward output and the incoming gradient dy:
+  // softmax_backward(y, dy) = y (dy - <y, dy>), log_softmax_backward(log_y, dy) =
+  // dy - exp(log_y) sum_j dy_j (reference/backward_reference.hpp).
+  static const Op softmax_backward, log_softmax_backward;
 
   constexpr Op() = default;  // softmax
   constexpr explicit Op(std::uint16_t index) : index_(index) {}
@@ -84,7 +88,7 @@ inline constexpr Op Op::softmax{0}, Op::log_softmax{1}, Op::logsumexp{2}, Op::cr
     Op::stablemax{4}, Op::log_stablemax{5}, Op::stablemax_cross_entropy{6}, Op::comp_sum{7},
     Op::sigmoid_bce{8}, Op::temperature_cross_entropy{9}, Op::z_loss{10},
     Op::sigmoid_normaliser{11}, Op::softplus_normaliser{12}, Op::temperature_softmax{13},
-    Op::attention{14};
+    Op::attention{14}, Op::softmax_backward{15}, Op::log_softmax_backward{16};
 
 // Every op, built-in ones first in the order above.
 const std::vector<Op>& all_ops();

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/backward.hpp"
 #include "kernels/builtin.hpp"
 #include "kernels/chunked_ce.hpp"
 #include "kernels/normalisers.hpp"
@@ -72,6 +73,7 @@ void register_builtin_kernels(Registry& registry) {
   kernels::register_normaliser_kernels(registry);   // normalisers.hpp: f32/f64acc
   kernels::register_temperature_softmax_kernels(registry);  // f32/f64acc-T<T>
   kernels::register_chunked_ce_kernels(registry);  // cross_entropy/f32/chunked-b256-filter
+  kernels::register_backward_kernels(registry);  // backward.hpp: two-pass, blocked
   kernels::register_simd_kernels(registry);  // src/kernels/simd: simd-<algorithm>-<isa>-u4a4
 }
 

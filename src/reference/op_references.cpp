@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "reference/backward_reference.hpp"
 #include "reference/loss_family_reference.hpp"
 #include "reference/op_reference.hpp"
 #include "reference/stablemax_reference.hpp"
@@ -47,6 +48,19 @@ ReferenceGroup stablemax_group() {
           false};
 }
 
+// A backward op on the forward output it is given (`forward`: y or log_y) and dy.
+template <auto evaluate_backward>
+ReferenceGroup backward_group(Op op, Input forward) {
+  return {{op},
+          [forward](const RowInputs& row, Format format, const LossParameters&,
+                    const ReferenceOptions& options) {
+            std::vector<OpRow> out;
+            out.push_back(elements(evaluate_backward(row[forward], row[Input::dy], format, options)));
+            return out;
+          },
+          false};
+}
+
 // A parametrised loss or normaliser: its own group (loss_family_reference.hpp); the
 // normalisers' outputs are LossReference::gradient and they have no loss.
 ReferenceGroup loss_group(Op op, LossKind kind) {
@@ -77,6 +91,8 @@ struct Groups {
     add(loss_group(Op::sigmoid_normaliser, LossKind::sigmoid_normaliser));
     add(loss_group(Op::softplus_normaliser, LossKind::softplus_normaliser));
     add(loss_group(Op::temperature_softmax, LossKind::temperature_softmax));
+    add(backward_group<softmax_backward_row>(Op::softmax_backward, Input::y));
+    add(backward_group<log_softmax_backward_row>(Op::log_softmax_backward, Input::log_y));
   }
 
   void add(ReferenceGroup group) {

@@ -97,7 +97,7 @@ def test_bad_plugins():
     expect_usage_error("no entry point", ["gate", "--plugin", plugin("no_entry")],
                        ["no_entry.so", "softcheck_plugin_entry"])
     expect_usage_error("bad entry", ["list", "--plugin", plugin("bad_entry")],
-                       ["bad_entry.so", "unknown op 7"])
+                       ["bad_entry.so", "unknown op 99"])
     expect_usage_error("missing plugin (list)", ["list", "--plugin", missing], [missing])
 
 

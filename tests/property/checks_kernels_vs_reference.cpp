@@ -40,8 +40,10 @@ void check_kernels_on(const Batch& batch) {
   std::vector<const Kernel*> kernels;
   for (const Kernel& kernel : registry.all())
     if (kernel.format == batch.format && kernel.algorithm != "naive" &&
-        !in_family(kernel.op, "loss") && !in_family(kernel.op, "normaliser"))
-      kernels.push_back(&kernel);  // the loss family: tests/unit/checks_loss_family_gate.cpp
+        !in_family(kernel.op, "loss") && !in_family(kernel.op, "normaliser") &&
+        !in_family(kernel.op, "backward"))
+      kernels.push_back(&kernel);  // the loss family: tests/unit/checks_loss_family_gate.cpp;
+                                   // backward ops (inputs y, dy): checks_backward_gate.cpp
   const BatchReferences references(batch, kernels, 1);
   for (const Kernel* k : kernels) {
     const Kernel& kernel = *k;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "adapters/plugin_loader.hpp"
+#include "adapters/plugin_table.hpp"
 #include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
 #include "checks/in_place.hpp"
@@ -256,7 +257,7 @@ TEST_CASE("malformed plugins are refused with one line naming the file and the p
   };
   refused("no_entry", "no symbol softcheck_plugin_entry");
   refused("wrong_abi", "built for plugin ABI version 2, this softcheck supports version 1");
-  refused("bad_entry", "kernel 1: unknown op 7");
+  refused("bad_entry", "kernel 1: unknown op 99 (expected 0-8)");
   refused("bad_attention", "attention kernel 1: unknown p_format 9 (expected 0-4)");
   refused("missing", "No such file or directory");
 
@@ -397,4 +398,43 @@ TEST_CASE("in-place calls reach an isolated kernel with out == x") {
   Registry registry;
   load_plugin(fixture("good"), registry);
   CHECK(probe_in_place(registry.all().front(), contract, batch).violations() == 0);
+}
+
+// ABI 1.1: ops with inputs beyond the logits come through softcheck_input_kernels().
+TEST_CASE("backward kernels of a plugin get y and dy; the planted bf16 accumulator fails") {
+  Registry registry;
+  load_plugin(fixture("backward"), registry);
+  REQUIRE(registry.all().size() == 2);
+  const Kernel& correct = registry.all()[0];
+  const Kernel& bugged = registry.all()[1];
+  CHECK(correct.name() == "plugin:backward/softmax_backward/f32/two-pass");
+  CHECK(bugged.name() == "plugin:backward/softmax_backward/f32/bf16-accumulator");
+  GateOptions options = testing::quick_gate_options();
+  options.suite = Suite::standard;
+  const GateResult result = run_gate({&correct, &bugged}, ContractSet::builtin(), options);
+  const KernelResult& pass = result.kernels[0];
+  const KernelResult& fail = result.kernels[1];
+  INFO(pass.kernel->name() << " worst " << pass.checks.at(Check::accuracy).worst_error);
+  CHECK(pass.verdict == Verdict::pass);
+  CHECK(pass.checks.at(Check::accuracy).elements > 0);
+  CHECK(fail.verdict == Verdict::fail);
+  CHECK(fail.checks.at(Check::accuracy).violations > 0);
+}
+
+TEST_CASE("an op with inputs beyond the logits is refused in the ABI 1.0 table, and back") {
+  static const softcheck_kernel_entry old_entry = {
+      SOFTCHECK_OP_SOFTMAX_BACKWARD, SOFTCHECK_FORMAT_F32, "old",
+      [](const void*, void*, void*, const int64_t*, size_t, size_t, size_t) {}};
+  const softcheck_plugin old_table = {SOFTCHECK_PLUGIN_ABI_VERSION, "p", 1, &old_entry};
+  CHECK_THROWS_WITH(read_plugin_table(&old_table, "p.so"),
+                    Catch::Contains("kernel 0: op 7 (softmax_backward) takes inputs beyond the "
+                                    "logits: list it in softcheck_input_kernels()"));
+
+  static const softcheck_input_kernel_entry new_entry = {
+      SOFTCHECK_OP_SOFTMAX, SOFTCHECK_FORMAT_F32, "new",
+      [](const void* const*, void*, size_t, size_t, size_t) {}};
+  const softcheck_input_kernel_table inputs = {SOFTCHECK_INPUT_KERNELS_VERSION, 1, &new_entry};
+  const softcheck_plugin empty = {SOFTCHECK_PLUGIN_ABI_VERSION, "p", 0, nullptr};
+  CHECK_THROWS_WITH(read_plugin_table(&empty, "p.so", nullptr, &inputs),
+                    Catch::Contains("input kernel 0: op 0 (softmax) takes only the logits"));
 }

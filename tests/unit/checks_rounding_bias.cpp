@@ -172,7 +172,8 @@ TEST_CASE("every built-in bf16 and f16 kernel passes the bias check on the defau
   register_builtin_kernels(registry);
   std::vector<const Kernel*> kernels;
   for (const char* glob : {"builtin/*/bf16/*", "builtin/*/f16/*"})
-    for (const Kernel* k : registry.match(glob)) kernels.push_back(k);
+    for (const Kernel* k : registry.match(glob))
+      if (!in_family(k->op, "backward")) kernels.push_back(k);  // bounded, no bias check
   REQUIRE(kernels.size() > 40);
   GateOptions options = testing::quick_gate_options();
   options.suite = Suite::standard;

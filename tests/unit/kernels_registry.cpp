@@ -34,6 +34,7 @@ std::size_t family_rowwise() {
   return ops_where([](Op op) { return in_family(op, "softmax") && has_row_output(op); });
 }
 std::size_t only(bool holds, std::size_t count) { return holds ? count : 0; }
+std::size_t backward() { return ops_where([](Op op) { return in_family(op, "backward"); }); }
 
 struct Group {
   const char* glob;                        // the group's kernels
@@ -49,8 +50,11 @@ const Group kGroups[] = {
     // max-then-sum in every format, logsumexp;
     {"builtin/*/*/max-then-sum", [](Format) { return family_rowwise(); }},
     // two-pass in every format, every softmax-family op, and the StableMax ops in f32 and f64;
+    // backward.cpp: two-pass in every format, both backward ops;
     {"builtin/*/*/two-pass",
-     [](Format f) { return family() + only(wide(f), ops_where([](Op op) { return in_family(op, "stablemax"); })); }},
+     [](Format f) { return family() + backward() + only(wide(f), ops_where([](Op op) { return in_family(op, "stablemax"); })); }},
+    // backward.cpp: blocked in every format, both backward ops;
+    {"builtin/*/*/blocked", [](Format) { return backward(); }},
     // online in every format, every softmax-family op.
     {"builtin/*/*/online", [](Format) { return family(); }},
     // loss_family_registry.cpp, f32 and f64, one kernel per parameter value: comp-sum at
