@@ -12,6 +12,9 @@ manifest names:
   cross_entropy  torch.nn.functional.cross_entropy(x, t, reduction='none') as the loss and
                  its gradient d(sum of the losses)/dx by autograd: softmax - onehot per row,
                  not divided by the number of rows.
+  softmax_backward      torch._softmax_backward_data(dy, y, -1, dtype): what autograd runs
+                        for softmax's backward, on the stored y and dy
+  log_softmax_backward  torch._log_softmax_backward_data(dy, log_y, -1, dtype)
   stablemax, log_stablemax, stablemax_cross_entropy: skipped (PyTorch has no StableMax op),
   as is any other op of the manifest that this script does not map to PyTorch.
   attention      one head per case: torch.nn.functional.scaled_dot_product_attention where the
@@ -41,7 +44,10 @@ import sys
 
 MANIFEST = "manifest.json"
 NPY_DTYPES = {"f64": "<f8", "f32": "<f4", "f16": "<f2", "bf16": "<u2"}
-TORCH_OPS = ("softmax", "log_softmax", "logsumexp", "cross_entropy")  # compute() maps them
+TORCH_OPS = ("softmax", "log_softmax", "logsumexp", "cross_entropy", "softmax_backward",
+             "log_softmax_backward")  # compute() maps them
+# The backward ops' stored inputs besides the logits, by manifest field (docs/backward.md).
+BACKWARD_INPUTS = {"softmax_backward": ("y", "dy"), "log_softmax_backward": ("log_y", "dy")}
 
 
 def fail(message):
@@ -72,8 +78,15 @@ def to_numpy(torch, np, tensor, dtype):
     return tensor.numpy()
 
 
-def compute(torch, x, op, target):
-    """(output, loss or None) of one case; raises RuntimeError where the device lacks the op."""
+def compute(torch, x, op, target, inputs):
+    """(output, loss or None) of one case; raises RuntimeError where the device lacks the op.
+    inputs: the backward ops' forward output and dy, as tensors."""
+    if op == "softmax_backward":
+        y, dy = inputs
+        return torch._softmax_backward_data(dy, y, -1, y.dtype), None
+    if op == "log_softmax_backward":
+        log_y, dy = inputs
+        return torch._log_softmax_backward_data(dy, log_y, -1, log_y.dtype), None
     if op == "softmax":
         return torch.softmax(x, dim=-1), None
     if op == "log_softmax":
@@ -212,8 +225,11 @@ def run_case(torch, np, directory, case, device):
     target = None
     if op == "cross_entropy":
         target = torch.from_numpy(np.load(os.path.join(directory, case["target"]))).to(device)
+    inputs = [to_tensor(torch, np, load_input(np, directory, case[field], NPY_DTYPES[dtype]),
+                        dtype, device)
+              for field in BACKWARD_INPUTS.get(op, ())]
     try:
-        out, loss = compute(torch, to_tensor(torch, np, x, dtype, device), op, target)
+        out, loss = compute(torch, to_tensor(torch, np, x, dtype, device), op, target, inputs)
         results = [(case["output"], to_numpy(torch, np, out, dtype))]
         if loss is not None:
             results.append((case["loss"], to_numpy(torch, np, loss, dtype)))

@@ -39,9 +39,13 @@ dnnl::memory::desc dense_rows(Format format, std::size_t rows, std::size_t n) {
 }
 
 std::vector<std::byte> dense_copy_of_input(Format format, const KernelCall& call) {
+  return dense_copy_of(format, call.x, call);
+}
+
+std::vector<std::byte> dense_copy_of(Format format, const void* strided, const KernelCall& call) {
   const std::size_t element = traits(format).storage_bytes;
   std::vector<std::byte> dense(call.rows * call.n * element);
-  copy_rows(static_cast<const std::byte*>(call.x), call.stride * element, dense.data(),
+  copy_rows(static_cast<const std::byte*>(strided), call.stride * element, dense.data(),
             call.n * element, call.rows, call.n * element);
   return dense;
 }

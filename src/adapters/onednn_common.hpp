@@ -26,6 +26,8 @@ dnnl::memory::desc dense_rows(Format format, std::size_t rows, std::size_t n);
 // tensor (stride > n) to its slow reference implementation; softcheck checks the code that
 // users of a dense tensor get.
 std::vector<std::byte> dense_copy_of_input(Format format, const KernelCall& call);
+// The same for any rows x n array laid out as the call's rows (another input: y, dy, ...).
+std::vector<std::byte> dense_copy_of(Format format, const void* strided, const KernelCall& call);
 void copy_dense_to(const std::vector<std::byte>& dense, Format format, void* strided,
                    const KernelCall& call);
 

@@ -6,7 +6,10 @@
 // onednn/{softmax,log_softmax}/<format>/softmax-v2, and the backward through cross-entropy:
 // onednn/cross_entropy/<format>/softmax-v2-log-bwd runs log_softmax forward, takes the loss
 // as -log_softmax[target], and gets the gradient from the log_softmax backward with
-// diff_dst = -onehot(target) (onednn_cross_entropy.cpp).
+// diff_dst = -onehot(target) (onednn_cross_entropy.cpp). The backward ops themselves are
+// onednn/{softmax_backward,log_softmax_backward}/<format>/softmax-v2: softmax_v2 backward
+// (softmax_accurate, softmax_log) on the y (log_y) and dy the call carries
+// (onednn_backward.cpp).
 #pragma once
 
 #include <string_view>
@@ -36,5 +39,14 @@ bool supports_cross_entropy(Format format);
 // cross_entropy from log_softmax forward + backward (see above). Throws KernelFailure when
 // oneDNN reports an error.
 KernelFn make_cross_entropy_kernel(Format format);
+
+// Whether oneDNN has a softmax_v2 backward for the backward op (softmax_backward:
+// softmax_accurate, log_softmax_backward: softmax_log) and format.
+bool supports_backward(Op op, Format format);
+
+// softmax_v2 backward over the call's rows as one rows x n tensor: dst = the call's y
+// (softmax_backward) or log_y (log_softmax_backward), diff_dst = dy, out = diff_src. Dense
+// copies in and out as for make_kernel. Throws KernelFailure when oneDNN reports an error.
+KernelFn make_backward_kernel(Op op, Format format);
 
 }  // namespace softcheck::adapters::onednn

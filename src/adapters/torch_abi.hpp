@@ -16,7 +16,8 @@ namespace softcheck::adapters::torch_adapter {
 // Bumped whenever the functions below change; the loader refuses a module built otherwise.
 // 2: KernelCall carries the op table's other inputs; Op is its table index.
 // 3: softcheck_torch_run_masked_softmax and softcheck_torch_run_attention.
-inline constexpr int kAbiVersion = 3;
+// 4: softcheck_torch_run runs softmax_backward and log_softmax_backward (y or log_y, and dy).
+inline constexpr int kAbiVersion = 4;
 
 inline constexpr const char* kAbiVersionSymbol = "softcheck_torch_abi_version";
 using AbiVersionFn = int (*)();

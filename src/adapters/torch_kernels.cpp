@@ -7,11 +7,17 @@
 //   logsumexp      at::logsumexp(x, {1})
 //   cross_entropy  loss: at::cross_entropy_loss(x, target, reduction none); gradient:
 //                  autograd's d(sum of losses)/d logits, in the logits' dtype
+//   softmax_backward      at::_softmax_backward_data(dy, y, 1, dtype)
+//   log_softmax_backward  at::_log_softmax_backward_data(dy, log_y, 1, dtype)
+//                  (the kernels autograd runs for softmax and log_softmax; the forward input
+//                  had the call's dtype, so input_dtype is that dtype too; y and log_y are
+//                  passed contiguous, as autograd passes them, see run_softmax_backward)
 //
 // Each op computes in the call's format (f64, f32, bf16). The call's rows are viewed in place
-// with their stride (from_blob) and the results copied back into out/loss with the same
-// stride. libtorch runs on one intra-op thread, set on the first call. Rows with n = 0 give no
-// outputs, except logsumexp, where libtorch gives -inf (the special-value table's value).
+// with their stride (from_blob; the backward ops' y and log_y are copied contiguous) and the
+// results copied back into out/loss with the same stride. libtorch runs on one intra-op
+// thread, set on the first call. Rows with n = 0 give no outputs, except logsumexp, where
+// libtorch gives -inf (the special-value table's value).
 //
 //   softmax by masked softmax  at::_masked_softmax(x', mask, 1, mask_type 2), mask = (x == -inf)
 //                              (True = masked), x' = x with those entries 0 (f64, f32)
@@ -24,9 +30,11 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/Reduction.h>
 #include <ATen/core/Tensor.h>
+#include <ATen/ops/_log_softmax_backward_data.h>
 #include <ATen/ops/_masked_softmax.h>
 #include <ATen/ops/_native_multi_head_attention.h>
 #include <ATen/ops/_scaled_dot_product_attention_math.h>
+#include <ATen/ops/_softmax_backward_data.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/cross_entropy_loss.h>
 #include <ATen/ops/eq.h>
@@ -119,11 +127,33 @@ void run_cross_entropy(const KernelCall& call, Format format) {
   rows_view(call.out, call, format).copy_(logits.grad());
 }
 
+// The backward ops on the forward output (y or log_y) and dy the call carries: dy viewed in
+// place with the call's stride, the forward output as a contiguous copy - what autograd hands
+// these functions (the forward's result, which libtorch allocates contiguous). libtorch 1.13's
+// softmax_backward_cpu_out makes output contiguous but passes the original tensor to
+// softmax_backward_lastdim_kernel, which reads it as dense: with a row stride > n every row
+// after the first is computed from the wrong y.
+void run_softmax_backward(const KernelCall& call, Format format) {
+  const at::Tensor y = rows_view(call.input(Input::y), call, format).contiguous();
+  rows_view(call.out, call, format)
+      .copy_(at::_softmax_backward_data(rows_view(call.input(Input::dy), call, format), y,
+                                        kRowAxis, scalar_type(format)));
+}
+
+void run_log_softmax_backward(const KernelCall& call, Format format) {
+  const at::Tensor log_y = rows_view(call.input(Input::log_y), call, format).contiguous();
+  rows_view(call.out, call, format)
+      .copy_(at::_log_softmax_backward_data(rows_view(call.input(Input::dy), call, format), log_y,
+                                            kRowAxis, scalar_type(format)));
+}
+
 void run(Op op, Format format, const KernelCall& call) {
   if (op == Op::softmax) return run_softmax(call, format);
   if (op == Op::log_softmax) return run_log_softmax(call, format);
   if (op == Op::logsumexp) return run_logsumexp(call, format);
   if (op == Op::cross_entropy) return run_cross_entropy(call, format);
+  if (op == Op::softmax_backward) return run_softmax_backward(call, format);
+  if (op == Op::log_softmax_backward) return run_log_softmax_backward(call, format);
   throw std::invalid_argument("libtorch: no kernel for op " + std::to_string(op.index()));  // never registered
 }
 

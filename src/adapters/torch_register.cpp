@@ -6,6 +6,9 @@
 //                                                              autograd, in the same dtype
 //   torch/softmax/{f64,f32}/masked-softmax                      at::_masked_softmax, the row's
 //                                                              -inf entries as the mask
+//   torch/{softmax_backward,log_softmax_backward}/{f64,f32,bf16}/aten
+//                                      at::_softmax_backward_data(dy, y, 1, dtype),
+//                                      at::_log_softmax_backward_data(dy, log_y, 1, dtype)
 // and, into the AttentionRegistry (docs/attention-torch.md):
 //   torch/attention/{f64,f32,bf16}/sdpa-math   at::_scaled_dot_product_attention_math
 //   torch/attention/{f64,f32}/native-mha       at::_native_multi_head_attention, identity
@@ -35,13 +38,20 @@ std::string_view algorithm(Op op) { return op == Op::cross_entropy ? "autograd" 
 // Whether libtorch 1.13's CPU backend runs `op` in `format`. A table, determined by experiment
 // on Debian's libtorch-dev 1.13.0, not a probe at run time (a probe would start libtorch in
 // the parent process):
-//   f64, f32, bf16: all four ops run.
+//   f64, f32, bf16: all four softmax-family ops run.
 //   f16: none does. softmax, log_softmax and cross_entropy_loss fail with
 //        "softmax_lastdim_kernel_impl" / "log_softmax_lastdim_kernel_impl" not implemented
 //        for 'Half'; logsumexp with "exp_vml_cpu" not implemented for 'Half'.
+//   softmax_backward, log_softmax_backward (at::_softmax_backward_data,
+//   at::_log_softmax_backward_data): f64, f32, bf16 run; f16 fails with
+//        "softmax_backward_lastdim_kernel_impl" / "log_softmax_backward_lastdim_kernel_impl"
+//        not implemented for 'Half'.
 // libtorch has no StableMax op, so none of the StableMax ops is registered.
 // Nor are the parametrised losses (comp_sum, sigmoid_bce, temperature_cross_entropy).
-bool supports(Op op, Format format) { return in_family(op, "softmax") && format != Format::f16; }
+bool supports(Op op, Format format) {
+  const bool backward = op == Op::softmax_backward || op == Op::log_softmax_backward;
+  return (in_family(op, "softmax") || backward) && format != Format::f16;
+}
 
 // The module's kernel, isolated; the parent loads the module before the worker forks, so
 // every worker inherits the loaded library instead of paying its start-up (about a second).

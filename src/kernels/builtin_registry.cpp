@@ -9,7 +9,8 @@
 //   two-pass              f32, f64; stablemax, log_stablemax, stablemax_cross_entropy
 // f32/f64 compute in their own precision; bf16/f16 store 16 bits and compute in float.
 // The parametrised losses: loss_family_registry.cpp. The SIMD kernels (softmax, log_softmax,
-// cross_entropy; f32, bf16, f16): src/kernels/simd/simd_register.cpp.
+// cross_entropy; f32, bf16, f16): src/kernels/simd/simd_register.cpp. The backward ops
+// (softmax_backward, log_softmax_backward; every format; two-pass and blocked): backward.hpp.
 #include <algorithm>
 #include <vector>
 
