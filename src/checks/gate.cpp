@@ -133,8 +133,18 @@ class KernelChecker {
     Violation v{result_.kernel->name(), m.check, *origin.family, origin.seed, origin.index, row,
                 element, output, got, expected, exact, m.error, m.allowed, batch.n,
                 batch.n > 0 ? batch.targets[row] : 0, {}, {}};
-    if (batch.n <= kMaxLoggedRow) v.logits.assign(batch.row(row).begin(), batch.row(row).end());
+    if (batch.n <= kMaxLoggedRow) log_row(batch, row, v);
     result_.reproducers.push_back(std::move(v));
+  }
+
+  // The row's logits and the op's other per-element inputs, into the reproducer.
+  void log_row(const Batch& batch, std::size_t row, Violation& v) const {
+    v.logits.assign(batch.row(row).begin(), batch.row(row).end());
+    for (Input input : kernel().op.spec().inputs) {
+      if (!per_element(input) || input == Input::logits) continue;
+      const auto values = batch.input_row(input, row);
+      v.inputs.emplace_back(std::string(name(input)), std::vector<double>(values.begin(), values.end()));
+    }
   }
 
   void check_row(const Batch& batch, const PackedBatch& out, std::size_t r,

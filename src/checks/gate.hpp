@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,9 @@ struct Violation {
   std::vector<double> logits;  // the row, when n <= kMaxLoggedRow
   std::string message;         // crash: what happened (signal, exit status, timeout); zero-size
                                // and in-place findings: the call ("rows=3, n=0: ...")
+  // The op's other per-element inputs of the row (y, dy, ...), by name, when n <=
+  // kMaxLoggedRow: what a reproducer needs besides the logits.
+  std::vector<std::pair<std::string, std::vector<double>>> inputs{};
 };
 inline constexpr std::size_t kMaxLoggedRow = 32;
 

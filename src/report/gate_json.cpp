@@ -30,9 +30,16 @@ json contract_json(const Contract& c) {
           {"reason", c.reason}};
 }
 
+json values_json(const std::vector<double>& values) {
+  json list = json::array();
+  for (double x : values) list.push_back(decimal_and_hex(x));
+  return list;
+}
+
 json violation_json(const Violation& v) {
-  json logits = json::array();
-  for (double x : v.logits) logits.push_back(decimal_and_hex(x));
+  const json logits = values_json(v.logits);
+  json inputs = json::object();  // the op's other inputs of the row (y, dy, ...)
+  for (const auto& [input, values] : v.inputs) inputs[input] = values_json(values);
   return {{"kernel", v.kernel},         {"check", std::string(name(v.check))},
           {"family", v.family},         {"family_seed", v.family_seed},
           {"batch", v.batch},           {"row", v.row},
@@ -40,7 +47,8 @@ json violation_json(const Violation& v) {
           {"n", v.n},                   {"target", v.target},
           {"got", decimal_and_hex(v.got)}, {"expected", decimal_and_hex(v.expected)},
           {"exact", json_number(v.exact)},   {"error", json_number(v.error)},
-          {"allowed", json_number(v.allowed)}, {"logits", logits}, {"message", v.message}};
+          {"allowed", json_number(v.allowed)}, {"logits", logits}, {"inputs", inputs},
+          {"message", v.message}};
 }
 
 json bias_json(const std::vector<FamilyBias>& families) {

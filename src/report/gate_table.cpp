@@ -108,6 +108,21 @@ std::string gate_replay(const GateResult& result, const Violation& v) {
          " --seed " + std::to_string(result.seed);
 }
 
+namespace {
+
+// "  logits   0x1p+0,-0x1.8p+1": a row of values in hexadecimal, labelled.
+void print_values(std::ostream& out, const std::string& label, const std::vector<double>& values) {
+  out << "  " << label << std::string(label.size() < 9 ? 9 - label.size() : 1, ' ');
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    char hex[40];
+    std::snprintf(hex, sizeof hex, "%a", values[i]);
+    out << (i ? "," : "") << hex;
+  }
+  out << "\n";
+}
+
+}  // namespace
+
 void print_reproducers(std::ostream& out, const GateResult& result, ReplayCommand replay) {
   if (!replay) replay = [&result](const Violation& v) { return gate_replay(result, v); };
   for (const auto& k : result.kernels) {
@@ -123,15 +138,8 @@ void print_reproducers(std::ostream& out, const GateResult& result, ReplayComman
       out << "\n  got      " << decimal_and_hex(v.got) << "\n  expected "
           << decimal_and_hex(v.expected) << "\n  error    " << v.error << " (allowed " << v.allowed
           << ")\n  replay   " << replay(v) << "\n";
-      if (!v.logits.empty()) {
-        out << "  logits   ";
-        for (std::size_t i = 0; i < v.logits.size(); ++i) {
-          char hex[40];
-          std::snprintf(hex, sizeof hex, "%a", v.logits[i]);
-          out << (i ? "," : "") << hex;
-        }
-        out << "\n";
-      }
+      if (!v.logits.empty()) print_values(out, "logits", v.logits);
+      for (const auto& [input, values] : v.inputs) print_values(out, input, values);
     }
   }
 }

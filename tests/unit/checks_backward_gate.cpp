@@ -84,6 +84,14 @@ TEST_CASE("the gate catches both planted backward bugs on accuracy") {
                   accuracy.elements, accuracy.worst_error, families.c_str());
       CHECK(k.verdict == Verdict::fail);
       CHECK(accuracy.violations > 0);
+      // A reproducer carries the row's y (or log_y) and dy, by name, besides the logits.
+      for (const Violation& v : k.reproducers) {
+        if (v.n > kMaxLoggedRow) continue;
+        REQUIRE(v.inputs.size() == 2);
+        CHECK(v.inputs[0].first == (bug == BackwardBug::bf16_dot_accumulator ? "y" : "log_y"));
+        CHECK(v.inputs[1].first == "dy");
+        CHECK(v.inputs[1].second.size() == v.n);
+      }
       // The mistake stays in the arithmetic: no write past n, no failed call.
       for (Check check : {Check::bounds, Check::crash})
         if (k.checks.count(check)) CHECK(k.checks.at(check).violations == 0);
