@@ -1,7 +1,9 @@
 # Compiles the contract files into the binary: contracts/builtin.json (softcheck's strict
 # defaults) and contracts/providers/*.json (properties that each provider declares).
+get_filename_component(SOFTCHECK_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
+
 function(softcheck_embed_contracts target)
-  set(source_dir ${PROJECT_SOURCE_DIR}/contracts)
+  set(source_dir ${SOFTCHECK_ROOT}/contracts)  # SOFTCHECK_ROOT: below, beside this file
   file(GLOB provider_files CONFIGURE_DEPENDS ${source_dir}/providers/*.json)
   list(SORT provider_files)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${source_dir}/builtin.json

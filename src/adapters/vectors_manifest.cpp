@@ -391,9 +391,13 @@ Manifest read_manifest(const std::filesystem::path& dir) {
   if (!in) throw VectorsError(origin + ": cannot read (is --dir an exported vector directory?)");
   std::stringstream text;
   text << in.rdbuf();
+  return parse_manifest(text.str(), origin);
+}
+
+Manifest parse_manifest(const std::string& text, const std::string& origin) {
   json doc;
   try {
-    doc = json::parse(text.str());
+    doc = json::parse(text);
   } catch (const json::parse_error& error) {
     throw VectorsError(origin + ": not valid JSON (byte " + std::to_string(error.byte) + ")");
   }

@@ -106,6 +106,8 @@ std::string exact_decimal(double value);
 // or version, a field missing or of the wrong type, an unknown op/dtype/family, a path that
 // is absolute or leaves the directory, a duplicate id).
 Manifest read_manifest(const std::filesystem::path& dir);
+// The same from the manifest's text; `origin` starts every error message.
+Manifest parse_manifest(const std::string& text, const std::string& origin);
 void write_manifest(const std::filesystem::path& dir, const Manifest& manifest);
 
 }  // namespace softcheck::vectors

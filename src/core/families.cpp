@@ -50,9 +50,10 @@ double exp_overflow_threshold(Format f) {
 }
 
 // The range of uniform-90-100: [90, 100] except f16, where exp overflows from ~11.09.
-std::pair<double, double> high_range(Format f) {
-  return f == Format::f16 ? std::pair{15.0, 20.0} : std::pair{90.0, 100.0};
-}
+struct Range {
+  double lo, hi;
+};
+Range high_range(Format f) { return f == Format::f16 ? Range{15.0, 20.0} : Range{90.0, 100.0}; }
 
 // A uniformly drawn subnormal of the format (a nonzero multiple of denorm_min below min_normal).
 double random_subnormal(Format f, Rng& rng) {
@@ -93,11 +94,12 @@ std::vector<Batch> normal_rows(Format f, Suite s, Rng& rng, double sigma) {
 // uniform-90-100 (XNNPACK's operator test): uniform in [90, 100], [15, 20] for f16, so exp
 // alone overflows in f32, bf16 and f16 (not in f64); XNNPACK's lengths 1, 2, 3, ..., 1001.
 std::vector<Batch> uniform_high(Format f, Suite s, Rng& rng) {
-  const auto [lo, hi] = high_range(f);
+  const Range high = high_range(f);  // named, not bound: clang 14 cannot capture bindings
   std::vector<Batch> out;
   for (std::size_t n : {1, 2, 3, 17, 99, 1000})
-    out.push_back(generated(f, rows_scale(s), n, rng,
-                            [&](std::size_t, std::size_t) { return rng.uniform(lo, hi); }));
+    out.push_back(generated(f, rows_scale(s), n, rng, [&](std::size_t, std::size_t) {
+      return rng.uniform(high.lo, high.hi);
+    }));
   return out;
 }
 
@@ -247,9 +249,9 @@ std::vector<Batch> masked(Format f, Suite s, Rng& rng) {
 // accumulation error grows with n), and the uniform-90-100 range (exp alone overflows).
 std::vector<Batch> long_rows(Format f, Suite s, Rng& rng) {
   const std::size_t n = s == Suite::quick ? 4096 : s == Suite::standard ? 65536 : 1048576;
-  const auto [lo, hi] = high_range(f);
+  const Range high = high_range(f);
   return {generated(f, 2, n, rng, [&](std::size_t r, std::size_t) {
-    return r == 0 ? rng.normal() : rng.uniform(lo, hi);
+    return r == 0 ? rng.normal() : rng.uniform(high.lo, high.hi);
   })};
 }
 
@@ -347,7 +349,7 @@ std::vector<Batch> special_values(Format f, Suite s, Rng& rng) {
 // (which overflows for x = max_finite). Lengths powers of two and not; the tied value cycles
 // through 0, N(0, 30^2), the uniform-90-100 range, +-max_finite and +-denorm_min.
 std::vector<Batch> ties(Format f, Suite s, Rng& rng) {
-  const auto [lo, hi] = high_range(f);
+  const Range high = high_range(f);
   const std::size_t lengths[] = {1, 2, 3, 4, 5, 7, 8, 16, 31, 32, 64, 100, 128, 513};
   std::vector<Batch> out;
   for (std::size_t i = 0; i < std::size(lengths); ++i) {
@@ -363,7 +365,7 @@ std::vector<Batch> ties(Format f, Suite s, Rng& rng) {
             value = 30.0 * rng.normal();
             break;
           case 2:
-            value = rng.uniform(lo, hi);
+            value = rng.uniform(high.lo, high.hi);
             break;
           case 3:
             value = sign * max_finite(f);

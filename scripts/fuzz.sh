@@ -1,0 +1,35 @@
+#!/bin/sh
+# Fuzzes softcheck's parsers of untrusted input with libFuzzer (clang) under AddressSanitizer
+# and UndefinedBehaviorSanitizer: .npy files, vector manifests, contract JSON, --logits text
+# and plugin tables (fuzz/fuzz_*.cpp).
+#
+#   ./scripts/fuzz.sh [SECONDS]    each target for SECONDS (default 20), seeded from
+#                                  fuzz/corpus/<target>; new inputs go to build-fuzz/corpus/
+#
+# Prints each target's executions. A crash, leak, sanitizer report or escaped exception stops
+# that target with its input saved as build-fuzz/crash-<target>-*; the script then exits 1.
+# Copy such an input to fuzz/regressions/<target>/ (ctest replays it: fuzz_replay_<target>)
+# and fix the parser.
+set -eu
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+targets="npy manifest contract logits plugin_table"
+CXX=clang++ cmake -S fuzz -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build build-fuzz -j2 > build-fuzz/build.log 2>&1 ||
+  { tail -20 build-fuzz/build.log; echo "fuzz: the build failed (build-fuzz/build.log)" >&2; exit 2; }
+status=0
+for target in $targets; do
+  mkdir -p build-fuzz/corpus/$target
+  log=build-fuzz/fuzz-$target.log
+  if ./build-fuzz/fuzz_$target -max_total_time="$seconds" -max_len=65536 -print_final_stats=1 \
+       -artifact_prefix=build-fuzz/crash-$target- build-fuzz/corpus/$target fuzz/corpus/$target \
+       > "$log" 2>&1; then
+    result=ok
+  else
+    result="FAILED (see $log)"
+    status=1
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  echo "fuzz: $target: ${runs:-?} executions in ${seconds} s: $result"
+done
+exit $status
