@@ -14,7 +14,7 @@ set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 targets="npy manifest contract logits plugin_table"
-CXX=clang++ cmake -S fuzz -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+CXX=clang++-14 cmake -S fuzz -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build-fuzz -j2 > build-fuzz/build.log 2>&1 ||
   { tail -20 build-fuzz/build.log; echo "fuzz: the build failed (build-fuzz/build.log)" >&2; exit 2; }
 status=0

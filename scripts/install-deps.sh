@@ -24,6 +24,9 @@ PACKAGES="$PACKAGES python3-sklearn dataset-fashion-mnist"
 # nbconvert) and the rendering check of the HTML report (headless Chromium).
 PACKAGES="$PACKAGES pybind11-dev python3-pybind11 python3-pytest jupyter-nbconvert
   python3-nbconvert python3-jupyter-client python3-ipykernel python3-ipywidgets chromium"
+# softcheck's own reliability (.ci/run): libFuzzer (clang 14 and its runtime) for the parsers'
+# fuzz targets (scripts/fuzz.sh).
+PACKAGES="$PACKAGES clang-14 libclang-rt-14-dev"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

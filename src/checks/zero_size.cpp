@@ -125,9 +125,11 @@ void write_record(int fd, char kind, std::uint32_t task, Outcome outcome,
                         static_cast<std::uint16_t>(std::min(message.size(), kMessageBytes)),
                         static_cast<std::uint16_t>(std::min(values.size(), kMaxValues)), task};
   std::memcpy(record, &head, sizeof head);
-  std::memcpy(record + sizeof head, message.data(), head.message_bytes);
-  std::memcpy(record + sizeof head + head.message_bytes, values.data(),
-              head.values * sizeof(double));
+  // Empty message or values: nothing to copy (their data() may be null, which memcpy forbids).
+  if (head.message_bytes > 0) std::memcpy(record + sizeof head, message.data(), head.message_bytes);
+  if (head.values > 0)
+    std::memcpy(record + sizeof head + head.message_bytes, values.data(),
+                head.values * sizeof(double));
   write_all(fd, record, sizeof head + head.message_bytes + head.values * sizeof(double));
 }
 
@@ -312,8 +314,9 @@ void parse_records(std::string& buffer, OnRecord&& on_record) {
     if (buffer.size() - at < bytes) break;
     TaskResult result{head.outcome, buffer.substr(at + sizeof head, head.message_bytes), {}};
     result.values.resize(head.values);
-    std::memcpy(result.values.data(), buffer.data() + at + sizeof head + head.message_bytes,
-                head.values * sizeof(double));
+    if (head.values > 0)  // an empty vector's data() may be null, which memcpy forbids
+      std::memcpy(result.values.data(), buffer.data() + at + sizeof head + head.message_bytes,
+                  head.values * sizeof(double));
     on_record(head.kind, head.task, std::move(result));
     at += bytes;
   }

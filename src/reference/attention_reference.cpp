@@ -12,6 +12,7 @@
 #include "reference/decider.hpp"
 #include "reference/fast_row.hpp"
 #include "reference/interval.hpp"
+#include "reference/thread_caches.hpp"
 #include "reference/ziv.hpp"
 
 namespace softcheck::reference {
@@ -194,6 +195,7 @@ AttentionRowReference attention_reference_row(const AttentionCase& c, std::size_
     }
   }
   if (fast) *fast = false;
+  release_mpfr_caches_at_thread_exit();  // this thread's MPFR caches, when it ends
   return mpfr_attention_row(c, row, lse_format, options);
 }
 

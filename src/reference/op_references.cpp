@@ -11,6 +11,7 @@
 #include "reference/loss_family_reference.hpp"
 #include "reference/op_reference.hpp"
 #include "reference/stablemax_reference.hpp"
+#include "reference/thread_caches.hpp"
 
 namespace softcheck::reference {
 namespace {
@@ -116,6 +117,7 @@ std::vector<Result> evaluate_rows(const Batch& batch, unsigned threads, Evaluate
   std::exception_ptr failure;
   std::atomic<bool> failed{false};
   auto work = [&] {
+    release_mpfr_caches_at_thread_exit();  // this thread's MPFR caches, when it ends
     try {
       for (std::size_t r = next++; r < batch.rows && !failed; r = next++) rows[r] = evaluate(r);
     } catch (...) {
@@ -165,6 +167,7 @@ std::size_t position_in_group(Op op) { return locate(op).second; }
 
 OpRow evaluate_op_row(Op op, const RowInputs& row, Format format,
                       const LossParameters& parameters, const ReferenceOptions& options) {
+  release_mpfr_caches_at_thread_exit();
   std::vector<OpRow> all = reference_group(op).evaluate(row, format, parameters, options);
   return std::move(all.at(position_in_group(op)));
 }

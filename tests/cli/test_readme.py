@@ -1,4 +1,5 @@
-"""The README's quick start is exactly two commands, and .ci/run runs the second as written.
+"""The README's quick start is exactly two commands, and .ci/run runs the second as written,
+first (then the sanitizer and fuzz runs, which the README names).
 The results table in docs/results.md is reports/gate.md as scripts/update-results.sh copied it.
 
 Usage: /usr/bin/python3 tests/cli/test_readme.py path/to/softcheck
@@ -21,8 +22,11 @@ ci = [line for line in open(os.path.join(ROOT, ".ci", "run")).read().splitlines(
 check("README quick start has exactly two commands", len(commands) == 2,
       f"quick start has {len(commands)} commands, expected 2: {commands}")
 if len(commands) == 2:
-    check(".ci/run runs README's second command as written", ci == [commands[1]],
+    check(".ci/run runs README's second command as written, first", ci[:1] == [commands[1]],
           f".ci/run runs {ci}, README's second command is {commands[1]!r}")
+    check("README says what CI runs after it", all(
+        ("scripts/fuzz.sh" in readme, "--preset asan" in readme)),
+        "README does not mention the asan preset and scripts/fuzz.sh that .ci/run runs")
 results_page = open(os.path.join(ROOT, "docs", "results.md")).read()
 results = re.search(r"<!-- results:begin -->\n(.*?)\n<!-- results:end -->", results_page, re.S)
 report = open(os.path.join(ROOT, "reports", "gate.md")).read().strip()
