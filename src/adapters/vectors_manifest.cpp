@@ -400,6 +400,8 @@ Manifest parse_manifest(const std::string& text, const std::string& origin) {
     doc = json::parse(text);
   } catch (const json::parse_error& error) {
     throw VectorsError(origin + ": not valid JSON (byte " + std::to_string(error.byte) + ")");
+  } catch (const json::out_of_range&) {  // a number the JSON reader cannot hold (1e400)
+    throw VectorsError(origin + ": not valid JSON (a number beyond the range of a double)");
   }
   return ManifestReader(origin).read(doc);
 }

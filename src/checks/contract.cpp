@@ -105,6 +105,8 @@ void ContractSet::add_rules(std::string_view json_text, const std::string& origi
     document = json::parse(json_text);
   } catch (const json::parse_error& error) {
     throw ContractError(origin + ": not valid JSON (" + error.what() + ")");
+  } catch (const json::out_of_range&) {  // a number the JSON reader cannot hold (1e400)
+    throw ContractError(origin + ": not valid JSON (a number beyond the range of a double)");
   }
   if (!document.is_object() || !document.contains("rules") || !document["rules"].is_array())
     throw ContractError(origin + ": expected an object with a \"rules\" array");
