@@ -6,6 +6,9 @@
 #   ./scripts/fuzz.sh [SECONDS]    each target for SECONDS (default 20), seeded from
 #                                  fuzz/corpus/<target>; new inputs go to build-fuzz/corpus/
 #
+# libFuzzer's random seed is FUZZ_SEED (default 1), so a run replays from the same seed and
+# printed corpus (CI stays reproducible); FUZZ_SEED=0 lets libFuzzer pick one.
+#
 # Prints each target's executions. A crash, leak, sanitizer report or escaped exception stops
 # that target with its input saved as build-fuzz/crash-<target>-*; the script then exits 1.
 # Copy such an input to fuzz/regressions/<target>/ (ctest replays it: fuzz_replay_<target>)
@@ -13,6 +16,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
+seed=${FUZZ_SEED:-1}
 targets="npy manifest contract logits plugin_table"
 CXX=clang++-14 cmake -S fuzz -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build-fuzz -j2 > build-fuzz/build.log 2>&1 ||
@@ -21,7 +25,7 @@ status=0
 for target in $targets; do
   mkdir -p build-fuzz/corpus/$target
   log=build-fuzz/fuzz-$target.log
-  if ./build-fuzz/fuzz_$target -max_total_time="$seconds" -max_len=65536 -print_final_stats=1 \
+  if ./build-fuzz/fuzz_$target -max_total_time="$seconds" -seed="$seed" -max_len=65536 -print_final_stats=1 \
        -artifact_prefix=build-fuzz/crash-$target- build-fuzz/corpus/$target fuzz/corpus/$target \
        > "$log" 2>&1; then
     result=ok
@@ -30,6 +34,6 @@ for target in $targets; do
     status=1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  echo "fuzz: $target: ${runs:-?} executions in ${seconds} s: $result"
+  echo "fuzz: $target: ${runs:-?} executions in ${seconds} s (seed $seed): $result"
 done
 exit $status
