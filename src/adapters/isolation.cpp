@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/process_exit.hpp"
+
 namespace softcheck {
 namespace {
 
@@ -379,18 +381,6 @@ WorkerBody attention_worker(AttentionFn kernel) {
           kernel(call);
         });
   };
-}
-
-std::string describe_exit(int wait_status) {
-  if (WIFSIGNALED(wait_status)) {
-    const int signal = WTERMSIG(wait_status);
-    const char* abbreviation = ::sigabbrev_np(signal);
-    return "killed by signal " + std::to_string(signal) +
-           (abbreviation ? " (SIG" + std::string(abbreviation) + ")" : std::string());
-  }
-  if (WIFEXITED(wait_status))
-    return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
-  return "ended with wait status " + std::to_string(wait_status);
 }
 
 // One forked worker: its pid and the parent's end of the socket pair. Destroying it kills

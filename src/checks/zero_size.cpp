@@ -31,6 +31,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/process_exit.hpp"
 #include "reference/op_reference.hpp"
 
 namespace softcheck {
@@ -215,18 +216,6 @@ class UniqueFd {
  private:
   int fd_;
 };
-
-std::string describe_exit(int wait_status) {
-  if (WIFSIGNALED(wait_status)) {
-    const int signal = WTERMSIG(wait_status);
-    const char* abbreviation = ::sigabbrev_np(signal);
-    return "killed by signal " + std::to_string(signal) +
-           (abbreviation ? " (SIG" + std::string(abbreviation) + ")" : std::string());
-  }
-  if (WIFEXITED(wait_status))
-    return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
-  return "ended with wait status " + std::to_string(wait_status);
-}
 
 // A forked child running tasks [first, last), and the parent's end of its pipe.
 class Child {
