@@ -6,8 +6,7 @@
 #
 # The module is built for /usr/bin/python3 (Debian's numpy, pytest, Jupyter), not for
 # whatever python3 comes first on PATH.
-option(SOFTCHECK_BUILD_PYTHON "Build the Python module (off in the asan preset: the interpreter
-       would load it without the sanitizer runtime)" ON)
+option(SOFTCHECK_BUILD_PYTHON "Build the Python module" ON)
 if(NOT SOFTCHECK_BUILD_PYTHON)
   message(STATUS "softcheck: SOFTCHECK_BUILD_PYTHON is OFF - Python module disabled")
   return()

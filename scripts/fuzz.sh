@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Fuzzes softcheck's parsers of untrusted input with libFuzzer (clang) under AddressSanitizer
 # and UndefinedBehaviorSanitizer: .npy files, vector manifests, contract JSON, --logits text
 # and plugin tables (fuzz/fuzz_*.cpp).
@@ -6,6 +6,7 @@
 #   ./scripts/fuzz.sh [SECONDS]    each target for SECONDS (default 20), seeded from
 #                                  fuzz/corpus/<target>; new inputs go to build-fuzz/corpus/
 #
+# Targets run FUZZ_JOBS at a time (default 2, this machine's cores), each on one core.
 # libFuzzer's random seed is FUZZ_SEED (default 1), so a run replays from the same seed and
 # printed corpus (CI stays reproducible); FUZZ_SEED=0 lets libFuzzer pick one.
 #
@@ -17,23 +18,36 @@ set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 seed=${FUZZ_SEED:-1}
+jobs=${FUZZ_JOBS:-2}
 targets="npy manifest contract logits plugin_table"
 CXX=clang++-14 cmake -S fuzz -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build-fuzz -j2 > build-fuzz/build.log 2>&1 ||
   { tail -20 build-fuzz/build.log; echo "fuzz: the build failed (build-fuzz/build.log)" >&2; exit 2; }
-status=0
-for target in $targets; do
+
+# One target for $seconds; its one-line result goes to build-fuzz/result-<target>.
+fuzz_one() {
+  local target=$1 log=build-fuzz/fuzz-$1.log result runs
   mkdir -p build-fuzz/corpus/$target
-  log=build-fuzz/fuzz-$target.log
-  if ./build-fuzz/fuzz_$target -max_total_time="$seconds" -seed="$seed" -max_len=65536 -print_final_stats=1 \
-       -artifact_prefix=build-fuzz/crash-$target- build-fuzz/corpus/$target fuzz/corpus/$target \
-       > "$log" 2>&1; then
+  if ./build-fuzz/fuzz_$target -max_total_time="$seconds" -seed="$seed" -max_len=65536 \
+       -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$target- \
+       build-fuzz/corpus/$target fuzz/corpus/$target > "$log" 2>&1; then
     result=ok
   else
     result="FAILED (see $log)"
-    status=1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  echo "fuzz: $target: ${runs:-?} executions in ${seconds} s (seed $seed): $result"
+  echo "fuzz: $target: ${runs:-?} executions in ${seconds} s (seed $seed): $result" \
+    > build-fuzz/result-$target
+}
+
+for target in $targets; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  fuzz_one "$target" &
+done
+wait
+status=0
+for target in $targets; do
+  cat build-fuzz/result-$target
+  grep -q ': ok$' build-fuzz/result-$target || status=1
 done
 exit $status

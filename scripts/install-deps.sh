@@ -3,7 +3,7 @@
 # Debian 12 packages only. Runs apt-get update only when something is missing.
 set -eu
 # Build and test: compiler, references (Boost + MPFR), tests (Catch2, RapidCheck), CLI.
-PACKAGES="build-essential cmake pkg-config libboost-dev libmpfr-dev libgmp-dev catch2
+PACKAGES="build-essential cmake ninja-build pkg-config libboost-dev libmpfr-dev libgmp-dev catch2
   librapidcheck-dev libcli11-dev nlohmann-json3-dev python3-mpmath python3-numpy"
 # Real kernel libraries under the gate (each adapter is compiled when its package is found),
 # and PyTorch for the vector-file round trip.

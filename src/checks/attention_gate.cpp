@@ -77,10 +77,10 @@ struct Recorder {
 
   void violation(const std::string& check, std::size_t row, std::size_t column, double got,
                  double expected, double exact, double error, double allowed, std::string message) {
-    ++result.checks[check].violations;
-    std::size_t kept = 0;
-    for (const AttentionViolation& v : result.reproducers) kept += v.check == check;
-    if (kept >= keep) return;
+    AttentionCheckStats& stats = result.checks[check];
+    ++stats.violations;
+    if (stats.kept >= keep) return;
+    ++stats.kept;
     AttentionViolation v = base;
     v.check = check;
     v.row = row;

@@ -38,6 +38,7 @@ struct AttentionCheckStats {
   double worst_ratio = 0.0;  // largest error / allowance (inf: a non-finite output)
   std::size_t vacuous = 0;   // values the conditioning bound says nothing about (O: held to
                              // the convex hull of V; LSE: unchecked)
+  std::size_t kept = 0;      // violations kept in AttentionKernelResult::reproducers
 };
 
 struct AttentionViolation {

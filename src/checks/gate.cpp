@@ -39,9 +39,9 @@ bool count_measurement(KernelResult& result, const Measurement& m, const GateOpt
   if (worse) stats.worst_error = m.error, stats.worst_allowed = m.allowed;
   if (m.pass) return false;
   ++stats.violations;
-  const auto kept = std::count_if(result.reproducers.begin(), result.reproducers.end(),
-                                  [&](const Violation& v) { return v.check == m.check; });
-  return static_cast<std::size_t>(kept) < options.reproducers_per_check;
+  if (stats.kept >= options.reproducers_per_check) return false;
+  ++stats.kept;
+  return true;
 }
 
 class KernelChecker {

@@ -47,6 +47,7 @@ struct CheckStats {
   std::size_t violations = 0;
   double worst_error = 0.0;    // in the check's unit
   double worst_allowed = 0.0;  // the allowance at the worst element
+  std::size_t kept = 0;        // violations kept in KernelResult::reproducers
 };
 
 // Everything needed to replay one violation.
