@@ -8,7 +8,9 @@
 //   f16:  F16C (vcvtph2ps / vcvtps2ph with round-to-nearest-even) on AVX2 and AVX3; on the
 //         other targets Highway 1.0.3 emulates these conversions with truncation and without
 //         infinities, so element.hpp's scalar conversions run lane by lane instead.
-// Tails (fewer than a vector of elements) go through a float buffer with scalar conversions.
+// Tails (fewer than a vector of elements): on AVX3, masked loads and stores of f32 and bf16
+// (AVX-512 masks suppress faults in the masked-off lanes, so nothing past the row is read or
+// written); everywhere else, and for f16, through a float buffer with scalar conversions.
 #if defined(SOFTCHECK_KERNELS_SIMD_FORMAT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SOFTCHECK_KERNELS_SIMD_FORMAT_INL_H_
 #undef SOFTCHECK_KERNELS_SIMD_FORMAT_INL_H_
@@ -18,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "hwy/highway.h"
 #include "kernels/element.hpp"
@@ -52,10 +55,10 @@ template <>
 struct VectorIO<Bf16> {
   static VF Load(DF d, const std::uint16_t* p) {
     const hn::Rebind<std::uint16_t, DF> du16;
-    const hn::RebindToUnsigned<DF> du32;
-    return hn::BitCast(d, hn::ShiftLeft<16>(hn::PromoteTo(du32, hn::LoadU(du16, p))));
+    return Widen(d, hn::LoadU(du16, p));
   }
-  static void Store(DF, VF v, std::uint16_t* p) {
+  // The bf16 bit patterns of v's lanes, rounded to nearest even.
+  static hn::Vec<hn::Rebind<std::uint16_t, DF>> Bits(VF v) {
     const hn::Rebind<std::uint16_t, DF> du16;
     const hn::RebindToSigned<DF> di32;
     const auto bits = hn::BitCast(di32, v);
@@ -65,7 +68,15 @@ struct VectorIO<Bf16> {
                                  hn::Set(di32, 0xFFFF));
     const auto nan = hn::RebindMask(di32, hn::IsNaN(v));
     const auto result = hn::IfThenElse(nan, hn::Set(di32, kBf16QuietNaN), rounded);
-    hn::StoreU(hn::DemoteTo(du16, result), du16, p);
+    return hn::DemoteTo(du16, result);
+  }
+  static VF Widen(DF d, hn::Vec<hn::Rebind<std::uint16_t, DF>> bits) {
+    const hn::RebindToUnsigned<DF> du32;
+    return hn::BitCast(d, hn::ShiftLeft<16>(hn::PromoteTo(du32, bits)));
+  }
+  static void Store(DF, VF v, std::uint16_t* p) {
+    const hn::Rebind<std::uint16_t, DF> du16;
+    hn::StoreU(Bits(v), du16, p);
   }
 };
 
@@ -96,6 +107,16 @@ struct VectorIO<F16> {
 // The first `count` < Lanes(d) elements at p, the other lanes `fill`.
 template <class E>
 VF LoadTail(DF d, const typename E::storage* p, std::size_t count, float fill) {
+#if !HWY_MEM_OPS_MIGHT_FAULT
+  if constexpr (std::is_same_v<E, F32>) {
+    const auto mask = hn::FirstN(d, count);
+    return hn::IfThenElse(mask, hn::MaskedLoad(mask, d, p), hn::Set(d, fill));
+  } else if constexpr (std::is_same_v<E, Bf16>) {
+    const hn::Rebind<std::uint16_t, DF> du16;
+    const VF v = VectorIO<Bf16>::Widen(d, hn::MaskedLoad(hn::FirstN(du16, count), du16, p));
+    return hn::IfThenElse(hn::FirstN(d, count), v, hn::Set(d, fill));
+  }
+#endif
   alignas(64) float buffer[kMaxLanes] = {};
   for (std::size_t i = 0; i < hn::Lanes(d); ++i) buffer[i] = i < count ? E::load(p[i]) : fill;
   return hn::LoadU(d, buffer);
@@ -103,6 +124,14 @@ VF LoadTail(DF d, const typename E::storage* p, std::size_t count, float fill) {
 
 template <class E>
 void StoreTail(DF d, VF v, typename E::storage* p, std::size_t count) {
+#if !HWY_MEM_OPS_MIGHT_FAULT
+  if constexpr (std::is_same_v<E, F32>) {
+    return hn::BlendedStore(v, hn::FirstN(d, count), d, p);
+  } else if constexpr (std::is_same_v<E, Bf16>) {
+    const hn::Rebind<std::uint16_t, DF> du16;
+    return hn::BlendedStore(VectorIO<Bf16>::Bits(v), hn::FirstN(du16, count), du16, p);
+  }
+#endif
   alignas(64) float buffer[kMaxLanes] = {};
   hn::StoreU(v, d, buffer);
   for (std::size_t i = 0; i < count; ++i) p[i] = E::store(buffer[i]);

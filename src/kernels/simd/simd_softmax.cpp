@@ -24,7 +24,8 @@
 // the row to the general path). Every tile loop prefetches (kPrefetch).
 // Long f32 rows (>= simd_stream_bytes(), default kSimdStreamBytes = 2 MiB, simd.hpp) write
 // their outputs with streaming stores in the final pass of two-pass, three-pass-recompute
-// and online, for every op (WritePass, StreamPass): the output is not read back soon, and
+// and online, for every op but short softmax rows (WritePass, StreamPass; ShortSoftmaxRow
+// never streams, its rows being far shorter): the output is not read back soon, and
 // streaming saves the read-for-ownership of every output line (three-pass-reload never
 // streams: RunRows). The kernel names stay: the outputs are bit-identical either way (the
 // same lane arithmetic, only the store instruction differs; tests/unit/kernels_simd.cpp).
@@ -129,15 +130,25 @@ HWY_INLINE void WalkSlots(DF d, const Src& src, std::size_t n, Step&& step) {
       [&](std::size_t i, std::size_t count) { step(0, src.Tail(d, i, count), i, count); });
 }
 
-// Sums the lanes of kU vectors in double.
-HWY_INLINE double SumLanes(DF d, const VF* v) {
-  alignas(64) float lanes[kMaxLanes];
+// Sums the lanes of kU vectors in double: every lane widened exactly, added as a tree in
+// double vectors (a few cycles; a sequential sum of the lanes was the largest cost of a short
+// row, 64 dependent double additions on AVX-512).
+HWY_INLINE double SumLanes(DF d, const VF* v, std::size_t count = kU) {
+#if HWY_TARGET == HWY_SCALAR
+  (void)d;
   double sum = 0;
-  for (std::size_t k = 0; k < kU; ++k) {
-    hn::StoreU(v[k], d, lanes);
-    for (std::size_t i = 0; i < hn::Lanes(d); ++i) sum += lanes[i];
-  }
+  for (std::size_t k = 0; k < count; ++k) sum += hn::GetLane(v[k]);
   return sum;
+#else
+  const hn::Repartition<double, DF> dd;
+  const hn::Half<DF> dh;
+  auto total = hn::Zero(dd);
+  for (std::size_t k = 0; k < count; ++k) {
+    total = hn::Add(total, hn::PromoteTo(dd, hn::LowerHalf(dh, v[k])));
+    total = hn::Add(total, hn::PromoteTo(dd, hn::UpperHalf(dh, v[k])));
+  }
+  return hn::GetLane(hn::SumOfLanes(dd, total));
+#endif
 }
 
 // Whether any lane of the NaN flags (all-ones lanes) is set.
@@ -389,16 +400,6 @@ float MaxOnly(DF d, const Src& src, std::size_t n) {
   return hn::GetLane(hn::MaxOfLanes(d, max[0]));
 }
 
-// The lanes of kU vectors summed: the vectors in f32, then the lanes in double.
-HWY_INLINE double SumAll(DF d, const VF* v) {
-  VF total = hn::Add(hn::Add(v[0], v[1]), hn::Add(v[2], v[3]));
-  alignas(64) float lanes[kMaxLanes];
-  hn::StoreU(total, d, lanes);
-  double sum = 0;
-  for (std::size_t i = 0; i < hn::Lanes(d); ++i) sum += lanes[i];
-  return sum;
-}
-
 // Sum of exp(x_j - m) given m; keep(e, i, count) sees every vector (reload).
 template <class Src, class Keep>
 double SumExp(DF d, const Src& src, std::size_t n, float max, Keep&& keep) {
@@ -410,7 +411,7 @@ double SumExp(DF d, const Src& src, std::size_t n, float max, Keep&& keep) {
     keep(e, i, count);
     sum[k] = hn::Add(sum[k], e);
   });
-  return SumAll(d, sum);
+  return SumLanes(d, sum);
 }
 
 // Two-pass, pass 1: a running maximum per lane, starting at -FLT_MAX (so -inf elements give
@@ -454,7 +455,7 @@ std::pair<float, double> TwoPassSum(DF d, const Src& src, std::size_t n) {
   const float m = hn::GetLane(hn::MaxOfLanes(d, max));
   const VF factor = Exp(d, hn::Sub(max, hn::Set(d, m)));
   for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Mul(sum[k], factor);
-  return {m, SumAll(d, sum)};
+  return {m, SumLanes(d, sum)};
 }
 
 // Online, pass 1: kU independent recurrences sum = sum * exp(max - new max) + exp(x - new
@@ -477,7 +478,37 @@ std::pair<float, double> OnlineSum(DF d, const Src& src, std::size_t n) {
   const float m = hn::GetLane(hn::MaxOfLanes(d, top));
   const VF vm = hn::Set(d, m);
   for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Mul(sum[k], Exp(d, hn::Sub(max[k], vm)));
-  return {m, SumAll(d, sum)};
+  return {m, SumLanes(d, sum)};
+}
+
+// Rows of at most kShortVectors vectors stay in registers (ShortSoftmaxRow): one load, one
+// exp per element, one store, whatever the algorithm (its passes would read the same
+// registers). Measured: analyses/perf (short rows are attention's and classifiers' shapes).
+constexpr std::size_t kShortVectors = 8;
+
+// A short softmax row (n <= kShortVectors vectors): m, e_j = exp(x_j - m) kept in registers,
+// their sum in double, out = e_j * (1 / sum). False when the row needs the general path (a
+// non-finite m, or a NaN sum from a NaN element).
+template <class E>
+bool ShortSoftmaxRow(DF d, const Row<E>& row) {
+  const std::size_t lanes = hn::Lanes(d);
+  const RowSource<E> src{row.x};
+  const std::size_t full = row.n / lanes, rest = row.n % lanes;
+  const std::size_t count = full + (rest > 0 ? 1 : 0);
+  VF x[kShortVectors];
+  VF top = hn::Set(d, -kInfinity);
+  for (std::size_t k = 0; k < full; ++k) top = hn::Max(top, x[k] = src.Full(d, k * lanes));
+  if (rest > 0) top = hn::Max(top, x[full] = src.Tail(d, full * lanes, rest));
+  const float m = hn::GetLane(hn::MaxOfLanes(d, top));
+  if (!std::isfinite(m)) return false;
+  const VF vm = hn::Set(d, m);
+  for (std::size_t k = 0; k < count; ++k) x[k] = Exp(d, hn::Sub(x[k], vm));
+  const double sum = SumLanes(d, x, count);
+  if (!(sum >= 1)) return false;
+  const VF inverse = hn::Set(d, static_cast<float>(1.0 / sum));
+  for (std::size_t k = 0; k < full; ++k) VectorIO<E>::Store(d, hn::Mul(x[k], inverse), row.out + k * lanes);
+  if (rest > 0) StoreTail<E>(d, hn::Mul(x[full], inverse), row.out + full * lanes, rest);
+  return true;
 }
 
 // The softmax row; false when the row needs the general path (special values). stream: see
@@ -485,6 +516,7 @@ std::pair<float, double> OnlineSum(DF d, const Src& src, std::size_t n) {
 template <class E, SimdAlgorithm kAlgorithm>
 bool SoftmaxRow(const Row<E>& row, float* scratch, bool stream) {
   const DF d;
+  if (row.n <= kShortVectors * hn::Lanes(d)) return ShortSoftmaxRow(d, row);
   const RowSource<E> src{row.x};
   float m;
   double sum;
@@ -615,6 +647,8 @@ void RunKernel(SimdAlgorithm algorithm, Op op, Format format, const KernelCall& 
   }
 }
 
+std::size_t ShortRowLength() { return kShortVectors * hn::Lanes(DF()); }
+
 }  // namespace softcheck::kernels::simd::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -627,6 +661,7 @@ std::atomic<std::size_t> g_streamed_rows{0};
 
 namespace simd {
 HWY_EXPORT(RunKernel);
+HWY_EXPORT(ShortRowLength);
 
 void count_streamed_row() {
   g_streamed_rows.fetch_add(1, std::memory_order_relaxed);
@@ -643,6 +678,10 @@ std::size_t simd_stream_bytes() {
 
 std::size_t simd_set_stream_bytes(std::size_t bytes) {
   return g_stream_bytes.exchange(bytes);
+}
+
+std::size_t simd_short_row_length() {
+  return HWY_DYNAMIC_DISPATCH(simd::ShortRowLength)();
 }
 
 void run_simd(SimdAlgorithm algorithm, Op op, Format format, const KernelCall& call) {
