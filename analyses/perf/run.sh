@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
-# Builds and runs the f32 softmax throughput benchmark (softmax_throughput.cpp) and writes
-# reports/perf.tsv (raw), reports/perf.md (tables) and reports/perf.png (plot).
+# Builds and runs the softmax-family throughput benchmark (softmax_throughput.cpp) for every
+# setup below and writes reports/perf.tsv (raw, one block per setup), reports/perf.md
+# (tables) and reports/perf.png (plot of the first setup). About 10 minutes.
 # Usage: analyses/perf/run.sh [BUILD_DIR]   (default build-perf; Release, -j2)
+# One cell again: build-perf/softmax_throughput --op OP --format F --threads T --lengths N
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-perf}
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j2 --target softmax_throughput
 mkdir -p "$root/reports"
+# op format threads, one setup per line; softmax f32 on one thread first (the plot, the bound).
+setups="softmax f32 1
+softmax f32 2
+softmax bf16 1
+softmax bf16 2
+softmax f16 1
+log_softmax f32 1
+log_softmax f32 2
+log_softmax bf16 1"
 # Provenance first (tests/cli/test_provenance.py): the command and the commit the binary was
 # just built from (git describe adds -dirty when tracked files differ from it).
 commit=$(git -C "$root" describe --always --dirty --abbrev=10 2>/dev/null || echo unknown)
 {
   echo "# command: analyses/perf/run.sh${*:+ $*}"
   echo "# commit: $commit"
-  "$build/softmax_throughput"
+  while read -r op format threads; do
+    "$build/softmax_throughput" --op "$op" --format "$format" --threads "$threads"
+  done <<< "$setups"
 } | tee "$root/reports/perf.tsv"
 /usr/bin/python3 "$root/analyses/perf/report.py" "$root/reports/perf.tsv" \
   "$root/reports/perf.md" "$root/reports/perf.png"

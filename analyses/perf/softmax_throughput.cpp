@@ -1,42 +1,56 @@
-// f32 softmax throughput on one thread: softcheck's SIMD kernels (every algorithm) and
-// scalar two-pass kernel, XNNPACK, oneDNN and libtorch (each when built with it), and
-// memcpy as the bandwidth yardstick, for row lengths 16 .. 16M in one run.
+// Softmax-family throughput: softcheck's SIMD kernels (every algorithm) and scalar two-pass
+// kernel, XNNPACK, oneDNN and libtorch (each when built with it and when it has the op and
+// format), and memcpy as the bandwidth yardstick, for a list of row lengths in one run.
 //
-// GB/s counts one read and one write per element (8 bytes/element), whatever the algorithm
-// actually moves, so the columns compare time for the same work. Rows shorter than 64K are
-// run as a batch of 65536 / n rows (256 KB in, 256 KB out: the L2-resident case); from 64K
-// on, one row (64K: 512 KB, L2; 1M: 8 MB; 16M: 128 MB, past L2). Per row length, one input
-// and one output buffer (64-byte aligned, first-touched once) serve every contender, and the
+// Ops: softmax, log_softmax (--op). Formats: f32, bf16, f16 (--format; f16 has no CPU peer
+// here). Threads: 1 or 2 (--threads): softcheck's kernels split the rows between the caller
+// and one persistent helper thread (a row is never split, so every output is the same as on
+// one thread); oneDNN runs OpenMP, libtorch its intra-op pool and XNNPACK a pthreadpool at
+// that many threads. A row longer than a call's share runs on one thread whatever --threads.
+//
+// GB/s counts one read and one write per element (2 x the element size), whatever the
+// algorithm actually moves, so the columns compare time for the same work. Every call holds
+// at least --min-bytes of input (default 4 MiB): rows shorter than that run as a batch of
+// ceil(min-bytes / row bytes) rows, longer ones as one row. Per row length, one input and one
+// output buffer (64-byte aligned, first-touched once) serve every contender, and the
 // contenders take turns: after one warm-up call each, g_rounds rounds in which every
 // contender times one sample (an untimed call, then a fixed number of timed calls, about
-// g_sample_seconds), the round's order rotated by one each round. So every contender sees the same machine conditions (other
-// tenants, which caches the buffers are in) over the same stretch of time, and the ratios between
-// them hold even when the machine's memory speed moves between runs. The libraries' operators /
+// g_sample_seconds), the round's order rotated by one each round. So every contender sees the
+// same machine conditions over the same stretch of time, and the ratios between them hold
+// even when the machine's memory speed moves between runs. The libraries' operators and
 // primitives are created once outside the timing.
 //
 // Output: a header, then one line per (n, contender): "n contender median_GB/s best_GB/s
 // worst_GB/s median_ns_per_element" over the rounds.
-// Usage: softmax_throughput [--quick] [--lengths N,N,...] [--only TEXT] [--stream-bytes B]
-// (quick: lengths up to 64K, 3 rounds of short samples, the smoke test's mode; --only: the
-// contenders whose name contains TEXT, and memcpy; --stream-bytes: the SIMD kernels'
-// streaming-store threshold, simd.hpp). analyses/perf/run.sh runs it and writes
-// reports/perf.md.
+// Usage: softmax_throughput [--quick] [--op softmax|log_softmax] [--format f32|bf16|f16]
+//          [--threads 1|2] [--lengths N,N,...] [--min-bytes B] [--only TEXT] [--stream-bytes B]
+// (quick: lengths 16, 1024, 65536 with 64 KiB calls, 3 rounds of short samples, the smoke
+// test's mode; --only: the contenders whose name contains TEXT, and memcpy; --stream-bytes:
+// the SIMD kernels' streaming-store threshold, simd.hpp). analyses/perf/run.sh runs it and
+// writes reports/perf.md.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "kernels/element.hpp"
 #include "kernels/kernel.hpp"
 #include "kernels/simd/simd.hpp"
 
 #ifdef SOFTCHECK_PERF_XNNPACK
+#include <pthreadpool.h>
 #include <xnnpack.h>
 #endif
 #ifdef SOFTCHECK_PERF_ONEDNN
@@ -56,21 +70,76 @@ using Clock = std::chrono::steady_clock;
 int g_rounds = 11;               // samples per contender and row length
 double g_sample_seconds = 0.03;  // the calls of one sample take about this long
 
-// A contender: prepare(x, out, rows, n) returns the timed call.
-struct Contender {
-  std::string name;
-  std::function<std::function<void()>(const float*, float*, std::size_t, std::size_t)> prepare;
+// What one run measures.
+struct Setup {
+  std::string op = "softmax";  // softmax or log_softmax
+  std::string format = "f32";  // f32, bf16 or f16
+  int threads = 1;
+  std::size_t element_bytes() const { return format == "f32" ? 4 : 2; }
 };
 
-// 64-byte aligned floats (a cache line, an AVX-512 vector), zeroed: first-touched here, once.
-using Floats = std::unique_ptr<float[], decltype(&std::free)>;
-Floats aligned_floats(std::size_t count) {
-  const std::size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
-  Floats p(static_cast<float*>(std::aligned_alloc(64, bytes)), &std::free);
+// A contender: prepare(x, out, rows, n) returns the timed call; empty when it has no kernel
+// for the setup's op and format.
+struct Contender {
+  std::string name;
+  std::function<std::function<void()>(const void*, void*, std::size_t, std::size_t)> prepare;
+};
+
+// 64-byte aligned bytes (a cache line, an AVX-512 vector), zeroed: first-touched here, once.
+using Bytes = std::unique_ptr<unsigned char[], decltype(&std::free)>;
+Bytes aligned_bytes(std::size_t count) {
+  const std::size_t bytes = (count + 63) / 64 * 64;
+  Bytes p(static_cast<unsigned char*>(std::aligned_alloc(64, bytes)), &std::free);
   if (!p) std::abort();
   std::memset(p.get(), 0, bytes);
   return p;
 }
+
+// One helper thread that runs a task while the caller runs its own share (--threads 2).
+class Helper {
+ public:
+  Helper() : thread_([this] { loop(); }) {}
+  ~Helper() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  // Runs mine() here and theirs() on the helper; returns when both are done.
+  void run(const std::function<void()>& mine, const std::function<void()>& theirs) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      task_ = &theirs;
+      done_.store(false, std::memory_order_relaxed);
+    }
+    wake_.notify_one();
+    mine();
+    while (!done_.load(std::memory_order_acquire)) std::this_thread::yield();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stop_ || task_ != nullptr; });
+      if (stop_) return;
+      const std::function<void()>* task = task_;
+      task_ = nullptr;
+      lock.unlock();
+      (*task)();
+      done_.store(true, std::memory_order_release);
+      lock.lock();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  const std::function<void()>* task_ = nullptr;
+  bool stop_ = false;
+  std::atomic<bool> done_{true};
+  std::thread thread_;
+};
 
 // Seconds per call of `reps` back-to-back calls.
 double time_calls(const std::function<void()>& call, int reps) {
@@ -112,51 +181,80 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
-std::vector<Contender> contenders() {
-  std::vector<Contender> list;
-  list.push_back({"memcpy", [](const float* x, float* out, std::size_t rows, std::size_t n) {
-                    return std::function<void()>(
-                        [=] { std::memcpy(out, x, rows * n * sizeof(float)); });
-                  }});
+// softcheck's kernels of the setup: the rows split in two at --threads 2.
+void add_softcheck(std::vector<Contender>& list, const Setup& setup) {
   softcheck::Registry registry;
   softcheck::register_builtin_kernels(registry);
-  for (const char* glob : {"builtin/softmax/f32/simd-*", "builtin/softmax/f32/two-pass"}) {
+  static const std::unique_ptr<Helper> helper(setup.threads > 1 ? new Helper : nullptr);
+  const std::string prefix = "builtin/" + setup.op + "/" + setup.format + "/";
+  const std::size_t bytes = setup.element_bytes();
+  for (const std::string& glob : {prefix + "simd-*", prefix + "two-pass"}) {
     for (const softcheck::Kernel* kernel : registry.match(glob)) {
       const softcheck::KernelFn run = kernel->run;
       const std::string name = kernel->algorithm.rfind("simd-", 0) == 0
                                    ? "softcheck " + kernel->algorithm
                                    : "softcheck scalar " + kernel->algorithm;
-      list.push_back({name, [run](const float* x, float* out, std::size_t rows, std::size_t n) {
-                        softcheck::KernelCall call;
-                        call.x = x, call.out = out, call.rows = rows, call.n = n, call.stride = n;
-                        return std::function<void()>([run, call] { run(call); });
+      list.push_back({name, [run, bytes](const void* x, void* out, std::size_t rows,
+                                         std::size_t n) {
+                        softcheck::KernelCall all;
+                        all.x = x, all.out = out, all.rows = rows, all.n = n, all.stride = n;
+                        if (!helper || rows < 2)
+                          return std::function<void()>([run, all] { run(all); });
+                        softcheck::KernelCall first = all, second = all;
+                        first.rows = rows / 2;
+                        second.rows = rows - first.rows;
+                        second.x = static_cast<const unsigned char*>(x) + first.rows * n * bytes;
+                        second.out = static_cast<unsigned char*>(out) + first.rows * n * bytes;
+                        return std::function<void()>([run, first, second] {
+                          helper->run([&] { run(first); }, [&] { run(second); });
+                        });
                       }});
     }
   }
+}
+
 #ifdef SOFTCHECK_PERF_XNNPACK
-  list.push_back({"XNNPACK", [](const float* x, float* out, std::size_t rows, std::size_t n) {
+// XNNPACK 2022: f32 softmax only.
+void add_xnnpack(std::vector<Contender>& list, const Setup& setup) {
+  if (setup.op != "softmax" || setup.format != "f32") return;
+  const int threads = setup.threads;
+  list.push_back({"XNNPACK", [threads](const void* x, void* out, std::size_t rows, std::size_t n) {
                     if (xnn_initialize(nullptr) != xnn_status_success) std::abort();
+                    std::shared_ptr<pthreadpool> pool(
+                        threads > 1 ? pthreadpool_create(threads) : nullptr,
+                        [](pthreadpool_t p) { if (p) pthreadpool_destroy(p); });
                     xnn_operator_t op = nullptr;
                     if (xnn_create_softmax_nc_f32(n, n, n, 0, &op) != xnn_status_success ||
-                        xnn_setup_softmax_nc_f32(op, rows, x, out, nullptr) != xnn_status_success)
+                        xnn_setup_softmax_nc_f32(op, rows, static_cast<const float*>(x),
+                                                 static_cast<float*>(out), pool.get()) !=
+                            xnn_status_success)
                       std::abort();
                     std::shared_ptr<xnn_operator> owner(op, xnn_delete_operator);
-                    return std::function<void()>([owner] { xnn_run_operator(owner.get(), nullptr); });
+                    return std::function<void()>(
+                        [owner, pool] { xnn_run_operator(owner.get(), pool.get()); });
                   }});
+}
 #endif
+
 #ifdef SOFTCHECK_PERF_ONEDNN
-  list.push_back({"oneDNN", [](const float* x, float* out, std::size_t rows, std::size_t n) {
+// oneDNN 2.6: softmax_accurate and softmax_log, f32 and bf16.
+void add_onednn(std::vector<Contender>& list, const Setup& setup) {
+  if (setup.format == "f16") return;
+  const auto type = setup.format == "bf16" ? dnnl::memory::data_type::bf16
+                                           : dnnl::memory::data_type::f32;
+  const auto algorithm = setup.op == "log_softmax" ? dnnl::algorithm::softmax_log
+                                                   : dnnl::algorithm::softmax_accurate;
+  list.push_back({"oneDNN", [type, algorithm](const void* x, void* out, std::size_t rows,
+                                              std::size_t n) {
                     static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
                     const dnnl::memory::desc tensor({static_cast<dnnl::memory::dim>(rows),
                                                      static_cast<dnnl::memory::dim>(n)},
-                                                    dnnl::memory::data_type::f32,
-                                                    dnnl::memory::format_tag::ab);
+                                                    type, dnnl::memory::format_tag::ab);
                     const dnnl::softmax_v2_forward::desc desc(
-                        dnnl::prop_kind::forward_inference, dnnl::algorithm::softmax_accurate,
-                        tensor, tensor, 1);
+                        dnnl::prop_kind::forward_inference, algorithm, tensor, tensor, 1);
                     const dnnl::softmax_v2_forward::primitive_desc pd(desc, engine);
                     auto primitive = std::make_shared<dnnl::softmax_v2_forward>(pd);
-                    auto src = std::make_shared<dnnl::memory>(tensor, engine, const_cast<float*>(x));
+                    auto src = std::make_shared<dnnl::memory>(tensor, engine, const_cast<void*>(x));
                     auto dst = std::make_shared<dnnl::memory>(tensor, engine, out);
                     return std::function<void()>([=] {
                       dnnl::stream stream(engine);
@@ -164,64 +262,141 @@ std::vector<Contender> contenders() {
                       stream.wait();
                     });
                   }});
+}
 #endif
+
 #ifdef SOFTCHECK_PERF_TORCH
-  list.push_back({"libtorch", [](const float* x, float* out, std::size_t rows, std::size_t n) {
-                    const auto options = at::TensorOptions().dtype(at::kFloat);
+// libtorch 1.13: at::_softmax_out and at::_log_softmax_out, f32 and bf16 (its f16 softmax is
+// CUDA only).
+void add_torch(std::vector<Contender>& list, const Setup& setup) {
+  if (setup.format == "f16") return;
+  const auto type = setup.format == "bf16" ? at::kBFloat16 : at::kFloat;
+  const bool log = setup.op == "log_softmax";
+  list.push_back({"libtorch", [type, log](const void* x, void* out, std::size_t rows, std::size_t n) {
+                    const auto options = at::TensorOptions().dtype(type);
                     const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(rows),
                                                              static_cast<std::int64_t>(n)};
-                    at::Tensor input = at::from_blob(const_cast<float*>(x), shape, options);
+                    at::Tensor input = at::from_blob(const_cast<void*>(x), shape, options);
                     at::Tensor output = at::from_blob(out, shape, options);
-                    return std::function<void()>(
-                        [input, output]() mutable { at::_softmax_out(output, input, 1, false); });
+                    return std::function<void()>([input, output, log]() mutable {
+                      if (log) {
+                        at::_log_softmax_out(output, input, 1, false);
+                      } else {
+                        at::_softmax_out(output, input, 1, false);
+                      }
+                    });
                   }});
+}
+#endif
+
+std::vector<Contender> contenders(const Setup& setup) {
+  std::vector<Contender> list;
+  list.push_back({"memcpy", [bytes = setup.element_bytes()](const void* x, void* out,
+                                                            std::size_t rows, std::size_t n) {
+                    return std::function<void()>([=] { std::memcpy(out, x, rows * n * bytes); });
+                  }});
+  add_softcheck(list, setup);
+#ifdef SOFTCHECK_PERF_XNNPACK
+  add_xnnpack(list, setup);
+#endif
+#ifdef SOFTCHECK_PERF_ONEDNN
+  add_onednn(list, setup);
+#endif
+#ifdef SOFTCHECK_PERF_TORCH
+  add_torch(list, setup);
 #endif
   return list;
+}
+
+// N(0, 3^2) logits in the setup's format.
+void fill_logits(unsigned char* x, std::size_t count, const Setup& setup, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (std::size_t i = 0; i < count; ++i) {
+    const float v = normal(rng);
+    if (setup.format == "f32") {
+      std::memcpy(x + 4 * i, &v, 4);
+    } else {
+      const std::uint16_t bits = setup.format == "bf16" ? softcheck::kernels::narrow_bf16(v)
+                                                        : softcheck::kernels::narrow_f16(v);
+      std::memcpy(x + 2 * i, &bits, 2);
+    }
+  }
+}
+
+std::vector<std::size_t> parse_list(const char* text) {
+  std::vector<std::size_t> values;
+  for (char* p = const_cast<char*>(text); *p;) {
+    values.push_back(std::strtoull(p, &p, 10));
+    if (*p == ',') ++p;
+  }
+  return values;
+}
+
+[[noreturn]] void usage(const char* problem) {
+  std::fprintf(stderr, "softmax_throughput: %s\n", problem);
+  std::exit(2);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::size_t> lengths = {16, 128, 1024, 8192, 65536, 1u << 20, 1u << 24};
+  std::vector<std::size_t> lengths = {8,    16,      32,      64,       128,      1024,
+                                      8192, 65536, 1u << 20, 1u << 24, 1u << 26};
+  std::size_t min_bytes = std::size_t{4} << 20;
   std::string only;  // --only TEXT: just the contenders whose name contains TEXT (and memcpy)
+  Setup setup;
   for (int a = 1; a < argc; ++a) {
+    const bool has_value = a + 1 < argc;
     if (std::strcmp(argv[a], "--quick") == 0) {
-      lengths = {16, 1024, 65536}, g_rounds = 3, g_sample_seconds = 0.001;
-    } else if (std::strcmp(argv[a], "--lengths") == 0 && a + 1 < argc) {  // --lengths 64,1024
-      lengths.clear();
-      for (char* p = argv[++a]; *p;) {
-        lengths.push_back(std::strtoull(p, &p, 10));
-        if (*p == ',') ++p;
-      }
-    } else if (std::strcmp(argv[a], "--only") == 0 && a + 1 < argc) {
+      lengths = {16, 1024, 65536}, min_bytes = 65536, g_rounds = 3, g_sample_seconds = 0.001;
+    } else if (std::strcmp(argv[a], "--lengths") == 0 && has_value) {  // --lengths 64,1024
+      lengths = parse_list(argv[++a]);
+    } else if (std::strcmp(argv[a], "--min-bytes") == 0 && has_value) {
+      min_bytes = std::strtoull(argv[++a], nullptr, 10);
+    } else if (std::strcmp(argv[a], "--op") == 0 && has_value) {
+      setup.op = argv[++a];
+      if (setup.op != "softmax" && setup.op != "log_softmax") usage("--op: softmax or log_softmax");
+    } else if (std::strcmp(argv[a], "--format") == 0 && has_value) {
+      setup.format = argv[++a];
+      if (setup.format != "f32" && setup.format != "bf16" && setup.format != "f16")
+        usage("--format: f32, bf16 or f16");
+    } else if (std::strcmp(argv[a], "--threads") == 0 && has_value) {
+      setup.threads = std::atoi(argv[++a]);
+      if (setup.threads != 1 && setup.threads != 2) usage("--threads: 1 or 2");
+    } else if (std::strcmp(argv[a], "--only") == 0 && has_value) {
       only = argv[++a];
-    } else if (std::strcmp(argv[a], "--stream-bytes") == 0 && a + 1 < argc) {
+    } else if (std::strcmp(argv[a], "--stream-bytes") == 0 && has_value) {
       softcheck::kernels::simd_set_stream_bytes(std::strtoull(argv[++a], nullptr, 10));
+    } else {
+      usage((std::string("unknown or incomplete option ") + argv[a]).c_str());
     }
   }
 #ifdef SOFTCHECK_PERF_ONEDNN
 #ifdef SOFTCHECK_PERF_OPENMP
-  omp_set_num_threads(1);
+  omp_set_num_threads(setup.threads);
 #endif
 #endif
 #ifdef SOFTCHECK_PERF_TORCH
-  at::set_num_threads(1);
+  at::set_num_threads(setup.threads);
 #endif
-  const auto list = contenders();
-  std::printf("# softmax f32, one thread, SIMD target %s; GB/s = 8 bytes/element / time\n",
-              softcheck::kernels::simd_target_name().c_str());
+  const auto list = contenders(setup);
+  const std::size_t bytes = setup.element_bytes();
+  std::printf("# %s %s, %d thread%s, SIMD target %s; GB/s = %zu bytes/element / time\n",
+              setup.op.c_str(), setup.format.c_str(), setup.threads, setup.threads > 1 ? "s" : "",
+              softcheck::kernels::simd_target_name().c_str(), 2 * bytes);
   std::printf(
-      "# %d interleaved rounds of ~%g s samples; SIMD streaming stores from %zu-byte rows\n",
-      g_rounds, g_sample_seconds, softcheck::kernels::simd_stream_bytes());
+      "# %d interleaved rounds of ~%g s samples; calls of >= %zu bytes of input; SIMD streaming "
+      "stores from %zu-byte f32 rows\n",
+      g_rounds, g_sample_seconds, min_bytes, softcheck::kernels::simd_stream_bytes());
   std::printf("# n contender median_GB/s best_GB/s worst_GB/s median_ns_per_element\n");
   std::mt19937 rng(1);
-  std::normal_distribution<float> normal(0.0f, 3.0f);
   for (std::size_t n : lengths) {
-    const std::size_t rows = std::max<std::size_t>(1, 65536 / n);
+    if (n == 0) usage("--lengths: every length must be positive");
+    const std::size_t rows = std::max<std::size_t>(1, (min_bytes + n * bytes - 1) / (n * bytes));
     const std::size_t count = rows * n;
-    // + 64: XNNPACK's read-over
-    const Floats x = aligned_floats(count + 64), out = aligned_floats(count + 64);
-    for (std::size_t i = 0; i < count; ++i) x[i] = normal(rng);
+    // + 256 bytes: XNNPACK's read-over
+    const Bytes x = aligned_bytes(count * bytes + 256), out = aligned_bytes(count * bytes + 256);
+    fill_logits(x.get(), count, setup, rng);
     std::vector<Run> runs;
     for (const Contender& contender : list) {
       if (!only.empty() && contender.name != "memcpy" &&
@@ -230,7 +405,9 @@ int main(int argc, char** argv) {
       runs.push_back({contender.name, contender.prepare(x.get(), out.get(), rows, n), 1, {}});
     }
     interleave(runs);
-    const auto gbs = [&](double seconds) { return 8e-9 * static_cast<double>(count) / seconds; };
+    const auto gbs = [&](double seconds) {
+      return 2e-9 * static_cast<double>(bytes * count) / seconds;
+    };
     for (const Run& run : runs) {
       const double mid = median(run.samples);
       const auto [fast, slow] = std::minmax_element(run.samples.begin(), run.samples.end());

@@ -40,6 +40,7 @@ std::string_view name(Check check) {
     case Check::bounds: return "bounds";
     case Check::crash: return "crash";
     case Check::in_place: return "in_place";
+    case Check::deterministic: return "deterministic";
     case Check::ranking: return "ranking";
     case Check::descent: return "descent";
     case Check::risk_order: return "risk_order";

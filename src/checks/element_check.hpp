@@ -22,12 +22,15 @@ namespace softcheck {
 // mean signed error over a family's outputs that need rounding (checks/rounding_bias.hpp), in
 // ulps, one measurement per family tested.
 // in_place: an in-place call (out == x) differs from the out-of-place one (checks/in_place.hpp).
-enum class Check { accuracy, subnormal, special, sum_to_one, bounds, crash, in_place, ranking,
-                   descent, risk_order, bias };
+// deterministic: a second call on the same batch differs from the first (checks/repeat.hpp;
+// only with GateOptions::run_twice).
+enum class Check { accuracy, subnormal, special, sum_to_one, bounds, crash, in_place,
+                   deterministic, ranking, descent, risk_order, bias };
 inline constexpr Check kAllChecks[] = {Check::accuracy,   Check::subnormal, Check::special,
                                        Check::sum_to_one, Check::bounds,    Check::crash,
-                                       Check::in_place,   Check::ranking,   Check::descent,
-                                       Check::risk_order, Check::bias};
+                                       Check::in_place,   Check::deterministic,
+                                       Check::ranking,    Check::descent,   Check::risk_order,
+                                       Check::bias};
 std::string_view name(Check check);
 
 // What the contract's growth terms need to know about an element's row.

@@ -11,6 +11,7 @@
 #include "checks/behaviour_checks.hpp"
 #include "checks/element_bounds.hpp"
 #include "checks/in_place.hpp"
+#include "checks/repeat.hpp"
 #include "checks/op_checks.hpp"
 #include "checks/rounding_bias.hpp"
 #include "checks/zero_size.hpp"
@@ -84,6 +85,7 @@ class KernelChecker {
     if (std::find(checks.begin(), checks.end(), OutputCheck::risk_order) != checks.end())
       check_risk_order(batch, loss, expected, origin);
     if (options_.probe_calls) check_in_place(batch, out, origin);
+    if (options_.run_twice) check_repeat(batch, buffers, origin);
   }
 
  private:
@@ -289,6 +291,18 @@ class KernelChecker {
   // in_place (checks/in_place.hpp): per row, identical or an in_place violation.
   void check_in_place(const Batch& batch, const PackedBatch& out, const BatchOrigin& origin) {
     for (const ProbeFinding& f : probe_in_place(kernel(), result_.contract, batch, out).findings) {
+      const std::size_t kept = result_.reproducers.size();
+      record({f.check, f.error, f.allowed, f.pass}, batch, f.row, f.element, f.output, f.got,
+             f.expected, f.expected, origin);
+      if (result_.reproducers.size() > kept)
+        result_.reproducers.back().message = f.call + ": " + f.message;
+    }
+  }
+
+  // The same batch a second time (checks/repeat.hpp): per row, identical or a deterministic
+  // violation.
+  void check_repeat(const Batch& batch, const KernelBuffers& first, const BatchOrigin& origin) {
+    for (const ProbeFinding& f : probe_repeat(kernel(), batch, first).findings) {
       const std::size_t kept = result_.reproducers.size();
       record({f.check, f.error, f.allowed, f.pass}, batch, f.row, f.element, f.output, f.got,
              f.expected, f.expected, origin);

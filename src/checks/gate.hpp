@@ -37,6 +37,9 @@ struct GateOptions {
   // (checks/in_place.hpp). Off for kernels that replay stored outputs (vector files).
   bool probe_calls = true;
   std::chrono::milliseconds probe_limit{5000};  // per zero-size call
+  // Call each row kernel a second time on every batch and require the same bits
+  // (checks/repeat.hpp: Check::deterministic). Off for vector files (stored outputs).
+  bool run_twice = false;
 };
 
 // The family name of the zero-size calls' findings (they belong to no input family).

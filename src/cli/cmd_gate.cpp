@@ -25,6 +25,7 @@ struct GateCommandOptions {
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
   bool mpfr_only = false;
+  bool run_twice = false;                 // --run-twice: the deterministic check
   std::vector<std::string> plugin_paths;  // --plugin: shared libraries to load (plugin.h)
   unsigned timeout_ms = 10000;            // --timeout-ms: per call of an isolated kernel
   std::string family_glob = "*";          // --family: attention families to run
@@ -53,6 +54,7 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   gate.seed = options.seed;
   gate.threads = options.threads;
   gate.mpfr_only = options.mpfr_only;
+  gate.run_twice = options.run_twice;
   gate.probe_limit = std::chrono::milliseconds(options.timeout_ms);
   if (!attention_kernels.empty()) {
     bool any = false;
@@ -125,6 +127,9 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
   command->add_flag("--mpfr-only", options->mpfr_only,
                     "compute every softmax-family and StableMax reference in MPFR, without "
                     "the double-double fast paths (same results, slower)");
+  command->add_flag("--run-twice", options->run_twice,
+                    "call every row kernel twice on every batch and require bit-identical "
+                    "outputs (the deterministic check; for multi-threaded kernels)");
   command->add_option("--plugin", options->plugin_paths,
                       "load kernels from a plugin library (include/softcheck/plugin.h; repeatable)");
   command->add_option("--family", options->family_glob,

@@ -30,7 +30,9 @@ void write_gate_markdown(std::ostream& out, const GateResult& result, const RunI
          "that need rounding of the family nearest its thresholds, docs/contracts.md; crash: 1 "
          "for a call that failed, over the zero-size calls and every batch; in_place: ulps "
          "between the in-place and the out-of-place result, '-' when the contract does not "
-         "declare in_place), and xN violations (ranking, descent, in_place: rows; risk_order: "
+         "declare in_place; deterministic: ulps between two calls' results on the same batch, "
+         "'-' without --run-twice), and xN violations (ranking, descent, in_place, "
+         "deterministic: rows; risk_order: "
          "pairs of rows; crash: calls; bias: families). "
          "Verdict xfail: a "
          "kernel whose contract says it is expected to fail, and does.\n";

@@ -87,7 +87,8 @@ void print_gate_table(std::ostream& out, const GateResult& result) {
          "difference in units of the bound, <= 1 within the contract; bias: mean signed error "
          "in ulps, positive away from zero, of the family nearest its thresholds; crash: 1 for a "
          "failed call, zero-size calls included; in_place: ulps between the in-place and "
-         "out-of-place results) and xN violations (ranking, descent, in_place: rows; "
+         "out-of-place results; deterministic: ulps between two calls' results, --run-twice) "
+         "and xN violations (ranking, descent, in_place, deterministic: rows; "
          "risk_order: pairs of rows; crash: calls; bias: families)\n";
   out << "gate " << (result.ok() ? "PASSED" : "FAILED") << ": " << passed << " passed, " << failed
       << " failed, " << xfail << " failed as expected; " << result.reference_elements

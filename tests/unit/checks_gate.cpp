@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <cmath>
 #include <set>
 #include <string>
@@ -313,4 +314,49 @@ TEST_CASE("a kernel declared in place is called in place on every batch") {
   const KernelResult clean = only(run_gate({&correct}, contracts, testing::quick_gate_options()));
   CHECK(clean.checks.at(Check::in_place).elements > 0);  // builtin.json declares in_place
   CHECK(clean.checks.at(Check::in_place).violations == 0);
+}
+
+// A softmax whose f32 sum runs forwards on one call and backwards on the next, as a
+// multi-threaded reduction whose order follows the scheduling: accurate either way, but not
+// the same bits from call to call.
+void alternating_sum_order(const KernelCall& call) {
+  static std::atomic<unsigned> calls{0};
+  const bool backwards = calls.fetch_add(1) % 2 == 1;
+  for (std::size_t r = 0; r < call.rows; ++r) {
+    const float* x = static_cast<const float*>(call.x) + r * call.stride;
+    float* out = static_cast<float*>(call.out) + r * call.stride;
+    float max = -HUGE_VALF;
+    for (std::size_t i = 0; i < call.n; ++i) max = std::fmax(max, x[i]);
+    float sum = 0.0f;
+    for (std::size_t k = 0; k < call.n; ++k) sum += std::exp(x[backwards ? call.n - 1 - k : k] - max);
+    for (std::size_t i = 0; i < call.n; ++i) out[i] = std::exp(x[i] - max) / sum;
+  }
+}
+
+TEST_CASE("--run-twice: a kernel that gives other bits on a second call fails deterministic only") {
+  const Kernel kernel{Op::softmax, Format::f32, "alternating-sum", "test", alternating_sum_order, {}};
+  const ContractSet contracts = ContractSet::builtin();
+  GateOptions options = testing::quick_gate_options();
+  const KernelResult once = only(run_gate({&kernel}, contracts, options));
+  CHECK(once.checks.count(Check::deterministic) == 0);
+
+  options.run_twice = true;
+  const KernelResult twice = only(run_gate({&kernel}, contracts, options));
+  CHECK(twice.verdict == Verdict::fail);
+  CHECK(violations_of(twice, Check::deterministic) > 0);
+  CHECK(violations_of(twice, Check::accuracy) == violations_of(once, Check::accuracy));
+  REQUIRE_FALSE(twice.reproducers.empty());
+  bool named = false;
+  for (const Violation& v : twice.reproducers)
+    named |= v.check == Check::deterministic && v.message.rfind("second call: ", 0) == 0;
+  CHECK(named);
+
+  // Built-in kernels (single-threaded) give the same bits twice.
+  for (const char* name : {"builtin/softmax/f32/online", "builtin/cross_entropy/bf16/two-pass"}) {
+    INFO(name);
+    const KernelResult clean =
+        only(run_gate({&testing::builtin_kernel(name)}, contracts, options));
+    CHECK(clean.checks.at(Check::deterministic).elements > 0);
+    CHECK(clean.checks.at(Check::deterministic).violations == 0);
+  }
 }

@@ -45,9 +45,9 @@ std::size_t simd_set_stream_bytes(std::size_t bytes);
 // The number of rows written with streaming stores so far (all threads), for tests.
 std::size_t simd_streamed_rows();
 
-// Softmax rows of at most this many elements (8 vectors of the dispatch target's f32 lanes)
-// stay in registers: one load, one exp and one store per element, whatever the algorithm, and
-// never streamed (simd_softmax.cpp: ShortSoftmaxRow).
+// Rows of at most this many elements (8 vectors of the dispatch target's f32 lanes) stay in
+// registers: one load, one exp and one store per element, whatever the algorithm and op, and
+// never streamed (simd_softmax.cpp: ShortSoftmaxRow, ShortAccurateRow).
 std::size_t simd_short_row_length();
 
 // Runs one SIMD kernel (op: softmax, log_softmax or cross_entropy; format: f32, bf16 or

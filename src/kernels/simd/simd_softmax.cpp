@@ -24,8 +24,8 @@
 // the row to the general path). Every tile loop prefetches (kPrefetch).
 // Long f32 rows (>= simd_stream_bytes(), default kSimdStreamBytes = 2 MiB, simd.hpp) write
 // their outputs with streaming stores in the final pass of two-pass, three-pass-recompute
-// and online, for every op but short softmax rows (WritePass, StreamPass; ShortSoftmaxRow
-// never streams, its rows being far shorter): the output is not read back soon, and
+// and online, for every op but short rows (WritePass, StreamPass; rows of at most
+// kShortVectors vectors stay in registers and never stream): the output is not read back soon, and
 // streaming saves the read-for-ownership of every output line (three-pass-reload never
 // streams: RunRows). The kernel names stay: the outputs are bit-identical either way (the
 // same lane arithmetic, only the store instruction differs; tests/unit/kernels_simd.cpp).
@@ -343,6 +343,24 @@ struct BufferSource {
 // Pass 3 (pass 2 of two-pass and online): the outputs from the row's statistics. buffer:
 // the reload buffer (exps, or x - m for log_softmax), or null to recompute. stream: see
 // WritePass.
+// Cross-entropy's target, after the gradient row: loss (m - x_y) + log1p(s), gradient
+// -(sum over j != y) / (1 + s), summed directly (row.hpp); e_y is the same vector exp that
+// `below` holds.
+template <class E>
+void FinishCrossEntropy(DF d, const Row<E>& row, const RowStats& stats) {
+  const float one_plus_s = static_cast<float>(stats.ties + stats.below);
+  const float s = static_cast<float>((stats.ties - 1) + stats.below);
+  const std::size_t y = row.target;
+  const float x_y = row.load(y);
+  double others = (stats.ties - 1) + stats.below;
+  if (x_y != stats.m) {
+    const float e_y = hn::GetLane(ExpDiff(d, hn::Set(d, x_y), hn::Set(d, stats.m)));
+    others = stats.ties + (stats.below - e_y);
+  }
+  row.set_result((stats.m - x_y) + std::log1p(s));
+  row.store(y, -(static_cast<float>(others) / one_plus_s) + 0.0f);
+}
+
 template <class E>
 void WriteOutputs(Op op, const Row<E>& row, const RowStats& stats, const float* buffer,
                   bool stream) {
@@ -369,18 +387,7 @@ void WriteOutputs(Op op, const Row<E>& row, const RowStats& stats, const float* 
       WritePass(d, row, src, stream, [&](VF x) { return hn::Mul(ExpDiff(d, x, m), inverse); });
     }
   }
-  if (op != Op::cross_entropy) return;
-  // The target: loss (m - x_y) + log1p(s), gradient -(sum over j != y) / (1 + s), summed
-  // directly (row.hpp); e_y is the same vector exp that `below` holds.
-  const std::size_t y = row.target;
-  const float x_y = row.load(y);
-  double others = (stats.ties - 1) + stats.below;
-  if (x_y != stats.m) {
-    const float e_y = hn::GetLane(ExpDiff(d, hn::Set(d, x_y), hn::Set(d, stats.m)));
-    others = stats.ties + (stats.below - e_y);
-  }
-  row.set_result((stats.m - x_y) + std::log1p(s));
-  row.store(y, -(static_cast<float>(others) / one_plus_s) + 0.0f);
+  if (op == Op::cross_entropy) FinishCrossEntropy(d, row, stats);
 }
 
 // ---- softmax fast path -------------------------------------------------------------------
@@ -481,24 +488,45 @@ std::pair<float, double> OnlineSum(DF d, const Src& src, std::size_t n) {
   return {m, SumLanes(d, sum)};
 }
 
-// Rows of at most kShortVectors vectors stay in registers (ShortSoftmaxRow): one load, one
-// exp per element, one store, whatever the algorithm (its passes would read the same
-// registers). Measured: analyses/perf (short rows are attention's and classifiers' shapes).
+// Rows of at most kShortVectors vectors stay in registers (ShortSoftmaxRow, ShortAccurateRow):
+// one load, one exp per element, one store, whatever the algorithm (its passes would read the
+// same registers). Measured: analyses/perf (short rows are attention's and classifiers' shapes).
 constexpr std::size_t kShortVectors = 8;
+
+// Loads a short row (n <= kShortVectors vectors) into x, the lanes past n -inf; returns the
+// number of vectors.
+template <class E>
+HWY_INLINE std::size_t LoadShortRow(DF d, const Row<E>& row, VF* x) {
+  const std::size_t lanes = hn::Lanes(d);
+  const RowSource<E> src{row.x};
+  const std::size_t full = row.n / lanes, rest = row.n % lanes;
+  for (std::size_t k = 0; k < full; ++k) x[k] = src.Full(d, k * lanes);
+  if (rest > 0) x[full] = src.Tail(d, full * lanes, rest);
+  return full + (rest > 0 ? 1 : 0);
+}
+
+// Stores the first n lanes of count vectors v (the last one partial) to the row's outputs.
+template <class E>
+HWY_INLINE void StoreShortRow(DF d, const Row<E>& row, const VF* v, std::size_t count) {
+  const std::size_t lanes = hn::Lanes(d);
+  for (std::size_t k = 0; k + 1 < count; ++k) VectorIO<E>::Store(d, v[k], row.out + k * lanes);
+  const std::size_t last = row.n - (count - 1) * lanes;
+  if (last == lanes) {
+    VectorIO<E>::Store(d, v[count - 1], row.out + (count - 1) * lanes);
+  } else {
+    StoreTail<E>(d, v[count - 1], row.out + (count - 1) * lanes, last);
+  }
+}
 
 // A short softmax row (n <= kShortVectors vectors): m, e_j = exp(x_j - m) kept in registers,
 // their sum in double, out = e_j * (1 / sum). False when the row needs the general path (a
 // non-finite m, or a NaN sum from a NaN element).
 template <class E>
 bool ShortSoftmaxRow(DF d, const Row<E>& row) {
-  const std::size_t lanes = hn::Lanes(d);
-  const RowSource<E> src{row.x};
-  const std::size_t full = row.n / lanes, rest = row.n % lanes;
-  const std::size_t count = full + (rest > 0 ? 1 : 0);
   VF x[kShortVectors];
+  const std::size_t count = LoadShortRow(d, row, x);
   VF top = hn::Set(d, -kInfinity);
-  for (std::size_t k = 0; k < full; ++k) top = hn::Max(top, x[k] = src.Full(d, k * lanes));
-  if (rest > 0) top = hn::Max(top, x[full] = src.Tail(d, full * lanes, rest));
+  for (std::size_t k = 0; k < count; ++k) top = hn::Max(top, x[k]);
   const float m = hn::GetLane(hn::MaxOfLanes(d, top));
   if (!std::isfinite(m)) return false;
   const VF vm = hn::Set(d, m);
@@ -506,9 +534,49 @@ bool ShortSoftmaxRow(DF d, const Row<E>& row) {
   const double sum = SumLanes(d, x, count);
   if (!(sum >= 1)) return false;
   const VF inverse = hn::Set(d, static_cast<float>(1.0 / sum));
-  for (std::size_t k = 0; k < full; ++k) VectorIO<E>::Store(d, hn::Mul(x[k], inverse), row.out + k * lanes);
-  if (rest > 0) StoreTail<E>(d, hn::Mul(x[full], inverse), row.out + full * lanes, rest);
+  for (std::size_t k = 0; k < count; ++k) x[k] = hn::Mul(x[k], inverse);
+  StoreShortRow(d, row, x, count);
   return true;
+}
+
+// A short log_softmax or cross-entropy row (n <= kShortVectors vectors) in registers: the
+// same statistics as the general path (m, below with ExpDiff, ties, NaN), one read of the
+// logits and one exp per element, then the outputs of WriteOutputs.
+template <class E>
+void ShortAccurateRow(DF d, Op op, const Row<E>& row) {
+  VF x[kShortVectors], e[kShortVectors], tie[kShortVectors];
+  const std::size_t count = LoadShortRow(d, row, x);
+  VF top = hn::Set(d, -kInfinity), nan = hn::Zero(d);
+  for (std::size_t k = 0; k < count; ++k) {
+    top = hn::Max(top, x[k]);
+    nan = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(x[k])));
+  }
+  RowStats stats;
+  stats.m = hn::GetLane(hn::MaxOfLanes(d, top));
+  stats.has_nan = !hn::AllFalse(d, hn::MaskFromVec(nan));
+  if (const auto special = special_logsumexp(stats.has_nan, stats.m))
+    return write_special(op, row, *special);
+  const VF m = hn::Set(d, stats.m);
+  const VF one = hn::Set(d, 1.0f);
+  for (std::size_t k = 0; k < count; ++k) {
+    e[k] = ExpDiff(d, x[k], m);
+    tie[k] = hn::IfThenElseZero(hn::Eq(x[k], m), one);
+  }
+  VF below[kShortVectors];
+  for (std::size_t k = 0; k < count; ++k) below[k] = hn::IfThenElseZero(hn::Lt(x[k], m), e[k]);
+  stats.below = SumLanes(d, below, count);
+  stats.ties = SumLanes(d, tie, count);
+  const float one_plus_s = static_cast<float>(stats.ties + stats.below);
+  const float s = static_cast<float>((stats.ties - 1) + stats.below);
+  if (op == Op::log_softmax) {
+    const VF log_sum = hn::Set(d, std::log1p(s));
+    for (std::size_t k = 0; k < count; ++k) x[k] = hn::Sub(hn::Sub(x[k], m), log_sum);
+    return StoreShortRow(d, row, x, count);
+  }
+  const VF inverse = hn::Set(d, 1.0f / one_plus_s);
+  for (std::size_t k = 0; k < count; ++k) e[k] = hn::Mul(e[k], inverse);
+  StoreShortRow(d, row, e, count);
+  if (op == Op::cross_entropy) FinishCrossEntropy(d, row, stats);
 }
 
 // The softmax row; false when the row needs the general path (special values). stream: see
@@ -566,6 +634,8 @@ void SimdRow(Op op, const Row<E>& row, float* scratch, bool stream) {
   RowStats stats;
   float* buffer = nullptr;
   if (op == Op::softmax && SoftmaxRow<E, kAlgorithm>(row, scratch, stream)) return;
+  if (op != Op::softmax && row.n <= kShortVectors * hn::Lanes(d))
+    return ShortAccurateRow(d, op, row);
   const bool accurate = op != Op::softmax;  // ExpDiff (simd_exp-inl.h) or the plain Exp
   if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
     stats = accurate ? TwoPassStats<true>(d, src, row.n) : TwoPassStats<false>(d, src, row.n);
