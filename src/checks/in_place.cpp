@@ -58,16 +58,8 @@ ProbeReport compare(const Kernel& kernel, const Batch& batch, const PackedBatch&
   ++report.calls;
   if (const std::string failed = run(kernel, aliased.call); !failed.empty())
     return with_crash(std::move(report), batch, "in place", failed);
-  const std::size_t width = traits(batch.format).storage_bytes;
-  const auto* want = static_cast<const std::byte*>(expected.data());
-  const auto* got = static_cast<const std::byte*>(aliased.input.data());
   for (std::size_t r = 0; r < batch.rows; ++r) {
-    std::size_t differing = 0, first = 0;
-    for (std::size_t i = 0; i < batch.n; ++i) {
-      const std::size_t at = (r * stride + i) * width;
-      if (std::memcmp(want + at, got + at, width) == 0) continue;
-      if (differing++ == 0) first = i;
-    }
+    const auto [differing, first] = compare_packed_row(expected, aliased.input, r);
     ProbeFinding finding;
     finding.check = Check::in_place;
     finding.call = "in place";

@@ -3,32 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <exception>
 #include <string>
 
+#include "core/batch.hpp"
 #include "core/format.hpp"
 
 namespace softcheck {
 namespace {
-
-// Where row r's outputs in `packed` differ from `want`'s: how many, and the first column.
-struct RowDifference {
-  std::size_t count = 0, first = 0;
-};
-
-RowDifference compare_row(const PackedBatch& want, const PackedBatch& got, std::size_t r) {
-  const std::size_t width = traits(want.format).storage_bytes;
-  const auto* a = static_cast<const std::byte*>(want.data());
-  const auto* b = static_cast<const std::byte*>(got.data());
-  RowDifference d;
-  for (std::size_t i = 0; i < want.n; ++i) {
-    const std::size_t at = (r * want.stride + i) * width;
-    if (std::memcmp(a + at, b + at, width) == 0) continue;
-    if (d.count++ == 0) d.first = i;
-  }
-  return d;
-}
 
 ProbeFinding finding_for(const Batch& batch, std::size_t r) {
   ProbeFinding f;
@@ -76,10 +58,10 @@ ProbeReport probe_repeat(const Kernel& kernel, const Batch& batch, const KernelB
   const bool has_loss = kernel.op.spec().has_loss();
   for (std::size_t r = 0; r < batch.rows; ++r) {
     ProbeFinding f = finding_for(batch, r);
-    if (const RowDifference d = compare_row(first.out, again.out, r); d.count > 0) {
+    if (const RowDifference d = compare_packed_row(first.out, again.out, r); d.count > 0) {
       describe(f, "out", first.out, again.out, r, d, batch.format);
     } else if (has_loss) {
-      if (const RowDifference l = compare_row(first.loss, again.loss, r); l.count > 0)
+      if (const RowDifference l = compare_packed_row(first.loss, again.loss, r); l.count > 0)
         describe(f, "loss", first.loss, again.loss, r, l, batch.format);
     }
     report.findings.push_back(std::move(f));

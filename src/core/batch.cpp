@@ -1,5 +1,6 @@
 #include "core/batch.hpp"
 
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -51,6 +52,19 @@ void add_op_inputs(Batch& batch, Op op, std::uint64_t family_seed, std::size_t b
 
 double packed_value(const PackedBatch& packed, std::size_t row, std::size_t column) {
   return load(packed.format, packed.data(), row * packed.stride + column);
+}
+
+RowDifference compare_packed_row(const PackedBatch& want, const PackedBatch& got, std::size_t row) {
+  const std::size_t width = traits(want.format).storage_bytes;
+  const auto* a = static_cast<const std::byte*>(want.data());
+  const auto* b = static_cast<const std::byte*>(got.data());
+  RowDifference d;
+  for (std::size_t i = 0; i < want.n; ++i) {
+    const std::size_t at = (row * want.stride + i) * width;
+    if (std::memcmp(a + at, b + at, width) == 0) continue;
+    if (d.count++ == 0) d.first = i;
+  }
+  return d;
 }
 
 }  // namespace softcheck

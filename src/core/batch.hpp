@@ -54,4 +54,11 @@ void add_op_inputs(Batch& batch, Op op, std::uint64_t family_seed, std::size_t b
 PackedBatch make_output(Format format, std::size_t rows, std::size_t n, std::size_t stride);
 double packed_value(const PackedBatch& packed, std::size_t row, std::size_t column);
 
+// Where row `row` of `got` differs bit for bit (NaN payloads included) from the same row of
+// `want` (same format and stride): how many of want.n values differ, and the first column.
+struct RowDifference {
+  std::size_t count = 0, first = 0;
+};
+RowDifference compare_packed_row(const PackedBatch& want, const PackedBatch& got, std::size_t row);
+
 }  // namespace softcheck
