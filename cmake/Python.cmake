@@ -33,7 +33,6 @@ pybind11_add_module(_softcheck NO_EXTRAS ${SOFTCHECK_PYTHON_SOURCES})
 target_link_libraries(_softcheck PRIVATE softcheck_stability_report softcheck_report softcheck_adapters
                       softcheck_taylor_radius softcheck_hconsistency)
 softcheck_module_headers(_softcheck python)
-target_precompile_headers(_softcheck PRIVATE <pybind11/pybind11.h> <pybind11/numpy.h> <pybind11/stl.h>)
 target_compile_definitions(_softcheck PRIVATE
     "SOFTCHECK_VERSION=\"${PROJECT_VERSION} (commit ${SOFTCHECK_COMMIT})\"")
 set_target_properties(_softcheck PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/python)

@@ -12,8 +12,6 @@ if(SOFTCHECK_TORCH_USABLE AND Torch_FOUND AND TARGET torch)
   softcheck_module_headers(softcheck_training training)
   target_link_libraries(softcheck_training PUBLIC ${TORCH_LIBRARIES})
   softcheck_warnings(softcheck_training)
-  # libtorch's headers, parsed once; the training tests reuse it (tests/CMakeLists.txt).
-  target_precompile_headers(softcheck_training PRIVATE <torch/torch.h>)
   # The safe-step controller needs the fast Taylor-radius bound (softcheck_taylor_radius, defined in
   # cmake/TaylorRadius.cmake, linked by name) and softcheck's cross-entropy kernels.
   target_link_libraries(softcheck_training PUBLIC softcheck_taylor_radius softcheck_kernels)
