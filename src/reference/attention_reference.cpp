@@ -188,6 +188,8 @@ AttentionRowReference mpfr_attention_row(const AttentionCase& c, std::size_t row
 AttentionRowReference attention_reference_row(const AttentionCase& c, std::size_t row,
                                               Format lse_format, const ReferenceOptions& options,
                                               bool* fast) {
+  // This thread's MPFR caches, when it ends: the fast path's own undecided cases use MPFR too.
+  release_mpfr_caches_at_thread_exit();
   if (options.fast_path && fast_path_available()) {
     if (auto decided = fast_attention_row(c, row, lse_format)) {
       if (fast) *fast = true;
@@ -195,7 +197,6 @@ AttentionRowReference attention_reference_row(const AttentionCase& c, std::size_
     }
   }
   if (fast) *fast = false;
-  release_mpfr_caches_at_thread_exit();  // this thread's MPFR caches, when it ends
   return mpfr_attention_row(c, row, lse_format, options);
 }
 
