@@ -181,11 +181,10 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
-// softcheck's kernels of the setup: the rows split in two at --threads 2.
-void add_softcheck(std::vector<Contender>& list, const Setup& setup) {
+// softcheck's kernels of the setup: with a helper (--threads 2), the rows split in two.
+void add_softcheck(std::vector<Contender>& list, const Setup& setup, Helper* helper) {
   softcheck::Registry registry;
   softcheck::register_builtin_kernels(registry);
-  static const std::unique_ptr<Helper> helper(setup.threads > 1 ? new Helper : nullptr);
   const std::string prefix = "builtin/" + setup.op + "/" + setup.format + "/";
   const std::size_t bytes = setup.element_bytes();
   for (const std::string& glob : {prefix + "simd-*", prefix + "two-pass"}) {
@@ -194,8 +193,8 @@ void add_softcheck(std::vector<Contender>& list, const Setup& setup) {
       const std::string name = kernel->algorithm.rfind("simd-", 0) == 0
                                    ? "softcheck " + kernel->algorithm
                                    : "softcheck scalar " + kernel->algorithm;
-      list.push_back({name, [run, bytes](const void* x, void* out, std::size_t rows,
-                                         std::size_t n) {
+      list.push_back({name, [run, bytes, helper](const void* x, void* out, std::size_t rows,
+                                                 std::size_t n) {
                         softcheck::KernelCall all;
                         all.x = x, all.out = out, all.rows = rows, all.n = n, all.stride = n;
                         if (!helper || rows < 2)
@@ -205,7 +204,7 @@ void add_softcheck(std::vector<Contender>& list, const Setup& setup) {
                         second.rows = rows - first.rows;
                         second.x = static_cast<const unsigned char*>(x) + first.rows * n * bytes;
                         second.out = static_cast<unsigned char*>(out) + first.rows * n * bytes;
-                        return std::function<void()>([run, first, second] {
+                        return std::function<void()>([run, first, second, helper] {
                           helper->run([&] { run(first); }, [&] { run(second); });
                         });
                       }});
@@ -289,13 +288,13 @@ void add_torch(std::vector<Contender>& list, const Setup& setup) {
 }
 #endif
 
-std::vector<Contender> contenders(const Setup& setup) {
+std::vector<Contender> contenders(const Setup& setup, Helper* helper) {
   std::vector<Contender> list;
   list.push_back({"memcpy", [bytes = setup.element_bytes()](const void* x, void* out,
                                                             std::size_t rows, std::size_t n) {
                     return std::function<void()>([=] { std::memcpy(out, x, rows * n * bytes); });
                   }});
-  add_softcheck(list, setup);
+  add_softcheck(list, setup, helper);
 #ifdef SOFTCHECK_PERF_XNNPACK
   add_xnnpack(list, setup);
 #endif
@@ -379,7 +378,8 @@ int main(int argc, char** argv) {
 #ifdef SOFTCHECK_PERF_TORCH
   at::set_num_threads(setup.threads);
 #endif
-  const auto list = contenders(setup);
+  const std::unique_ptr<Helper> helper(setup.threads > 1 ? new Helper : nullptr);
+  const auto list = contenders(setup, helper.get());
   const std::size_t bytes = setup.element_bytes();
   std::printf("# %s %s, %d thread%s, SIMD target %s; GB/s = %zu bytes/element / time\n",
               setup.op.c_str(), setup.format.c_str(), setup.threads, setup.threads > 1 ? "s" : "",

@@ -290,19 +290,18 @@ class KernelChecker {
   // The same batch in place (out == x) against this call's out, when the contract declares
   // in_place (checks/in_place.hpp): per row, identical or an in_place violation.
   void check_in_place(const Batch& batch, const PackedBatch& out, const BatchOrigin& origin) {
-    for (const ProbeFinding& f : probe_in_place(kernel(), result_.contract, batch, out).findings) {
-      const std::size_t kept = result_.reproducers.size();
-      record({f.check, f.error, f.allowed, f.pass}, batch, f.row, f.element, f.output, f.got,
-             f.expected, f.expected, origin);
-      if (result_.reproducers.size() > kept)
-        result_.reproducers.back().message = f.call + ": " + f.message;
-    }
+    record_probe(probe_in_place(kernel(), result_.contract, batch, out), batch, origin);
   }
 
   // The same batch a second time (checks/repeat.hpp): per row, identical or a deterministic
   // violation.
   void check_repeat(const Batch& batch, const KernelBuffers& first, const BatchOrigin& origin) {
-    for (const ProbeFinding& f : probe_repeat(kernel(), batch, first).findings) {
+    record_probe(probe_repeat(kernel(), batch, first), batch, origin);
+  }
+
+  // Counts a probe's findings on this batch; a kept one's message names the call.
+  void record_probe(const ProbeReport& report, const Batch& batch, const BatchOrigin& origin) {
+    for (const ProbeFinding& f : report.findings) {
       const std::size_t kept = result_.reproducers.size();
       record({f.check, f.error, f.allowed, f.pass}, batch, f.row, f.element, f.output, f.got,
              f.expected, f.expected, origin);

@@ -494,6 +494,9 @@ std::pair<float, double> OnlineSum(DF d, const Src& src, std::size_t n) {
 // same registers). Measured: analyses/perf (short rows are attention's and classifiers' shapes).
 constexpr std::size_t kShortVectors = 8;
 
+// The longest short row on this target (simd_short_row_length()).
+std::size_t ShortRowLength() { return kShortVectors * hn::Lanes(DF()); }
+
 // Loads a short row (n <= kShortVectors vectors) into x, the lanes past n -inf; returns the
 // number of vectors.
 template <class E>
@@ -585,7 +588,7 @@ void ShortAccurateRow(DF d, Op op, const Row<E>& row) {
 template <class E, SimdAlgorithm kAlgorithm>
 bool SoftmaxRow(const Row<E>& row, float* scratch, bool stream) {
   const DF d;
-  if (row.n <= kShortVectors * hn::Lanes(d)) return ShortSoftmaxRow(d, row);
+  if (row.n <= ShortRowLength()) return ShortSoftmaxRow(d, row);
   const RowSource<E> src{row.x};
   float m;
   double sum;
@@ -635,7 +638,7 @@ void SimdRow(Op op, const Row<E>& row, float* scratch, bool stream) {
   RowStats stats;
   float* buffer = nullptr;
   if (op == Op::softmax && SoftmaxRow<E, kAlgorithm>(row, scratch, stream)) return;
-  if (op != Op::softmax && row.n <= kShortVectors * hn::Lanes(d))
+  if (op != Op::softmax && row.n <= ShortRowLength())
     return ShortAccurateRow(d, op, row);
   const bool accurate = op != Op::softmax;  // ExpDiff (simd_exp-inl.h) or the plain Exp
   if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
@@ -717,8 +720,6 @@ void RunKernel(SimdAlgorithm algorithm, Op op, Format format, const KernelCall& 
       return RunFormat<F32>(algorithm, op, call);
   }
 }
-
-std::size_t ShortRowLength() { return kShortVectors * hn::Lanes(DF()); }
 
 }  // namespace softcheck::kernels::simd::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
