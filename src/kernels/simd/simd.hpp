@@ -56,6 +56,9 @@ void run_simd(SimdAlgorithm algorithm, Op op, Format format, const KernelCall& c
 
 // out[i] = the kernels' vector exp of in[i] (simd_exp-inl.h), for the exhaustive error sweep.
 void simd_exp(const float* in, float* out, std::size_t n);
+// out[i] = the vector log1p of in[i] that log_softmax rows in registers use (Highway's), for
+// the same sweep.
+void simd_log1p(const float* in, float* out, std::size_t n);
 
 // Registers builtin/<op>/<format>/simd-<algorithm>-<isa>-u<unroll>a<accumulators> for the
 // three ops, three formats and four algorithms. Idempotent.

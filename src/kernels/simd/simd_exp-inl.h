@@ -70,7 +70,7 @@ inline constexpr int kExponentBias = 127;
 inline constexpr int kFractionBits = 23;
 
 template <class D, class V = hn::Vec<D>>
-HWY_INLINE V Exp(D d, V x) {
+HWY_INLINE V VecExp(D d, V x) {
   // NaN passes through both clamps on x86 (min/max return their second operand when either
   // is NaN); the one-lane SCALAR target's Min/Max drop NaNs, so it selects x back below.
   const V clamped = hn::Max(hn::Set(d, kExpLow), hn::Min(hn::Set(d, kExpHigh), x));
@@ -118,17 +118,17 @@ HWY_INLINE V ExpDiff(D d, V a, V b) {
   const V a_part = hn::Add(diff, b);
   const V b_part = hn::Sub(diff, a_part);  // about -b
   const V t = hn::Sub(hn::Sub(a, a_part), hn::Add(b, b_part));
-  const V e = Exp(d, diff);
+  const V e = VecExp(d, diff);
   return hn::MulAdd(e, hn::IfThenZeroElse(hn::IsNaN(t), t), e);
 }
 
-// exp(a - b): ExpDiff when kAccurate, else the plain Exp of the rounded difference.
+// exp(a - b): ExpDiff when kAccurate, else the plain VecExp of the rounded difference.
 template <bool kAccurate, class D, class V = hn::Vec<D>>
 HWY_INLINE V ExpOf(D d, V a, V b) {
   if constexpr (kAccurate) {
     return ExpDiff(d, a, b);
   } else {
-    return Exp(d, hn::Sub(a, b));
+    return VecExp(d, hn::Sub(a, b));
   }
 }
 

@@ -1,9 +1,11 @@
-// The vector exp over an array, and the name of the dispatched target (simd.hpp). Compiled
+// The kernels' vector exp and log1p over an array, and the name of the dispatched target
+// (simd.hpp). Compiled
 // once per Highway target by foreach_target.h; HWY_DYNAMIC_DISPATCH picks the best target
 // the CPU supports.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/simd/simd_exp.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "kernels/simd/simd_exp-inl.h"
 
@@ -17,16 +19,27 @@
 HWY_BEFORE_NAMESPACE();
 namespace softcheck::kernels::simd::HWY_NAMESPACE {
 
-void ExpArray(const float* in, float* out, std::size_t n) {
+// out[i] = f(d, in[i]) for n floats (the tail through a zeroed buffer).
+template <class F>
+void MapArray(const float* in, float* out, std::size_t n, F&& f) {
   const hn::ScalableTag<float> d;
   const std::size_t lanes = hn::Lanes(d);
   std::size_t i = 0;
-  for (; i + lanes <= n; i += lanes) hn::StoreU(Exp(d, hn::LoadU(d, in + i)), d, out + i);
+  for (; i + lanes <= n; i += lanes) hn::StoreU(f(d, hn::LoadU(d, in + i)), d, out + i);
   if (i == n) return;
   alignas(64) float buffer[HWY_MAX_BYTES / sizeof(float)] = {};
   std::memcpy(buffer, in + i, (n - i) * sizeof(float));
-  hn::StoreU(Exp(d, hn::LoadU(d, buffer)), d, buffer);
+  hn::StoreU(f(d, hn::LoadU(d, buffer)), d, buffer);
   std::memcpy(out + i, buffer, (n - i) * sizeof(float));
+}
+
+void ExpArray(const float* in, float* out, std::size_t n) {
+  MapArray(in, out, n, [](auto d, auto v) { return VecExp(d, v); });
+}
+
+// Highway's Log1p, as the log_softmax rows in registers call it (simd_softmax.cpp).
+void Log1pArray(const float* in, float* out, std::size_t n) {
+  MapArray(in, out, n, [](auto d, auto v) { return hn::Log1p(d, v); });
 }
 
 std::int64_t Target() { return HWY_TARGET; }
@@ -38,11 +51,16 @@ HWY_AFTER_NAMESPACE();
 namespace softcheck::kernels {
 namespace simd {
 HWY_EXPORT(ExpArray);
+HWY_EXPORT(Log1pArray);
 HWY_EXPORT(Target);
 }  // namespace simd
 
 void simd_exp(const float* in, float* out, std::size_t n) {
   HWY_DYNAMIC_DISPATCH(simd::ExpArray)(in, out, n);
+}
+
+void simd_log1p(const float* in, float* out, std::size_t n) {
+  HWY_DYNAMIC_DISPATCH(simd::Log1pArray)(in, out, n);
 }
 
 std::string simd_target_name() {

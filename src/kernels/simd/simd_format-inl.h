@@ -57,18 +57,16 @@ struct VectorIO<Bf16> {
     const hn::Rebind<std::uint16_t, DF> du16;
     return Widen(d, hn::LoadU(du16, p));
   }
-  // The bf16 bit patterns of v's lanes, rounded to nearest even.
+  // The bf16 bit patterns of v's lanes, rounded to nearest even (unsigned lanes: the shifts
+  // are logical, and the rounded lanes fit 16 bits, so truncating them is exact).
   static hn::Vec<hn::Rebind<std::uint16_t, DF>> Bits(VF v) {
     const hn::Rebind<std::uint16_t, DF> du16;
-    const hn::RebindToSigned<DF> di32;
-    const auto bits = hn::BitCast(di32, v);
-    const auto odd = hn::And(hn::ShiftRight<16>(bits), hn::Set(di32, 1));
-    // Logical shift of the rounded bits: mask off the sign extension of ShiftRight.
-    const auto rounded = hn::And(hn::ShiftRight<16>(hn::Add(hn::Add(bits, hn::Set(di32, 0x7FFF)), odd)),
-                                 hn::Set(di32, 0xFFFF));
-    const auto nan = hn::RebindMask(di32, hn::IsNaN(v));
-    const auto result = hn::IfThenElse(nan, hn::Set(di32, kBf16QuietNaN), rounded);
-    return hn::DemoteTo(du16, result);
+    const hn::RebindToUnsigned<DF> du32;
+    const auto bits = hn::BitCast(du32, v);
+    const auto odd = hn::And(hn::ShiftRight<16>(bits), hn::Set(du32, 1));
+    const auto rounded = hn::ShiftRight<16>(hn::Add(hn::Add(bits, hn::Set(du32, 0x7FFF)), odd));
+    const auto nan = hn::RebindMask(du32, hn::IsNaN(v));
+    return hn::TruncateTo(du16, hn::IfThenElse(nan, hn::Set(du32, kBf16QuietNaN), rounded));
   }
   static VF Widen(DF d, hn::Vec<hn::Rebind<std::uint16_t, DF>> bits) {
     const hn::RebindToUnsigned<DF> du32;

@@ -19,6 +19,13 @@
 // The per-lane states are combined in double at the end of pass 1 (a lane below the row's
 // maximum is rescaled by exp(m_lane - m)).
 //
+// Short rows (at most kShortVectors vectors) stay in registers whatever the algorithm. softmax
+// and log_softmax rows of 1, 2, 4 or 8 whole vectors, or of 1, 2, 4 or 8 elements stored back
+// to back, run as one loop over the call (RowsInRegisters): the row's maximum and sums are
+// reduced inside the vector (GroupReduce, several rows per vector for the shortest), f32 sums,
+// log1p as Highway's vector Log1p (proofs/log1p-simd.md); any other short row takes the same
+// arithmetic one row at a time (ShortRowInRegisters), so a row gets the same bits either way;
+// cross-entropy's short rows keep their sums in double (ShortAccurateRow).
 // softmax takes a fast path first (SoftmaxRow below; every algorithm): only m and the plain
 // sum of exp(x_j - m), no per-element special-value tests (a NaN sum or a non-finite m sends
 // the row to the general path). Every tile loop prefetches (kPrefetch).
@@ -50,6 +57,7 @@
 #define HWY_TARGET_INCLUDE "kernels/simd/simd_softmax.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/cache_control.h"
+#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "kernels/simd/simd_exp-inl.h"
 #include "kernels/simd/simd_format-inl.h"
@@ -200,7 +208,7 @@ RowStats MaxPass(DF d, const Src& src, std::size_t n) {
 }
 
 // Three-pass, pass 2: below and ties given m (kSplit; for softmax, which needs only 1 + s,
-// below is the whole sum and ties 0, and the plain Exp suffices: its contract has the gap
+// below is the whole sum and ties 0, and the plain VecExp suffices: its contract has the gap
 // term). keep(diff, e, i, count) sees every vector (reload).
 template <bool kSplit, class Src, class Keep>
 void SumPass(DF d, const Src& src, std::size_t n, RowStats& stats, Keep&& keep) {
@@ -383,7 +391,7 @@ void WriteOutputs(Op op, const Row<E>& row, const RowStats& stats, const float* 
     WritePass(d, row, BufferSource{buffer}, stream, [&](VF e) { return hn::Mul(e, inverse); });
   } else {
     if (op == Op::softmax) {
-      WritePass(d, row, src, stream, [&](VF x) { return hn::Mul(Exp(d, hn::Sub(x, m)), inverse); });
+      WritePass(d, row, src, stream, [&](VF x) { return hn::Mul(VecExp(d, hn::Sub(x, m)), inverse); });
     } else {
       WritePass(d, row, src, stream, [&](VF x) { return hn::Mul(ExpDiff(d, x, m), inverse); });
     }
@@ -415,7 +423,7 @@ double SumExp(DF d, const Src& src, std::size_t n, float max, Keep&& keep) {
   VF sum[kU];
   for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Zero(d);
   WalkSlots(d, src, n, [&](std::size_t k, VF x, std::size_t i, std::size_t count) {
-    const VF e = Exp(d, hn::Sub(x, m));
+    const VF e = VecExp(d, hn::Sub(x, m));
     keep(e, i, count);
     sum[k] = hn::Add(sum[k], e);
   });
@@ -433,7 +441,7 @@ std::pair<float, double> TwoPassSum(DF d, const Src& src, std::size_t n) {
   const auto raise = [&](VF new_max) {
     const auto grew = hn::Gt(new_max, max);
     if (HWY_UNLIKELY(!hn::AllFalse(d, grew))) {
-      const VF factor = hn::IfThenElse(grew, Exp(d, hn::Sub(max, new_max)), one);
+      const VF factor = hn::IfThenElse(grew, VecExp(d, hn::Sub(max, new_max)), one);
       for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Mul(sum[k], factor);
       max = new_max;
     }
@@ -446,22 +454,22 @@ std::pair<float, double> TwoPassSum(DF d, const Src& src, std::size_t n) {
         for (std::size_t k = 0; k < kU; ++k) x[k] = src.Full(d, i + k * lanes);
         for (std::size_t k = 0; k < kU; ++k) src.Prefetch(i + kPrefetch + k * lanes);
         raise(hn::Max(max, hn::Max(hn::Max(x[0], x[1]), hn::Max(x[2], x[3]))));
-        for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Add(sum[k], Exp(d, hn::Sub(x[k], max)));
+        for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Add(sum[k], VecExp(d, hn::Sub(x[k], max)));
       },
       [&](std::size_t i) {
         const VF x = src.Full(d, i);
         raise(hn::Max(max, x));
-        sum[0] = hn::Add(sum[0], Exp(d, hn::Sub(x, max)));
+        sum[0] = hn::Add(sum[0], VecExp(d, hn::Sub(x, max)));
       },
       [&](std::size_t i, std::size_t count) {
         const VF x = src.Tail(d, i, count);
         raise(hn::Max(max, x));
-        sum[0] = hn::Add(sum[0], Exp(d, hn::Sub(x, max)));
+        sum[0] = hn::Add(sum[0], VecExp(d, hn::Sub(x, max)));
       });
   // Lanes below the row's maximum are rescaled by exp(m_lane - m) (m_lane - m may round:
   // the contract's gap term covers it, as for the elements).
   const float m = hn::GetLane(hn::MaxOfLanes(d, max));
-  const VF factor = Exp(d, hn::Sub(max, hn::Set(d, m)));
+  const VF factor = VecExp(d, hn::Sub(max, hn::Set(d, m)));
   for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Mul(sum[k], factor);
   return {m, SumLanes(d, sum)};
 }
@@ -478,14 +486,14 @@ std::pair<float, double> OnlineSum(DF d, const Src& src, std::size_t n) {
   }
   WalkSlots(d, src, n, [&](std::size_t k, VF x, std::size_t, std::size_t) {
     const VF new_max = hn::Max(max[k], x);
-    sum[k] = hn::MulAdd(sum[k], Exp(d, hn::Sub(max[k], new_max)), Exp(d, hn::Sub(x, new_max)));
+    sum[k] = hn::MulAdd(sum[k], VecExp(d, hn::Sub(max[k], new_max)), VecExp(d, hn::Sub(x, new_max)));
     max[k] = new_max;
   });
   VF top = max[0];
   for (std::size_t k = 1; k < kU; ++k) top = hn::Max(top, max[k]);
   const float m = hn::GetLane(hn::MaxOfLanes(d, top));
   const VF vm = hn::Set(d, m);
-  for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Mul(sum[k], Exp(d, hn::Sub(max[k], vm)));
+  for (std::size_t k = 0; k < kU; ++k) sum[k] = hn::Mul(sum[k], VecExp(d, hn::Sub(max[k], vm)));
   return {m, SumLanes(d, sum)};
 }
 
@@ -522,25 +530,205 @@ HWY_INLINE void StoreShortRow(DF d, const Row<E>& row, const VF* v, std::size_t 
   }
 }
 
-// A short softmax row (n <= kShortVectors vectors): m, e_j = exp(x_j - m) kept in registers,
-// their sum in double, out = e_j * (1 / sum). False when the row needs the general path (a
-// non-finite m, or a NaN sum from a NaN element).
-template <class E>
-bool ShortSoftmaxRow(DF d, const Row<E>& row) {
-  VF x[kShortVectors];
-  const std::size_t count = LoadShortRow(d, row, x);
+// Lane i of the result is lane i ^ k of v (k a power of two below Lanes(d)): in-lane shuffles
+// for k = 1 and 2 and a swap of halves for k = Lanes(d) / 2 (latency 1-3 cycles, a general
+// permutation 3-6), a table lookup otherwise.
+template <std::size_t k>
+HWY_INLINE VF SwapLanes(DF d, VF v) {
+#if HWY_TARGET == HWY_SCALAR  // one lane: no k, never called
+  (void)d;
+  return v;
+#else
+  if constexpr (k == 1) {
+    return hn::Shuffle2301(v);
+  } else if constexpr (k == 2) {
+    return hn::Shuffle1032(v);
+  } else if constexpr (k == MaxLanes(DF()) / 2) {
+    return hn::ConcatLowerUpper(d, v, v);
+  } else {
+    const hn::RebindToSigned<DF> di;
+    const auto lane = hn::Iota(di, 0);
+    return hn::TableLookupLanes(
+        v, hn::IndicesFromVec(d, hn::Xor(lane, hn::Set(di, static_cast<std::int32_t>(k)))));
+  }
+#endif
+}
+
+// Reduces groups of kWidth adjacent lanes (a power of two dividing Lanes(d)) with combine, as a
+// butterfly: step k combines lane i with lane i ^ k, so every lane of a group ends with the
+// group's result, computed in the same order whatever the group's position (the pairs are
+// commutative), and no lane leaves the vector.
+template <std::size_t kWidth, std::size_t k = 1, class Combine>
+HWY_INLINE VF GroupReduce(DF d, VF v, Combine&& combine) {
+  if constexpr (k >= kWidth) {
+    return v;
+  } else {
+    return GroupReduce<kWidth, 2 * k>(d, combine(v, SwapLanes<k>(d, v)), combine);
+  }
+}
+
+// The softmax of the rows held in `count` vectors x, each row's elements in groups of `width`
+// lanes (one row per vector: width = Lanes(d); several rows per vector: width = n, count = 1),
+// lanes past a row's end -inf. Every lane of a group gets its row's maximum m and sum of
+// exp(x_j - m) without leaving the registers; the vectors are summed first, in order, then the
+// lanes as GroupReduce's tree, so a row gives the same bits in either layout (the empty lanes
+// add exact zeros). x becomes exp(x_j - m) * (1 / sum), both f32 roundings. False, with x
+// unchanged, when some row needs the general path (a non-finite m, or a NaN sum from a NaN
+// element; a finite m makes every other sum >= 1).
+template <std::size_t kWidth>
+HWY_INLINE bool SoftmaxInRegisters(DF d, VF* x, std::size_t count) {
   VF top = hn::Set(d, -kInfinity);
   for (std::size_t k = 0; k < count; ++k) top = hn::Max(top, x[k]);
-  const float m = hn::GetLane(hn::MaxOfLanes(d, top));
-  if (!std::isfinite(m)) return false;
-  const VF vm = hn::Set(d, m);
-  for (std::size_t k = 0; k < count; ++k) x[k] = Exp(d, hn::Sub(x[k], vm));
-  const double sum = SumLanes(d, x, count);
-  if (!(sum >= 1)) return false;
-  const VF inverse = hn::Set(d, static_cast<float>(1.0 / sum));
-  for (std::size_t k = 0; k < count; ++k) x[k] = hn::Mul(x[k], inverse);
+  const VF m = GroupReduce<kWidth>(d, top, [](VF a, VF b) { return hn::Max(a, b); });
+  if (!hn::AllTrue(d, hn::IsFinite(m))) return false;
+  VF e[kShortVectors];
+  VF sum = hn::Zero(d);
+  for (std::size_t k = 0; k < count; ++k) {
+    e[k] = VecExp(d, hn::Sub(x[k], m));
+    sum = hn::Add(sum, e[k]);
+  }
+  sum = GroupReduce<kWidth>(d, sum, [](VF a, VF b) { return hn::Add(a, b); });
+  const VF one = hn::Set(d, 1.0f);
+  if (!hn::AllTrue(d, hn::Ge(sum, one))) return false;
+  const VF inverse = hn::Div(one, sum);
+  for (std::size_t k = 0; k < count; ++k) x[k] = hn::Mul(e[k], inverse);
+  return true;
+}
+
+// log_softmax as SoftmaxInRegisters: every lane of a group gets its row's maximum m, below =
+// sum of exp(x_j - m) over x_j < m (ExpDiff, as the general path) and ties = the number of
+// x_j = m, each summed as there (vectors in order, then GroupReduce's tree), then s = (ties -
+// 1) + below and x_j - m - log1p(s) with Highway's vector Log1p (measured over every f32 in
+// [0, 128], the range of s for these rows: analyses/perf/log1p_exhaustive.cpp). False, with x
+// unchanged, when some row needs the general path (a NaN anywhere, or a non-finite m).
+template <std::size_t kWidth>
+HWY_INLINE bool LogSoftmaxInRegisters(DF d, VF* x, std::size_t count) {
+  VF top = hn::Set(d, -kInfinity);
+  auto nan = hn::IsNaN(x[0]);
+  for (std::size_t k = 0; k < count; ++k) {
+    top = hn::Max(top, x[k]);
+    nan = hn::Or(nan, hn::IsNaN(x[k]));
+  }
+  const VF m = GroupReduce<kWidth>(d, top, [](VF a, VF b) { return hn::Max(a, b); });
+  if (!hn::AllFalse(d, nan) || !hn::AllTrue(d, hn::IsFinite(m))) return false;
+  const VF one = hn::Set(d, 1.0f);
+  VF below = hn::Zero(d), ties = hn::Zero(d);
+  std::size_t maxima = 0;
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto at_max = hn::Eq(x[k], m);
+    below = hn::Add(below, hn::IfThenElseZero(hn::Lt(x[k], m), ExpDiff(d, x[k], m)));
+    ties = hn::Add(ties, hn::IfThenElseZero(at_max, one));
+    maxima += hn::CountTrue(d, at_max);
+  }
+  const auto add = [](VF a, VF b) { return hn::Add(a, b); };
+  below = GroupReduce<kWidth>(d, below, add);
+  // One maximum per row (every row has at least one): ties - 1 = 0 everywhere, and s = below
+  // without reducing the ties.
+  constexpr std::size_t kRows = MaxLanes(DF()) / kWidth;
+  const VF s = maxima == kRows ? below : hn::Add(hn::Sub(GroupReduce<kWidth>(d, ties, add), one), below);
+  const VF log_sum = hn::Log1p(d, s);
+  for (std::size_t k = 0; k < count; ++k) x[k] = hn::Sub(hn::Sub(x[k], m), log_sum);
+  return true;
+}
+
+// The ops whose rows RowsInRegisters does (Op, a class, cannot be a template parameter).
+enum class InRegistersOp { softmax, log_softmax };
+
+// The row op's arithmetic in registers.
+template <InRegistersOp kOp, std::size_t kWidth>
+HWY_INLINE bool InRegisters(DF d, VF* x, std::size_t count) {
+  if constexpr (kOp == InRegistersOp::softmax) {
+    return SoftmaxInRegisters<kWidth>(d, x, count);
+  } else {
+    return LogSoftmaxInRegisters<kWidth>(d, x, count);
+  }
+}
+
+// A short softmax or log_softmax row (n <= kShortVectors vectors) in registers; false when
+// the row needs the general path.
+template <InRegistersOp kOp, class E>
+bool ShortRowInRegisters(DF d, const Row<E>& row) {
+  VF x[kShortVectors];
+  const std::size_t count = LoadShortRow(d, row, x);
+  if (!InRegisters<kOp, MaxLanes(DF())>(d, x, count)) return false;
   StoreShortRow(d, row, x, count);
   return true;
+}
+
+// Softmax rows of kCount whole vectors each (n = kCount Lanes(d), any stride; kWidth =
+// Lanes(d)), or kCount = 1 and rows of n = kWidth < Lanes(d) stored back to back (stride n,
+// Lanes(d) / n rows per vector, reduced in groups of n lanes): a loop over the rows with
+// nothing but the arithmetic (measured, analyses/perf: n = 8 to 128 1.7-5x faster than one
+// ShortSoftmaxRow per row). A group of vectors holding a special row goes, rows and all, to
+// general(first_row, rows) before anything is stored. Returns the number of rows done (whole
+// groups).
+template <InRegistersOp kOp, class E, std::size_t kCount, std::size_t kWidth, class General>
+std::size_t RowsInRegisters(DF d, const KernelCall& call, General&& general) {
+  using T = typename E::storage;
+  constexpr std::size_t kLanes = MaxLanes(DF());
+  constexpr std::size_t kPerGroup = kLanes / kWidth;  // rows per group of kCount vectors
+  const std::size_t groups = call.rows / kPerGroup;
+  const std::size_t step = kPerGroup * call.stride;
+  const auto* x = static_cast<const T*>(call.x);
+  auto* out = static_cast<T*>(call.out);
+  for (std::size_t g = 0; g < groups; ++g) {
+    VF v[kCount];
+    for (std::size_t k = 0; k < kCount; ++k) v[k] = VectorIO<E>::Load(d, x + g * step + k * kLanes);
+    if (InRegisters<kOp, kWidth>(d, v, kCount)) {
+      for (std::size_t k = 0; k < kCount; ++k) VectorIO<E>::Store(d, v[k], out + g * step + k * kLanes);
+    } else {
+      general(g * kPerGroup, kPerGroup);
+    }
+  }
+  return groups * kPerGroup;
+}
+
+// Runs RowsInRegisters when the call's shape allows it (rows of 1, 2, 4 or 8 whole vectors,
+// or rows of 1, 2, 4 or 8 elements back to back, shorter than a vector); returns the rows done.
+template <InRegistersOp kOp, class E, class General>
+std::size_t ShortRows(const KernelCall& call, General&& general) {
+  const DF d;
+  constexpr std::size_t kLanes = MaxLanes(DF());
+  const std::size_t n = call.n;
+  if (n == 0 || hn::Lanes(d) != kLanes) return 0;
+  if (n < kLanes) {
+    if (call.stride != n) return 0;
+    switch (n) {
+      case 1:
+        return RowsInRegisters<kOp, E, 1, 1>(d, call, general);
+      case 2:
+        if constexpr (kLanes % 2 == 0) return RowsInRegisters<kOp, E, 1, 2>(d, call, general);
+        return 0;
+      case 4:
+        if constexpr (kLanes % 4 == 0) return RowsInRegisters<kOp, E, 1, 4>(d, call, general);
+        return 0;
+      case 8:
+        if constexpr (kLanes % 8 == 0) return RowsInRegisters<kOp, E, 1, 8>(d, call, general);
+        return 0;
+      default:
+        return 0;
+    }
+  }
+  switch (n % kLanes == 0 ? n / kLanes : 0) {
+    case 1:
+      return RowsInRegisters<kOp, E, 1, kLanes>(d, call, general);
+    case 2:
+      return RowsInRegisters<kOp, E, 2, kLanes>(d, call, general);
+    case 4:
+      return RowsInRegisters<kOp, E, 4, kLanes>(d, call, general);
+    case 8:
+      return RowsInRegisters<kOp, E, 8, kLanes>(d, call, general);
+    default:
+      return 0;
+  }
+}
+
+// The rows ShortRows does for the op (softmax and log_softmax; none for cross-entropy).
+template <class E, class General>
+std::size_t ShortRowsOf(Op op, const KernelCall& call, General&& general) {
+  if (op == Op::softmax) return ShortRows<InRegistersOp::softmax, E>(call, general);
+  if (op == Op::log_softmax) return ShortRows<InRegistersOp::log_softmax, E>(call, general);
+  return 0;
 }
 
 // A short log_softmax or cross-entropy row (n <= kShortVectors vectors) in registers: the
@@ -588,7 +776,7 @@ void ShortAccurateRow(DF d, Op op, const Row<E>& row) {
 template <class E, SimdAlgorithm kAlgorithm>
 bool SoftmaxRow(const Row<E>& row, float* scratch, bool stream) {
   const DF d;
-  if (row.n <= ShortRowLength()) return ShortSoftmaxRow(d, row);
+  if (row.n <= ShortRowLength()) return ShortRowInRegisters<InRegistersOp::softmax>(d, row);
   const RowSource<E> src{row.x};
   float m;
   double sum;
@@ -627,7 +815,7 @@ bool SoftmaxRow(const Row<E>& row, float* scratch, bool stream) {
   }
   const VF vm = hn::Set(d, m);
   const VF inverse = hn::Set(d, static_cast<float>(1.0 / sum));
-  WritePass(d, row, src, stream, [&](VF x) { return hn::Mul(Exp(d, hn::Sub(x, vm)), inverse); });
+  WritePass(d, row, src, stream, [&](VF x) { return hn::Mul(VecExp(d, hn::Sub(x, vm)), inverse); });
   return true;
 }
 
@@ -638,9 +826,11 @@ void SimdRow(Op op, const Row<E>& row, float* scratch, bool stream) {
   RowStats stats;
   float* buffer = nullptr;
   if (op == Op::softmax && SoftmaxRow<E, kAlgorithm>(row, scratch, stream)) return;
-  if (op != Op::softmax && row.n <= ShortRowLength())
-    return ShortAccurateRow(d, op, row);
-  const bool accurate = op != Op::softmax;  // ExpDiff (simd_exp-inl.h) or the plain Exp
+  if (op == Op::log_softmax && row.n <= ShortRowLength() &&
+      ShortRowInRegisters<InRegistersOp::log_softmax>(d, row))
+    return;
+  if (op != Op::softmax && row.n <= ShortRowLength()) return ShortAccurateRow(d, op, row);
+  const bool accurate = op != Op::softmax;  // ExpDiff (simd_exp-inl.h) or the plain VecExp
   if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
     stats = accurate ? TwoPassStats<true>(d, src, row.n) : TwoPassStats<false>(d, src, row.n);
   } else if constexpr (kAlgorithm == SimdAlgorithm::online) {
@@ -681,6 +871,18 @@ void SimdRow(Op op, const Row<E>& row, float* scratch, bool stream) {
   WriteOutputs(op, row, stats, buffer, stream);
 }
 
+// Rows [first, first + count) of a softmax call (x and out advance by whole rows; first = 0
+// leaves any call as it is).
+template <class E>
+KernelCall RowRange(const KernelCall& call, std::size_t first, std::size_t count) {
+  using T = typename E::storage;
+  KernelCall range = call;
+  range.x = static_cast<const T*>(call.x) + first * call.stride;
+  range.out = static_cast<T*>(call.out) + first * call.stride;
+  range.rows = count;
+  return range;
+}
+
 template <class E, SimdAlgorithm kAlgorithm>
 void RunRows(Op op, const KernelCall& call) {
   constexpr bool kNeedsScratch =
@@ -692,8 +894,13 @@ void RunRows(Op op, const KernelCall& call) {
   constexpr bool kStreams =
       std::is_same_v<E, F32> && kAlgorithm != SimdAlgorithm::three_pass_reload;
   const bool stream = kStreams && call.n * sizeof(float) >= simd_stream_bytes();
-  run_rows<E>(op, call,
-              [&](const Row<E>& row) { SimdRow<E, kAlgorithm>(op, row, scratch.data(), stream); });
+  const auto rows = [&](std::size_t first, std::size_t count) {
+    run_rows<E>(op, RowRange<E>(call, first, count), [&](const Row<E>& row) {
+      SimdRow<E, kAlgorithm>(op, row, scratch.data(), stream);
+    });
+  };
+  const std::size_t done = ShortRowsOf<E>(op, call, rows);
+  rows(done, call.rows - done);
 }
 
 template <class E>
