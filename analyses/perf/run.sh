@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the softmax-family throughput benchmark (softmax_throughput.cpp) for every
 # setup below and writes reports/perf.tsv (raw, one block per setup), reports/perf.md
-# (tables) and reports/perf.png (plot of the first setup). About 10 minutes.
+# (tables) and reports/perf.png (plot of the first setup). About 25 minutes.
 # Usage: analyses/perf/run.sh [BUILD_DIR]   (default build-perf; Release, -j2)
 # One cell again: build-perf/softmax_throughput --op OP --format F --threads T --lengths N
 set -euo pipefail
@@ -18,7 +18,14 @@ softmax bf16 2
 softmax f16 1
 log_softmax f32 1
 log_softmax f32 2
-log_softmax bf16 1"
+log_softmax bf16 1
+log_softmax bf16 2
+log_softmax f16 1
+cross_entropy f32 1
+cross_entropy f32 2
+cross_entropy bf16 1
+cross_entropy bf16 2
+cross_entropy f16 1"
 # Provenance first (tests/cli/test_provenance.py): the command and the commit the binary was
 # just built from (git describe adds -dirty when tracked files differ from it).
 commit=$(git -C "$root" describe --always --dirty --abbrev=10 2>/dev/null || echo unknown)

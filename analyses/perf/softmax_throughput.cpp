@@ -2,14 +2,18 @@
 // kernel, XNNPACK, oneDNN and libtorch (each when built with it and when it has the op and
 // format), and memcpy as the bandwidth yardstick, for a list of row lengths in one run.
 //
-// Ops: softmax, log_softmax (--op). Formats: f32, bf16, f16 (--format; f16 has no CPU peer
-// here). Threads: 1 or 2 (--threads): softcheck's kernels split the rows between the caller
+// Ops: softmax, log_softmax, cross_entropy (--op; loss per row and the gradient, the targets
+// uniform random, fixed per length). Formats: f32, bf16, f16 (--format; f16 has no CPU peer
+// here). Cross-entropy's peers compose the library's own kernels, as training runs them:
+// libtorch log_softmax, nll_loss (reduction none) forward and backward, log_softmax backward;
+// oneDNN log_softmax forward, the loss gathered from its output, log_softmax backward with
+// diff_dst = -onehot(target) (prepared once, outside the timing). Threads: 1 or 2 (--threads): softcheck's kernels split the rows between the caller
 // and one persistent helper thread (a row is never split, so every output is the same as on
 // one thread); oneDNN runs OpenMP, libtorch its intra-op pool and XNNPACK a pthreadpool at
 // that many threads. A row longer than a call's share runs on one thread whatever --threads.
 //
-// GB/s counts one read and one write per element (2 x the element size), whatever the
-// algorithm actually moves, so the columns compare time for the same work. Every call holds
+// GB/s counts one read and one write per element (2 x the element size; the loss and target
+// are not counted), whatever the algorithm actually moves, so the columns compare time for the same work. Every call holds
 // at least --min-bytes of input (default 4 MiB): rows shorter than that run as a batch of
 // ceil(min-bytes / row bytes) rows, longer ones as one row. Per row length, one input and one
 // output buffer (64-byte aligned, first-touched once) serve every contender, and the
@@ -22,7 +26,7 @@
 //
 // Output: a header, then one line per (n, contender): "n contender median_GB/s best_GB/s
 // worst_GB/s median_ns_per_element" over the rounds.
-// Usage: softmax_throughput [--quick] [--op softmax|log_softmax] [--format f32|bf16|f16]
+// Usage: softmax_throughput [--quick] [--op softmax|log_softmax|cross_entropy] [--format f32|bf16|f16]
 //          [--threads 1|2] [--lengths N,N,...] [--min-bytes B] [--only TEXT] [--stream-bytes B]
 // (quick: lengths 16, 1024, 65536 with 64 KiB calls, 3 rounds of short samples, the smoke
 // test's mode; --only: the contenders whose name contains TEXT, and memcpy; --stream-bytes:
@@ -72,17 +76,27 @@ double g_sample_seconds = 0.03;  // the calls of one sample take about this long
 
 // What one run measures.
 struct Setup {
-  std::string op = "softmax";  // softmax or log_softmax
+  std::string op = "softmax";  // softmax, log_softmax or cross_entropy
   std::string format = "f32";  // f32, bf16 or f16
   int threads = 1;
   std::size_t element_bytes() const { return format == "f32" ? 4 : 2; }
 };
 
-// A contender: prepare(x, out, rows, n) returns the timed call; empty when it has no kernel
-// for the setup's op and format.
+// The buffers of one row length: rows x n logits and outputs (the gradient for
+// cross-entropy), and for cross-entropy one loss and one target per row.
+struct Buffers {
+  const void* x;
+  void* out;
+  void* loss;
+  const std::int64_t* target;
+  std::size_t rows, n;
+};
+
+// A contender: prepare(buffers) returns the timed call; empty when it has no kernel for the
+// setup's op and format.
 struct Contender {
   std::string name;
-  std::function<std::function<void()>(const void*, void*, std::size_t, std::size_t)> prepare;
+  std::function<std::function<void()>(const Buffers&)> prepare;
 };
 
 // 64-byte aligned bytes (a cache line, an AVX-512 vector), zeroed: first-touched here, once.
@@ -193,17 +207,20 @@ void add_softcheck(std::vector<Contender>& list, const Setup& setup, Helper* hel
       const std::string name = kernel->algorithm.rfind("simd-", 0) == 0
                                    ? "softcheck " + kernel->algorithm
                                    : "softcheck scalar " + kernel->algorithm;
-      list.push_back({name, [run, bytes, helper](const void* x, void* out, std::size_t rows,
-                                                 std::size_t n) {
+      list.push_back({name, [run, bytes, helper](const Buffers& b) {
                         softcheck::KernelCall all;
-                        all.x = x, all.out = out, all.rows = rows, all.n = n, all.stride = n;
-                        if (!helper || rows < 2)
+                        all.x = b.x, all.out = b.out, all.loss = b.loss, all.target = b.target;
+                        all.rows = b.rows, all.n = b.n, all.stride = b.n;
+                        if (!helper || b.rows < 2)
                           return std::function<void()>([run, all] { run(all); });
                         softcheck::KernelCall first = all, second = all;
-                        first.rows = rows / 2;
-                        second.rows = rows - first.rows;
-                        second.x = static_cast<const unsigned char*>(x) + first.rows * n * bytes;
-                        second.out = static_cast<unsigned char*>(out) + first.rows * n * bytes;
+                        first.rows = b.rows / 2;
+                        second.rows = b.rows - first.rows;
+                        const std::size_t skip = first.rows * b.n * bytes;
+                        second.x = static_cast<const unsigned char*>(b.x) + skip;
+                        second.out = static_cast<unsigned char*>(b.out) + skip;
+                        if (b.loss) second.loss = static_cast<unsigned char*>(b.loss) + first.rows * bytes;
+                        if (b.target) second.target = b.target + first.rows;
                         return std::function<void()>([run, first, second, helper] {
                           helper->run([&] { run(first); }, [&] { run(second); });
                         });
@@ -217,15 +234,16 @@ void add_softcheck(std::vector<Contender>& list, const Setup& setup, Helper* hel
 void add_xnnpack(std::vector<Contender>& list, const Setup& setup) {
   if (setup.op != "softmax" || setup.format != "f32") return;
   const int threads = setup.threads;
-  list.push_back({"XNNPACK", [threads](const void* x, void* out, std::size_t rows, std::size_t n) {
+  list.push_back({"XNNPACK", [threads](const Buffers& b) {
+                    const std::size_t rows = b.rows, n = b.n;
                     if (xnn_initialize(nullptr) != xnn_status_success) std::abort();
                     std::shared_ptr<pthreadpool> pool(
                         threads > 1 ? pthreadpool_create(threads) : nullptr,
                         [](pthreadpool_t p) { if (p) pthreadpool_destroy(p); });
                     xnn_operator_t op = nullptr;
                     if (xnn_create_softmax_nc_f32(n, n, n, 0, &op) != xnn_status_success ||
-                        xnn_setup_softmax_nc_f32(op, rows, static_cast<const float*>(x),
-                                                 static_cast<float*>(out), pool.get()) !=
+                        xnn_setup_softmax_nc_f32(op, rows, static_cast<const float*>(b.x),
+                                                 static_cast<float*>(b.out), pool.get()) !=
                             xnn_status_success)
                       std::abort();
                     std::shared_ptr<xnn_operator> owner(op, xnn_delete_operator);
@@ -236,28 +254,71 @@ void add_xnnpack(std::vector<Contender>& list, const Setup& setup) {
 #endif
 
 #ifdef SOFTCHECK_PERF_ONEDNN
-// oneDNN 2.6: softmax_accurate and softmax_log, f32 and bf16.
+// loss[r] = -log_y[r, target[r]] (the sign flips the bf16 sign bit exactly).
+void gather_loss(const dnnl::memory& log_y, const Buffers& b, bool bf16) {
+  const void* data = log_y.get_data_handle();
+  for (std::size_t r = 0; r < b.rows; ++r) {
+    const std::size_t at = r * b.n + static_cast<std::size_t>(b.target[r]);
+    if (bf16) {
+      static_cast<std::uint16_t*>(b.loss)[r] =
+          static_cast<std::uint16_t>(static_cast<const std::uint16_t*>(data)[at] ^ 0x8000u);
+    } else {
+      static_cast<float*>(b.loss)[r] = -static_cast<const float*>(data)[at];
+    }
+  }
+}
+
+// oneDNN 2.6: softmax_accurate and softmax_log, f32 and bf16; cross-entropy as its log_softmax
+// forward, the loss gathered, and its log_softmax backward with diff_dst = -onehot(target).
 void add_onednn(std::vector<Contender>& list, const Setup& setup) {
   if (setup.format == "f16") return;
-  const auto type = setup.format == "bf16" ? dnnl::memory::data_type::bf16
-                                           : dnnl::memory::data_type::f32;
-  const auto algorithm = setup.op == "log_softmax" ? dnnl::algorithm::softmax_log
-                                                   : dnnl::algorithm::softmax_accurate;
-  list.push_back({"oneDNN", [type, algorithm](const void* x, void* out, std::size_t rows,
-                                              std::size_t n) {
+  const bool bf16 = setup.format == "bf16";
+  const auto type = bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+  const auto algorithm = setup.op == "softmax" ? dnnl::algorithm::softmax_accurate
+                                               : dnnl::algorithm::softmax_log;
+  const bool cross_entropy = setup.op == "cross_entropy";
+  const std::size_t bytes = setup.element_bytes();
+  list.push_back({"oneDNN", [=](const Buffers& b) {
                     static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-                    const dnnl::memory::desc tensor({static_cast<dnnl::memory::dim>(rows),
-                                                     static_cast<dnnl::memory::dim>(n)},
+                    const dnnl::memory::desc tensor({static_cast<dnnl::memory::dim>(b.rows),
+                                                     static_cast<dnnl::memory::dim>(b.n)},
                                                     type, dnnl::memory::format_tag::ab);
-                    const dnnl::softmax_v2_forward::desc desc(
-                        dnnl::prop_kind::forward_inference, algorithm, tensor, tensor, 1);
-                    const dnnl::softmax_v2_forward::primitive_desc pd(desc, engine);
-                    auto primitive = std::make_shared<dnnl::softmax_v2_forward>(pd);
-                    auto src = std::make_shared<dnnl::memory>(tensor, engine, const_cast<void*>(x));
-                    auto dst = std::make_shared<dnnl::memory>(tensor, engine, out);
+                    const auto kind = cross_entropy ? dnnl::prop_kind::forward_training
+                                                    : dnnl::prop_kind::forward_inference;
+                    const dnnl::softmax_v2_forward::primitive_desc pd(
+                        dnnl::softmax_v2_forward::desc(kind, algorithm, tensor, tensor, 1), engine);
+                    auto forward = std::make_shared<dnnl::softmax_v2_forward>(pd);
+                    auto src = std::make_shared<dnnl::memory>(tensor, engine, const_cast<void*>(b.x));
+                    auto out = std::make_shared<dnnl::memory>(tensor, engine, b.out);
+                    if (!cross_entropy) {
+                      return std::function<void()>([=] {
+                        dnnl::stream stream(engine);
+                        forward->execute(stream, {{DNNL_ARG_SRC, *src}, {DNNL_ARG_DST, *out}});
+                        stream.wait();
+                      });
+                    }
+                    const dnnl::softmax_v2_backward::primitive_desc backward_pd(
+                        dnnl::softmax_v2_backward::desc(algorithm, tensor, tensor, tensor, 1),
+                        engine, pd);
+                    auto backward = std::make_shared<dnnl::softmax_v2_backward>(backward_pd);
+                    auto log_y = std::make_shared<dnnl::memory>(tensor, engine);
+                    auto diff_dst = std::make_shared<dnnl::memory>(tensor, engine);
+                    auto* minus_onehot = static_cast<unsigned char*>(diff_dst->get_data_handle());
+                    std::memset(minus_onehot, 0, b.rows * b.n * bytes);
+                    const std::uint16_t minus_one_bf16 = 0xBF80;  // bf16 bits of -1
+                    const float minus_one = -1.0f;
+                    for (std::size_t r = 0; r < b.rows; ++r)
+                      std::memcpy(minus_onehot + (r * b.n + static_cast<std::size_t>(b.target[r])) * bytes,
+                                  bf16 ? static_cast<const void*>(&minus_one_bf16)
+                                       : static_cast<const void*>(&minus_one),
+                                  bytes);
                     return std::function<void()>([=] {
                       dnnl::stream stream(engine);
-                      primitive->execute(stream, {{DNNL_ARG_SRC, *src}, {DNNL_ARG_DST, *dst}});
+                      forward->execute(stream, {{DNNL_ARG_SRC, *src}, {DNNL_ARG_DST, *log_y}});
+                      gather_loss(*log_y, b, bf16);
+                      backward->execute(stream, {{DNNL_ARG_DST, *log_y},
+                                                 {DNNL_ARG_DIFF_DST, *diff_dst},
+                                                 {DNNL_ARG_DIFF_SRC, *out}});
                       stream.wait();
                     });
                   }});
@@ -266,23 +327,39 @@ void add_onednn(std::vector<Contender>& list, const Setup& setup) {
 
 #ifdef SOFTCHECK_PERF_TORCH
 // libtorch 1.13: at::_softmax_out and at::_log_softmax_out, f32 and bf16 (its f16 softmax is
-// CUDA only).
+// CUDA only); cross-entropy as autograd runs it for log_softmax + nll_loss (reduction none,
+// upstream gradient 1): _log_softmax, nll_loss_forward, nll_loss_backward,
+// _log_softmax_backward_data, the intermediate tensors allocated once.
 void add_torch(std::vector<Contender>& list, const Setup& setup) {
   if (setup.format == "f16") return;
   const auto type = setup.format == "bf16" ? at::kBFloat16 : at::kFloat;
-  const bool log = setup.op == "log_softmax";
-  list.push_back({"libtorch", [type, log](const void* x, void* out, std::size_t rows, std::size_t n) {
+  const std::string op = setup.op;
+  list.push_back({"libtorch", [type, op](const Buffers& b) {
                     const auto options = at::TensorOptions().dtype(type);
-                    const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(rows),
-                                                             static_cast<std::int64_t>(n)};
-                    at::Tensor input = at::from_blob(const_cast<void*>(x), shape, options);
-                    at::Tensor output = at::from_blob(out, shape, options);
-                    return std::function<void()>([input, output, log]() mutable {
-                      if (log) {
-                        at::_log_softmax_out(output, input, 1, false);
-                      } else {
-                        at::_softmax_out(output, input, 1, false);
-                      }
+                    const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(b.rows),
+                                                             static_cast<std::int64_t>(b.n)};
+                    at::Tensor input = at::from_blob(const_cast<void*>(b.x), shape, options);
+                    at::Tensor output = at::from_blob(b.out, shape, options);
+                    if (op == "softmax")
+                      return std::function<void()>([=]() mutable { at::_softmax_out(output, input, 1, false); });
+                    if (op == "log_softmax")
+                      return std::function<void()>([=]() mutable { at::_log_softmax_out(output, input, 1, false); });
+                    const std::int64_t rows = static_cast<std::int64_t>(b.rows);
+                    at::Tensor loss = at::from_blob(b.loss, {rows}, options);
+                    at::Tensor target = at::from_blob(const_cast<std::int64_t*>(b.target), {rows},
+                                                      at::TensorOptions().dtype(at::kLong));
+                    at::Tensor log_y = at::empty(shape, options);
+                    at::Tensor grad_log_y = at::empty(shape, options);
+                    at::Tensor total_weight = at::empty({}, options);
+                    const at::Tensor upstream = at::ones({rows}, options);
+                    const auto none = at::Reduction::None;
+                    constexpr std::int64_t kNoIgnore = -100;  // nll_loss's default ignore_index
+                    return std::function<void()>([=]() mutable {
+                      at::_log_softmax_out(log_y, input, 1, false);
+                      at::nll_loss_forward_out(loss, total_weight, log_y, target, {}, none, kNoIgnore);
+                      at::nll_loss_backward_out(grad_log_y, upstream, log_y, target, {}, none,
+                                                kNoIgnore, total_weight);
+                      at::_log_softmax_backward_data_out(output, grad_log_y, log_y, 1, type);
                     });
                   }});
 }
@@ -290,9 +367,9 @@ void add_torch(std::vector<Contender>& list, const Setup& setup) {
 
 std::vector<Contender> contenders(const Setup& setup, Helper* helper) {
   std::vector<Contender> list;
-  list.push_back({"memcpy", [bytes = setup.element_bytes()](const void* x, void* out,
-                                                            std::size_t rows, std::size_t n) {
-                    return std::function<void()>([=] { std::memcpy(out, x, rows * n * bytes); });
+  list.push_back({"memcpy", [bytes = setup.element_bytes()](const Buffers& b) {
+                    return std::function<void()>(
+                        [=] { std::memcpy(b.out, b.x, b.rows * b.n * bytes); });
                   }});
   add_softcheck(list, setup, helper);
 #ifdef SOFTCHECK_PERF_XNNPACK
@@ -354,7 +431,8 @@ int main(int argc, char** argv) {
       min_bytes = std::strtoull(argv[++a], nullptr, 10);
     } else if (std::strcmp(argv[a], "--op") == 0 && has_value) {
       setup.op = argv[++a];
-      if (setup.op != "softmax" && setup.op != "log_softmax") usage("--op: softmax or log_softmax");
+      if (setup.op != "softmax" && setup.op != "log_softmax" && setup.op != "cross_entropy")
+        usage("--op: softmax, log_softmax or cross_entropy");
     } else if (std::strcmp(argv[a], "--format") == 0 && has_value) {
       setup.format = argv[++a];
       if (setup.format != "f32" && setup.format != "bf16" && setup.format != "f16")
@@ -397,12 +475,20 @@ int main(int argc, char** argv) {
     // + 256 bytes: XNNPACK's read-over
     const Bytes x = aligned_bytes(count * bytes + 256), out = aligned_bytes(count * bytes + 256);
     fill_logits(x.get(), count, setup, rng);
+    const Bytes loss = aligned_bytes(rows * bytes);
+    std::vector<std::int64_t> targets(rows);
+    std::uniform_int_distribution<std::size_t> pick(0, n - 1);
+    for (std::int64_t& t : targets) t = static_cast<std::int64_t>(pick(rng));
+    const bool cross_entropy = setup.op == "cross_entropy";
+    const Buffers buffers{x.get(), out.get(), cross_entropy ? loss.get() : nullptr,
+                          cross_entropy ? targets.data() : nullptr, rows, n};
     std::vector<Run> runs;
     for (const Contender& contender : list) {
       if (!only.empty() && contender.name != "memcpy" &&
           contender.name.find(only) == std::string::npos)
         continue;
-      runs.push_back({contender.name, contender.prepare(x.get(), out.get(), rows, n), 1, {}});
+      auto call = contender.prepare(buffers);
+      if (call) runs.push_back({contender.name, std::move(call), 1, {}});
     }
     interleave(runs);
     const auto gbs = [&](double seconds) {

@@ -264,37 +264,46 @@ TEST_CASE("SIMD kernels follow the special-value table in every position of a ro
   }
 }
 
-// Softmax and log_softmax rows stored back to back (stride n) go through RowsInRegisters when n is 1, 2, 4 or
-// 8 below a vector, or 1, 2, 4 or 8 whole vectors: several rows per vector, reduced in groups
-// of lanes. Every row must get the bits it gets alone (one row per call takes the per-row
-// path), a group holding a special row the special outputs for that row and the ordinary ones
-// for its neighbours, and the rows past the last whole group the per-row path.
-TEST_CASE("SIMD softmax and log_softmax give a row the same bits back to back in a batch as alone") {
+// Rows stored back to back (stride n) go through RowsInRegisters when n is 1, 2, 4 or 8 below
+// a vector, or 1, 2, 4 or 8 whole vectors: several rows per vector, reduced in groups of
+// lanes. Every row must get the bits it gets alone (one row per call takes the per-row path),
+// its loss included; a group holding a special row (or, for cross-entropy, an out-of-range
+// target) the special outputs for that row and the ordinary ones for its neighbours; and the
+// rows past the last whole group the per-row path.
+TEST_CASE("SIMD kernels give a row the same bits back to back in a batch as alone") {
   TargetSweep sweep;
   for (const std::string& target : sweep.targets) {
     REQUIRE(kernels::simd_force_target(target));
-    for (const Kernel* kernel : registry().match("builtin/*softmax/*/simd-*")) {
+    for (const Kernel* kernel : simd_kernels()) {
       Rng rng(derive_seed(seed(), std::hash<std::string>{}(kernel->name() + target) + 4));
       for (std::size_t n : {1, 2, 3, 4, 8, 12, 16, 24, 32, 48, 64, 128, 129}) {
         std::vector<std::vector<double>> rows;
-        for (std::size_t r = 0; r < 37; ++r)
+        std::vector<std::int64_t> targets;
+        for (std::size_t r = 0; r < 37; ++r) {
           rows.push_back(normal_row(rng, n, r % 3 == 0 ? 30.0 : 3.0, kernel->format));
+          targets.push_back(static_cast<std::int64_t>(rng.below(n)));
+        }
         rows[5][n / 2] = kNaN;
         rows[11][n - 1] = kInf;
         rows[17].assign(n, -kInf);
-        if (n > 1) rows[20][0] = -kInf;
+        if (n > 1) rows[20][0] = -kInf, targets[20] = 0;  // a masked target
         rows[36][n / 3] = kNaN;  // past the last whole group for most n
-        const std::vector<std::int64_t> targets(rows.size(), 0);
+        targets[25] = static_cast<std::int64_t>(n);  // out of range: loss and gradient NaN
         const std::vector<RowResult> batch = run_kernel(*kernel, rows, targets, n);
         for (std::size_t r = 0; r < rows.size(); ++r) {
-          const RowResult alone = run_row(*kernel, rows[r]);
-          INFO(kernel->name() << " on target '" << target << "', n " << n << ", row " << r);
+          const RowResult alone = run_row(*kernel, rows[r], targets[r]);
+          INFO(kernel->name() << " on target '" << target << "', n " << n << ", row " << r
+                              << ", target " << targets[r]);
+          const bool special = r == 5 || r == 11 || r == 17 || r == 36 ||
+                               (r == 25 && kernel->op == Op::cross_entropy);
           for (std::size_t i = 0; i < n; ++i) {
             INFO("element " << i << ": batch " << batch[r].values[i] << ", alone "
                             << alone.values[i]);
             CHECK(std::memcmp(&batch[r].values[i], &alone.values[i], sizeof(double)) == 0);
-            if (r == 5 || r == 11 || r == 17 || r == 36) CHECK(std::isnan(batch[r].values[i]));
+            if (special) CHECK(std::isnan(batch[r].values[i]));
           }
+          INFO("loss: batch " << batch[r].scalar << ", alone " << alone.scalar);
+          CHECK(std::memcmp(&batch[r].scalar, &alone.scalar, sizeof(double)) == 0);
         }
       }
     }

@@ -19,13 +19,13 @@
 // The per-lane states are combined in double at the end of pass 1 (a lane below the row's
 // maximum is rescaled by exp(m_lane - m)).
 //
-// Short rows (at most kShortVectors vectors) stay in registers whatever the algorithm. softmax
-// and log_softmax rows of 1, 2, 4 or 8 whole vectors, or of 1, 2, 4 or 8 elements stored back
-// to back, run as one loop over the call (RowsInRegisters): the row's maximum and sums are
-// reduced inside the vector (GroupReduce, several rows per vector for the shortest), f32 sums,
-// log1p as Highway's vector Log1p (proofs/log1p-simd.md); any other short row takes the same
-// arithmetic one row at a time (ShortRowInRegisters), so a row gets the same bits either way;
-// cross-entropy's short rows keep their sums in double (ShortAccurateRow).
+// Short rows (at most kShortVectors vectors) stay in registers whatever the algorithm. Rows of
+// 1, 2, 4 or 8 whole vectors, or of 1, 2, 4 or 8 elements stored back to back, run as one loop
+// over the call (RowsInRegisters): the row's maximum and sums are reduced inside the vector
+// (GroupReduce, several rows per vector for the shortest), f32 sums, log1p as Highway's vector
+// Log1p (proofs/log1p-simd.md), cross-entropy's loss and target gradient per row from the
+// group's lanes; any other short row takes the same arithmetic one row at a time
+// (ShortRowInRegisters, CrossEntropyShortRow), so a row gets the same bits either way.
 // softmax takes a fast path first (SoftmaxRow below; every algorithm): only m and the plain
 // sum of exp(x_j - m), no per-element special-value tests (a NaN sum or a non-finite m sends
 // the row to the general path). Every tile loop prefetches (kPrefetch).
@@ -595,48 +595,116 @@ HWY_INLINE bool SoftmaxInRegisters(DF d, VF* x, std::size_t count) {
   return true;
 }
 
-// log_softmax as SoftmaxInRegisters: every lane of a group gets its row's maximum m, below =
-// sum of exp(x_j - m) over x_j < m (ExpDiff, as the general path) and ties = the number of
-// x_j = m, each summed as there (vectors in order, then GroupReduce's tree), then s = (ties -
-// 1) + below and x_j - m - log1p(s) with Highway's vector Log1p (measured over every f32 in
-// [0, 128], the range of s for these rows: analyses/perf/log1p_exhaustive.cpp). False, with x
-// unchanged, when some row needs the general path (a NaN anywhere, or a non-finite m).
+// The statistics of the log_softmax and cross-entropy rows in registers, in every lane of a
+// row's group: m, below = sum of exp(x_j - m) over x_j < m (ExpDiff, as the general path),
+// ties = the number of x_j = m, each summed as SoftmaxInRegisters sums (vectors in order,
+// then GroupReduce's tree), and s = (ties - 1) + below.
+struct GroupStats {
+  VF m, below, ties, s;
+};
+
+// GroupStats of the rows in x (as SoftmaxInRegisters), e[k] = ExpDiff(x[k], m) (1 at the
+// maximum, +0 for -inf). False when some row needs the general path (a NaN anywhere, or a
+// non-finite m).
 template <std::size_t kWidth>
-HWY_INLINE bool LogSoftmaxInRegisters(DF d, VF* x, std::size_t count) {
+HWY_INLINE bool AccurateStats(DF d, const VF* x, VF* e, std::size_t count, GroupStats& stats) {
   VF top = hn::Set(d, -kInfinity);
   auto nan = hn::IsNaN(x[0]);
   for (std::size_t k = 0; k < count; ++k) {
     top = hn::Max(top, x[k]);
     nan = hn::Or(nan, hn::IsNaN(x[k]));
   }
-  const VF m = GroupReduce<kWidth>(d, top, [](VF a, VF b) { return hn::Max(a, b); });
-  if (!hn::AllFalse(d, nan) || !hn::AllTrue(d, hn::IsFinite(m))) return false;
+  stats.m = GroupReduce<kWidth>(d, top, [](VF a, VF b) { return hn::Max(a, b); });
+  if (!hn::AllFalse(d, nan) || !hn::AllTrue(d, hn::IsFinite(stats.m))) return false;
   const VF one = hn::Set(d, 1.0f);
   VF below = hn::Zero(d), ties = hn::Zero(d);
   std::size_t maxima = 0;
   for (std::size_t k = 0; k < count; ++k) {
-    const auto at_max = hn::Eq(x[k], m);
-    below = hn::Add(below, hn::IfThenElseZero(hn::Lt(x[k], m), ExpDiff(d, x[k], m)));
+    const auto at_max = hn::Eq(x[k], stats.m);
+    e[k] = ExpDiff(d, x[k], stats.m);
+    below = hn::Add(below, hn::IfThenElseZero(hn::Lt(x[k], stats.m), e[k]));
     ties = hn::Add(ties, hn::IfThenElseZero(at_max, one));
     maxima += hn::CountTrue(d, at_max);
   }
   const auto add = [](VF a, VF b) { return hn::Add(a, b); };
-  below = GroupReduce<kWidth>(d, below, add);
-  // One maximum per row (every row has at least one): ties - 1 = 0 everywhere, and s = below
-  // without reducing the ties.
+  stats.below = GroupReduce<kWidth>(d, below, add);
+  // One maximum per row (every row has at least one): ties = 1 everywhere, s = below, and the
+  // ties need no reduction.
   constexpr std::size_t kRows = MaxLanes(DF()) / kWidth;
-  const VF s = maxima == kRows ? below : hn::Add(hn::Sub(GroupReduce<kWidth>(d, ties, add), one), below);
-  const VF log_sum = hn::Log1p(d, s);
-  for (std::size_t k = 0; k < count; ++k) x[k] = hn::Sub(hn::Sub(x[k], m), log_sum);
+  if (maxima == kRows) {
+    stats.ties = one;
+    stats.s = stats.below;
+  } else {
+    stats.ties = GroupReduce<kWidth>(d, ties, add);
+    stats.s = hn::Add(hn::Sub(stats.ties, one), stats.below);
+  }
+  return true;
+}
+
+// log_softmax as SoftmaxInRegisters: x_j - m - log1p(s) (AccurateStats), log1p as Highway's
+// vector Log1p (measured over every f32 in [0, 128], the range of s for these rows:
+// analyses/perf/exp_error_sweep.cpp log1p, proofs/log1p-simd.md). False, with x unchanged,
+// when some row needs the general path.
+template <std::size_t kWidth>
+HWY_INLINE bool LogSoftmaxInRegisters(DF d, VF* x, std::size_t count) {
+  VF e[kShortVectors];
+  GroupStats stats;
+  if (!AccurateStats<kWidth>(d, x, e, count, stats)) return false;
+  const VF log_sum = hn::Log1p(d, stats.s);
+  for (std::size_t k = 0; k < count; ++k) x[k] = hn::Sub(hn::Sub(x[k], stats.m), log_sum);
+  return true;
+}
+
+// Cross-entropy rows in registers: the gradient e_j / (1 + s) in every lane (AccurateStats),
+// handed to store(vectors), then per row, as FinishCrossEntropy, the loss (m - x_y) + log1p(s)
+// and the target's gradient -(sum over j != y) / (1 + s), summed directly. The group's rows
+// start at x_rows / out_rows (stride kWidth when several share a vector), their targets at
+// targets, their losses at loss. False, with nothing stored, when some row needs the general
+// path (special values, or a target outside [0, n)).
+template <class E, std::size_t kWidth, class Store>
+HWY_INLINE bool CrossEntropyInRegisters(DF d, VF* x, std::size_t count, std::size_t n,
+                                        const std::int64_t* targets,
+                                        const typename E::storage* x_rows,
+                                        typename E::storage* out_rows,
+                                        typename E::storage* loss, Store&& store) {
+  constexpr std::size_t kLanes = MaxLanes(DF());
+  constexpr std::size_t kRows = kLanes / kWidth;
+  for (std::size_t q = 0; q < kRows; ++q)
+    if (targets[q] < 0 || static_cast<std::size_t>(targets[q]) >= n) return false;
+  VF e[kShortVectors];
+  GroupStats stats;
+  if (!AccurateStats<kWidth>(d, x, e, count, stats)) return false;
+  const VF inverse = hn::Div(hn::Set(d, 1.0f), hn::Add(stats.ties, stats.below));
+  alignas(64) float m[kLanes], below[kLanes], ties[kLanes], s[kLanes], log_sum[kLanes];
+  alignas(64) float exps[kShortVectors * kLanes];
+  hn::Store(stats.m, d, m);
+  hn::Store(stats.below, d, below);
+  hn::Store(stats.ties, d, ties);
+  hn::Store(stats.s, d, s);
+  hn::Store(hn::Log1p(d, stats.s), d, log_sum);
+  for (std::size_t k = 0; k < count; ++k) {
+    hn::Store(e[k], d, exps + k * kLanes);
+    e[k] = hn::Mul(e[k], inverse);
+  }
+  store(e);
+  for (std::size_t q = 0; q < kRows; ++q) {
+    const std::size_t lane = q * kWidth, y = static_cast<std::size_t>(targets[q]);
+    const float x_y = E::load(x_rows[lane + y]);
+    const double others = x_y == m[lane] ? static_cast<double>(s[lane])
+                                         : ties[lane] + (static_cast<double>(below[lane]) - exps[lane + y]);
+    loss[q] = E::store((m[lane] - x_y) + log_sum[lane]);
+    out_rows[lane + y] = E::store(-(static_cast<float>(others) / (ties[lane] + below[lane])) + 0.0f);
+  }
   return true;
 }
 
 // The ops whose rows RowsInRegisters does (Op, a class, cannot be a template parameter).
-enum class InRegistersOp { softmax, log_softmax };
+enum class InRegistersOp { softmax, log_softmax, cross_entropy };
 
 // The row op's arithmetic in registers.
 template <InRegistersOp kOp, std::size_t kWidth>
 HWY_INLINE bool InRegisters(DF d, VF* x, std::size_t count) {
+  static_assert(kOp != InRegistersOp::cross_entropy, "CrossEntropyInRegisters");
   if constexpr (kOp == InRegistersOp::softmax) {
     return SoftmaxInRegisters<kWidth>(d, x, count);
   } else {
@@ -674,7 +742,16 @@ std::size_t RowsInRegisters(DF d, const KernelCall& call, General&& general) {
   for (std::size_t g = 0; g < groups; ++g) {
     VF v[kCount];
     for (std::size_t k = 0; k < kCount; ++k) v[k] = VectorIO<E>::Load(d, x + g * step + k * kLanes);
-    if (InRegisters<kOp, kWidth>(d, v, kCount)) {
+    if constexpr (kOp == InRegistersOp::cross_entropy) {
+      T* group_out = out + g * step;
+      const auto store = [&](const VF* gradient) {
+        for (std::size_t k = 0; k < kCount; ++k) VectorIO<E>::Store(d, gradient[k], group_out + k * kLanes);
+      };
+      if (!CrossEntropyInRegisters<E, kWidth>(d, v, kCount, call.n, call.target + g * kPerGroup,
+                                              x + g * step, group_out,
+                                              static_cast<T*>(call.loss) + g * kPerGroup, store))
+        general(g * kPerGroup, kPerGroup);
+    } else if (InRegisters<kOp, kWidth>(d, v, kCount)) {
       for (std::size_t k = 0; k < kCount; ++k) VectorIO<E>::Store(d, v[k], out + g * step + k * kLanes);
     } else {
       general(g * kPerGroup, kPerGroup);
@@ -723,12 +800,26 @@ std::size_t ShortRows(const KernelCall& call, General&& general) {
   }
 }
 
-// The rows ShortRows does for the op (softmax and log_softmax; none for cross-entropy).
+// The rows ShortRows does for the op (softmax, log_softmax and cross-entropy).
 template <class E, class General>
 std::size_t ShortRowsOf(Op op, const KernelCall& call, General&& general) {
   if (op == Op::softmax) return ShortRows<InRegistersOp::softmax, E>(call, general);
   if (op == Op::log_softmax) return ShortRows<InRegistersOp::log_softmax, E>(call, general);
+  if (op == Op::cross_entropy) return ShortRows<InRegistersOp::cross_entropy, E>(call, general);
   return 0;
+}
+
+// A short cross-entropy row in registers, one row at a time (the rows RowsInRegisters does
+// not take): the same arithmetic, so a row gets the same bits either way. False when the row
+// needs the general path.
+template <class E>
+bool CrossEntropyShortRow(DF d, const Row<E>& row) {
+  VF x[kShortVectors];
+  const std::size_t count = LoadShortRow(d, row, x);
+  const std::int64_t target = static_cast<std::int64_t>(row.target);
+  const auto store = [&](const VF* gradient) { StoreShortRow(d, row, gradient, count); };
+  return CrossEntropyInRegisters<E, MaxLanes(DF())>(d, x, count, row.n, &target, row.x, row.out,
+                                                     row.result, store);
 }
 
 // A short log_softmax or cross-entropy row (n <= kShortVectors vectors) in registers: the
@@ -829,6 +920,7 @@ void SimdRow(Op op, const Row<E>& row, float* scratch, bool stream) {
   if (op == Op::log_softmax && row.n <= ShortRowLength() &&
       ShortRowInRegisters<InRegistersOp::log_softmax>(d, row))
     return;
+  if (op == Op::cross_entropy && row.n <= ShortRowLength() && CrossEntropyShortRow(d, row)) return;
   if (op != Op::softmax && row.n <= ShortRowLength()) return ShortAccurateRow(d, op, row);
   const bool accurate = op != Op::softmax;  // ExpDiff (simd_exp-inl.h) or the plain VecExp
   if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
@@ -871,14 +963,16 @@ void SimdRow(Op op, const Row<E>& row, float* scratch, bool stream) {
   WriteOutputs(op, row, stats, buffer, stream);
 }
 
-// Rows [first, first + count) of a softmax call (x and out advance by whole rows; first = 0
-// leaves any call as it is).
+// Rows [first, first + count) of a call with row outputs (softmax, log_softmax,
+// cross-entropy): x and out advance by whole rows, the loss and the targets by one per row.
 template <class E>
 KernelCall RowRange(const KernelCall& call, std::size_t first, std::size_t count) {
   using T = typename E::storage;
   KernelCall range = call;
   range.x = static_cast<const T*>(call.x) + first * call.stride;
   range.out = static_cast<T*>(call.out) + first * call.stride;
+  if (call.loss) range.loss = static_cast<T*>(call.loss) + first;
+  if (call.target) range.target = call.target + first;
   range.rows = count;
   return range;
 }
