@@ -21,6 +21,15 @@ if(HWY_FOUND)
   softcheck_warnings(exp_error_sweep)
 endif()
 include(cmake/Perf.cmake)  # softmax_throughput against the peers, bandwidth_probe
+# out_of_cache (analyses/perf): the SIMD softmax kernels on rows of >= 1 GiB beside
+# bandwidth_probe's ceiling for each algorithm's passes (bandwidth_patterns.hpp: SSE2, AVX2 and
+# AVX-512 intrinsics, so x86-64 only), with avx3 and avx2 forced; out_of_cache.sh runs it.
+if(HWY_FOUND AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  add_executable(out_of_cache analyses/perf/out_of_cache.cpp)
+  target_link_libraries(out_of_cache PRIVATE softcheck_kernels)
+  target_compile_definitions(out_of_cache PRIVATE "SOFTCHECK_COMMIT=\"${SOFTCHECK_COMMIT}\"")
+  softcheck_warnings(out_of_cache)
+endif()
 if(TARGET softcheck_training)
   add_subdirectory(analyses/grokking)
   add_subdirectory(analyses/controller)  # controller_study: the safe-step analyses

@@ -4,15 +4,27 @@
 // reports/perf.md. The memcpy-based bound there assumes every byte moves at memcpy's rate;
 // a thread that only reads keeps fewer lines in flight than one whose writes bypass the
 // cache, so a read-only pass can be slower than that, and this probe measures by how much.
+// It also measures each SIMD softmax algorithm's whole pass sequence (its ceiling when the
+// exps cost nothing; analyses/perf/out_of_cache.cpp times them beside the kernels).
 //
-// Loops over float rows of n elements (64-byte aligned, first-touched once), with AVX-512
-// vectors where the CPU has them (else SSE2): read = sum of the row (four accumulators,
-// prefetching as the kernels do); read + stream = out = 0.5 x with non-temporal stores;
-// memcpy = glibc memcpy. Each pattern runs `rounds` times in turn; the
-// best and median GB/s are printed (bytes read plus bytes written per second).
-// Usage: bandwidth_probe [--n N] [--rounds R]   (default n = 64M floats = 256 MB per row)
-#include <immintrin.h>
-
+// The loops are bandwidth_patterns.hpp's, over float rows x and out of n elements (64-byte
+// aligned, first-touched once), with AVX-512 vectors where the CPU has them (else AVX2, else
+// SSE2; --isa picks one), in tiles of 4 vectors as the kernels:
+//   read                      sum of x, prefetching as the kernels do
+//   read + streaming write    out = 0.5 x with non-temporal stores, no software prefetch
+//   memcpy                    glibc memcpy
+//   read + streaming write, prefetched   the same with the kernels' prefetch
+//   read + write              out = 0.5 x with ordinary stores, prefetched
+//   read + write in place     out = 0.5 out, prefetched (reload's last pass)
+//   two-pass/online, three-pass-recompute, three-pass-reload: the algorithm's passes in a row
+//                             (bandwidth_patterns.hpp: algorithm_pattern), timed as one
+// Each pattern runs `rounds` times in turn; the best and median GB/s are printed (bytes read
+// plus bytes written per second, bytes_per_element of them per element). The first three
+// rows and the first three columns are the probe's original output (the SSE2 read loop now
+// prefetches once per vector, as the kernels, rather than once per cache line).
+// Usage: bandwidth_probe [--n N] [--rounds R] [--isa avx512|avx2|sse2] [--patterns LIST]
+//   (default n = 64M floats = 256 MB per row, 7 rounds, the widest ISA, every pattern; LIST:
+//   comma-separated keys of kPatterns below, e.g. read,stream,memcpy for the original three)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,88 +33,82 @@
 #include <string>
 #include <vector>
 
+#include "bandwidth_patterns.hpp"
+
 namespace {
 
+namespace bw = softcheck::bandwidth;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Software prefetch distance, in floats: the SIMD kernels' (simd_softmax.cpp, kPrefetch).
-constexpr std::size_t kPrefetch = 2048;
-
-float read_row_sse2(const float* x, std::size_t n) {
-  __m128 s0 = _mm_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-  for (std::size_t i = 0; i + 16 <= n; i += 16) {
-    _mm_prefetch(reinterpret_cast<const char*>(x + i + kPrefetch), _MM_HINT_T0);
-    s0 = _mm_add_ps(s0, _mm_load_ps(x + i));
-    s1 = _mm_add_ps(s1, _mm_load_ps(x + i + 4));
-    s2 = _mm_add_ps(s2, _mm_load_ps(x + i + 8));
-    s3 = _mm_add_ps(s3, _mm_load_ps(x + i + 12));
-  }
-  float lanes[4];
-  _mm_storeu_ps(lanes, _mm_add_ps(_mm_add_ps(s0, s1), _mm_add_ps(s2, s3)));
-  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
-}
-
-void stream_row_sse2(const float* x, float* out, std::size_t n) {
-  const __m128 half = _mm_set1_ps(0.5f);
-  for (std::size_t i = 0; i + 4 <= n; i += 4) _mm_stream_ps(out + i, _mm_mul_ps(_mm_load_ps(x + i), half));
-  _mm_sfence();
-}
-
-// The same with 64-byte vectors (one load or store per cache line, as the AVX-512 kernels):
-// a single thread reads measurably faster this way.
-[[gnu::target("avx512f")]] float read_row_avx512(const float* x, std::size_t n) {
-  __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-  for (std::size_t i = 0; i + 64 <= n; i += 64) {
-    for (std::size_t k = 0; k < 64; k += 16)
-      _mm_prefetch(reinterpret_cast<const char*>(x + i + k + kPrefetch), _MM_HINT_T0);
-    s0 = _mm512_add_ps(s0, _mm512_load_ps(x + i));
-    s1 = _mm512_add_ps(s1, _mm512_load_ps(x + i + 16));
-    s2 = _mm512_add_ps(s2, _mm512_load_ps(x + i + 32));
-    s3 = _mm512_add_ps(s3, _mm512_load_ps(x + i + 48));
-  }
-  float lanes[16];
-  _mm512_storeu_ps(lanes, _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
-  float sum = 0;
-  for (float lane : lanes) sum += lane;
-  return sum;
-}
-
-[[gnu::target("avx512f")]] void stream_row_avx512(const float* x, float* out, std::size_t n) {
-  const __m512 half = _mm512_set1_ps(0.5f);
-  for (std::size_t i = 0; i + 16 <= n; i += 16)
-    _mm512_stream_ps(out + i, _mm512_mul_ps(_mm512_load_ps(x + i), half));
-  _mm_sfence();
-}
-
-const bool kAvx512 = __builtin_cpu_supports("avx512f");
-
-float read_row(const float* x, std::size_t n) {
-  return kAvx512 ? read_row_avx512(x, n) : read_row_sse2(x, n);
-}
-void read_and_stream(const float* x, float* out, std::size_t n) {
-  kAvx512 ? stream_row_avx512(x, out, n) : stream_row_sse2(x, out, n);
-}
-
-enum class Kind { read, read_and_stream, copy };
-
-struct Pattern {
-  const char* name;
-  Kind kind;
-  double bytes_per_element;   // read + written
-  std::vector<double> rates;  // GB/s
+// A pattern the probe can measure, and the key that --patterns selects it by.
+struct Keyed {
+  const char* key;
+  bw::Pattern pattern;
 };
+
+// Every pattern, in output order: the original three first.
+std::vector<Keyed> all_patterns() {
+  using bw::Pass;
+  using bw::Row;
+  std::vector<Keyed> list = {
+      {"read", {"read", {{Pass::read, Row::x, Row::x, true}}}},
+      {"stream", {"read + streaming write", {{Pass::read_stream, Row::x, Row::out, false}}}},
+      {"memcpy", {"memcpy", {{Pass::copy, Row::x, Row::out, false}}}},
+      {"stream-prefetch",
+       {"read + streaming write, prefetched", {{Pass::read_stream, Row::x, Row::out, true}}}},
+      {"write", {"read + write", {{Pass::read_write, Row::x, Row::out, true}}}},
+      {"write-in-place", {"read + write in place", {{Pass::read_write, Row::out, Row::out, true}}}},
+  };
+  for (const char* algorithm : {"two-pass", "three-pass-recompute", "three-pass-reload"}) {
+    bw::Pattern pattern = bw::algorithm_pattern(algorithm);
+    // online has two-pass's passes (and no row of its own)
+    const std::string label =
+        std::strcmp(algorithm, "two-pass") == 0 ? "two-pass/online" : algorithm;
+    pattern.name = label + ": " + pattern.name;
+    list.push_back({algorithm, pattern});
+  }
+  return list;
+}
+
+[[noreturn]] void usage(const std::string& problem) {
+  std::fprintf(stderr, "bandwidth_probe: %s\n", problem.c_str());
+  std::exit(2);
+}
+
+// The patterns named in a comma-separated list of keys ("all": every one).
+std::vector<Keyed> select_patterns(const std::string& list) {
+  const std::vector<Keyed> all = all_patterns();
+  if (list == "all") return all;
+  std::vector<Keyed> chosen;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string key = list.substr(start, comma - start);
+    const auto found =
+        std::find_if(all.begin(), all.end(), [&](const Keyed& k) { return key == k.key; });
+    if (found == all.end()) {
+      std::string keys;
+      for (const Keyed& k : all) keys += std::string(keys.empty() ? "" : ", ") + k.key;
+      usage("--patterns: unknown pattern '" + key + "' (known: " + keys + ", or all)");
+    }
+    chosen.push_back(*found);
+    start = comma + 1;
+  }
+  return chosen;
+}
 
 float* aligned_row(std::size_t n) {
   auto* row = static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64));
-  if (!row) {
-    std::fprintf(stderr, "bandwidth_probe: cannot allocate %zu floats\n", n);
-    std::exit(2);
-  }
+  if (!row) usage("cannot allocate " + std::to_string(n) + " floats");
   return row;
+}
+
+const char* isa_label(bw::Isa isa) {
+  return isa == bw::Isa::avx512 ? "AVX-512" : isa == bw::Isa::avx2 ? "AVX2" : "SSE2";
 }
 
 }  // namespace
@@ -110,48 +116,57 @@ float* aligned_row(std::size_t n) {
 int main(int argc, char** argv) {
   std::size_t n = std::size_t{64} << 20;
   int rounds = 7;
+  bw::Isa isa = bw::widest_isa();
+  std::string pattern_list = "all";
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
-    if (arg == "--n" && a + 1 < argc) {
+    const bool has_value = a + 1 < argc;
+    if (arg == "--n" && has_value) {
       n = std::strtoull(argv[++a], nullptr, 10);
-    } else if (arg == "--rounds" && a + 1 < argc) {
+    } else if (arg == "--rounds" && has_value) {
       rounds = std::atoi(argv[++a]);
+    } else if (arg == "--isa" && has_value) {
+      if (!bw::parse_isa(argv[++a], &isa)) usage("--isa: avx512, avx2 or sse2");
+      if (!bw::isa_supported(isa)) usage(std::string("--isa: this CPU has no ") + argv[a]);
+    } else if (arg == "--patterns" && has_value) {
+      pattern_list = argv[++a];
     } else {
-      std::fprintf(stderr, "usage: bandwidth_probe [--n N] [--rounds R]\n");
-      return 2;
+      usage("unknown or incomplete option " + arg +
+            " (usage: bandwidth_probe [--n N] [--rounds R] [--isa avx512|avx2|sse2] "
+            "[--patterns LIST])");
     }
   }
-  if (n < 64 || rounds < 1) {
-    std::fprintf(stderr, "bandwidth_probe: need n >= 64 and rounds >= 1\n");
-    return 2;
-  }
-  n -= n % 64;
+  if (n < bw::kRowMultiple || rounds < 1) usage("need n >= 64 and rounds >= 1");
+  const std::vector<Keyed> patterns = select_patterns(pattern_list);
+  n -= n % bw::kRowMultiple;
   float* x = aligned_row(n);
   float* out = aligned_row(n);
   for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<float>(i % 1000) * 1e-3f, out[i] = 0;
 
-  std::vector<Pattern> patterns = {{"read", Kind::read, 4, {}},
-                                   {"read + streaming write", Kind::read_and_stream, 8, {}},
-                                   {"memcpy", Kind::copy, 8, {}}};
+  std::vector<std::vector<double>> rates(patterns.size());  // GB/s per pattern and round
   float sink = 0;
   for (int r = 0; r < rounds; ++r) {
-    for (Pattern& p : patterns) {
+    for (std::size_t p = 0; p < patterns.size(); ++p) {
       const auto start = Clock::now();
-      switch (p.kind) {
-        case Kind::read: sink += read_row(x, n); break;
-        case Kind::read_and_stream: read_and_stream(x, out, n); break;
-        case Kind::copy: std::memcpy(out, x, n * sizeof(float)); break;
-      }
-      p.rates.push_back(p.bytes_per_element * static_cast<double>(n) / seconds_since(start) / 1e9);
+      sink += bw::run_pattern(patterns[p].pattern, isa, x, out, n);
+      const double seconds = seconds_since(start);
+      rates[p].push_back(bw::moved_bytes_per_element(patterns[p].pattern) * static_cast<double>(n) /
+                         seconds / 1e9);
     }
   }
-  std::printf("# one thread, rows of %zu floats (%.0f MB), %d rounds, %s vectors, prefetch %zu "
-              "floats ahead when reading; GB/s = bytes read + written per second\n",
-              n, n * 4 / 1e6, rounds, kAvx512 ? "AVX-512" : "SSE2", kPrefetch);
-  std::printf("# pattern\tbest_GB/s\tmedian_GB/s\n");
-  for (Pattern& p : patterns) {
-    std::sort(p.rates.begin(), p.rates.end());
-    std::printf("%s\t%.2f\t%.2f\n", p.name, p.rates.back(), p.rates[p.rates.size() / 2]);
+  std::printf(
+      "# one thread, rows of %zu floats (%.0f MB), %d rounds, %s vectors, prefetch %zu "
+      "floats ahead when reading (not in 'read + streaming write' or memcpy); GB/s = "
+      "bytes read + written per second\n",
+      n, static_cast<double>(n) * 4 / 1e6, rounds, isa_label(isa), bw::kPrefetch);
+  std::printf("# pattern\tbest_GB/s\tmedian_GB/s\tbytes_per_element\tmedian_ns_per_element\n");
+  for (std::size_t p = 0; p < patterns.size(); ++p) {
+    std::vector<double>& v = rates[p];
+    std::sort(v.begin(), v.end());
+    const double bytes = bw::moved_bytes_per_element(patterns[p].pattern);
+    const double mid = v[v.size() / 2];
+    std::printf("%s\t%.2f\t%.2f\t%.0f\t%.4f\n", patterns[p].pattern.name.c_str(), v.back(), mid,
+                bytes, bytes / mid);
   }
   std::fprintf(stderr, "(checksum %g)\n", static_cast<double>(sink + out[n / 2]));
   std::free(x);

@@ -7,7 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-perf}
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSOFTCHECK_BUILD_ANALYSES=ON >/dev/null
 cmake --build "$build" -j2 --target softmax_throughput
 mkdir -p "$root/reports"
 # op format threads, one setup per line; softmax f32 on one thread first (the plot, the bound).
