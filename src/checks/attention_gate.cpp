@@ -1,16 +1,14 @@
 #include "checks/attention_gate.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <exception>
-#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <sstream>
-#include <thread>
 
 #include "checks/attention_contract.hpp"
+#include "core/parallel.hpp"
 #include "kernels/kernel.hpp"
 #include "reference/attention_reference.hpp"
 
@@ -195,29 +193,17 @@ void compute_references(std::vector<FamilyCases>& all, const std::set<std::pair<
     }
   reference::ReferenceOptions reference_options;
   reference_options.fast_path = options.fast_path;
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto work = [&] {
-    for (std::size_t t; (t = next.fetch_add(1)) < tasks.size();) {
-      try {
-        const Task& task = tasks[t];
-        task.fc->references[task.lse][task.index] =
-            reference::attention_reference(task.fc->cases[task.index], task.lse, reference_options);
-      } catch (const std::exception& e) {
-        const Task& task = tasks[t];
-        const std::lock_guard<std::mutex> lock(failure_mutex);
-        failure = std::make_exception_ptr(std::runtime_error(
-            "attention reference of family " + task.fc->family->name + " (" +
-            std::string(name(task.fc->format)) + ") case " + std::to_string(task.index) + ": " + e.what()));
-      }
+  parallel_for(tasks.size(), options.threads, [&](std::size_t t) {
+    const Task& task = tasks[t];
+    try {
+      task.fc->references[task.lse][task.index] =
+          reference::attention_reference(task.fc->cases[task.index], task.lse, reference_options);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("attention reference of family " + task.fc->family->name + " (" +
+                               std::string(name(task.fc->format)) + ") case " +
+                               std::to_string(task.index) + ": " + e.what());
     }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < std::max(1u, options.threads); ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
-  if (failure) std::rethrow_exception(failure);
+  });
   for (const Task& task : tasks) {
     const AttentionReference& ref = task.fc->references[task.lse][task.index];
     result.reference_rows += ref.fast_rows + ref.mpfr_rows;

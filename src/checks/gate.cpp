@@ -16,8 +16,10 @@
 #include "checks/rounding_bias.hpp"
 #include "checks/zero_size.hpp"
 #include "core/batch.hpp"
+#include "core/parallel.hpp"
 #include "fp/two_sum.hpp"
 #include "kernels/kernel_buffers.hpp"
+#include "reference/thread_caches.hpp"
 
 namespace softcheck {
 namespace {
@@ -418,6 +420,24 @@ bool GateResult::ok() const {
   });
 }
 
+// Every wanted checker on one batch. The built-in kernels are reentrant (no state between
+// calls but thread_local scratch), so their checkers share `threads` threads; every other
+// kernel (a library's, a plugin's, a vector file's, which may keep global state or set a
+// library's thread count) runs alone, on this thread, after them. Each checker keeps its own
+// results, so they do not depend on the order.
+void check_batch_on_threads(const std::vector<KernelChecker*>& wanted, const Batch& batch,
+                            const BatchReferences& references, const BatchOrigin& origin,
+                            unsigned threads) {
+  std::vector<KernelChecker*> reentrant, alone;
+  for (KernelChecker* checker : wanted)
+    (checker->kernel().provider == "builtin" ? reentrant : alone).push_back(checker);
+  parallel_for(reentrant.size(), threads, [&](std::size_t i) {
+    reference::release_mpfr_caches_at_thread_exit();  // checks may round through MPFR
+    reentrant[i]->check_batch(batch, references, origin);
+  });
+  for (KernelChecker* checker : alone) checker->check_batch(batch, references, origin);
+}
+
 GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
                     const GateOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -462,7 +482,7 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
                                          options.mpfr_only);
         result.reference_elements += batches[b].rows * batches[b].n;
         const BatchOrigin origin{&family.name, seed, b};
-        for (KernelChecker* checker : wanted) checker->check_batch(batches[b], references, origin);
+        check_batch_on_threads(wanted, batches[b], references, origin, options.threads);
       }
       for (KernelChecker& checker : checkers) checker.finish_family(family.name);
     }

@@ -22,7 +22,7 @@ namespace softcheck {
 struct GateOptions {
   Suite suite = Suite::standard;
   std::uint64_t seed = 1;
-  unsigned threads = 2;                 // for the reference stage
+  unsigned threads = 2;                 // references, and the built-in kernels' checks
   // Softmax family and StableMax: every reference row in MPFR, without the double-double
   // fast paths (reference/fast_row.hpp) - the same results, slower; their baseline.
   bool mpfr_only = false;

@@ -1,12 +1,10 @@
 // The built-in ops' reference registrations: the one place in reference/ that says which
 // computation gives which op's outputs.
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <map>
 #include <stdexcept>
-#include <thread>
 
+#include "core/parallel.hpp"
 #include "reference/backward_reference.hpp"
 #include "reference/loss_family_reference.hpp"
 #include "reference/op_reference.hpp"
@@ -108,28 +106,15 @@ struct Groups {
   }
 };
 
-// The first exception a row throws is rethrown.
-// result[r] = evaluate(r) for every row r of `batch`, on up to `threads` threads.
+// result[r] = evaluate(r) for every row r of `batch`, on up to `threads` threads; the first
+// exception a row throws is rethrown.
 template <class Result, class Evaluate>
 std::vector<Result> evaluate_rows(const Batch& batch, unsigned threads, Evaluate evaluate) {
   std::vector<Result> rows(batch.rows);
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::atomic<bool> failed{false};
-  auto work = [&] {
+  parallel_for(batch.rows, threads, [&](std::size_t r) {
     release_mpfr_caches_at_thread_exit();  // this thread's MPFR caches, when it ends
-    try {
-      for (std::size_t r = next++; r < batch.rows && !failed; r = next++) rows[r] = evaluate(r);
-    } catch (...) {
-      if (!failed.exchange(true)) failure = std::current_exception();
-    }
-  };
-  const unsigned count = std::max(1u, std::min<unsigned>(threads, batch.rows));
-  std::vector<std::jthread> pool;
-  for (unsigned t = 1; t < count; ++t) pool.emplace_back(work);
-  work();
-  pool.clear();
-  if (failure) std::rethrow_exception(failure);
+    rows[r] = evaluate(r);
+  });
   return rows;
 }
 

@@ -95,6 +95,49 @@ TEST_CASE("gate results are reproducible from the seed") {
       CHECK(stats.worst_error == b.kernels[i].checks.at(check).worst_error);
 }
 
+// The built-in kernels' checks share the gate's threads (check_batch_on_threads), the others
+// run alone: every count, worst error and reproducer must be the same on 1 thread as on 3,
+// for correct kernels, the naive built-ins (which fail, so there are reproducers to keep in
+// order) and planted bugs of another provider.
+TEST_CASE("gate results do not depend on the number of threads") {
+  Registry& registry = Registry::instance();
+  register_builtin_kernels(registry);
+  std::vector<const Kernel*> kernels = registry.match("builtin/*/f32/*");
+  const Kernel planted[] = {fixtures::planted_kernel(fixtures::Bug::abs_max),
+                            fixtures::planted_kernel(fixtures::Bug::drops_nan)};
+  for (const Kernel& kernel : planted) kernels.push_back(&kernel);
+  GateOptions one = testing::quick_gate_options(), three = one;
+  one.threads = 1;
+  three.threads = 3;
+  const GateResult a = run_gate(kernels, ContractSet::builtin(), one);
+  const GateResult b = run_gate(kernels, ContractSet::builtin(), three);
+  REQUIRE(a.kernels.size() == b.kernels.size());
+  CHECK(a.reference_elements == b.reference_elements);
+  std::size_t violations = 0;
+  for (std::size_t i = 0; i < a.kernels.size(); ++i) {
+    const KernelResult& x = a.kernels[i];
+    const KernelResult& y = b.kernels[i];
+    INFO(x.kernel->name());
+    CHECK(x.verdict == y.verdict);
+    REQUIRE(x.checks.size() == y.checks.size());
+    for (const auto& [check, stats] : x.checks) {
+      const CheckStats& other = y.checks.at(check);
+      CHECK(stats.elements == other.elements);
+      CHECK(stats.violations == other.violations);
+      CHECK(stats.worst_error == other.worst_error);
+      violations += stats.violations;
+    }
+    REQUIRE(x.reproducers.size() == y.reproducers.size());
+    for (std::size_t v = 0; v < x.reproducers.size(); ++v) {
+      CHECK(x.reproducers[v].family == y.reproducers[v].family);
+      CHECK(x.reproducers[v].batch == y.reproducers[v].batch);
+      CHECK(x.reproducers[v].row == y.reproducers[v].row);
+      CHECK(x.reproducers[v].element == y.reproducers[v].element);
+    }
+  }
+  CHECK(violations > 0);  // naive and planted kernels were caught: reproducers were compared
+}
+
 namespace {
 
 bool ranking_applies(Op op) {
