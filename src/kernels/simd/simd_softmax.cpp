@@ -67,6 +67,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <tuple>
 #include <type_traits>
@@ -730,8 +731,13 @@ bool ShortRowInRegisters(DF d, const Row<E>& row) {
 // ShortSoftmaxRow per row). A group of vectors holding a special row goes, rows and all, to
 // general(first_row, rows) before anything is stored. Returns the number of rows done (whole
 // groups).
-template <InRegistersOp kOp, class E, std::size_t kCount, std::size_t kWidth, class General>
-std::size_t RowsInRegisters(DF d, const KernelCall& call, General&& general) {
+// general(first_row, rows): the per-row path for a group that needs it. Type-erased, so that
+// the in-register loops are compiled once per op, format and shape rather than once more per
+// algorithm (they are the same for all four); it runs only for groups with special rows.
+using GeneralRows = std::function<void(std::size_t, std::size_t)>;
+
+template <InRegistersOp kOp, class E, std::size_t kCount, std::size_t kWidth>
+std::size_t RowsInRegisters(DF d, const KernelCall& call, const GeneralRows& general) {
   using T = typename E::storage;
   constexpr std::size_t kLanes = MaxLanes(DF());
   constexpr std::size_t kPerGroup = kLanes / kWidth;  // rows per group of kCount vectors
@@ -762,8 +768,8 @@ std::size_t RowsInRegisters(DF d, const KernelCall& call, General&& general) {
 
 // Runs RowsInRegisters when the call's shape allows it (rows of 1, 2, 4 or 8 whole vectors,
 // or rows of 1, 2, 4 or 8 elements back to back, shorter than a vector); returns the rows done.
-template <InRegistersOp kOp, class E, class General>
-std::size_t ShortRows(const KernelCall& call, General&& general) {
+template <InRegistersOp kOp, class E>
+std::size_t ShortRows(const KernelCall& call, const GeneralRows& general) {
   const DF d;
   constexpr std::size_t kLanes = MaxLanes(DF());
   const std::size_t n = call.n;
@@ -801,8 +807,8 @@ std::size_t ShortRows(const KernelCall& call, General&& general) {
 }
 
 // The rows ShortRows does for the op (softmax, log_softmax and cross-entropy).
-template <class E, class General>
-std::size_t ShortRowsOf(Op op, const KernelCall& call, General&& general) {
+template <class E>
+std::size_t ShortRowsOf(Op op, const KernelCall& call, const GeneralRows& general) {
   if (op == Op::softmax) return ShortRows<InRegistersOp::softmax, E>(call, general);
   if (op == Op::log_softmax) return ShortRows<InRegistersOp::log_softmax, E>(call, general);
   if (op == Op::cross_entropy) return ShortRows<InRegistersOp::cross_entropy, E>(call, general);
@@ -993,7 +999,7 @@ void RunRows(Op op, const KernelCall& call) {
       SimdRow<E, kAlgorithm>(op, row, scratch.data(), stream);
     });
   };
-  const std::size_t done = ShortRowsOf<E>(op, call, rows);
+  const std::size_t done = ShortRowsOf<E>(op, call, GeneralRows(rows));
   rows(done, call.rows - done);
 }
 
