@@ -47,7 +47,7 @@ std::size_t simd_streamed_rows();
 
 // Rows of at most this many elements (8 vectors of the dispatch target's f32 lanes) stay in
 // registers: one load, one exp and one store per element, whatever the algorithm and op, and
-// never streamed (simd_softmax.cpp: ShortSoftmaxRow, ShortAccurateRow).
+// never streamed (simd_softmax.cpp: RowsInRegisters, ShortRowInRegisters, CrossEntropyShortRow).
 std::size_t simd_short_row_length();
 
 // Runs one SIMD kernel (op: softmax, log_softmax or cross_entropy; format: f32, bf16 or

@@ -143,17 +143,17 @@ HWY_INLINE void WalkSlots(DF d, const Src& src, std::size_t n, Step&& step) {
 // Sums the lanes of kU vectors in double: every lane widened exactly, added as a tree in
 // double vectors (a few cycles; a sequential sum of the lanes was the largest cost of a short
 // row, 64 dependent double additions on AVX-512).
-HWY_INLINE double SumLanes(DF d, const VF* v, std::size_t count = kU) {
+HWY_INLINE double SumLanes(DF d, const VF* v) {
 #if HWY_TARGET == HWY_SCALAR
   (void)d;
   double sum = 0;
-  for (std::size_t k = 0; k < count; ++k) sum += hn::GetLane(v[k]);
+  for (std::size_t k = 0; k < kU; ++k) sum += hn::GetLane(v[k]);
   return sum;
 #else
   const hn::Repartition<double, DF> dd;
   const hn::Half<DF> dh;
   auto total = hn::Zero(dd);
-  for (std::size_t k = 0; k < count; ++k) {
+  for (std::size_t k = 0; k < kU; ++k) {
     total = hn::Add(total, hn::PromoteTo(dd, hn::LowerHalf(dh, v[k])));
     total = hn::Add(total, hn::PromoteTo(dd, hn::UpperHalf(dh, v[k])));
   }
@@ -498,8 +498,8 @@ std::pair<float, double> OnlineSum(DF d, const Src& src, std::size_t n) {
   return {m, SumLanes(d, sum)};
 }
 
-// Rows of at most kShortVectors vectors stay in registers (ShortSoftmaxRow, ShortAccurateRow):
-// one load, one exp per element, one store, whatever the algorithm (its passes would read the
+// Rows of at most kShortVectors vectors stay in registers (RowsInRegisters, ShortRowInRegisters,
+// CrossEntropyShortRow): one load, one exp per element, one store, whatever the algorithm (its passes would read the
 // same registers). Measured: analyses/perf (short rows are attention's and classifiers' shapes).
 constexpr std::size_t kShortVectors = 8;
 
@@ -828,46 +828,6 @@ bool CrossEntropyShortRow(DF d, const Row<E>& row) {
                                                      row.result, store);
 }
 
-// A short log_softmax or cross-entropy row (n <= kShortVectors vectors) in registers: the
-// same statistics as the general path (m, below with ExpDiff, ties, NaN), one read of the
-// logits and one exp per element, then the outputs of WriteOutputs.
-template <class E>
-void ShortAccurateRow(DF d, Op op, const Row<E>& row) {
-  VF x[kShortVectors], e[kShortVectors], tie[kShortVectors];
-  const std::size_t count = LoadShortRow(d, row, x);
-  VF top = hn::Set(d, -kInfinity), nan = hn::Zero(d);
-  for (std::size_t k = 0; k < count; ++k) {
-    top = hn::Max(top, x[k]);
-    nan = hn::Or(nan, hn::VecFromMask(d, hn::IsNaN(x[k])));
-  }
-  RowStats stats;
-  stats.m = hn::GetLane(hn::MaxOfLanes(d, top));
-  stats.has_nan = !hn::AllFalse(d, hn::MaskFromVec(nan));
-  if (const auto special = special_logsumexp(stats.has_nan, stats.m))
-    return write_special(op, row, *special);
-  const VF m = hn::Set(d, stats.m);
-  const VF one = hn::Set(d, 1.0f);
-  for (std::size_t k = 0; k < count; ++k) {
-    e[k] = ExpDiff(d, x[k], m);
-    tie[k] = hn::IfThenElseZero(hn::Eq(x[k], m), one);
-  }
-  VF below[kShortVectors];
-  for (std::size_t k = 0; k < count; ++k) below[k] = hn::IfThenElseZero(hn::Lt(x[k], m), e[k]);
-  stats.below = SumLanes(d, below, count);
-  stats.ties = SumLanes(d, tie, count);
-  const float one_plus_s = static_cast<float>(stats.ties + stats.below);
-  const float s = static_cast<float>((stats.ties - 1) + stats.below);
-  if (op == Op::log_softmax) {
-    const VF log_sum = hn::Set(d, std::log1p(s));
-    for (std::size_t k = 0; k < count; ++k) x[k] = hn::Sub(hn::Sub(x[k], m), log_sum);
-    return StoreShortRow(d, row, x, count);
-  }
-  const VF inverse = hn::Set(d, 1.0f / one_plus_s);
-  for (std::size_t k = 0; k < count; ++k) e[k] = hn::Mul(e[k], inverse);
-  StoreShortRow(d, row, e, count);
-  if (op == Op::cross_entropy) FinishCrossEntropy(d, row, stats);
-}
-
 // The softmax row; false when the row needs the general path (special values). stream: see
 // WritePass.
 template <class E, SimdAlgorithm kAlgorithm>
@@ -927,7 +887,8 @@ void SimdRow(Op op, const Row<E>& row, float* scratch, bool stream) {
       ShortRowInRegisters<InRegistersOp::log_softmax>(d, row))
     return;
   if (op == Op::cross_entropy && row.n <= ShortRowLength() && CrossEntropyShortRow(d, row)) return;
-  if (op != Op::softmax && row.n <= ShortRowLength()) return ShortAccurateRow(d, op, row);
+  // Short rows reach here only when special (NaN, +inf, every logit -inf): the general path
+  // writes their special outputs.
   const bool accurate = op != Op::softmax;  // ExpDiff (simd_exp-inl.h) or the plain VecExp
   if constexpr (kAlgorithm == SimdAlgorithm::two_pass) {
     stats = accurate ? TwoPassStats<true>(d, src, row.n) : TwoPassStats<false>(d, src, row.n);
