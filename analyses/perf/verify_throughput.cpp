@@ -6,7 +6,9 @@
 //   2. the whole gate over the built-in softmax-family kernels of each format: kernel
 //      outputs verified per second (each checked against its correctly rounded reference)
 //      and the kernels' verdicts and violation counts, which must be identical;
-//   3. StableMax's references as in 1 (fast_stablemax.cpp against MPFR).
+//   3. StableMax's references as in 1 (fast_stablemax.cpp against MPFR);
+//   4. the softmax-based loss family's references as in 1 (fast_softmax_loss.cpp), at the
+//      built-in kernels' parameters.
 // Usage: verify_throughput [--suite quick|default|deep] [--seed N] [--markdown FILE]
 //                          [--format f64|f32|bf16|f16] [--reference-only]
 // (--format: that format only; --reference-only: stage 1 only, for profiling the reference)
@@ -25,6 +27,7 @@
 #include "checks/contract.hpp"
 #include "checks/gate.hpp"
 #include "core/families.hpp"
+#include "core/loss_parameters.hpp"
 #include "kernels/builtin.hpp"
 #include "reference/fast_row.hpp"
 
@@ -136,6 +139,51 @@ StageResult stablemax_stage(Format format, Suite suite, std::uint64_t seed) {
   return result;
 }
 
+// The softmax-based loss family's references (fast_softmax_loss.cpp against MPFR) at the
+// built-in kernels' parameters (src/kernels/loss_family_registry.cpp): every comp-sum tau,
+// temperature cross-entropy T and temperature softmax T on every batch; the fallback fraction
+// is of the rows.
+struct LossCase {
+  Op op;
+  LossParameters parameters;
+};
+const std::vector<LossCase>& loss_cases() {
+  static const std::vector<LossCase> cases = [] {
+    std::vector<LossCase> c;
+    for (double tau : {0.0, 0.5, 1.0, 1.5, 2.0}) c.push_back({Op::comp_sum, {.tau = tau}});
+    for (double t : {0.25, 0.5, 2.0, 10.0})
+      c.push_back({Op::temperature_cross_entropy, {.temperature = t}});
+    for (double t : {0.001, 0.1, 10.0, 1000.0})
+      c.push_back({Op::temperature_softmax, {.temperature = t}});
+    return c;
+  }();
+  return cases;
+}
+
+StageResult loss_stage(Format format, Suite suite, std::uint64_t seed) {
+  const std::vector<Batch> batches = suite_batches(format, suite, seed);
+  const auto before = reference::fast_path_counts();
+  StageResult result = time_both(
+      batches,
+      [](const Batch& b, bool fast_path) {
+        reference::ReferenceOptions options;
+        options.fast_path = fast_path;
+        std::vector<std::vector<reference::OpRow>> all;  // one op per case
+        for (const LossCase& c : loss_cases()) {
+          auto one = reference::evaluate_group_batch(reference::reference_group(c.op), b,
+                                                     c.parameters, options, 1);
+          for (auto& op_rows : one) all.push_back(std::move(op_rows));
+        }
+        return all;
+      },
+      loss_cases().size(), loss_cases().size());
+  const auto after = reference::fast_path_counts();
+  const double fallback = double(after.loss_fallback_rows - before.loss_fallback_rows);
+  const double fast_rows = double(after.loss_fast_rows - before.loss_fast_rows);
+  result.fallback_fraction = fallback / std::max(1.0, fallback + fast_rows);
+  return result;
+}
+
 struct GateComparison {
   std::size_t elements = 0, kernels = 0, differences = 0;
   std::size_t verified = 0;  // kernel outputs checked against a reference (accuracy,
@@ -195,6 +243,31 @@ std::string ratio(double a, double b) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1fx", a / b);
   return text;
+}
+
+// One table of a reference stage (stablemax_stage, loss_stage) over the formats, appended to
+// `table`; returns the outputs different from MPFR.
+template <class Stage>
+std::size_t stage_table(std::ostringstream& table, const std::string& title,
+                        const std::string& progress, const std::vector<Format>& formats,
+                        Suite suite, std::uint64_t seed, Stage stage_of) {
+  table << "\n" << title << ":\n\n"
+        << "| format | reference outputs | fast path | MPFR only | speed-up | MPFR fallback (rows) "
+           "| outputs different |\n|---|---|---|---|---|---|---|\n";
+  std::size_t differences = 0;
+  for (Format format : formats) {
+    std::cerr << "verify_throughput: " << name(format) << " " << progress << "...\n";
+    const StageResult stage = stage_of(format, suite, seed);
+    differences += stage.differences;
+    char fallback[32];
+    std::snprintf(fallback, sizeof fallback, "%.1f %%", 100 * stage.fallback_fraction);
+    table << "| " << name(format) << " | " << stage.elements << " | "
+          << rate(stage.elements, stage.fast_seconds) << " | "
+          << rate(stage.elements, stage.mpfr_seconds) << " | "
+          << ratio(stage.mpfr_seconds, stage.fast_seconds) << " | " << fallback << " | "
+          << stage.differences << " |\n";
+  }
+  return differences;
 }
 
 }  // namespace
@@ -263,22 +336,17 @@ int main(int argc, char** argv) {
             << rate(gate.verified, gate.mpfr_seconds) << " | "
             << ratio(gate.mpfr_seconds, gate.fast_seconds) << " | " << gate.differences << " |\n";
   }
-  table << "\nStableMax references (StableMax, log-StableMax, StCE loss and gradient; same suite, "
-           "one thread):\n\n"
-        << "| format | reference outputs | fast path | MPFR only | speed-up | MPFR fallback (rows) "
-           "| outputs different |\n|---|---|---|---|---|---|---|\n";
-  for (Format format : formats) {
-    std::cerr << "verify_throughput: " << name(format) << " StableMax references...\n";
-    const StageResult stage = stablemax_stage(format, suite, seed);
-    differences += stage.differences;
-    char fallback[32];
-    std::snprintf(fallback, sizeof fallback, "%.1f %%", 100 * stage.fallback_fraction);
-    table << "| " << name(format) << " | " << stage.elements << " | "
-          << rate(stage.elements, stage.fast_seconds) << " | "
-          << rate(stage.elements, stage.mpfr_seconds) << " | "
-          << ratio(stage.mpfr_seconds, stage.fast_seconds) << " | " << fallback << " | "
-          << stage.differences << " |\n";
-  }
+  differences += stage_table(
+      table,
+      "StableMax references (StableMax, log-StableMax, StCE loss and gradient; same suite, "
+      "one thread)",
+      "StableMax references", formats, suite, seed, stablemax_stage);
+  differences += stage_table(
+      table,
+      "Softmax-based loss-family references (comp-sum loss and gradient at tau = 0, 0.5, 1, "
+      "1.5, 2; temperature cross-entropy at T = 0.25, 0.5, 2, 10; temperature softmax at "
+      "T = 0.001, 0.1, 10, 1000: the built-in kernels' parameters; same suite, one thread)",
+      "loss-family references", formats, suite, seed, loss_stage);
   std::cout << table.str();
   if (!markdown_path.empty()) {
     std::ofstream out(markdown_path);

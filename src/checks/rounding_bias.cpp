@@ -34,10 +34,11 @@ double signed_error_ulps(double got, const reference::Exact& exact, Format forma
   return std::signbit(exact.exact_hi) ? -error : error;
 }
 
-bool needs_rounding(const reference::Exact& exact) {
-  // `rounded` is the exact value rounded to the kernel's format: equal to exact_hi with
-  // exact_lo == 0 only when the format holds the exact value.
-  return exact.exact_lo != 0.0 || exact.rounded != exact.exact_hi;
+bool needs_rounding(const reference::Exact& exact, Format format) {
+  // `rounded` is the exact value rounded to the kernel's format; the exact value lies
+  // (exact_hi - rounded) + exact_lo from it.
+  const double apart = std::fabs((exact.exact_hi - exact.rounded) + exact.exact_lo);
+  return !(apart <= kNearlyExactUlps * ulp(exact.exact_hi, format));
 }
 
 double BiasStats::mean_error() const {
@@ -52,9 +53,9 @@ double BiasStats::away_fraction() const {
   return values == 0 ? 0.0 : static_cast<double>(away) / static_cast<double>(values);
 }
 
-bool ExactValueSet::insert(const reference::Exact& exact) {
-  const Key key{std::bit_cast<std::uint64_t>(exact.exact_hi),
-                std::bit_cast<std::uint64_t>(exact.exact_lo)};
+bool ExactValueSet::insert(const reference::Exact& exact, double quantum) {
+  const double lo = std::round(exact.exact_lo / quantum) + 0.0;  // -0 and +0 alike
+  const Key key{std::bit_cast<std::uint64_t>(exact.exact_hi), std::bit_cast<std::uint64_t>(lo)};
   const std::size_t slot = slot_of(key);
   if (slots_[slot] == key) return false;
   slots_[slot] = key;
@@ -88,8 +89,8 @@ void ExactValueSet::grow() {
 
 void BiasAccumulator::add(double got, const reference::Exact& exact, const Measurement& m) {
   if (m.check != Check::accuracy || !(m.error <= m.allowed)) return;
-  if (!needs_rounding(exact) || seen_.size() >= kMaxBiasValues) return;
-  if (!seen_.insert(exact)) return;
+  if (!needs_rounding(exact, format_) || seen_.size() >= kMaxBiasValues) return;
+  if (!seen_.insert(exact, kNearlyExactUlps * ulp(exact.exact_hi, format_))) return;
   const double error = signed_error_ulps(got, exact, format_);
   ++stats_.values;
   ++row_values_;

@@ -42,8 +42,17 @@ inline constexpr std::size_t kMaxBiasValues = std::size_t{1} << 15;
 // positive when got lies farther from zero than the exact value.
 double signed_error_ulps(double got, const reference::Exact& exact, Format format);
 
-// Whether the format of `exact.rounded` cannot hold the exact value (a kernel must round it).
-bool needs_rounding(const reference::Exact& exact);
+// Values within this many ulps of one the format holds count as held: the double-double fast
+// paths (reference/fast_row.hpp) and MPFR give the same rounding but not the same remainder far
+// below the last bit - a fast path's exact_lo is 0 where the value's distance from exact_hi lies
+// inside its error bound (~2^-90 relative: a collapsed row's 1 - s, a tie perturbed by terms
+// below 2^-1021), MPFR's is its enclosure's midpoint - so the bias counts the values both see
+// as inexact, and the gate's figures do not depend on --mpfr-only.
+inline constexpr double kNearlyExactUlps = 0x1p-40;
+
+// Whether `format` (that of `exact.rounded`) cannot hold the exact value (a kernel must round
+// it), by more than kNearlyExactUlps.
+bool needs_rounding(const reference::Exact& exact, Format format);
 
 // Sums over the rows of a family of one signed quantity (error or excess).
 struct RowSums {
@@ -70,8 +79,10 @@ struct BiasStats {
 class ExactValueSet {
  public:
   ExactValueSet() { clear(); }
-  // Adds a finite exact value; false when it was there already.
-  bool insert(const reference::Exact& exact);
+  // Adds a finite exact value; false when it was there already. Values whose exact_lo agree
+  // to `quantum` (kNearlyExactUlps ulp of the format: the references' remainders agree far
+  // closer, but not bit for bit) are the same value.
+  bool insert(const reference::Exact& exact, double quantum);
   std::size_t size() const { return size_; }
   void clear();
 

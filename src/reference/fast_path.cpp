@@ -9,7 +9,8 @@ namespace softcheck::reference {
 namespace {
 
 std::atomic<std::uint64_t> g_fast_rows{0}, g_fallback_rows{0}, g_fast_elements{0},
-    g_fallback_elements{0}, g_stablemax_fast_rows{0}, g_stablemax_fallback_rows{0};
+    g_fallback_elements{0}, g_stablemax_fast_rows{0}, g_stablemax_fallback_rows{0}, g_loss_fast_rows{0},
+    g_loss_fallback_rows{0};
 
 }  // namespace
 
@@ -45,10 +46,21 @@ std::optional<StableMaxReference> try_fast_stablemax_row(std::span<const double>
   return row;
 }
 
+std::optional<LossReference> try_fast_softmax_loss_row(LossKind kind,
+                                                       const LossParameters& parameters,
+                                                       std::span<const double> x, Format format,
+                                                       std::size_t target) {
+  if (!fast_path_available()) return std::nullopt;
+  auto row = fast_softmax_loss_row(kind, parameters, x, format, target);
+  (row ? g_loss_fast_rows : g_loss_fallback_rows).fetch_add(1, std::memory_order_relaxed);
+  return row;
+}
+
 FastPathCounts fast_path_counts() {
   return {g_fast_rows.load(),           g_fallback_rows.load(),
           g_fast_elements.load(),       g_fallback_elements.load(),
-          g_stablemax_fast_rows.load(), g_stablemax_fallback_rows.load()};
+          g_stablemax_fast_rows.load(), g_stablemax_fallback_rows.load(),
+          g_loss_fast_rows.load(),      g_loss_fallback_rows.load()};
 }
 
 }  // namespace softcheck::reference

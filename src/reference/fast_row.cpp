@@ -19,6 +19,7 @@
 #include "fp/two_sum.hpp"
 #include "reference/fast_decide.hpp"
 #include "reference/fast_exp.hpp"
+#include "reference/fast_terms.hpp"
 
 namespace softcheck::reference {
 namespace {
@@ -28,20 +29,12 @@ using dd::Dd;
 using dd::kU2;
 using namespace fast;
 
-// e^d for d.hi below this is < 2^-1075.5: it rounds to +0 in double and every format.
-constexpr double kTinyExponent = -745.5;
-// e^d for d.hi below this is below 2^-1021, where a double-double loses bits to double's
-// subnormal range: such terms stay out of the sums and count as an absolute error.
-constexpr double kSubnormalExponent = -708.0;
-// fast_exp's domain starts here (e^-750 < 2^-1082).
-constexpr double kExpDomain = -750.0;
 // Softmax collapse (proofs/fast-reference.md, "Collapse"): s below kCollapseBound =
 // fp::kDdMarginFloor = 2^-900, where double-double sums no longer keep their bits. A row
 // whose s + bound is below kCollapseEntry goes to collapsed(), which sums s again scaled by
 // 2^kCollapseScale (every term from 2^-1082 on is then a normal double-double) and requires
 // s < kCollapseBound, i.e. the scaled sum below kCollapseBoundScaled.
 constexpr double kCollapseBound = fp::kDdMarginFloor;
-constexpr double kCollapseEntry = kCollapseBound / 2;  // 2^-901
 constexpr int kCollapseScale = 1100;
 constexpr double kCollapseBoundScaled = 0x1p+200;  // kCollapseBound 2^kCollapseScale
 static_assert(kCollapseScale == 550 + 550 &&
@@ -49,22 +42,6 @@ static_assert(kCollapseScale == 550 + 550 &&
 // In a collapsed row: the bound on L = log1p(s) in (0, s], and on the relative shift by
 // 1 + s (e_j / (1 + s) is within it of e_j; s / (1 + s) and log1p(s) of s), 2 kCollapseBound.
 constexpr double kOnS = 2 * kCollapseBound;  // 2^-899
-
-// An upper bound on e^d 2^scale for d.hi < -700: 2^(trunc(d.hi / ln 2) + 2 + scale) (trunc
-// rounds these negative quotients up; the + 2 covers d.lo and the division's rounding), and
-// at least `floor`, which covers the terms whose bound underflows.
-double exp_upper_bound(Dd d, int scale, double floor) {
-  const double log2_term = std::fmax(d.hi / std::log(2.0), -3000.0) + 2 + scale;
-  return std::fmax(scale2(1.0, static_cast<int>(log2_term)), floor);
-}
-
-struct Term {
-  Dd value;            // e_j as a plain double-double (0 if tiny, small or masked)
-  ScaledDd scaled;     // e_j = m 2^exponent (for d_j >= -750)
-  bool tiny = false;   // d_j.hi < kTinyExponent: e_j in (0, 2^-1075.5)
-  bool small = false;  // d_j.hi < kSubnormalExponent: e_j < 2^-1021, kept out of the sums
-  bool masked = false; // x_j = -inf: e_j = 0
-};
 
 constexpr Exact kMasked{-HUGE_VAL, -HUGE_VAL, 0.0};  // log_softmax of a masked entry
 
@@ -94,62 +71,21 @@ class FastRow {
   }
 
  private:
-  // d_j, e_j, s and t with their absolute bounds; the bound of the tiny terms' sum.
+  // d_j, e_j, s and t with their absolute bounds (fast_terms.hpp).
   bool terms() {
-    d_.resize(n_);
-    e_.assign(n_, Term{});
-    // d_j, and e_j for every entry in exp's domain (d_j >= -750) in one batch.
-    exp_in_.clear();
-    exp_index_.clear();
-    for (std::size_t j = 0; j < n_; ++j) {
-      if (x_[j] == -HUGE_VAL) {
-        e_[j].masked = true;
-        continue;
-      }
-      d_[j] = fp::two_sum(x_[j], -m_);
-      if (!std::isfinite(d_[j].hi)) return false;
-      if (d_[j].hi >= kExpDomain) {
-        exp_in_.push_back(d_[j]);
-        exp_index_.push_back(j);
-      }
-    }
-    exp_out_.resize(exp_in_.size());
-    fast_exp_batch(exp_in_, exp_out_);
-    for (std::size_t k = 0; k < exp_index_.size(); ++k) e_[exp_index_[k]].scaled = exp_out_[k];
-    // The sum over j not in {a, y}, in four interleaved partial sums (for instruction-level
-    // parallelism; the bound below counts every addition, whatever the order).
-    Dd partial[4] = {};
-    double tiny_mass = 0;
-    std::size_t additions = 0;
-    for (std::size_t j = 0; j < n_; ++j) {
-      Term& t = e_[j];
-      if (t.masked) continue;
-      if (d_[j].hi < kSubnormalExponent) {
-        // e_j <= 2^(d_j / ln 2 + 1): an absolute error of the sums instead of a term.
-        t.small = true;
-        t.tiny = d_[j].hi < kTinyExponent;
-        tiny_mass += exp_upper_bound(d_[j], 0, fp::kMinSubnormal);
-      } else {
-        t.value = dd::ldexp(t.scaled.m, t.scaled.exponent);
-        if (std::fabs(t.value.hi) < fp::kDdNormalFloor)
-          tiny_mass += fp::kSubnormalSlack;  // lo may underflow
-      }
-      if (j == a_ || j == target_) continue;
-      partial[j % 4] = dd::add(partial[j % 4], t.value);
-      ++additions;
-    }
-    const Dd q = dd::add(dd::add(partial[0], partial[1]), dd::add(partial[2], partial[3]));
-    additions += 3;
-    // Non-negative terms, each within kFastExpError relative; every addition adds 3.0001 u^2
-    // of a partial sum <= the final one.
-    const double sum_relative = kFastExpError + (additions + 2) * dd::kAddDdBound * kU2;
-    const bool y_in_q = target_ == a_ || target_masked_;
-    const Dd e_y = y_in_q ? Dd{0, 0} : e_[target_].value;
-    s_ = y_in_q ? q : dd::add(q, e_y);
-    s_bound_ = relative_bound(s_, sum_relative) + tiny_mass;
-    t_ = target_ == a_ ? q : dd::add(q, 1.0);  // sum_{j != y} e_j (unused if y is masked)
-    t_bound_ = relative_bound(t_, sum_relative + 2 * kU2) + tiny_mass;
+    ExpTerms& terms = exp_terms();
+    if (!terms.compute(x_, m_, a_, target_, 1.0)) return false;
+    d_ = &terms.d;
+    e_ = &terms.e;
+    s_ = terms.s, t_ = terms.t;
+    s_bound_ = terms.s_bound, t_bound_ = terms.t_bound;
     return true;
+  }
+
+  // Per-thread scratch, reused from row to row.
+  static ExpTerms& exp_terms() {
+    static thread_local ExpTerms terms;
+    return terms;
   }
 
   // One finite entry a (the others masked): softmax_a = 1, log_softmax_a = 0, logsumexp = m,
@@ -181,20 +117,20 @@ class FastRow {
     row.log_softmax.assign(n_, kMasked);
     row.ce_gradient.assign(n_, kZero);
     for (std::size_t j = 0; j < n_; ++j) {
-      if (e_[j].masked) continue;
+      if (e(j).masked) continue;
       if (j == a_) {
         row.softmax[j] = {1.0, 1.0, -0.0};  // 1 / (1 + s), just below 1
         const auto l = near_s(true);        // -log1p(s)
         if (!l) return std::nullopt;
         row.log_softmax[j] = *l;
       } else {
-        if (!e_[j].tiny) {  // a tiny e_j / (1 + s) is below 2^-1075.5: +0
-          const auto p = decide_scaled(e_[j].scaled.m, e_[j].scaled.exponent,
+        if (!e(j).tiny) {  // a tiny e_j / (1 + s) is below 2^-1075.5: +0
+          const auto p = decide_scaled(e(j).scaled.m, e(j).scaled.exponent,
                                        kFastExpError + kOnS, format_);
           if (!p) return std::nullopt;
           row.softmax[j] = *p;
         }
-        const auto l = decide(d_[j], 0.0, kOnS, format_, -1);  // d_j - L
+        const auto l = decide(d(j), 0.0, kOnS, format_, -1);  // d_j - L
         if (!l) return std::nullopt;
         row.log_softmax[j] = *l;
       }
@@ -212,7 +148,7 @@ class FastRow {
       row.ce_loss = *loss;
       row.ce_gradient[target_] = *gradient;
     } else {
-      const auto loss = decide(dd::negate(d_[target_]), 0.0, kOnS, format_, +1);  // L - d_y
+      const auto loss = decide(dd::negate(d(target_)), 0.0, kOnS, format_, +1);  // L - d_y
       if (!loss) return std::nullopt;
       row.ce_loss = *loss;
       row.ce_gradient[target_] = {-1.0, -1.0, 0.0};  // -1 + e_y / (1 + s), just above -1
@@ -228,13 +164,13 @@ class FastRow {
     double left_out = 0;  // scaled
     std::size_t additions = 0;
     for (std::size_t j = 0; j < n_; ++j) {
-      if (e_[j].masked || j == a_) continue;
-      if (d_[j].hi < kExpDomain) {
-        left_out += exp_upper_bound(d_[j], kCollapseScale, fp::kSubnormalSlack);
+      if (e(j).masked || j == a_) continue;
+      if (d(j).hi < kExpDomain) {
+        left_out += exp_upper_bound(d(j), kCollapseScale, fp::kSubnormalSlack);
         continue;
       }
-      const ScaledDd e = e_[j].scaled;
-      sum = dd::add(sum, dd::ldexp(e.m, e.exponent + kCollapseScale));
+      const ScaledDd term = e(j).scaled;
+      sum = dd::add(sum, dd::ldexp(term.m, term.exponent + kCollapseScale));
       ++additions;
     }
     if (!(sum.hi > 0)) {
@@ -267,17 +203,17 @@ class FastRow {
     // a division budgeted below.
     const Dd inverse_S = dd::div({1.0, 0.0}, one_plus_s_);
     for (std::size_t j = 0; j < n_; ++j) {
-      if (e_[j].masked) continue;
+      if (e(j).masked) continue;
       // softmax_j; a tiny one is below 2^-1075.5: +0 in double and every format.
-      if (!e_[j].tiny) {
-        const Dd q = dd::mul(e_[j].scaled.m, inverse_S);
-        const auto p = decide_scaled(q, e_[j].scaled.exponent,
+      if (!e(j).tiny) {
+        const Dd q = dd::mul(e(j).scaled.m, inverse_S);
+        const auto p = decide_scaled(q, e(j).scaled.exponent,
                                      kFastExpError + S_relative + 20 * kU2, format_);
         if (!p) return std::nullopt;
         row.softmax[j] = *p;
       }
       // log_softmax_j = d_j - L: both terms <= 0, no cancellation.
-      const auto l = decide_sum(d_[j], dd::negate(log_.value), log_.bound, format_, -1);
+      const auto l = decide_sum(d(j), dd::negate(log_.value), log_.bound, format_, -1);
       if (!l) return std::nullopt;
       row.log_softmax[j] = *l;
       if (j != target_) row.ce_gradient[j] = row.softmax[j];
@@ -290,7 +226,7 @@ class FastRow {
       row.ce_gradient[target_] = {-1.0, -1.0, 0.0};   // 0 - 1
       return row;
     }
-    const auto loss_exact = decide_sum(dd::negate(d_[target_]), log_.value, log_.bound, format_, +1);
+    const auto loss_exact = decide_sum(dd::negate(d(target_)), log_.value, log_.bound, format_, +1);
     const Dd g = dd::negate(dd::div(t_, one_plus_s_));
     const auto g_exact = decide_scaled(g, 0, t_bound_ / t_.hi + S_relative + 20 * kU2, format_);
     if (!loss_exact || !g_exact) return std::nullopt;
@@ -299,30 +235,23 @@ class FastRow {
     return row;
   }
 
+  const Dd& d(std::size_t j) const { return (*d_)[j]; }
+  const Term& e(std::size_t j) const { return (*e_)[j]; }
+
   std::span<const double> x_;
   Format format_;
   std::size_t target_, n_;
   double m_ = 0;
   std::size_t a_ = 0;
   bool target_masked_ = false;
-  // Per-thread scratch, reused from row to row.
-  static thread_local std::vector<Dd> d_;
-  static thread_local std::vector<Term> e_;
-  static thread_local std::vector<Dd> exp_in_;
-  static thread_local std::vector<std::size_t> exp_index_;
-  static thread_local std::vector<ScaledDd> exp_out_;
+  const std::vector<Dd>* d_ = nullptr;
+  const std::vector<Term>* e_ = nullptr;
   Dd s_, t_, one_plus_s_;
   double s_bound_ = 0, t_bound_ = 0, S_bound_ = 0;
   Dd collapse_scaled_;             // collapsed rows: s 2^kCollapseScale
   double collapse_relative_ = 0;   // its relative bound
   LogResult log_{};
 };
-
-thread_local std::vector<Dd> FastRow::d_;
-thread_local std::vector<Term> FastRow::e_;
-thread_local std::vector<Dd> FastRow::exp_in_;
-thread_local std::vector<std::size_t> FastRow::exp_index_;
-thread_local std::vector<ScaledDd> FastRow::exp_out_;
 
 }  // namespace
 

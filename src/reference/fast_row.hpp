@@ -15,13 +15,15 @@
 #include <span>
 
 #include "core/format.hpp"
+#include "core/loss_parameters.hpp"
+#include "reference/loss_family_reference.hpp"
 #include "reference/reference.hpp"
 #include "reference/stablemax_reference.hpp"
 
 namespace softcheck::reference {
 
 // Rows with no NaN and no +inf and at least one finite entry (evaluate_row's ordinary rows).
-// Compiled for FMA and AVX2 (fast_row.cpp, fast_exp.cpp): call it only through try_fast_row.
+// Compiled for FMA and AVX2 (fast_row.cpp, fast_exp.cpp): call these only through try_*.
 std::optional<RowReference> fast_row(std::span<const double> x, Format format,
                                      std::size_t target);
 
@@ -29,6 +31,14 @@ std::optional<RowReference> fast_row(std::span<const double> x, Format format,
 // (fast_stablemax.cpp), for rows with no NaN and no +inf and at least one finite entry.
 std::optional<StableMaxReference> fast_stablemax_row(std::span<const double> x, Format format,
                                                      std::size_t target);
+
+// The softmax-based losses' (loss_family_reference.hpp): temperature softmax, the
+// temperature-scaled cross-entropy and the comp-sum losses with their gradients
+// (fast_softmax_loss.cpp), for rows with no NaN or +inf, at least two finite entries and an
+// unmasked target; any other kind or row returns nothing.
+std::optional<LossReference> fast_softmax_loss_row(LossKind kind, const LossParameters& parameters,
+                                                   std::span<const double> x, Format format,
+                                                   std::size_t target);
 
 // Whether this CPU runs fast_row and fast_stablemax_row (it has FMA and AVX2).
 bool fast_path_available();
@@ -38,6 +48,10 @@ std::optional<RowReference> try_fast_row(std::span<const double> x, Format forma
                                          std::size_t target);
 std::optional<StableMaxReference> try_fast_stablemax_row(std::span<const double> x,
                                                          Format format, std::size_t target);
+std::optional<LossReference> try_fast_softmax_loss_row(LossKind kind,
+                                                       const LossParameters& parameters,
+                                                       std::span<const double> x, Format format,
+                                                       std::size_t target);
 
 // Rows answered by fast_row and rows that fell back to MPFR, since the start of the process
 // (all threads); for the throughput measurement (analyses/perf/verify_throughput.cpp).
@@ -48,6 +62,8 @@ struct FastPathCounts {
   std::uint64_t fallback_elements = 0;  // outputs of rows that fell back
   std::uint64_t stablemax_fast_rows = 0;      // StableMax rows answered by the fast path
   std::uint64_t stablemax_fallback_rows = 0;  // and those that fell back
+  std::uint64_t loss_fast_rows = 0;      // softmax-based loss-family rows (fast_softmax_loss_row)
+  std::uint64_t loss_fallback_rows = 0;  // and those that fell back
 };
 FastPathCounts fast_path_counts();
 

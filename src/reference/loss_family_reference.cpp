@@ -6,9 +6,11 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "reference/decider.hpp"
 #include "reference/exponent_range.hpp"
+#include "reference/fast_row.hpp"
 #include "reference/normaliser_reference.hpp"
 #include "reference/softmax_loss_reference.hpp"
 #include "reference/thread_caches.hpp"
@@ -34,6 +36,12 @@ void check_parameters(LossKind kind, const LossParameters& p) {
     throw std::invalid_argument("softcheck reference: Z-loss needs a > 0 and a finite b");
 }
 
+// The kinds with a double-double fast path (fast_row.hpp, fast_softmax_loss_row).
+bool has_fast_path(LossKind kind) {
+  return kind == LossKind::comp_sum || kind == LossKind::temperature_cross_entropy ||
+         kind == LossKind::temperature_softmax;
+}
+
 LossReference nan_row(std::size_t n) {
   return {exactly(kNaN), std::vector<Exact>(n, exactly(kNaN))};
 }
@@ -52,6 +60,11 @@ LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,
   const ReferenceOptions schedule = resolved_schedule(options, format);
   const std::size_t n = x.size();
   if (n == 0) return nan_row(0);
+  // Rows the fast path cannot decide (special rows among them) go on to MPFR below.
+  const bool target_needed = kind != LossKind::temperature_softmax;
+  if (schedule.fast_path && has_fast_path(kind) && !(target_needed && target >= n))
+    if (auto row = try_fast_softmax_loss_row(kind, parameters, x, format, target))
+      return std::move(*row);
   if (kind == LossKind::sigmoid_normaliser || kind == LossKind::softplus_normaliser ||
       kind == LossKind::temperature_softmax) {
     release_mpfr_caches_at_thread_exit();

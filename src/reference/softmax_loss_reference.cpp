@@ -4,6 +4,9 @@
 // For a row with finite maximum m (first at a), d_j = (x_j - m) / T <= 0, e_j = exp(d_j),
 // s = sum_{j != a} e_j, o = sum_{j != y} e_j (the target's competitors), r = 1 / (1 + s):
 //   L = log1p(s) - d_y >= 0                      (cross-entropy of x / T; both terms >= 0)
+//   (at tau = 0 the loss and -grad_y are u = o / e_y itself: a row of tied maxima and terms
+//   far below them has u a hair above an integer, which may be a midpoint of the format -
+//   decidable from the sum's strict bounds, never through log and expm1)
 //   temperature CE:  loss L,  grad_j = e_j r / T,  grad_y = -(o r) / T
 //   comp-sum tau:    loss expm1((1 - tau) L) / (1 - tau)   (L at tau = 1)
 //                    grad_j = exp((x_j - x_y) - tau L)    (j != y; e_j r at tau = 1)
@@ -92,10 +95,21 @@ class SoftmaxLossRow {
     loss_pending_ = loss_is_reciprocal_;
   }
 
+  // 1 - tau is a double for tau in [0.5, 2] (Sterbenz); below 0.5 (in (0.5, 1]) it is kept as
+  // the exact enclosure c_, never rounded.
+  bool one_minus_tau_exact() const { return tau_ >= 0.5; }
+
+  // out = (1 - tau) a, for a >= 0 (a = L).
+  void scale_by_one_minus_tau(Interval& out, const Interval& a) {
+    if (one_minus_tau_exact()) return scale(out, a, 1.0 - tau_);
+    subtract_doubles(c_, 1.0, tau_);
+    multiply_nonnegative(out, a, c_);
+  }
+
   void set_precision(mpfr_prec_t p) {
     for (auto& v : d_) v.set_precision(p);
     for (auto& v : e_) v.set_precision(p);
-    for (Interval* v : {&s_, &o_, &one_plus_s_, &r_, &log1p_s_, &l_, &out_, &w_, &v_, &z_})
+    for (Interval* v : {&s_, &o_, &one_plus_s_, &r_, &log1p_s_, &l_, &out_, &w_, &v_, &z_, &c_})
       v->set_precision(p);
     decider_.set_precision(p);
   }
@@ -137,10 +151,14 @@ class SoftmaxLossRow {
       mpfr_set(out_.lo(), l_.lo(), MPFR_RNDD);
       mpfr_set(out_.hi(), l_.hi(), MPFR_RNDU);
       out_.lo_strict = l_.lo_strict, out_.hi_strict = l_.hi_strict;
+    } else if (tau_ == 0.0) {
+      divide_nonnegative(out_, o_, e_[target_slot_]);  // u = o / e_y: no logarithm to undo
     } else {
-      scale(w_, l_, 1.0 - tau_);
+      scale_by_one_minus_tau(w_, l_);
       expm1(v_, w_);
-      divide_by(out_, v_, 1.0 - tau_);
+      if (one_minus_tau_exact()) return divide_by(out_, v_, 1.0 - tau_);
+      subtract_doubles(c_, 1.0, tau_);
+      divide_nonnegative(out_, v_, c_);  // expm1(c L) >= 0 for c > 0
     }
   }
 
@@ -153,7 +171,11 @@ class SoftmaxLossRow {
         divide_by(v_, w_, temperature_);
         return negate(out_, v_);
       }
-      scale(v_, l_, 1.0 - tau_);
+      if (tau_ == 0.0) {  // -(1 - s_y) / s_y = -u
+        divide_nonnegative(v_, o_, e_[target_slot_]);
+        return negate(out_, v_);
+      }
+      scale_by_one_minus_tau(v_, l_);
       exp(z_, v_);
       multiply_nonnegative(v_, w_, z_);
       return negate(out_, v_);
@@ -200,7 +222,7 @@ class SoftmaxLossRow {
   bool loss_is_reciprocal_ = false;
 
   std::vector<Interval> d_, e_;
-  Interval s_, o_, one_plus_s_, r_, log1p_s_, l_, out_, w_, v_, z_;
+  Interval s_, o_, one_plus_s_, r_, log1p_s_, l_, out_, w_, v_, z_, c_;
   Decider decider_;
 
   LossReference row_;

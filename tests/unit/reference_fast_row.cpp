@@ -17,6 +17,7 @@
 #include "fp/two_sum.hpp"
 #include "reference/fast_exp.hpp"
 #include "reference/fast_row.hpp"
+#include "reference/loss_family_reference.hpp"
 #include "reference/reference.hpp"
 #include "reference/stablemax_reference.hpp"
 #include "test_seed.hpp"
@@ -49,7 +50,8 @@ bool same_double(double a, double b) {
 }
 
 // The fast path's Exact g against MPFR's w: rounded value and exact_hi bit for bit, exact_lo
-// within 2^-80 |exact_hi|.
+// within 2^-80 |exact_hi| (so the rounding-bias check, which counts values more than 2^-40 ulp
+// from one the format holds, selects the same values from both).
 void require_same(const Exact& g, const Exact& w) {
   REQUIRE(same_double(g.rounded, w.rounded));
   REQUIRE(same_double(g.exact_hi, w.exact_hi));
@@ -67,6 +69,11 @@ void each_output(const RowReference& g, const RowReference& w, Visit visit) {
   }
   visit("logsumexp", g.logsumexp, w.logsumexp);
   if (!w.softmax.empty()) visit("ce_loss", g.ce_loss, w.ce_loss);
+}
+template <class Visit>
+void each_output(const LossReference& g, const LossReference& w, Visit visit) {
+  for (std::size_t i = 0; i < w.gradient.size(); ++i) visit("gradient", g.gradient[i], w.gradient[i]);
+  visit("loss", g.loss, w.loss);
 }
 template <class Visit>
 void each_output(const StableMaxReference& g, const StableMaxReference& w, Visit visit) {
@@ -168,6 +175,41 @@ TEST_CASE("StableMax's fast path gives the MPFR path's results on every family a
                       << " rows, MPFR fallback "
                       << after.stablemax_fallback_rows - before.stablemax_fallback_rows);
     CHECK((fast > 0 || !fast_path_available()));
+  }
+}
+
+TEST_CASE("the loss family's fast path gives the MPFR path's results on every family and format") {
+  // The comp-sum losses at the ends and inside tau's range (0.1: 1 - tau not a double), the
+  // temperature cross-entropy and softmax from sharp to flat.
+  struct Case {
+    LossKind kind;
+    LossParameters parameters;
+  };
+  std::vector<Case> cases;
+  for (double tau : {0.0, 0.1, 0.5, 1.0, 1.5, 2.0})
+    cases.push_back({LossKind::comp_sum, {.tau = tau}});
+  for (double t : {0.01, 0.25, 0.5, 2.0, 10.0})
+    cases.push_back({LossKind::temperature_cross_entropy, {.temperature = t}});
+  for (double t : {0.001, 0.1, 0.7, 10.0, 1000.0})
+    cases.push_back({LossKind::temperature_softmax, {.temperature = t}});
+  for (Format format : kAllFormats) {
+    const FastPathCounts before = fast_path_counts();
+    std::size_t outputs = 0;
+    for (const Case& c : cases) {
+      INFO("loss kind " << static_cast<int>(c.kind) << " tau " << c.parameters.tau << " T "
+                        << c.parameters.temperature);
+      outputs += require_fast_path_matches_mpfr(
+          format, [&c](auto x, Format f, std::size_t y, const ReferenceOptions& o) {
+            return evaluate_loss_row(c.kind, c.parameters, x, f, y, o);
+          });
+    }
+    const FastPathCounts after = fast_path_counts();
+    const auto fast = after.loss_fast_rows - before.loss_fast_rows;
+    const auto fallback = after.loss_fallback_rows - before.loss_fallback_rows;
+    WARN(name(format) << ": " << outputs << " loss-family outputs identical; fast path " << fast
+                      << " rows, MPFR fallback " << fallback);
+    // The fast path must carry the bulk (the special rows and collapsed sums fall back).
+    CHECK((fast > 4 * fallback || !fast_path_available()));
   }
 }
 
