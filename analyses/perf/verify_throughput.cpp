@@ -7,8 +7,8 @@
 //      outputs verified per second (each checked against its correctly rounded reference)
 //      and the kernels' verdicts and violation counts, which must be identical;
 //   3. StableMax's references as in 1 (fast_stablemax.cpp against MPFR);
-//   4. the softmax-based loss family's references as in 1 (fast_softmax_loss.cpp), at the
-//      built-in kernels' parameters.
+//   4. the loss family's references as in 1 (fast_softmax_loss.cpp, fast_sigmoid_bce.cpp), at
+//      the built-in kernels' parameters.
 // Usage: verify_throughput [--suite quick|default|deep] [--seed N] [--markdown FILE]
 //                          [--format f64|f32|bf16|f16] [--reference-only]
 // (--format: that format only; --reference-only: stage 1 only, for profiling the reference)
@@ -139,10 +139,10 @@ StageResult stablemax_stage(Format format, Suite suite, std::uint64_t seed) {
   return result;
 }
 
-// The softmax-based loss family's references (fast_softmax_loss.cpp against MPFR) at the
-// built-in kernels' parameters (src/kernels/loss_family_registry.cpp): every comp-sum tau,
-// temperature cross-entropy T and temperature softmax T on every batch; the fallback fraction
-// is of the rows.
+// The loss family's references (fast_softmax_loss.cpp, fast_sigmoid_bce.cpp against MPFR) at
+// the built-in kernels' parameters (src/kernels/loss_family_registry.cpp): every comp-sum tau,
+// temperature cross-entropy T and temperature softmax T, and the sigmoid BCE, on every batch;
+// the fallback fraction is of the rows.
 struct LossCase {
   Op op;
   LossParameters parameters;
@@ -155,6 +155,7 @@ const std::vector<LossCase>& loss_cases() {
       c.push_back({Op::temperature_cross_entropy, {.temperature = t}});
     for (double t : {0.001, 0.1, 10.0, 1000.0})
       c.push_back({Op::temperature_softmax, {.temperature = t}});
+    c.push_back({Op::sigmoid_bce, {}});
     return c;
   }();
   return cases;
@@ -343,9 +344,9 @@ int main(int argc, char** argv) {
       "StableMax references", formats, suite, seed, stablemax_stage);
   differences += stage_table(
       table,
-      "Softmax-based loss-family references (comp-sum loss and gradient at tau = 0, 0.5, 1, "
-      "1.5, 2; temperature cross-entropy at T = 0.25, 0.5, 2, 10; temperature softmax at "
-      "T = 0.001, 0.1, 10, 1000: the built-in kernels' parameters; same suite, one thread)",
+      "Loss-family references (comp-sum loss and gradient at tau = 0, 0.5, 1, 1.5, 2; "
+      "temperature cross-entropy at T = 0.25, 0.5, 2, 10; temperature softmax at T = 0.001, "
+      "0.1, 10, 1000; sigmoid BCE: the built-in kernels' parameters; same suite, one thread)",
       "loss-family references", formats, suite, seed, loss_stage);
   std::cout << table.str();
   if (!markdown_path.empty()) {

@@ -46,12 +46,13 @@ std::optional<StableMaxReference> try_fast_stablemax_row(std::span<const double>
   return row;
 }
 
-std::optional<LossReference> try_fast_softmax_loss_row(LossKind kind,
-                                                       const LossParameters& parameters,
-                                                       std::span<const double> x, Format format,
-                                                       std::size_t target) {
+std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParameters& parameters,
+                                               std::span<const double> x, Format format,
+                                               std::size_t target) {
   if (!fast_path_available()) return std::nullopt;
-  auto row = fast_softmax_loss_row(kind, parameters, x, format, target);
+  auto row = kind == LossKind::sigmoid_bce
+                 ? fast_sigmoid_bce_row(x, format, target)
+                 : fast_softmax_loss_row(kind, parameters, x, format, target);
   (row ? g_loss_fast_rows : g_loss_fallback_rows).fetch_add(1, std::memory_order_relaxed);
   return row;
 }

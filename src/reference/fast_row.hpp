@@ -40,6 +40,10 @@ std::optional<LossReference> fast_softmax_loss_row(LossKind kind, const LossPara
                                                    std::span<const double> x, Format format,
                                                    std::size_t target);
 
+// The sigmoid binary cross-entropy's (fast_sigmoid_bce.cpp), for rows of finite values.
+std::optional<LossReference> fast_sigmoid_bce_row(std::span<const double> x, Format format,
+                                                  std::size_t target);
+
 // Whether this CPU runs fast_row and fast_stablemax_row (it has FMA and AVX2).
 bool fast_path_available();
 
@@ -48,10 +52,11 @@ std::optional<RowReference> try_fast_row(std::span<const double> x, Format forma
                                          std::size_t target);
 std::optional<StableMaxReference> try_fast_stablemax_row(std::span<const double> x,
                                                          Format format, std::size_t target);
-std::optional<LossReference> try_fast_softmax_loss_row(LossKind kind,
-                                                       const LossParameters& parameters,
-                                                       std::span<const double> x, Format format,
-                                                       std::size_t target);
+// The loss family's: fast_softmax_loss_row or fast_sigmoid_bce_row by kind (nothing for the
+// other kinds).
+std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParameters& parameters,
+                                               std::span<const double> x, Format format,
+                                               std::size_t target);
 
 // Rows answered by fast_row and rows that fell back to MPFR, since the start of the process
 // (all threads); for the throughput measurement (analyses/perf/verify_throughput.cpp).
@@ -62,7 +67,7 @@ struct FastPathCounts {
   std::uint64_t fallback_elements = 0;  // outputs of rows that fell back
   std::uint64_t stablemax_fast_rows = 0;      // StableMax rows answered by the fast path
   std::uint64_t stablemax_fallback_rows = 0;  // and those that fell back
-  std::uint64_t loss_fast_rows = 0;      // softmax-based loss-family rows (fast_softmax_loss_row)
+  std::uint64_t loss_fast_rows = 0;      // loss-family rows (try_fast_loss_row)
   std::uint64_t loss_fallback_rows = 0;  // and those that fell back
 };
 FastPathCounts fast_path_counts();

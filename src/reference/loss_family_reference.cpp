@@ -36,10 +36,10 @@ void check_parameters(LossKind kind, const LossParameters& p) {
     throw std::invalid_argument("softcheck reference: Z-loss needs a > 0 and a finite b");
 }
 
-// The kinds with a double-double fast path (fast_row.hpp, fast_softmax_loss_row).
+// The kinds with a double-double fast path (fast_row.hpp, try_fast_loss_row).
 bool has_fast_path(LossKind kind) {
   return kind == LossKind::comp_sum || kind == LossKind::temperature_cross_entropy ||
-         kind == LossKind::temperature_softmax;
+         kind == LossKind::temperature_softmax || kind == LossKind::sigmoid_bce;
 }
 
 LossReference nan_row(std::size_t n) {
@@ -63,7 +63,7 @@ LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,
   // Rows the fast path cannot decide (special rows among them) go on to MPFR below.
   const bool target_needed = kind != LossKind::temperature_softmax;
   if (schedule.fast_path && has_fast_path(kind) && !(target_needed && target >= n))
-    if (auto row = try_fast_softmax_loss_row(kind, parameters, x, format, target))
+    if (auto row = try_fast_loss_row(kind, parameters, x, format, target))
       return std::move(*row);
   if (kind == LossKind::sigmoid_normaliser || kind == LossKind::softplus_normaliser ||
       kind == LossKind::temperature_softmax) {

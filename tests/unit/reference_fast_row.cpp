@@ -180,7 +180,7 @@ TEST_CASE("StableMax's fast path gives the MPFR path's results on every family a
 
 TEST_CASE("the loss family's fast path gives the MPFR path's results on every family and format") {
   // The comp-sum losses at the ends and inside tau's range (0.1: 1 - tau not a double), the
-  // temperature cross-entropy and softmax from sharp to flat.
+  // temperature cross-entropy and softmax from sharp to flat, and the sigmoid BCE.
   struct Case {
     LossKind kind;
     LossParameters parameters;
@@ -192,6 +192,7 @@ TEST_CASE("the loss family's fast path gives the MPFR path's results on every fa
     cases.push_back({LossKind::temperature_cross_entropy, {.temperature = t}});
   for (double t : {0.001, 0.1, 0.7, 10.0, 1000.0})
     cases.push_back({LossKind::temperature_softmax, {.temperature = t}});
+  cases.push_back({LossKind::sigmoid_bce, {}});
   for (Format format : kAllFormats) {
     const FastPathCounts before = fast_path_counts();
     std::size_t outputs = 0;
