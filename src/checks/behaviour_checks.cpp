@@ -46,9 +46,8 @@ std::optional<BehaviourOutcome> non_finite_output(Check check, std::size_t row,
 }
 
 struct Upper {
-  Wide upper;    // e_i + a_i
-  double got;    // the kernel's output
-  std::size_t index;
+  Wide upper;  // e_i + a_i
+  std::uint32_t index;
 };
 
 }  // namespace
@@ -76,34 +75,58 @@ double absolute_allowance(const reference::Exact& exact, Format format, const Co
 // the running maximum of the outputs; element j is ranked too low iff some i with
 // e_i + a_i < e_j - a_j (an exact gap beyond the bound) has out_i > out_j, i.e. iff the
 // largest output over that prefix exceeds out_j. That largest one is j's witness.
-std::optional<BehaviourOutcome> check_ranking(const Batch& batch, std::size_t row,
-                                              std::span<const double> got,
-                                              std::span<const reference::Exact> exact,
-                                              const Contract& contract) {
-  const std::size_t n = got.size();
-  if (n < 2 || !all_finite(exact)) return std::nullopt;
-  if (auto bad = non_finite_output(Check::ranking, row, got, exact, "out")) return bad;
+RankingPlan plan_ranking(const Batch& batch, std::size_t row,
+                         std::span<const reference::Exact> exact, const Contract& contract) {
+  RankingPlan plan;
+  const std::size_t n = exact.size();
+  if (n < 2 || !all_finite(exact)) return plan;
+  plan.applicable = true;
+  plan.values.resize(n);
+  plan.allowances.resize(n);
   thread_local std::vector<Upper> uppers;
-  thread_local std::vector<Wide> values;
-  thread_local std::vector<double> allowances;
   uppers.resize(n);
-  values.resize(n);
-  allowances.resize(n);
   const auto logits = batch.row(row);
   const RowFacts facts = row_facts(logits);
   const double norm = output_norm(exact);
   for (std::size_t i = 0; i < n; ++i) {
-    values[i] = wide(exact[i]);
-    allowances[i] =
-        absolute_allowance(exact[i], batch.format, contract, element_context(facts, logits, i, norm));
-    uppers[i] = {values[i] + allowances[i], got[i], i};
+    plan.values[i] = wide(exact[i]);
+    plan.allowances[i] = absolute_allowance(exact[i], batch.format, contract,
+                                            element_context(facts, logits, i, norm));
+    uppers[i] = {plan.values[i] + plan.allowances[i], static_cast<std::uint32_t>(i)};
   }
   std::sort(uppers.begin(), uppers.end(),
             [](const Upper& a, const Upper& b) { return a.upper < b.upper; });
-  thread_local std::vector<std::size_t> best;  // best[k]: largest output among uppers[0..k]
+  plan.order.resize(n);
+  for (std::size_t k = 0; k < n; ++k) plan.order[k] = uppers[k].index;
+  plan.below.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const Wide lower = plan.values[j] - plan.allowances[j];
+    const auto end = std::lower_bound(uppers.begin(), uppers.end(), lower,
+                                      [](const Upper& u, Wide v) { return u.upper < v; });
+    plan.below[j] = static_cast<std::uint32_t>(end - uppers.begin());
+  }
+  return plan;
+}
+
+std::optional<BehaviourOutcome> check_ranking(const Batch& batch, std::size_t row,
+                                              std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const Contract& contract) {
+  return check_ranking(row, got, exact, plan_ranking(batch, row, exact, contract));
+}
+
+std::optional<BehaviourOutcome> check_ranking(std::size_t row, std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const RankingPlan& plan) {
+  if (!plan.applicable) return std::nullopt;
+  if (auto bad = non_finite_output(Check::ranking, row, got, exact, "out")) return bad;
+  const std::size_t n = got.size();
+  const auto& values = plan.values;
+  const auto& allowances = plan.allowances;
+  thread_local std::vector<std::size_t> best;  // best[k]: largest output among order[0..k]
   best.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = uppers[k].index;
+    const std::size_t i = plan.order[k];
     best[k] = (k == 0 || got[i] > got[best[k - 1]]) ? i : best[k - 1];
   }
 
@@ -111,11 +134,8 @@ std::optional<BehaviourOutcome> check_ranking(const Batch& batch, std::size_t ro
   double worst_error = -kInf, worst_allowed = 0.0;
   std::size_t worst_i = 0, worst_j = 0;
   for (std::size_t j = 0; j < n; ++j) {
-    const Wide lower = values[j] - allowances[j];
-    const auto end = std::lower_bound(uppers.begin(), uppers.end(), lower,
-                                      [](const Upper& u, Wide v) { return u.upper < v; });
-    if (end == uppers.begin()) continue;
-    const std::size_t i = best[static_cast<std::size_t>(end - uppers.begin()) - 1];
+    if (plan.below[j] == 0) continue;
+    const std::size_t i = best[plan.below[j] - 1];
     const Wide gap = values[j] - values[i];  // > a_i + a_j
     const Wide bound = static_cast<Wide>(allowances[i]) + allowances[j];
     const bool reversed = got[i] > got[j];

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,6 +62,20 @@ struct BehaviourOutcome {
   std::string message;      // the pair or product that breaks the order (violations only)
 };
 
+// What the ranking check needs of a row besides the kernel's outputs, the same for every
+// kernel checked against these references under this contract (checks/ranking_plans.hpp
+// shares it): the elements ordered by e_i + a_i, and for each j how many of them lie below
+// e_j - a_j.
+struct RankingPlan {
+  bool applicable = false;           // at least 2 elements and every reference finite
+  std::vector<std::uint32_t> order;  // element indices by e_i + a_i, ascending
+  std::vector<std::uint32_t> below;  // below[j]: the i with e_i + a_i < e_j - a_j, counted
+  std::vector<long double> values;   // e_i
+  std::vector<double> allowances;    // a_i (absolute_allowance)
+};
+RankingPlan plan_ranking(const Batch& batch, std::size_t row,
+                         std::span<const reference::Exact> exact, const Contract& contract);
+
 // `got`: the kernel's outputs for row `row` of `batch`; `exact`: their references. No outcome
 // when the row has nothing to check (fewer than 2 elements, a non-finite reference; descent:
 // an exact gradient within its bound).
@@ -68,6 +83,10 @@ std::optional<BehaviourOutcome> check_ranking(const Batch& batch, std::size_t ro
                                               std::span<const double> got,
                                               std::span<const reference::Exact> exact,
                                               const Contract& contract);
+// The same from the row's plan (plan_ranking of these references and contract).
+std::optional<BehaviourOutcome> check_ranking(std::size_t row, std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const RankingPlan& plan);
 std::optional<BehaviourOutcome> check_descent(const Batch& batch, std::size_t row,
                                               std::span<const double> got,
                                               std::span<const reference::Exact> exact,

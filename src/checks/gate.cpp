@@ -13,6 +13,7 @@
 #include "checks/in_place.hpp"
 #include "checks/repeat.hpp"
 #include "checks/op_checks.hpp"
+#include "checks/ranking_plans.hpp"
 #include "checks/rounding_bias.hpp"
 #include "checks/zero_size.hpp"
 #include "core/batch.hpp"
@@ -61,7 +62,7 @@ class KernelChecker {
     if (stats.tested()) result_.bias.push_back({family, stats});
   }
 
-  void check_batch(const Batch& batch, const BatchReferences& references,
+  void check_batch(const Batch& batch, const BatchReferences& references, RankingPlans& plans,
                    const BatchOrigin& origin) {
     const Kernel& kernel = *result_.kernel;
     KernelBuffers buffers(kernel.op, batch, batch.n + kPadding);
@@ -77,6 +78,7 @@ class KernelChecker {
 
     const std::vector<reference::OpRow>& expected = references.of(kernel);
     const std::vector<OutputCheck> checks = checks_of(kernel.op);
+    ranking_ = {&plans, &expected};
     const bool element_output = kernel.op.spec().has_element_output();
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
@@ -250,8 +252,11 @@ class KernelChecker {
     std::vector<double> got(batch.n);
     for (std::size_t i = 0; i < batch.n; ++i) got[i] = packed_value(out, r, i);
     const auto run = [&](const Contract& contract) {
-      return check == Check::ranking ? check_ranking(batch, r, got, expected, contract)
-                                     : check_descent(batch, r, got, expected, contract);
+      if (check == Check::descent) return check_descent(batch, r, got, expected, contract);
+      const std::vector<RankingPlan>* plans =
+          ranking_.plans->of(*ranking_.references, contract);
+      return plans ? check_ranking(r, got, expected, (*plans)[r])
+                   : check_ranking(batch, r, got, expected, contract);
     };
     const auto outcome = run(result_.contract);
     if (!outcome) return;
@@ -261,6 +266,13 @@ class KernelChecker {
     }
     record_behaviour(*outcome, batch, origin);
   }
+
+  // The batch's shared ranking plans and the references they are made for (check_batch).
+  struct RankingSource {
+    RankingPlans* plans = nullptr;
+    const std::vector<reference::OpRow>* references = nullptr;
+  };
+  RankingSource ranking_;
 
   // Losses of consecutive rows: risk_order (behaviour_checks.hpp).
   void check_risk_order(const Batch& batch, const PackedBatch& loss,
@@ -431,11 +443,12 @@ void check_batch_on_threads(const std::vector<KernelChecker*>& wanted, const Bat
   std::vector<KernelChecker*> reentrant, alone;
   for (KernelChecker* checker : wanted)
     (checker->kernel().provider == "builtin" ? reentrant : alone).push_back(checker);
+  RankingPlans plans(batch);
   parallel_for(reentrant.size(), threads, [&](std::size_t i) {
     reference::release_mpfr_caches_at_thread_exit();  // checks may round through MPFR
-    reentrant[i]->check_batch(batch, references, origin);
+    reentrant[i]->check_batch(batch, references, plans, origin);
   });
-  for (KernelChecker* checker : alone) checker->check_batch(batch, references, origin);
+  for (KernelChecker* checker : alone) checker->check_batch(batch, references, plans, origin);
 }
 
 GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
