@@ -45,10 +45,10 @@ double signed_error_ulps(double got, const reference::Exact& exact, Format forma
 // Values within this many ulps of one the format holds count as held: the double-double fast
 // paths (reference/fast_row.hpp) and MPFR give the same rounding but not the same remainder far
 // below the last bit - a fast path's exact_lo is 0 where the value's distance from exact_hi lies
-// inside its error bound (~2^-90 relative: a collapsed row's 1 - s, a tie perturbed by terms
-// below 2^-1021), MPFR's is its enclosure's midpoint - so the bias counts the values both see
-// as inexact, and the gate's figures do not depend on --mpfr-only.
-inline constexpr double kNearlyExactUlps = 0x1p-40;
+// inside its error bound (at most 2^-80 relative: a collapsed row's 1 - s, a tie perturbed by
+// terms below 2^-1021), MPFR's is its enclosure's midpoint - so the bias counts the values both
+// see as inexact, and the gate's figures do not depend on --mpfr-only.
+inline constexpr double kNearlyExactUlps = 0x1p-20;
 
 // Whether `format` (that of `exact.rounded`) cannot hold the exact value (a kernel must round
 // it), by more than kNearlyExactUlps.
@@ -74,20 +74,20 @@ struct BiasStats {
   bool tested() const { return rows >= kMinBiasRows; }
 };
 
-// The exact values (exact_hi, exact_lo) counted so far in a family: an open-addressing hash
-// set on their bits, without an allocation per value (the gate inserts millions).
+// The exact values counted so far in a family (by exact_hi): an open-addressing hash set on
+// their bits, without an allocation per value (the gate inserts millions).
 class ExactValueSet {
  public:
   ExactValueSet() { clear(); }
-  // Adds a finite exact value; false when it was there already. Values whose exact_lo agree
-  // to `quantum` (kNearlyExactUlps ulp of the format: the references' remainders agree far
-  // closer, but not bit for bit) are the same value.
-  bool insert(const reference::Exact& exact, double quantum);
+  // Adds a finite exact value; false when it was there already. Values are told apart by
+  // exact_hi, the exact value rounded to double, which every reference path gives bit for bit
+  // (their remainders exact_lo agree only to ~2^-80 relative).
+  bool insert(const reference::Exact& exact);
   std::size_t size() const { return size_; }
   void clear();
 
  private:
-  using Key = std::pair<std::uint64_t, std::uint64_t>;
+  using Key = std::uint64_t;
   std::size_t slot_of(const Key& key) const;  // its slot, or the empty slot where it goes
   void grow();
   std::vector<Key> slots_;  // a power of two, at most half full

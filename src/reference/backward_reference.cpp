@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "reference/decider.hpp"
+#include "reference/fast_row.hpp"
 #include "reference/interval.hpp"
 #include "reference/mpfr_rounding.hpp"
 #include "reference/ziv.hpp"
@@ -341,7 +342,9 @@ class LogSoftmaxBackwardRow {
 std::vector<Exact> softmax_backward_row(std::span<const double> y, std::span<const double> dy,
                                         Format format, const ReferenceOptions& options) {
   check_lengths(y, dy);
-  resolved_schedule(options, format);  // validated for a uniform interface; not needed
+  resolved_schedule(options, format);  // validated; only fast_path is used
+  if (options.fast_path)
+    if (auto row = try_fast_backward_row(false, y, dy, format)) return std::move(*row);
   const SumKind kind = classify_dot(y, dy);
   if (kind == SumKind::nan) return all_nan(y.size());
   if (kind == SumKind::finite) return softmax_backward_finite(y, dy, format);
@@ -356,6 +359,8 @@ std::vector<Exact> log_softmax_backward_row(std::span<const double> y, std::span
                                             Format format, const ReferenceOptions& options) {
   check_lengths(y, dy);
   const ReferenceOptions schedule = resolved_schedule(options, format);
+  if (schedule.fast_path)
+    if (auto row = try_fast_backward_row(true, y, dy, format)) return std::move(*row);
   const SumKind kind = classify_sum(dy);
   if (kind == SumKind::nan) return all_nan(y.size());
   if (kind == SumKind::finite) return LogSoftmaxBackwardRow(y, dy, format).run(schedule);

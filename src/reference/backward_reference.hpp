@@ -58,14 +58,16 @@
 namespace softcheck::reference {
 
 // y_i * (dy_i - <y, dy>) for every i. y and dy have the same length (std::invalid_argument
-// otherwise). The options are validated (std::invalid_argument as evaluate_row) but not
-// otherwise used: every result is exact before its single rounding.
+// otherwise). The options are validated (std::invalid_argument as evaluate_row); of them only
+// fast_path is used: the double-double fast path first (fast_row.hpp), else every result is
+// exact in MPFR before its single rounding.
 std::vector<Exact> softmax_backward_row(std::span<const double> y, std::span<const double> dy,
                                         Format format, const ReferenceOptions& options = {});
 
 // dy_i - exp(y_i) * sum_j dy_j for every i. y and dy have the same length
-// (std::invalid_argument otherwise). Ziv's loop follows `options`; std::runtime_error past
-// options.max_precision (never expected, see above).
+// (std::invalid_argument otherwise). The double-double fast path first (options.fast_path),
+// then Ziv's loop follows `options`; std::runtime_error past options.max_precision (never
+// expected, see above).
 std::vector<Exact> log_softmax_backward_row(std::span<const double> y, std::span<const double> dy,
                                             Format format, const ReferenceOptions& options = {});
 

@@ -10,7 +10,7 @@ namespace {
 
 std::atomic<std::uint64_t> g_fast_rows{0}, g_fallback_rows{0}, g_fast_elements{0},
     g_fallback_elements{0}, g_stablemax_fast_rows{0}, g_stablemax_fallback_rows{0}, g_loss_fast_rows{0},
-    g_loss_fallback_rows{0};
+    g_loss_fallback_rows{0}, g_backward_fast_rows{0}, g_backward_fallback_rows{0};
 
 }  // namespace
 
@@ -57,11 +57,22 @@ std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParamete
   return row;
 }
 
+std::optional<std::vector<Exact>> try_fast_backward_row(bool log_softmax, std::span<const double> y,
+                                                        std::span<const double> dy,
+                                                        Format format) {
+  if (!fast_path_available()) return std::nullopt;
+  auto row = log_softmax ? fast_log_softmax_backward_row(y, dy, format)
+                         : fast_softmax_backward_row(y, dy, format);
+  (row ? g_backward_fast_rows : g_backward_fallback_rows).fetch_add(1, std::memory_order_relaxed);
+  return row;
+}
+
 FastPathCounts fast_path_counts() {
   return {g_fast_rows.load(),           g_fallback_rows.load(),
           g_fast_elements.load(),       g_fallback_elements.load(),
           g_stablemax_fast_rows.load(), g_stablemax_fallback_rows.load(),
-          g_loss_fast_rows.load(),      g_loss_fallback_rows.load()};
+          g_loss_fast_rows.load(),      g_loss_fallback_rows.load(),
+          g_backward_fast_rows.load(),  g_backward_fallback_rows.load()};
 }
 
 }  // namespace softcheck::reference

@@ -44,6 +44,15 @@ std::optional<LossReference> fast_softmax_loss_row(LossKind kind, const LossPara
 std::optional<LossReference> fast_sigmoid_bce_row(std::span<const double> x, Format format,
                                                   std::size_t target);
 
+// The softmax backward ops' (fast_backward.cpp): y_i (dy_i - <y, dy>) and
+// dy_i - exp(y_i) sum_j dy_j, for rows of finite values (backward_reference.hpp).
+std::optional<std::vector<Exact>> fast_softmax_backward_row(std::span<const double> y,
+                                                            std::span<const double> dy,
+                                                            Format format);
+std::optional<std::vector<Exact>> fast_log_softmax_backward_row(std::span<const double> y,
+                                                                std::span<const double> dy,
+                                                                Format format);
+
 // Whether this CPU runs fast_row and fast_stablemax_row (it has FMA and AVX2).
 bool fast_path_available();
 
@@ -58,6 +67,12 @@ std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParamete
                                                std::span<const double> x, Format format,
                                                std::size_t target);
 
+// fast_softmax_backward_row (log_softmax false) or fast_log_softmax_backward_row where
+// available (counted below), else nothing.
+std::optional<std::vector<Exact>> try_fast_backward_row(bool log_softmax, std::span<const double> y,
+                                                        std::span<const double> dy,
+                                                        Format format);
+
 // Rows answered by fast_row and rows that fell back to MPFR, since the start of the process
 // (all threads); for the throughput measurement (analyses/perf/verify_throughput.cpp).
 struct FastPathCounts {
@@ -69,6 +84,8 @@ struct FastPathCounts {
   std::uint64_t stablemax_fallback_rows = 0;  // and those that fell back
   std::uint64_t loss_fast_rows = 0;      // loss-family rows (try_fast_loss_row)
   std::uint64_t loss_fallback_rows = 0;  // and those that fell back
+  std::uint64_t backward_fast_rows = 0;      // softmax backward rows (try_fast_backward_row)
+  std::uint64_t backward_fallback_rows = 0;  // and those that fell back
 };
 FastPathCounts fast_path_counts();
 

@@ -71,9 +71,10 @@ TEST_CASE("bias: signed errors are in ulps of the exact value, positive away fro
   CHECK(needs_rounding(split, Format::f64));
   CHECK_FALSE(needs_rounding(reference::Exact{1.0, 1.0, 0.0}, Format::f64));
   CHECK(needs_rounding(exact_bf16(above_one), Format::bf16));
-  // A value within 2^-40 ulp of one the format holds counts as held (kNearlyExactUlps).
+  // A value within 2^-20 ulp of one the format holds counts as held (kNearlyExactUlps).
   CHECK_FALSE(needs_rounding(reference::Exact{1.0, 1.0, -0x1p-100}, Format::f32));
-  CHECK(needs_rounding(reference::Exact{1.0, 1.0, -0x1p-60}, Format::f32));
+  CHECK_FALSE(needs_rounding(reference::Exact{1.0, 1.0, -0x1p-44}, Format::f32));
+  CHECK(needs_rounding(reference::Exact{1.0, 1.0, -0x1p-42}, Format::f32));
 }
 
 TEST_CASE("bias: only values that need rounding count, each distinct exact value once") {

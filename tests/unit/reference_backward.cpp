@@ -284,7 +284,7 @@ OracleValues oracle_log_softmax_backward(const std::vector<double>& y, const std
 // Compares a reference row with the oracle's values; ties of signed zeros are not the
 // oracle's business (checked by hand above), so -0 and +0 compare equal here.
 int mismatches(const std::vector<Exact>& got, const std::vector<Big>& want, Format f,
-               const std::vector<bool>& exactness) {
+               const std::vector<bool>& exactness, bool fast_path) {
   int bad = 0;
   for (std::size_t i = 0; i < got.size(); ++i) {
     const bool exact = exactness[i];
@@ -294,9 +294,10 @@ int mismatches(const std::vector<Exact>& got, const std::vector<Big>& want, Form
                     (got[i].exact_hi == h || same_bits(got[i].exact_hi, h));
     // The double-double exact value: within 2^-100 relative (or 2^-1074 absolute) when
     // computed exactly; from an enclosure (Decider::remainder: its midpoint) within 2^-90,
-    // as the enclosure of a cancelling dy_i - e^(y_i) S is wider relative to the result.
+    // as the enclosure of a cancelling dy_i - e^(y_i) S is wider relative to the result; from
+    // the double-double fast path (fast_backward.cpp) within its bound, at most 2^-80.
     const Big dd = Big(got[i].exact_hi) + Big(got[i].exact_lo);
-    const int bits = exact ? 100 : 90;
+    const int bits = fast_path ? 80 : exact ? 100 : 90;
     const bool close = !std::isfinite(h) ||
                        mp::abs(dd - want[i]) <= mp::abs(want[i]) * mp::ldexp(Big(1), -bits) + Big(0x1p-1074);
     if (!ok || !close) {
@@ -357,18 +358,27 @@ TEST_CASE("backward references agree with a 1536-bit oracle on random and advers
     if (shape == 4) for (double& v : y) v = on_grid(std::ldexp(static_cast<double>(rng() % 9), -3), f);
     if (shape == 3 && f != Format::f64) y[0] = denorm_min(f) * (1 + rng() % 5);  // tiny y, huge dy/y
     const auto dy = random_gradient(rng, n, f, shape);
-    softmax_bad += mismatches(softmax_backward_row(y, dy, f), oracle_softmax_backward(y, dy), f,
-                              std::vector<bool>(n, true));
+    const auto softmax_want = oracle_softmax_backward(y, dy);
+    for (bool fast : {false, true}) {  // MPFR only, and the fast path first
+      reference::ReferenceOptions options;
+      options.fast_path = fast;
+      softmax_bad += mismatches(softmax_backward_row(y, dy, f, options), softmax_want, f,
+                                std::vector<bool>(n, true), fast);
+    }
 
     // log_softmax_backward on log-probabilities (and some y = 0, exact).
     std::vector<double> ly(n);
     for (std::size_t i = 0; i < n; ++i) ly[i] = y[i] > 0 ? on_grid(std::log(y[i]), f) : -30.0;
     if (shape == 4) ly[0] = 0.0;
-    const auto got = log_softmax_backward_row(ly, dy, f);
     const auto want = oracle_log_softmax_backward(ly, dy);
     for (std::size_t i = 0; i < n; ++i)
       if (!want.exact[i] && std::isnan(oracle_round_inexact(want.value[i], f))) ++log_undecided;
-    log_bad += mismatches(got, want.value, f, want.exact);
+    for (bool fast : {false, true}) {
+      reference::ReferenceOptions options;
+      options.fast_path = fast;
+      log_bad += mismatches(log_softmax_backward_row(ly, dy, f, options), want.value, f,
+                            want.exact, fast);
+    }
     elements += static_cast<int>(n);
   }
   INFO(elements << " elements per op");
