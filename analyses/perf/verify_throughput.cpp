@@ -139,10 +139,11 @@ StageResult stablemax_stage(Format format, Suite suite, std::uint64_t seed) {
   return result;
 }
 
-// The loss family's references (fast_softmax_loss.cpp, fast_sigmoid_bce.cpp against MPFR) at
+// The loss family's references (fast_softmax_loss.cpp, fast_sigmoid_bce.cpp,
+// fast_normalisers.cpp against MPFR) at
 // the built-in kernels' parameters (src/kernels/loss_family_registry.cpp): every comp-sum tau,
-// temperature cross-entropy T and temperature softmax T, and the sigmoid BCE, on every batch;
-// the fallback fraction is of the rows.
+// temperature cross-entropy T and temperature softmax T, the sigmoid BCE and the two
+// normalisers, on every batch; the fallback fraction is of the rows.
 struct LossCase {
   Op op;
   LossParameters parameters;
@@ -156,6 +157,8 @@ const std::vector<LossCase>& loss_cases() {
     for (double t : {0.001, 0.1, 10.0, 1000.0})
       c.push_back({Op::temperature_softmax, {.temperature = t}});
     c.push_back({Op::sigmoid_bce, {}});
+    c.push_back({Op::sigmoid_normaliser, {}});
+    c.push_back({Op::softplus_normaliser, {}});
     return c;
   }();
   return cases;
@@ -346,7 +349,8 @@ int main(int argc, char** argv) {
       table,
       "Loss-family references (comp-sum loss and gradient at tau = 0, 0.5, 1, 1.5, 2; "
       "temperature cross-entropy at T = 0.25, 0.5, 2, 10; temperature softmax at T = 0.001, "
-      "0.1, 10, 1000; sigmoid BCE: the built-in kernels' parameters; same suite, one thread)",
+      "0.1, 10, 1000; sigmoid BCE; the sigmoid and softplus normalisers: the built-in kernels' "
+      "parameters; same suite, one thread)",
       "loss-family references", formats, suite, seed, loss_stage);
   std::cout << table.str();
   if (!markdown_path.empty()) {

@@ -115,19 +115,22 @@ std::optional<Exact> decide_sum(Dd base, Dd c, double c_bound, Format format, in
 }
 
 // log1p(s) for s with |computed - s| <= s_bound, S = 1 + s with |S - 1 - s| <= S_bound.
+Dd log1p_ratio_series(Dd s) {
+  static const Dd third = dd::div({1.0, 0.0}, {3.0, 0.0});
+  static const Dd fifth = dd::div({1.0, 0.0}, {5.0, 0.0});
+  Dd p = fifth;
+  p = dd::add(dd::mul(p, s), -0.25);
+  p = dd::add(dd::mul(p, s), third);
+  p = dd::add(dd::mul(p, s), -0.5);
+  return dd::add(dd::mul(p, s), 1.0);
+}
+
 std::optional<LogResult> log1p_bounded(Dd s, double s_bound, Dd one_plus_s, double S_bound) {
   if (s.hi <= 0x1p-20) {
     // s - s^2/2 + s^3/3 - s^4/4 + s^5/5: truncation < s^6/6 < 2^-120 s; Horner in
     // double-double with terms shrinking by s <= 2^-20, so each step costs ~7 u^2 relative
     // of a value within 2^-19 of s's coefficient; log1p's condition at s is <= 1.
-    static const Dd third = dd::div({1.0, 0.0}, {3.0, 0.0});
-    static const Dd fifth = dd::div({1.0, 0.0}, {5.0, 0.0});
-    Dd p = fifth;
-    p = dd::add(dd::mul(p, s), -0.25);
-    p = dd::add(dd::mul(p, s), third);
-    p = dd::add(dd::mul(p, s), -0.5);
-    p = dd::add(dd::mul(p, s), 1.0);
-    const Dd value = dd::mul(p, s);
+    const Dd value = dd::mul(log1p_ratio_series(s), s);
     // Below 2^-960 the products lose bits to underflow: a few 2^-1074, in kUnderflowSlack.
     return LogResult{value, s_bound + relative_bound(value, 64 * kU2) + kUnderflowSlack};
   }

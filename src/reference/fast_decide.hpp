@@ -43,6 +43,10 @@ std::optional<Exact> decide_scaled(fp::dd::Dd v, int e, double relative, Format 
 std::optional<Exact> decide_sum(fp::dd::Dd base, fp::dd::Dd c, double c_bound, Format format,
                                 int side);
 
+// 1 - s/2 + s^2/3 - s^3/4 + s^4/5 = log1p(s)/s - O(s^5), Horner in double-double: within
+// 64 u^2 (+ s^5/6 truncation) of log1p(s)/s for 0 <= s <= 2^-20 (log1p_bounded's series).
+fp::dd::Dd log1p_ratio_series(fp::dd::Dd s);
+
 struct LogResult {
   fp::dd::Dd value;
   double bound;  // absolute

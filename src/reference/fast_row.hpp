@@ -44,6 +44,13 @@ std::optional<LossReference> fast_softmax_loss_row(LossKind kind, const LossPara
 std::optional<LossReference> fast_sigmoid_bce_row(std::span<const double> x, Format format,
                                                   std::size_t target);
 
+// The attention normalisers' (fast_normalisers.cpp): sigmoid(x_j - log n) elementwise, and
+// softplus(x_j) / sum_k softplus(x_k) for rows with no NaN or +inf.
+std::optional<LossReference> fast_sigmoid_normaliser_row(std::span<const double> x,
+                                                         Format format);
+std::optional<LossReference> fast_softplus_normaliser_row(std::span<const double> x,
+                                                          Format format);
+
 // The softmax backward ops' (fast_backward.cpp): y_i (dy_i - <y, dy>) and
 // dy_i - exp(y_i) sum_j dy_j, for rows of finite values (backward_reference.hpp).
 std::optional<std::vector<Exact>> fast_softmax_backward_row(std::span<const double> y,
@@ -61,8 +68,8 @@ std::optional<RowReference> try_fast_row(std::span<const double> x, Format forma
                                          std::size_t target);
 std::optional<StableMaxReference> try_fast_stablemax_row(std::span<const double> x,
                                                          Format format, std::size_t target);
-// The loss family's: fast_softmax_loss_row or fast_sigmoid_bce_row by kind (nothing for the
-// other kinds).
+// The loss family's: fast_softmax_loss_row, fast_sigmoid_bce_row or the normalisers' by kind
+// (nothing for the Z-loss).
 std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParameters& parameters,
                                                std::span<const double> x, Format format,
                                                std::size_t target);

@@ -183,7 +183,8 @@ TEST_CASE("StableMax's fast path gives the MPFR path's results on every family a
 
 TEST_CASE("the loss family's fast path gives the MPFR path's results on every family and format") {
   // The comp-sum losses at the ends and inside tau's range (0.1: 1 - tau not a double), the
-  // temperature cross-entropy and softmax from sharp to flat, and the sigmoid BCE.
+  // temperature cross-entropy and softmax from sharp to flat, the sigmoid BCE and the two
+  // attention normalisers.
   struct Case {
     LossKind kind;
     LossParameters parameters;
@@ -196,6 +197,8 @@ TEST_CASE("the loss family's fast path gives the MPFR path's results on every fa
   for (double t : {0.001, 0.1, 0.7, 10.0, 1000.0})
     cases.push_back({LossKind::temperature_softmax, {.temperature = t}});
   cases.push_back({LossKind::sigmoid_bce, {}});
+  cases.push_back({LossKind::sigmoid_normaliser, {}});
+  cases.push_back({LossKind::softplus_normaliser, {}});
   for (Format format : kAllFormats) {
     const FastPathCounts before = fast_path_counts();
     std::size_t outputs = 0;
