@@ -140,10 +140,10 @@ StageResult stablemax_stage(Format format, Suite suite, std::uint64_t seed) {
 }
 
 // The loss family's references (fast_softmax_loss.cpp, fast_sigmoid_bce.cpp,
-// fast_normalisers.cpp against MPFR) at
+// fast_normalisers.cpp, fast_z_loss.cpp against MPFR) at
 // the built-in kernels' parameters (src/kernels/loss_family_registry.cpp): every comp-sum tau,
-// temperature cross-entropy T and temperature softmax T, the sigmoid BCE and the two
-// normalisers, on every batch; the fallback fraction is of the rows.
+// temperature cross-entropy T and temperature softmax T, the sigmoid BCE, the two normalisers
+// and the Z-loss, on every batch; the fallback fraction is of the rows.
 struct LossCase {
   Op op;
   LossParameters parameters;
@@ -159,6 +159,8 @@ const std::vector<LossCase>& loss_cases() {
     c.push_back({Op::sigmoid_bce, {}});
     c.push_back({Op::sigmoid_normaliser, {}});
     c.push_back({Op::softplus_normaliser, {}});
+    c.push_back({Op::z_loss, {.a = 1.0, .b = 1.0}});
+    c.push_back({Op::z_loss, {.a = 0.1, .b = 10.0}});
     return c;
   }();
   return cases;
@@ -349,8 +351,8 @@ int main(int argc, char** argv) {
       table,
       "Loss-family references (comp-sum loss and gradient at tau = 0, 0.5, 1, 1.5, 2; "
       "temperature cross-entropy at T = 0.25, 0.5, 2, 10; temperature softmax at T = 0.001, "
-      "0.1, 10, 1000; sigmoid BCE; the sigmoid and softplus normalisers: the built-in kernels' "
-      "parameters; same suite, one thread)",
+      "0.1, 10, 1000; sigmoid BCE; the sigmoid and softplus normalisers; the Z-loss at "
+      "(a, b) = (1, 1), (0.1, 10): the built-in kernels' parameters; same suite, one thread)",
       "loss-family references", formats, suite, seed, loss_stage);
   std::cout << table.str();
   if (!markdown_path.empty()) {

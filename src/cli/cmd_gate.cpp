@@ -126,9 +126,7 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
   command->add_flag("--quiet", options->quiet, "no progress lines on stderr");
   command->add_flag("--mpfr-only", options->mpfr_only,
                     "compute every reference in MPFR, without the double-double fast paths "
-                    "(softmax family, StableMax, comp-sum, temperature cross-entropy and "
-                    "softmax, sigmoid BCE, the normalisers, the softmax backward ops; same "
-                    "results, slower)");
+                    "(same results, slower)");
   command->add_flag("--run-twice", options->run_twice,
                     "call every row kernel twice on every batch and require bit-identical "
                     "outputs (the deterministic check; for multi-threaded kernels)");

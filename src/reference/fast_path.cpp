@@ -55,7 +55,7 @@ std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParamete
     case LossKind::sigmoid_bce: row = fast_sigmoid_bce_row(x, format, target); break;
     case LossKind::sigmoid_normaliser: row = fast_sigmoid_normaliser_row(x, format); break;
     case LossKind::softplus_normaliser: row = fast_softplus_normaliser_row(x, format); break;
-    case LossKind::z_loss: return std::nullopt;
+    case LossKind::z_loss: row = fast_z_loss_row(parameters, x, format, target); break;
     default: row = fast_softmax_loss_row(kind, parameters, x, format, target);
   }
   (row ? g_loss_fast_rows : g_loss_fallback_rows).fetch_add(1, std::memory_order_relaxed);

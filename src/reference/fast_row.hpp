@@ -44,6 +44,11 @@ std::optional<LossReference> fast_softmax_loss_row(LossKind kind, const LossPara
 std::optional<LossReference> fast_sigmoid_bce_row(std::span<const double> x, Format format,
                                                   std::size_t target);
 
+// The spherical Z-loss's (fast_z_loss.cpp), for rows of finite values, n >= 2, target c.
+std::optional<LossReference> fast_z_loss_row(const LossParameters& parameters,
+                                             std::span<const double> x, Format format,
+                                             std::size_t c);
+
 // The attention normalisers' (fast_normalisers.cpp): sigmoid(x_j - log n) elementwise, and
 // softplus(x_j) / sum_k softplus(x_k) for rows with no NaN or +inf.
 std::optional<LossReference> fast_sigmoid_normaliser_row(std::span<const double> x,
@@ -68,8 +73,8 @@ std::optional<RowReference> try_fast_row(std::span<const double> x, Format forma
                                          std::size_t target);
 std::optional<StableMaxReference> try_fast_stablemax_row(std::span<const double> x,
                                                          Format format, std::size_t target);
-// The loss family's: fast_softmax_loss_row, fast_sigmoid_bce_row or the normalisers' by kind
-// (nothing for the Z-loss).
+// The loss family's: fast_softmax_loss_row, fast_sigmoid_bce_row, fast_z_loss_row or the
+// normalisers' by kind.
 std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParameters& parameters,
                                                std::span<const double> x, Format format,
                                                std::size_t target);

@@ -36,9 +36,6 @@ void check_parameters(LossKind kind, const LossParameters& p) {
     throw std::invalid_argument("softcheck reference: Z-loss needs a > 0 and a finite b");
 }
 
-// The kinds with a double-double fast path (fast_row.hpp, try_fast_loss_row).
-bool has_fast_path(LossKind kind) { return kind != LossKind::z_loss; }
-
 LossReference nan_row(std::size_t n) {
   return {exactly(kNaN), std::vector<Exact>(n, exactly(kNaN))};
 }
@@ -57,11 +54,12 @@ LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,
   const ReferenceOptions schedule = resolved_schedule(options, format);
   const std::size_t n = x.size();
   if (n == 0) return nan_row(0);
-  // Rows the fast path cannot decide (special rows among them) go on to MPFR below.
+  // Every kind has a double-double fast path (fast_row.hpp, try_fast_loss_row); the rows it
+  // cannot decide (special rows among them) go on to MPFR below.
   const bool target_needed = kind != LossKind::temperature_softmax &&
                              kind != LossKind::sigmoid_normaliser &&
                              kind != LossKind::softplus_normaliser;
-  if (schedule.fast_path && has_fast_path(kind) && !(target_needed && target >= n))
+  if (schedule.fast_path && !(target_needed && target >= n))
     if (auto row = try_fast_loss_row(kind, parameters, x, format, target))
       return std::move(*row);
   if (kind == LossKind::sigmoid_normaliser || kind == LossKind::softplus_normaliser ||
