@@ -11,7 +11,7 @@ namespace {
 // The slots of an empty ExactValueSet; it doubles when half full.
 constexpr std::size_t kInitialSlots = 1024;
 // The key of an empty slot: a NaN's bits, which no counted (finite) exact value has.
-constexpr std::uint64_t kEmptySlot = 0x7FF8000000000001ull;
+constexpr std::pair<std::uint64_t, std::uint64_t> kEmptySlot{0x7FF8000000000001ull, 0};
 
 double mean_of(const RowSums& sums, std::size_t values) {
   return values == 0 ? 0.0 : sums.sum / static_cast<double>(values);
@@ -53,8 +53,9 @@ double BiasStats::away_fraction() const {
   return values == 0 ? 0.0 : static_cast<double>(away) / static_cast<double>(values);
 }
 
-bool ExactValueSet::insert(const reference::Exact& exact) {
-  const Key key = std::bit_cast<std::uint64_t>(exact.exact_hi);
+bool ExactValueSet::insert(const reference::Exact& exact, double quantum) {
+  const double lo = std::round(exact.exact_lo / quantum) + 0.0;  // -0 and +0 alike
+  const Key key{std::bit_cast<std::uint64_t>(exact.exact_hi), std::bit_cast<std::uint64_t>(lo)};
   const std::size_t slot = slot_of(key);
   if (slots_[slot] == key) return false;
   slots_[slot] = key;
@@ -74,7 +75,7 @@ std::size_t ExactValueSet::slot_of(const Key& key) const {
   const int shift = 64 - std::countr_zero(slots_.size());
   const std::size_t mask = slots_.size() - 1;
   std::size_t slot =
-      static_cast<std::size_t>((key * kMix) >> shift);
+      static_cast<std::size_t>(((key.first ^ std::rotl(key.second, 29)) * kMix) >> shift);
   while (slots_[slot] != key && slots_[slot] != kEmptySlot) slot = (slot + 1) & mask;
   return slot;
 }
@@ -89,7 +90,7 @@ void ExactValueSet::grow() {
 void BiasAccumulator::add(double got, const reference::Exact& exact, const Measurement& m) {
   if (m.check != Check::accuracy || !(m.error <= m.allowed)) return;
   if (!needs_rounding(exact, format_) || seen_.size() >= kMaxBiasValues) return;
-  if (!seen_.insert(exact)) return;
+  if (!seen_.insert(exact, kDistinctUlps * ulp(exact.exact_hi, format_))) return;
   const double error = signed_error_ulps(got, exact, format_);
   ++stats_.values;
   ++row_values_;

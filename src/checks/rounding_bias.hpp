@@ -49,6 +49,9 @@ double signed_error_ulps(double got, const reference::Exact& exact, Format forma
 // terms below 2^-1021), MPFR's is its enclosure's midpoint - so the bias counts the values both
 // see as inexact, and the gate's figures do not depend on --mpfr-only.
 inline constexpr double kNearlyExactUlps = 0x1p-20;
+// Exact values closer than this many ulps of the format (whose rounding to double is the same)
+// count as one value: repeated rows and ties, whatever the reference path's remainder.
+inline constexpr double kDistinctUlps = 0x1p-10;
 
 // Whether `format` (that of `exact.rounded`) cannot hold the exact value (a kernel must round
 // it), by more than kNearlyExactUlps.
@@ -74,20 +77,21 @@ struct BiasStats {
   bool tested() const { return rows >= kMinBiasRows; }
 };
 
-// The exact values counted so far in a family (by exact_hi): an open-addressing hash set on
-// their bits, without an allocation per value (the gate inserts millions).
+// The exact values counted so far in a family: an open-addressing hash set on their bits,
+// without an allocation per value (the gate inserts millions).
 class ExactValueSet {
  public:
   ExactValueSet() { clear(); }
   // Adds a finite exact value; false when it was there already. Values are told apart by
-  // exact_hi, the exact value rounded to double, which every reference path gives bit for bit
-  // (their remainders exact_lo agree only to ~2^-80 relative).
-  bool insert(const reference::Exact& exact);
+  // exact_hi (the exact value rounded to double, which every reference path gives bit for
+  // bit) and exact_lo on a grid of `quantum` (kDistinctUlps ulp of the format: the paths'
+  // remainders agree only to 2^-80 relative, far finer than that grid).
+  bool insert(const reference::Exact& exact, double quantum);
   std::size_t size() const { return size_; }
   void clear();
 
  private:
-  using Key = std::uint64_t;
+  using Key = std::pair<std::uint64_t, std::uint64_t>;
   std::size_t slot_of(const Key& key) const;  // its slot, or the empty slot where it goes
   void grow();
   std::vector<Key> slots_;  // a power of two, at most half full
