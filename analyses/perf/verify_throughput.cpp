@@ -15,6 +15,7 @@
 // Exit status: 0 identical results, 1 any difference, 2 usage error.
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -48,7 +49,7 @@ bool same(double a, double b) {
 struct StageResult {
   std::size_t elements = 0, differences = 0;
   double fast_seconds = 0, mpfr_seconds = 0;
-  double fallback_fraction = 0;  // of the elements
+  double fallback_fraction = 0;  // of the elements or rows (the fast path's count)
 };
 
 // Two references agree: the same rounded value and exact_hi, bit for bit.
@@ -107,36 +108,46 @@ StageResult time_both(const std::vector<Batch>& batches, Evaluate evaluate, std:
   return result;
 }
 
-// The softmax family's references; the fallback fraction is of the outputs.
-StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
+// The share of a fast path's count (rows or elements) that fell back to MPFR between two
+// snapshots of reference::fast_path_counts(): `fast` and `fallback` name its two counters.
+using Counter = std::uint64_t reference::FastPathCounts::*;
+double fallback_fraction(const reference::FastPathCounts& before,
+                         const reference::FastPathCounts& after, Counter fast, Counter fallback) {
+  const double fell_back = double(after.*fallback - before.*fallback);
+  const double answered = double(after.*fast - before.*fast);
+  return fell_back / std::max(1.0, fell_back + answered);
+}
+
+// One reference stage: time_both over the suite's batches, and the share of the fast path's
+// count (`fast`, `fallback`: its counters) that fell back to MPFR.
+template <class Evaluate>
+StageResult measure_stage(Format format, Suite suite, std::uint64_t seed, Evaluate evaluate,
+                          std::size_t per_element, std::size_t per_row, Counter fast,
+                          Counter fallback) {
   const std::vector<Batch> batches = suite_batches(format, suite, seed);
   const auto before = reference::fast_path_counts();
-  StageResult result = time_both(
-      batches, [](const Batch& b, bool fast_path) { return group_references(Op::softmax, b, fast_path); }, 3,
-      2);
-  const auto after = reference::fast_path_counts();
-  const double fallback = double(after.fallback_elements - before.fallback_elements);
-  const double fast_elements = double(after.fast_elements - before.fast_elements);
-  result.fallback_fraction = fallback / std::max(1.0, fallback + fast_elements);
+  StageResult result = time_both(batches, evaluate, per_element, per_row);
+  result.fallback_fraction = fallback_fraction(before, reference::fast_path_counts(), fast, fallback);
   return result;
+}
+
+// The softmax family's references; the fallback fraction is of the outputs.
+StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
+  return measure_stage(
+      format, suite, seed,
+      [](const Batch& b, bool fast_path) { return group_references(Op::softmax, b, fast_path); },
+      3, 2, &reference::FastPathCounts::fast_elements,
+      &reference::FastPathCounts::fallback_elements);
 }
 
 // StableMax's references (StableMax, log-StableMax, StCE loss and gradient) the same way;
 // the fallback fraction is of the rows.
 StageResult stablemax_stage(Format format, Suite suite, std::uint64_t seed) {
-  const std::vector<Batch> batches = suite_batches(format, suite, seed);
-  const auto before = reference::fast_path_counts();
-  StageResult result = time_both(
-      batches,
-      [](const Batch& b, bool fast_path) {
-        return group_references(Op::stablemax, b, fast_path);
-      }, 3,
-      1);
-  const auto after = reference::fast_path_counts();
-  const double fallback = double(after.stablemax_fallback_rows - before.stablemax_fallback_rows);
-  const double fast_rows = double(after.stablemax_fast_rows - before.stablemax_fast_rows);
-  result.fallback_fraction = fallback / std::max(1.0, fallback + fast_rows);
-  return result;
+  return measure_stage(
+      format, suite, seed,
+      [](const Batch& b, bool fast_path) { return group_references(Op::stablemax, b, fast_path); },
+      3, 1, &reference::FastPathCounts::stablemax_fast_rows,
+      &reference::FastPathCounts::stablemax_fallback_rows);
 }
 
 // The loss family's references (fast_softmax_loss.cpp, fast_sigmoid_bce.cpp,
@@ -167,27 +178,19 @@ const std::vector<LossCase>& loss_cases() {
 }
 
 StageResult loss_stage(Format format, Suite suite, std::uint64_t seed) {
-  const std::vector<Batch> batches = suite_batches(format, suite, seed);
-  const auto before = reference::fast_path_counts();
-  StageResult result = time_both(
-      batches,
-      [](const Batch& b, bool fast_path) {
-        reference::ReferenceOptions options;
-        options.fast_path = fast_path;
-        std::vector<std::vector<reference::OpRow>> all;  // one op per case
-        for (const LossCase& c : loss_cases()) {
-          auto one = reference::evaluate_group_batch(reference::reference_group(c.op), b,
-                                                     c.parameters, options, 1);
-          for (auto& op_rows : one) all.push_back(std::move(op_rows));
-        }
-        return all;
-      },
-      loss_cases().size(), loss_cases().size());
-  const auto after = reference::fast_path_counts();
-  const double fallback = double(after.loss_fallback_rows - before.loss_fallback_rows);
-  const double fast_rows = double(after.loss_fast_rows - before.loss_fast_rows);
-  result.fallback_fraction = fallback / std::max(1.0, fallback + fast_rows);
-  return result;
+  const auto evaluate = [](const Batch& b, bool fast_path) {
+    reference::ReferenceOptions options;
+    options.fast_path = fast_path;
+    std::vector<std::vector<reference::OpRow>> all;  // one op per case
+    for (const LossCase& c : loss_cases())
+      for (auto& op_rows : reference::evaluate_group_batch(reference::reference_group(c.op), b,
+                                                           c.parameters, options, 1))
+        all.push_back(std::move(op_rows));
+    return all;
+  };
+  return measure_stage(format, suite, seed, evaluate, loss_cases().size(), loss_cases().size(),
+                       &reference::FastPathCounts::loss_fast_rows,
+                       &reference::FastPathCounts::loss_fallback_rows);
 }
 
 struct GateComparison {
@@ -251,6 +254,19 @@ std::string ratio(double a, double b) {
   return text;
 }
 
+// A stage's cells after the format's: outputs, both rates, the speed-up, the fallback share
+// and the outputs different, each followed by " |".
+std::string stage_cells(const StageResult& stage) {
+  char fallback[32];
+  std::snprintf(fallback, sizeof fallback, "%.1f %%", 100 * stage.fallback_fraction);
+  std::ostringstream cells;
+  cells << stage.elements << " | " << rate(stage.elements, stage.fast_seconds) << " | "
+        << rate(stage.elements, stage.mpfr_seconds) << " | "
+        << ratio(stage.mpfr_seconds, stage.fast_seconds) << " | " << fallback << " | "
+        << stage.differences << " |";
+  return cells.str();
+}
+
 // One table of a reference stage (stablemax_stage, loss_stage) over the formats, appended to
 // `table`; returns the outputs different from MPFR.
 template <class Stage>
@@ -265,13 +281,7 @@ std::size_t stage_table(std::ostringstream& table, const std::string& title,
     std::cerr << "verify_throughput: " << name(format) << " " << progress << "...\n";
     const StageResult stage = stage_of(format, suite, seed);
     differences += stage.differences;
-    char fallback[32];
-    std::snprintf(fallback, sizeof fallback, "%.1f %%", 100 * stage.fallback_fraction);
-    table << "| " << name(format) << " | " << stage.elements << " | "
-          << rate(stage.elements, stage.fast_seconds) << " | "
-          << rate(stage.elements, stage.mpfr_seconds) << " | "
-          << ratio(stage.mpfr_seconds, stage.fast_seconds) << " | " << fallback << " | "
-          << stage.differences << " |\n";
+    table << "| " << name(format) << " | " << stage_cells(stage) << "\n";
   }
   return differences;
 }
@@ -327,13 +337,7 @@ int main(int argc, char** argv) {
     std::cerr << "verify_throughput: " << name(format) << " gate...\n";
     const GateComparison gate = reference_only ? GateComparison{} : gate_stage(format, suite, seed);
     differences += stage.differences + gate.differences;
-    char fallback[32];
-    std::snprintf(fallback, sizeof fallback, "%.1f %%", 100 * stage.fallback_fraction);
-    table << "| " << name(format) << " | " << stage.elements << " | "
-          << rate(stage.elements, stage.fast_seconds) << " | "
-          << rate(stage.elements, stage.mpfr_seconds) << " | "
-          << ratio(stage.mpfr_seconds, stage.fast_seconds) << " | " << fallback << " | "
-          << stage.differences << " | ";
+    table << "| " << name(format) << " | " << stage_cells(stage) << " ";
     if (reference_only)
       table << "- | - | - | - | - | - |\n";
     else

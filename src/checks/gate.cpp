@@ -78,7 +78,13 @@ class KernelChecker {
 
     const std::vector<reference::OpRow>& expected = references.of(kernel);
     const std::vector<OutputCheck> checks = checks_of(kernel.op);
-    ranking_ = {&plans, &expected};
+    ranking_ = {};
+    if (std::find(checks.begin(), checks.end(), OutputCheck::ranking) != checks.end()) {
+      ranking_.contract = plans.of(expected, result_.contract);
+      ranking_.baseline = result_.contract == result_.baseline
+                              ? ranking_.contract
+                              : plans.of(expected, result_.baseline);
+    }
     const bool element_output = kernel.op.spec().has_element_output();
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
@@ -251,28 +257,29 @@ class KernelChecker {
                        const std::vector<reference::Exact>& expected, const BatchOrigin& origin) {
     std::vector<double> got(batch.n);
     for (std::size_t i = 0; i < batch.n; ++i) got[i] = packed_value(out, r, i);
-    const auto run = [&](const Contract& contract) {
+    const auto run = [&](bool strict) {
+      const Contract& contract = strict ? result_.baseline : result_.contract;
       if (check == Check::descent) return check_descent(batch, r, got, expected, contract);
-      const std::vector<RankingPlan>* plans =
-          ranking_.plans->of(*ranking_.references, contract);
+      const std::vector<RankingPlan>* plans = strict ? ranking_.baseline : ranking_.contract;
       return plans ? check_ranking(r, got, expected, (*plans)[r])
                    : check_ranking(batch, r, got, expected, contract);
     };
-    const auto outcome = run(result_.contract);
+    const auto outcome = run(false);
     if (!outcome) return;
     if (outcome->measurement.pass && !(result_.contract == result_.baseline)) {
-      const auto strict = run(result_.baseline);
+      const auto strict = run(true);
       if (strict && !strict->measurement.pass) ++result_.declared[check];
     }
     record_behaviour(*outcome, batch, origin);
   }
 
-  // The batch's shared ranking plans and the references they are made for (check_batch).
-  struct RankingSource {
-    RankingPlans* plans = nullptr;
-    const std::vector<reference::OpRow>* references = nullptr;
+  // This batch's shared ranking plans under the kernel's contract and under the strict
+  // baseline (check_batch fetches them once; null for a batch too large to plan ahead).
+  struct BatchRankingPlans {
+    const std::vector<RankingPlan>* contract = nullptr;
+    const std::vector<RankingPlan>* baseline = nullptr;
   };
-  RankingSource ranking_;
+  BatchRankingPlans ranking_;
 
   // Losses of consecutive rows: risk_order (behaviour_checks.hpp).
   void check_risk_order(const Batch& batch, const PackedBatch& loss,

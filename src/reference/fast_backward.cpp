@@ -22,9 +22,6 @@
 namespace softcheck::reference {
 namespace {
 
-namespace dd = fp::dd;
-using dd::Dd;
-using dd::kU2;
 using namespace fast;
 
 // A result is decided here only when its bound is within this fraction of its value, so that

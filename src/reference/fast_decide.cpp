@@ -12,10 +12,6 @@
 
 namespace softcheck::reference::fast {
 
-namespace dd = fp::dd;
-using dd::Dd;
-using dd::kU2;
-
 // The correctly rounded Exact of the real X = base + correction + E, |E| <= bound, where
 // base is a double-double and `correction` a double far below base's last bit (or 0), or
 // nothing when that does not settle the rounding to double (exact_hi) and to the format.
@@ -125,14 +121,14 @@ Dd log1p_ratio_series(Dd s) {
   return dd::add(dd::mul(p, s), 1.0);
 }
 
-std::optional<LogResult> log1p_bounded(Dd s, double s_bound, Dd one_plus_s, double S_bound) {
+std::optional<Bounded> log1p_bounded(Dd s, double s_bound, Dd one_plus_s, double S_bound) {
   if (s.hi <= 0x1p-20) {
     // s - s^2/2 + s^3/3 - s^4/4 + s^5/5: truncation < s^6/6 < 2^-120 s; Horner in
     // double-double with terms shrinking by s <= 2^-20, so each step costs ~7 u^2 relative
     // of a value within 2^-19 of s's coefficient; log1p's condition at s is <= 1.
     const Dd value = dd::mul(log1p_ratio_series(s), s);
     // Below 2^-960 the products lose bits to underflow: a few 2^-1074, in kUnderflowSlack.
-    return LogResult{value, s_bound + relative_bound(value, 64 * kU2) + kUnderflowSlack};
+    return Bounded{value, s_bound + relative_bound(value, 64 * kU2) + kUnderflowSlack};
   }
   // One Newton step from libm's y0 (any starting value works: its error h is bounded below
   // from the step itself): y1 = y0 + (S e^-y0 - 1), and y1 - log S = e^h - 1 - h in
@@ -149,7 +145,13 @@ std::optional<LogResult> log1p_bounded(Dd s, double s_bound, Dd one_plus_s, doub
   const double newton = 0.51 * 4 * step.hi * step.hi * kBoundSlack;
   const double bound = (1 + 0x1p-29) * w_relative * kBoundSlack + relative_bound(value, 2 * kU2) +
                        newton + std::fabs(step.hi) * 2 * kU2;
-  return LogResult{value, bound};
+  return Bounded{value, bound};
+}
+
+std::optional<Bounded> log1p_of_exp(Dd E) {
+  const double E_bound = relative_bound(E, kFastExpError) + kUnderflowSlack;
+  const Dd one_plus_E = dd::add(E, 1.0);  // DWPlusFP, 2 u^2
+  return log1p_bounded(E, E_bound, one_plus_E, E_bound + relative_bound(one_plus_E, 2 * kU2));
 }
 
 }  // namespace softcheck::reference::fast

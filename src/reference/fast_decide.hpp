@@ -14,6 +14,12 @@
 
 namespace softcheck::reference::fast {
 
+// The double-word names every fast path uses (the .cpp files bring them in with
+// `using namespace fast`).
+namespace dd = fp::dd;
+using dd::Dd;
+using dd::kU2;
+
 // Absolute slack of every decision: double-double low parts (and FMA remainders) below
 // 2^-1022 lose bits to double's subnormal range, at most a few 2^-1074 in all (2^-1066 =
 // 2^8 2^-1074; applied below fp::kDdNormalFloor).
@@ -47,12 +53,17 @@ std::optional<Exact> decide_sum(fp::dd::Dd base, fp::dd::Dd c, double c_bound, F
 // 64 u^2 (+ s^5/6 truncation) of log1p(s)/s for 0 <= s <= 2^-20 (log1p_bounded's series).
 fp::dd::Dd log1p_ratio_series(fp::dd::Dd s);
 
-struct LogResult {
-  fp::dd::Dd value;
+// A double-double and an absolute bound on its error.
+struct Bounded {
+  Dd value;
   double bound;  // absolute
+  double relative() const { return bound / std::fabs(value.hi); }
 };
 // log1p(s) for s >= 0 with |computed - s| <= s_bound, S = 1 + s with |S - 1 - s| <= S_bound.
-std::optional<LogResult> log1p_bounded(fp::dd::Dd s, double s_bound, fp::dd::Dd one_plus_s,
+std::optional<Bounded> log1p_bounded(fp::dd::Dd s, double s_bound, fp::dd::Dd one_plus_s,
                                        double S_bound);
+// log1p(E) for E in (0, 1] that fast_exp computed (E = m 2^k as a plain double-double: within
+// kFastExpError, plus kUnderflowSlack for a low part below 2^-960): the softplus's term.
+std::optional<Bounded> log1p_of_exp(fp::dd::Dd E);
 
 }  // namespace softcheck::reference::fast

@@ -22,9 +22,6 @@
 namespace softcheck::reference {
 namespace {
 
-namespace dd = fp::dd;
-using dd::Dd;
-using dd::kU2;
 using namespace fast;
 
 // Relative error of a double-double whose low part may have lost bits to double's subnormal
@@ -35,22 +32,22 @@ constexpr double kScaledSlack = 0x1p-100;
 // g(t) = log1p(t) / t for t = m 2^k in (0, 1] (relative bound): the series
 // 1 - t/2 + t^2/3 - t^3/4 + t^4/5 below 2^-20 (truncation < t^5/6 < 2^-100 relative), else
 // log1p_bounded(t) / t (DWDivDW2).
-struct Bounded {
+struct WithRelative {
   Dd value;
   double relative;
 };
-std::optional<Bounded> log1p_ratio(ScaledDd t) {
+std::optional<WithRelative> log1p_ratio(ScaledDd t) {
   if (t.exponent < -20 || (t.exponent == -20 && t.m.hi < 1.0)) {
     const Dd s = dd::ldexp(t.m, std::max(t.exponent, -600));  // t, or a stand-in far below
     // Below 2^-600 the true t only moves g by less than 2^-600: inside the slack.
-    return Bounded{log1p_ratio_series(s), 64 * kU2 + kScaledSlack};
+    return WithRelative{log1p_ratio_series(s), 64 * kU2 + kScaledSlack};
   }
   const Dd value = dd::ldexp(t.m, t.exponent);
   const double bound = relative_bound(value, kFastExpError);
   const auto log = log1p_bounded(value, bound, dd::add(value, 1.0),
                                  bound + relative_bound(dd::add(value, 1.0), 2 * kU2));
   if (!log) return std::nullopt;
-  return Bounded{dd::div(log->value, value),
+  return WithRelative{dd::div(log->value, value),
                  log->bound / log->value.hi + kFastExpError + 15 * kU2 + 0x1p-104};
 }
 
@@ -121,15 +118,12 @@ std::optional<LossReference> fast_softplus_normaliser_row(std::span<const double
     }
     any = true;
     if (v > 0) {  // v + log1p(e^-v)
-      const ScaledDd e = fast_exp({-v, 0.0});
-      const Dd E = dd::ldexp(e.m, e.exponent);
       if (v > 700) {  // log1p(e^-v) < 2^-1009: v itself, within 2^-1009 / v relative
         t.value = {{v, 0.0}, 0};
         t.relative = 0x1p-1000;
       } else {
-        const double E_bound = relative_bound(E, kFastExpError) + kUnderflowSlack;
-        const Dd S = dd::add(E, 1.0);
-        const auto log = log1p_bounded(E, E_bound, S, E_bound + relative_bound(S, 2 * kU2));
+        const ScaledDd e = fast_exp({-v, 0.0});
+        const auto log = log1p_of_exp(dd::ldexp(e.m, e.exponent));
         if (!log) return std::nullopt;
         const Dd sum = dd::add(log->value, v);  // both >= 0
         t.value = {sum, 0};

@@ -2,6 +2,7 @@
 // FMA and AVX2 (CMakeLists.txt), so this file, compiled for the baseline, checks the CPU first
 // and counts the rows each way.
 #include <atomic>
+#include <utility>
 
 #include "reference/fast_row.hpp"
 
@@ -11,6 +12,14 @@ namespace {
 std::atomic<std::uint64_t> g_fast_rows{0}, g_fallback_rows{0}, g_fast_elements{0},
     g_fallback_elements{0}, g_stablemax_fast_rows{0}, g_stablemax_fallback_rows{0}, g_loss_fast_rows{0},
     g_loss_fallback_rows{0}, g_backward_fast_rows{0}, g_backward_fallback_rows{0};
+
+// Counts one row as answered by a fast path (`fast`) or sent to MPFR (`fallback`).
+template <class Row>
+std::optional<Row> counted(std::optional<Row> row, std::atomic<std::uint64_t>& fast,
+                           std::atomic<std::uint64_t>& fallback) {
+  (row ? fast : fallback).fetch_add(1, std::memory_order_relaxed);
+  return row;
+}
 
 }  // namespace
 
@@ -41,9 +50,8 @@ std::optional<RowReference> try_fast_row(std::span<const double> x, Format forma
 std::optional<StableMaxReference> try_fast_stablemax_row(std::span<const double> x,
                                                          Format format, std::size_t target) {
   if (!fast_path_available()) return std::nullopt;
-  auto row = fast_stablemax_row(x, format, target);
-  (row ? g_stablemax_fast_rows : g_stablemax_fallback_rows).fetch_add(1, std::memory_order_relaxed);
-  return row;
+  return counted(fast_stablemax_row(x, format, target), g_stablemax_fast_rows,
+                 g_stablemax_fallback_rows);
 }
 
 std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParameters& parameters,
@@ -58,18 +66,16 @@ std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParamete
     case LossKind::z_loss: row = fast_z_loss_row(parameters, x, format, target); break;
     default: row = fast_softmax_loss_row(kind, parameters, x, format, target);
   }
-  (row ? g_loss_fast_rows : g_loss_fallback_rows).fetch_add(1, std::memory_order_relaxed);
-  return row;
+  return counted(std::move(row), g_loss_fast_rows, g_loss_fallback_rows);
 }
 
 std::optional<std::vector<Exact>> try_fast_backward_row(bool log_softmax, std::span<const double> y,
                                                         std::span<const double> dy,
                                                         Format format) {
   if (!fast_path_available()) return std::nullopt;
-  auto row = log_softmax ? fast_log_softmax_backward_row(y, dy, format)
-                         : fast_softmax_backward_row(y, dy, format);
-  (row ? g_backward_fast_rows : g_backward_fallback_rows).fetch_add(1, std::memory_order_relaxed);
-  return row;
+  return counted(log_softmax ? fast_log_softmax_backward_row(y, dy, format)
+                             : fast_softmax_backward_row(y, dy, format),
+                 g_backward_fast_rows, g_backward_fallback_rows);
 }
 
 FastPathCounts fast_path_counts() {

@@ -24,9 +24,6 @@
 namespace softcheck::reference {
 namespace {
 
-namespace dd = fp::dd;
-using dd::Dd;
-using dd::kU2;
 using namespace fast;
 
 // Softmax collapse (proofs/fast-reference.md, "Collapse"): s below kCollapseBound =
@@ -51,14 +48,10 @@ class FastRow {
       : x_(x), format_(format), target_(target), n_(x.size()) {}
 
   std::optional<RowReference> run() {
-    std::size_t finite = 0;
-    for (std::size_t i = 0; i < n_; ++i) {
-      if (x_[i] == -HUGE_VAL) continue;  // masked
-      if (!std::isfinite(x_[i])) return std::nullopt;
-      if (finite == 0 || x_[i] > m_) m_ = x_[i], a_ = i;
-      ++finite;
-    }
-    if (finite == 1) return lone();
+    const auto maximum = row_maximum(x_);
+    if (!maximum) return std::nullopt;
+    m_ = maximum->value, a_ = maximum->index;
+    if (maximum->finite == 1) return lone();
     target_masked_ = x_[target_] == -HUGE_VAL;
     if (!terms()) return std::nullopt;
     if (s_.hi + s_bound_ < kCollapseEntry) return collapsed();
@@ -250,7 +243,7 @@ class FastRow {
   double s_bound_ = 0, t_bound_ = 0, S_bound_ = 0;
   Dd collapse_scaled_;             // collapsed rows: s 2^kCollapseScale
   double collapse_relative_ = 0;   // its relative bound
-  LogResult log_{};
+  Bounded log_{};
 };
 
 }  // namespace

@@ -1,4 +1,6 @@
-// The reference's fast path for the softmax family (reference.hpp): every output of a row
+// The reference's fast paths, one per row op (each in its own fast_*.cpp; this header declares
+// them all, and fast_path.cpp's try_* entries run them on a CPU with FMA and AVX2 and count
+// the rows each way). For the softmax family (reference.hpp): every output of a row
 // evaluated in double-double arithmetic with a proven absolute error bound, and each
 // rounding decided only when the whole error interval rounds alike - to the format and to
 // double (exact_hi); values near double's underflow and collapsed rows (s < 2^-900) are

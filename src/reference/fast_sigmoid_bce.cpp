@@ -20,9 +20,6 @@
 namespace softcheck::reference {
 namespace {
 
-namespace dd = fp::dd;
-using dd::Dd;
-using dd::kU2;
 using namespace fast;
 
 // Below this -|v|, E < 2^-1075.5: the gradient is +-1 or +-0 as a double and in every format
@@ -55,16 +52,13 @@ class FastSigmoidBce {
       }
       const ScaledDd e = fast_exp({a, 0.0});
       const Dd E = dd::ldexp(e.m, e.exponent);
-      // E's absolute error; below 2^-960 its low part may lose bits to the subnormal range.
-      const double E_bound = relative_bound(E, kFastExpError) + kUnderflowSlack;
       const Dd one_plus_E = dd::add(E, 1.0);  // DWPlusFP, 2 u^2
-      const double one_plus_E_bound = E_bound + relative_bound(one_plus_E, 2 * kU2);
       // The loss term.
       if (a < kSubnormalExponent) {
         sum = dd::add(sum, positive_part);  // log1p(E) <= E < 2^-1021 joins the bound
         sum_bound += exp_upper_bound({a, 0.0}, 0, fp::kMinSubnormal);
       } else {
-        const auto log = log1p_bounded(E, E_bound, one_plus_E, one_plus_E_bound);
+        const auto log = log1p_of_exp(E);
         if (!log) return std::nullopt;
         sum = dd::add(sum, dd::add(log->value, positive_part));
         sum_bound += log->bound;

@@ -31,9 +31,6 @@
 namespace softcheck::reference {
 namespace {
 
-namespace dd = fp::dd;
-using dd::Dd;
-using dd::kU2;
 using namespace fast;
 
 // Temperatures outside [2^-500, 2^500] go to MPFR: inside, e_j / S / T stays a normal
@@ -75,17 +72,12 @@ std::optional<BoundedExp> bounded_exp(Dd arg, double arg_bound) {
                     kFastExpError * (1 + 0x1p-40) + 15 * kU2 + from_argument};
 }
 
-struct BoundedValue {
-  Dd value;
-  double bound;  // absolute
-};
-
 // expm1(z) for z known within z_bound (|z| in [2^-800, 700], or z below -700).
-std::optional<BoundedValue> bounded_expm1(Dd z, double z_bound) {
+std::optional<Bounded> bounded_expm1(Dd z, double z_bound) {
   const double size = std::fabs(z.hi);
   if (z.hi < -kExpArgumentMax && z_bound <= kMaxArgumentError) {
     // expm1(z) = -1 + e^z, e^z < e^-699 < 2^-1008 over the interval.
-    return BoundedValue{{-1.0, 0.0}, std::exp(z.hi + std::fabs(z.lo) + z_bound) * (1 + 0x1p-40) +
+    return Bounded{{-1.0, 0.0}, std::exp(z.hi + std::fabs(z.lo) + z_bound) * (1 + 0x1p-40) +
                                          kUnderflowSlack};
   }
   if (!(size >= kSmallestSeriesArgument && size <= kExpArgumentMax && z_bound <= kMaxArgumentError))
@@ -106,7 +98,7 @@ std::optional<BoundedValue> bounded_expm1(Dd z, double z_bound) {
     Dd p = coefficients[kExpm1Terms];
     for (int k = kExpm1Terms - 1; k >= 1; --k) p = dd::add(dd::mul(p, z), coefficients[k]);
     const Dd value = dd::mul(p, z);
-    return BoundedValue{value, relative_bound(value, 128 * kU2 + kExpm1Truncation) + carried};
+    return Bounded{value, relative_bound(value, 128 * kU2 + kExpm1Truncation) + carried};
   }
   const auto e = bounded_exp(z, 0.0);
   if (!e) return std::nullopt;
@@ -116,7 +108,7 @@ std::optional<BoundedValue> bounded_expm1(Dd z, double z_bound) {
   // lose bits to double's subnormal range.
   const double bound = relative_bound(power, e->relative) + relative_bound(value, 2 * kU2) +
                        kUnderflowSlack + carried;
-  return BoundedValue{value, bound};
+  return Bounded{value, bound};
 }
 
 class FastSoftmaxLoss {
@@ -128,18 +120,14 @@ class FastSoftmaxLoss {
 
   std::optional<LossReference> run() {
     if (!(temperature_ >= kMinTemperature && temperature_ <= kMaxTemperature)) return std::nullopt;
-    std::size_t finite = 0;
-    for (std::size_t i = 0; i < n_; ++i) {
-      if (x_[i] == -HUGE_VAL) continue;  // masked
-      if (!std::isfinite(x_[i])) return std::nullopt;
-      if (finite == 0 || x_[i] > m_) m_ = x_[i], a_ = i;
-      ++finite;
-    }
+    const auto maximum = row_maximum(x_);
+    if (!maximum) return std::nullopt;
+    m_ = maximum->value, a_ = maximum->index;
     if (softmax_only()) target_ = a_;  // no target: t unused
     if (target_ >= n_ || x_[target_] == -HUGE_VAL) return std::nullopt;
     row_.loss = softmax_only() ? Exact{NAN, NAN, 0.0} : kZero;  // decider.hpp's exactly(NaN)
     row_.gradient.assign(n_, kZero);  // masked entries: +0
-    if (finite == 1) {  // the target alone: loss 0 and gradient +0, or softmax 1
+    if (maximum->finite == 1) {  // the target alone: loss 0 and gradient +0, or softmax 1
       if (softmax_only()) row_.gradient[a_] = {1.0, 1.0, 0.0};
       return std::move(row_);
     }
@@ -191,7 +179,7 @@ class FastSoftmaxLoss {
   }
 
   // L = log1p(s) - d_y >= 0 with its absolute bound.
-  BoundedValue cross_entropy() const {
+  Bounded cross_entropy() const {
     const Dd& d_y = terms_.d[target_];
     const Dd value = dd::add(log_.value, dd::negate(d_y));
     return {value, log_.bound + terms_.d_bound(target_) +
@@ -238,7 +226,7 @@ class FastSoftmaxLoss {
   }
 
   bool comp_sum_outputs() {
-    const BoundedValue l = cross_entropy();
+    const Bounded l = cross_entropy();
     const Dd c = fp::two_sum(1.0, -tau_);  // exact
     const Dd z = dd::mul(l.value, c);      // DWTimesDW3, 4 u^2
     const double z_bound =
@@ -296,7 +284,7 @@ class FastSoftmaxLoss {
   static thread_local ExpTerms terms_;  // per-thread scratch, reused from row to row
   Dd S_, inverse_S_;
   double S_relative_ = 0;
-  LogResult log_{};
+  Bounded log_{};
   LossReference row_;
 };
 

@@ -26,9 +26,6 @@
 namespace softcheck::reference {
 namespace {
 
-namespace dd = fp::dd;
-using dd::Dd;
-using dd::kU2;
 using namespace fast;
 
 // Relative error of s_j: exact for x_j >= 0, DWDivDW2 for x_j < 0.
@@ -113,7 +110,7 @@ class FastStableMaxRow {
   }
 
   // L_j = -log_stablemax_j with its absolute bound: log1p of R / s_a or (S - s_j) / s_j.
-  std::optional<LogResult> log_ratio(std::size_t j, double s_relative) const {
+  std::optional<Bounded> log_ratio(std::size_t j, double s_relative) const {
     Dd numerator;
     double numerator_relative;
     if (j == a_) {

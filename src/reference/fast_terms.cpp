@@ -10,10 +10,6 @@
 
 namespace softcheck::reference::fast {
 
-namespace dd = fp::dd;
-using dd::Dd;
-using dd::kU2;
-
 // The largest |d_j| whose e_j is used at all (fast_exp's domain, kExpDomain), rounded up.
 constexpr double kLargestUsedArgument = 751.0;
 // An absolute slack for d_j = (x_j - m) / T near double's subnormal range, where DWDivDW2's
@@ -23,6 +19,17 @@ constexpr double kDivisionUnderflowSlack = 0x1p-1060;
 double exp_upper_bound(Dd d, int scale, double floor) {
   const double log2_term = std::fmax(d.hi / std::log(2.0), -3000.0) + 2 + scale;
   return std::fmax(scale2(1.0, static_cast<int>(log2_term)), floor);
+}
+
+std::optional<RowMaximum> row_maximum(std::span<const double> x) {
+  RowMaximum m;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (x[i] == -HUGE_VAL) continue;  // masked
+    if (!std::isfinite(x[i])) return std::nullopt;
+    if (m.finite == 0 || x[i] > m.value) m.value = x[i], m.index = i;
+    ++m.finite;
+  }
+  return m;
 }
 
 double ExpTerms::d_bound(std::size_t j) const {

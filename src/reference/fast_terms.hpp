@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -36,6 +37,15 @@ inline constexpr double kCollapseEntry = fp::kDdMarginFloor / 2;  // 2^-901
 // rounds these negative quotients up; the + 2 covers d.lo and d's own rounding), and at
 // least `floor`, which covers the terms whose bound underflows.
 double exp_upper_bound(fp::dd::Dd d, int scale, double floor);
+
+// A row's first maximum over its finite entries (-inf entries are masked): its value, its
+// index and how many entries are finite; nothing for a row with a NaN or a +inf.
+struct RowMaximum {
+  double value = 0;
+  std::size_t index = 0;
+  std::size_t finite = 0;
+};
+std::optional<RowMaximum> row_maximum(std::span<const double> x);
 
 struct Term {
   fp::dd::Dd value;    // e_j as a plain double-double (0 if tiny, small or masked)

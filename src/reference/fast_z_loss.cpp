@@ -23,9 +23,6 @@
 namespace softcheck::reference {
 namespace {
 
-namespace dd = fp::dd;
-using dd::Dd;
-using dd::kU2;
 using namespace fast;
 
 // A result is decided only when its relative bound is within this, so that exact_lo agrees
@@ -39,12 +36,8 @@ constexpr double kMaxMagnitude = 0x1p+250;
 // sigmoid and softplus take fast_exp of -|t|: |t| up to 700.
 constexpr double kMaxT = 700.0;
 
-struct Value {
-  Dd v;
-  double bound;  // absolute
-  double relative() const { return bound / std::fabs(v.hi); }
-  bool settled() const { return bound <= kMaxCancellation * std::fabs(v.hi); }
-};
+// Whether a sum or difference that may cancel is known well enough to be used.
+bool settled(const Bounded& b) { return b.bound <= kMaxCancellation * std::fabs(b.value.hi); }
 
 }  // namespace
 
@@ -71,8 +64,8 @@ std::optional<LossReference> fast_z_loss_row(const LossParameters& parameters,
     partials2 += std::fabs(s2.hi);
   }
   const double rounding = (1 + 0x1p-30) * kBoundSlack;
-  const Value S1{s1, dd::kAddDdBound * kU2 * partials1 * rounding};
-  const Value S2{s2, (4 * kU2 * s2.hi + dd::kAddDdBound * kU2 * partials2 + slack) * rounding};
+  const Bounded S1{s1, dd::kAddDdBound * kU2 * partials1 * rounding};
+  const Bounded S2{s2, (4 * kU2 * s2.hi + dd::kAddDdBound * kU2 * partials2 + slack) * rounding};
   const Dd S1_squared = dd::mul(s1, s1);  // 4 u^2
   const double S1_squared_bound =
       (2 * std::fabs(s1.hi) * S1.bound + S1.bound * S1.bound + 4 * kU2 * S1_squared.hi) *
@@ -81,21 +74,21 @@ std::optional<LossReference> fast_z_loss_row(const LossParameters& parameters,
   const auto difference = [&](double factor) {
     const Dd scaled = dd::mul(s2, factor);
     const Dd v = dd::add(scaled, dd::negate(S1_squared));
-    return Value{v, (factor * S2.bound + 2 * kU2 * scaled.hi + S1_squared_bound +
+    return Bounded{v, (factor * S2.bound + 2 * kU2 * scaled.hi + S1_squared_bound +
                      dd::kAddDdBound * kU2 * std::fabs(v.hi)) *
                         rounding};
   };
-  const Value D = difference(n);
-  if (!(D.v.hi >= fp::kDdMarginFloor) || !D.settled()) return std::nullopt;  // constant, tiny
+  const Bounded D = difference(n);
+  if (!(D.value.hi >= fp::kDdMarginFloor) || !settled(D)) return std::nullopt;  // constant, tiny
   // sqrt(D): y0 = sqrt(D.hi) (within u of sqrt(D), as D.lo shifts D by <= u/2), one Newton
   // step y0 + (D - y0^2) / (2 y0) with y0^2 exact (TwoProd): within (1.5 u)^2 / 2 of sqrt(D)
   // plus the step's own rounding (u of a correction <= 1.5 u): 4 u^2 in all, plus half D's
   // relative bound.
-  const double y0 = std::sqrt(D.v.hi);
-  const Dd residual = dd::add(D.v, dd::negate(fp::two_prod(y0, y0)));
+  const double y0 = std::sqrt(D.value.hi);
+  const Dd residual = dd::add(D.value, dd::negate(fp::two_prod(y0, y0)));
   const Dd root = fp::fast_two_sum(y0, residual.hi / (2 * y0));
   const double root_relative = (D.relative() / 2 * (1 + 0x1p-20) + 4 * kU2) * kBoundSlack;
-  const Dd D_3_2 = dd::mul(D.v, root);  // 4 u^2
+  const Dd D_3_2 = dd::mul(D.value, root);  // 4 u^2
   const double D_3_2_relative = D.relative() + root_relative + 4 * kU2;
   if (!std::isfinite(D_3_2.hi)) return std::nullopt;
   // z_c = -S1 / sqrt(D) (DWDivDW2), absolute: S1's bound, and the quotient's relative error.
@@ -127,9 +120,9 @@ std::optional<LossReference> fast_z_loss_row(const LossParameters& parameters,
 
   LossReference row;
   row.gradient.resize(count);
-  const Value R = difference(n - 1);
+  const Bounded R = difference(n - 1);
   for (std::size_t j = 0; j < count; ++j) {
-    Value factor = R;  // g_c = -F R
+    Bounded factor = R;  // g_c = -F R
     if (j != c) {      // g_j = F P_j, P_j = S2 - e_j S1
       const Dd product = dd::mul(e[j], s1);
       const Dd p = dd::add(s2, dd::negate(product));
@@ -137,8 +130,8 @@ std::optional<LossReference> fast_z_loss_row(const LossParameters& parameters,
                     4 * kU2 * std::fabs(product.hi) + dd::kAddDdBound * kU2 * std::fabs(p.hi)) *
                        rounding};
     }
-    if (!factor.settled()) return std::nullopt;  // cancels (exactly 0 when n = 2)
-    Dd g = dd::mul(F, factor.v);  // 4 u^2
+    if (!settled(factor)) return std::nullopt;  // cancels (exactly 0 when n = 2)
+    Dd g = dd::mul(F, factor.value);  // 4 u^2
     if (j == c) g = dd::negate(g);
     const double relative = F_relative + factor.relative() + 4 * kU2;
     if (!(relative <= kMaxRelative)) return std::nullopt;
@@ -148,9 +141,7 @@ std::optional<LossReference> fast_z_loss_row(const LossParameters& parameters,
   }
   // loss = softplus(t) / a = (max(t, 0) + log1p(E)) / a; t's error moves it by at most
   // t_bound (slope s <= 1).
-  const double E_bound = relative_bound(E, kFastExpError) + kUnderflowSlack;
-  const auto log = log1p_bounded(E, E_bound, one_plus_E,
-                                 E_bound + relative_bound(one_plus_E, 2 * kU2));
+  const auto log = log1p_of_exp(E);
   if (!log) return std::nullopt;
   const Dd softplus = t.hi > 0 ? dd::add(log->value, t) : log->value;
   const double softplus_bound =

@@ -96,13 +96,12 @@ class SoftmaxLossRow {
   }
 
   // 1 - tau is a double for tau in [0.5, 2] (Sterbenz); below 0.5 (in (0.5, 1]) it is kept as
-  // the exact enclosure c_, never rounded.
+  // the exact enclosure c_ (enclose() sets it), never rounded.
   bool one_minus_tau_exact() const { return tau_ >= 0.5; }
 
   // out = (1 - tau) a, for a >= 0 (a = L).
   void scale_by_one_minus_tau(Interval& out, const Interval& a) {
     if (one_minus_tau_exact()) return scale(out, a, 1.0 - tau_);
-    subtract_doubles(c_, 1.0, tau_);
     multiply_nonnegative(out, a, c_);
   }
 
@@ -116,6 +115,7 @@ class SoftmaxLossRow {
 
   void enclose(mpfr_prec_t p) {
     set_precision(p);
+    if (!one_minus_tau_exact()) subtract_doubles(c_, 1.0, tau_);  // once per precision
     s_.set_zero();
     o_.set_zero();
     for (std::size_t k = 0; k < finite_.size(); ++k) {
@@ -157,7 +157,6 @@ class SoftmaxLossRow {
       scale_by_one_minus_tau(w_, l_);
       expm1(v_, w_);
       if (one_minus_tau_exact()) return divide_by(out_, v_, 1.0 - tau_);
-      subtract_doubles(c_, 1.0, tau_);
       divide_nonnegative(out_, v_, c_);  // expm1(c L) >= 0 for c > 0
     }
   }
