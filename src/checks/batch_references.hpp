@@ -12,6 +12,16 @@
 
 namespace softcheck {
 
+// What names a kernel's references from batch to batch: its op's reference group, the loss
+// parameters when the group uses them, and the op's place in the group.
+struct ReferenceKey {
+  const reference::ReferenceGroup* group;
+  LossParameters parameters;
+  std::size_t position;
+  bool operator==(const ReferenceKey&) const = default;
+};
+ReferenceKey reference_key(const Kernel& kernel);
+
 class BatchReferences {
  public:
   // mpfr_only: every row in MPFR, without the double-double fast paths (GateOptions).

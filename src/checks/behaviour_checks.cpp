@@ -97,11 +97,18 @@ RankingPlan plan_ranking(const Batch& batch, std::size_t row,
   std::sort(uppers.begin(), uppers.end(),
             [](const Upper& a, const Upper& b) { return a.upper < b.upper; });
   plan.order.resize(n);
-  for (std::size_t k = 0; k < n; ++k) plan.order[k] = uppers[k].index;
   plan.below.resize(n);
-  for (std::size_t j = 0; j < n; ++j) {
+  for (std::size_t k = 0; k < n; ++k) plan.order[k] = uppers[k].index;
+  // below[j] counts the e_i + a_i < e_j - a_j; as e_j - a_j <= e_j + a_j, that is at most j's
+  // own position k, and usually close below it: gallop down from k, then bisect.
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t j = uppers[k].index;
     const Wide lower = plan.values[j] - plan.allowances[j];
-    const auto end = std::lower_bound(uppers.begin(), uppers.end(), lower,
+    std::size_t high = k, step = 1;  // uppers[high] >= lower
+    while (step <= high && !(uppers[high - step].upper < lower)) high -= step, step *= 2;
+    const std::size_t low = step <= high ? high - step + 1 : 0;  // uppers[low - 1] < lower
+    const auto end = std::lower_bound(uppers.begin() + static_cast<std::ptrdiff_t>(low),
+                                      uppers.begin() + static_cast<std::ptrdiff_t>(high), lower,
                                       [](const Upper& u, Wide v) { return u.upper < v; });
     plan.below[j] = static_cast<std::uint32_t>(end - uppers.begin());
   }

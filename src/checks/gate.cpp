@@ -8,6 +8,7 @@
 #include <set>
 
 #include "checks/batch_references.hpp"
+#include "checks/bias_numbers.hpp"
 #include "checks/behaviour_checks.hpp"
 #include "checks/element_bounds.hpp"
 #include "checks/in_place.hpp"
@@ -62,7 +63,29 @@ class KernelChecker {
     if (stats.tested()) result_.bias.push_back({family, stats});
   }
 
-  void check_batch(const Batch& batch, const BatchReferences& references, RankingPlans& plans,
+  // The ranking plans this kernel's checks of a batch read (under its contract and the
+  // strict baseline), added to `requests`.
+  void request_ranking_plans(const BatchReferences& references,
+                             std::vector<RankingRequest>& requests) const {
+    const std::vector<OutputCheck> checks = checks_of(kernel().op);
+    if (std::find(checks.begin(), checks.end(), OutputCheck::ranking) == checks.end()) return;
+    const std::vector<reference::OpRow>& expected = references.of(kernel());
+    requests.push_back({&expected, result_.contract});
+    if (!(result_.contract == result_.baseline)) requests.push_back({&expected, result_.baseline});
+  }
+
+  // Whether this kernel's checks still count values for the rounding bias (of elements, row
+  // values or losses), and so read the batch's bias numbers of its references.
+  bool counts_bias() const {
+    if (!bias_.counting()) return false;
+    const std::vector<OutputCheck> checks = checks_of(kernel().op);
+    return std::any_of(checks.begin(), checks.end(), [](OutputCheck c) {
+      return c == OutputCheck::elements || c == OutputCheck::row_value || c == OutputCheck::loss;
+    });
+  }
+
+  void check_batch(const Batch& batch, const BatchReferences& references,
+                   const RankingPlans& plans, const BatchBiasNumbers& bias_numbers,
                    const BatchOrigin& origin) {
     const Kernel& kernel = *result_.kernel;
     KernelBuffers buffers(kernel.op, batch, batch.n + kPadding);
@@ -81,10 +104,9 @@ class KernelChecker {
     ranking_ = {};
     if (std::find(checks.begin(), checks.end(), OutputCheck::ranking) != checks.end()) {
       ranking_.contract = plans.of(expected, result_.contract);
-      ranking_.baseline = result_.contract == result_.baseline
-                              ? ranking_.contract
-                              : plans.of(expected, result_.baseline);
+      ranking_.baseline = plans.of(expected, result_.baseline);
     }
+    numbers_ = counts_bias() ? &bias_numbers.of(expected) : nullptr;
     const bool element_output = kernel.op.spec().has_element_output();
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
@@ -169,7 +191,7 @@ class KernelChecker {
       const ElementContext context = element_context(facts, row, i, norm);
       if (!result_.contract.special_values && !std::isfinite(expected[i].rounded)) continue;
       const Measurement m = measure(got, expected[i], batch.format, context);
-      bias_.add(got, expected[i], m);
+      bias_.add(got, expected[i], m, numbers_ ? numbers_->element(r, i) : kNotCounted);
       record(m, batch, r, i, "out", got, expected[i].rounded, expected[i].exact_hi, origin);
     }
   }
@@ -219,7 +241,7 @@ class KernelChecker {
     const double got = packed_value(values, r, 0);
     const ElementContext context = row_output_context(facts, batch.n);
     const Measurement m = measure(got, expected, batch.format, context);
-    bias_.add(got, expected, m);
+    bias_.add(got, expected, m, numbers_ ? numbers_->value(r) : kNotCounted);
     record(m, batch, r, 0, output, got, expected.rounded, expected.exact_hi, origin);
   }
 
@@ -280,6 +302,9 @@ class KernelChecker {
     const std::vector<RankingPlan>* baseline = nullptr;
   };
   BatchRankingPlans ranking_;
+  // This batch's bias numbers of the kernel's references (check_batch sets them; null once
+  // the kernel counts no more values).
+  const ReferenceNumbers* numbers_ = nullptr;
 
   // Losses of consecutive rows: risk_order (behaviour_checks.hpp).
   void check_risk_order(const Batch& batch, const PackedBatch& loss,
@@ -445,17 +470,25 @@ bool GateResult::ok() const {
 // library's thread count) runs alone, on this thread, after them. Each checker keeps its own
 // results, so they do not depend on the order.
 void check_batch_on_threads(const std::vector<KernelChecker*>& wanted, const Batch& batch,
-                            const BatchReferences& references, const BatchOrigin& origin,
-                            unsigned threads) {
+                            const BatchReferences& references, FamilyBiasNumberings& numberings,
+                            const BatchOrigin& origin, unsigned threads) {
   std::vector<KernelChecker*> reentrant, alone;
   for (KernelChecker* checker : wanted)
     (checker->kernel().provider == "builtin" ? reentrant : alone).push_back(checker);
   RankingPlans plans(batch);
+  std::vector<RankingRequest> requests;
+  for (const KernelChecker* checker : wanted) checker->request_ranking_plans(references, requests);
+  plans.plan(requests, threads);
+  std::vector<const Kernel*> counting;
+  for (const KernelChecker* checker : wanted)
+    if (checker->counts_bias()) counting.push_back(&checker->kernel());
+  const BatchBiasNumbers bias_numbers(numberings, references, counting, batch.n);
   parallel_for(reentrant.size(), threads, [&](std::size_t i) {
     reference::release_mpfr_caches_at_thread_exit();  // checks may round through MPFR
-    reentrant[i]->check_batch(batch, references, plans, origin);
+    reentrant[i]->check_batch(batch, references, plans, bias_numbers, origin);
   });
-  for (KernelChecker* checker : alone) checker->check_batch(batch, references, plans, origin);
+  for (KernelChecker* checker : alone)
+    checker->check_batch(batch, references, plans, bias_numbers, origin);
 }
 
 GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
@@ -480,8 +513,10 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
       if (k.kernel->format == format) checkers.emplace_back(k, options);
     if (checkers.empty()) continue;
     std::size_t family_index = 0;
+    FamilyBiasNumberings numberings(format);
     for (const Family& family : families()) {
       ++family_index;
+      numberings.clear();
       if (options.progress)
         options.progress("gate: " + std::string(name(format)) + " family " +
                          std::to_string(family_index) + "/" + std::to_string(families().size()) +
@@ -502,7 +537,8 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
                                          options.mpfr_only);
         result.reference_elements += batches[b].rows * batches[b].n;
         const BatchOrigin origin{&family.name, seed, b};
-        check_batch_on_threads(wanted, batches[b], references, origin, options.threads);
+        check_batch_on_threads(wanted, batches[b], references, numberings, origin,
+                               options.threads);
       }
       for (KernelChecker& checker : checkers) checker.finish_family(family.name);
     }

@@ -1,28 +1,29 @@
 // The ranking check's shared row plans: see ranking_plans.hpp.
 #include "checks/ranking_plans.hpp"
 
+#include "core/parallel.hpp"
+
 namespace softcheck {
 
-const std::vector<RankingPlan>* RankingPlans::of(const std::vector<reference::OpRow>& references,
-                                                 const Contract& contract) {
-  if (batch_.rows * batch_.n > kMaxPlannedElements) return nullptr;
-  Set* set = nullptr;
-  {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    for (Set& s : sets_)
-      if (s.references == &references && s.contract == contract) set = &s;
-    if (!set) {
-      set = &sets_.emplace_back();
-      set->references = &references;
-      set->contract = contract;
-    }
-  }
-  std::call_once(set->planned, [&] {
-    set->rows.reserve(batch_.rows);
-    for (std::size_t r = 0; r < batch_.rows; ++r)
-      set->rows.push_back(plan_ranking(batch_, r, references[r].elements, contract));
+void RankingPlans::plan(const std::vector<RankingRequest>& requests, unsigned threads) {
+  if (batch_.rows * batch_.n > kMaxPlannedElements) return;
+  for (const RankingRequest& request : requests)
+    if (!of(*request.references, request.contract))
+      sets_.push_back({request, std::vector<RankingPlan>(batch_.rows)});
+  const std::size_t rows = batch_.rows;
+  parallel_for(sets_.size() * rows, threads, [&](std::size_t i) {
+    Set& set = sets_[i / rows];
+    const std::size_t r = i % rows;
+    set.rows[r] = plan_ranking(batch_, r, (*set.request.references)[r].elements,
+                               set.request.contract);
   });
-  return &set->rows;
+}
+
+const std::vector<RankingPlan>* RankingPlans::of(const std::vector<reference::OpRow>& references,
+                                                 const Contract& contract) const {
+  for (const Set& s : sets_)
+    if (s.request.references == &references && s.request.contract == contract) return &s.rows;
+  return nullptr;
 }
 
 }  // namespace softcheck

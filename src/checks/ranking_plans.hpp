@@ -1,13 +1,12 @@
 // The ranking check's row plans (behaviour_checks.hpp, RankingPlan) for one batch, shared by
 // every kernel checked against the same references under the same contract: the sort of a
 // row's elements by e_i + a_i and the search for each e_j - a_j are then made once instead of
-// once per kernel (the gate checks tens of kernels against one reference). Safe to use from
-// the gate's threads: the first request computes a set, later ones wait for it.
+// once per kernel (the gate checks tens of kernels against one reference). The gate plans
+// every set it will need before its threads check kernels, spreading the rows over those
+// threads; the kernels then only read the plans.
 #pragma once
 
 #include <cstddef>
-#include <list>
-#include <mutex>
 #include <vector>
 
 #include "checks/behaviour_checks.hpp"
@@ -21,25 +20,32 @@ namespace softcheck {
 // a set holds about 32 bytes per element, so at most 8 MiB.
 inline constexpr std::size_t kMaxPlannedElements = std::size_t{1} << 18;
 
+// One set of plans to make: every row of `references` (one OpRow per row, the ranked outputs
+// in elements) under `contract`.
+struct RankingRequest {
+  const std::vector<reference::OpRow>* references;
+  Contract contract;
+};
+
 class RankingPlans {
  public:
   explicit RankingPlans(const Batch& batch) : batch_(batch) {}
 
-  // The plans of every row of the batch for `references` (one OpRow per row, the ranked
-  // outputs in elements) under `contract`; nothing (nullptr) for a batch too large to plan.
+  // Plans the rows of every distinct request on up to `threads` threads; nothing for a batch
+  // too large to plan ahead.
+  void plan(const std::vector<RankingRequest>& requests, unsigned threads);
+
+  // The plans of a request made by plan(); nullptr when it was not planned.
   const std::vector<RankingPlan>* of(const std::vector<reference::OpRow>& references,
-                                     const Contract& contract);
+                                     const Contract& contract) const;
 
  private:
   struct Set {
-    const std::vector<reference::OpRow>* references;
-    Contract contract;
-    std::once_flag planned;
+    RankingRequest request;
     std::vector<RankingPlan> rows;
   };
   const Batch& batch_;
-  std::mutex mutex_;
-  std::list<Set> sets_;  // stable addresses while other threads read them
+  std::vector<Set> sets_;
 };
 
 }  // namespace softcheck

@@ -8,11 +8,6 @@
 namespace softcheck {
 namespace {
 
-// The slots of an empty ExactValueSet; it doubles when half full.
-constexpr std::size_t kInitialSlots = 1024;
-// The key of an empty slot: a NaN's bits, which no counted (finite) exact value has.
-constexpr std::pair<std::uint64_t, std::uint64_t> kEmptySlot{0x7FF8000000000001ull, 0};
-
 double mean_of(const RowSums& sums, std::size_t values) {
   return values == 0 ? 0.0 : sums.sum / static_cast<double>(values);
 }
@@ -53,44 +48,28 @@ double BiasStats::away_fraction() const {
   return values == 0 ? 0.0 : static_cast<double>(away) / static_cast<double>(values);
 }
 
-bool ExactValueSet::insert(const reference::Exact& exact, double quantum) {
-  const double lo = std::round(exact.exact_lo / quantum) + 0.0;  // -0 and +0 alike
-  const Key key{std::bit_cast<std::uint64_t>(exact.exact_hi), std::bit_cast<std::uint64_t>(lo)};
-  const std::size_t slot = slot_of(key);
-  if (slots_[slot] == key) return false;
-  slots_[slot] = key;
-  if (++size_ * 2 > slots_.size()) grow();
+std::uint32_t BiasNumbering::number(const reference::Exact& exact) {
+  if (!std::isfinite(exact.exact_hi) || !needs_rounding(exact, format_)) return kNotCounted;
+  return values_.number(exact, kDistinctUlps * ulp(exact.exact_hi, format_), kMaxNumberedValues);
+}
+
+bool BiasAccumulator::first_count(const reference::Exact& exact, std::uint32_t number) {
+  if (number == kUnnumbered) {
+    const std::size_t before = unnumbered_.size();
+    unnumbered_.number(exact, kDistinctUlps * ulp(exact.exact_hi, format_), kMaxBiasValues);
+    return unnumbered_.size() > before;
+  }
+  if (number >= counted_.size()) counted_.resize(std::max<std::size_t>(number + 1, 2 * counted_.size()));
+  if (counted_[number]) return false;
+  counted_[number] = true;
   return true;
 }
 
-void ExactValueSet::clear() {
-  slots_ = std::vector<Key>(kInitialSlots, kEmptySlot);  // releases a grown table
-  size_ = 0;
-}
-
-std::size_t ExactValueSet::slot_of(const Key& key) const {
-  // splitmix64's multiplier mixes the low significand bits, where nearby values differ; the
-  // top bits of the product pick the slot.
-  constexpr std::uint64_t kMix = 0x9E3779B97F4A7C15ull;
-  const int shift = 64 - std::countr_zero(slots_.size());
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t slot =
-      static_cast<std::size_t>(((key.first ^ std::rotl(key.second, 29)) * kMix) >> shift);
-  while (slots_[slot] != key && slots_[slot] != kEmptySlot) slot = (slot + 1) & mask;
-  return slot;
-}
-
-void ExactValueSet::grow() {
-  std::vector<Key> old(slots_.size() * 2, kEmptySlot);
-  old.swap(slots_);
-  for (const Key& key : old)
-    if (key != kEmptySlot) slots_[slot_of(key)] = key;
-}
-
-void BiasAccumulator::add(double got, const reference::Exact& exact, const Measurement& m) {
+void BiasAccumulator::add(double got, const reference::Exact& exact, const Measurement& m,
+                          std::uint32_t number) {
   if (m.check != Check::accuracy || !(m.error <= m.allowed)) return;
-  if (!needs_rounding(exact, format_) || seen_.size() >= kMaxBiasValues) return;
-  if (!seen_.insert(exact, kDistinctUlps * ulp(exact.exact_hi, format_))) return;
+  if (number == kNotCounted || stats_.values >= kMaxBiasValues) return;
+  if (!first_count(exact, number)) return;
   const double error = signed_error_ulps(got, exact, format_);
   ++stats_.values;
   ++row_values_;
@@ -112,7 +91,8 @@ BiasStats BiasAccumulator::take() {
   end_row();
   const BiasStats stats = stats_;
   stats_ = {};
-  seen_.clear();
+  counted_.clear();
+  unnumbered_.clear();
   return stats;
 }
 

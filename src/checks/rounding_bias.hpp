@@ -20,6 +20,7 @@
 
 #include "checks/contract.hpp"
 #include "checks/element_check.hpp"
+#include "checks/exact_value_numbers.hpp"
 #include "core/format.hpp"
 #include "reference/reference.hpp"
 
@@ -77,25 +78,27 @@ struct BiasStats {
   bool tested() const { return rows >= kMinBiasRows; }
 };
 
-// The exact values counted so far in a family: an open-addressing hash set on their bits,
-// without an allocation per value (the gate inserts millions).
-class ExactValueSet {
+// Most distinct exact values a family's numbering holds (BiasNumbering): those a kernel
+// counts first when every output passes; a kernel that skips some tells the later ones apart
+// itself.
+inline constexpr std::size_t kMaxNumberedValues = kMaxBiasValues;
+// The number of a value the check never counts (not finite, or needing no rounding).
+inline constexpr std::uint32_t kNotCounted = 0xFFFFFFFFu;
+
+// The numbers of the distinct exact values of one family in one format, shared by every
+// kernel checked against them: the gate numbers each reference once, and a kernel's
+// accumulator then marks a bit per number instead of hashing each of its outputs.
+class BiasNumbering {
  public:
-  ExactValueSet() { clear(); }
-  // Adds a finite exact value; false when it was there already. Values are told apart by
-  // exact_hi (the exact value rounded to double, which every reference path gives bit for
-  // bit) and exact_lo on a grid of `quantum` (kDistinctUlps ulp of the format: the paths'
-  // remainders agree only to 2^-80 relative, far finer than that grid).
-  bool insert(const reference::Exact& exact, double quantum);
-  std::size_t size() const { return size_; }
-  void clear();
+  explicit BiasNumbering(Format format) : format_(format) {}
+  // kNotCounted, the value's number, or kUnnumbered once kMaxNumberedValues are numbered.
+  std::uint32_t number(const reference::Exact& exact);
+  // For the next family.
+  void clear() { values_.clear(); }
 
  private:
-  using Key = std::pair<std::uint64_t, std::uint64_t>;
-  std::size_t slot_of(const Key& key) const;  // its slot, or the empty slot where it goes
-  void grow();
-  std::vector<Key> slots_;  // a power of two, at most half full
-  std::size_t size_ = 0;
+  Format format_;
+  ExactValueNumbers values_;
 };
 
 // Collects one family's outputs for one kernel, each distinct exact value once, row by row.
@@ -106,11 +109,14 @@ class BiasAccumulator {
   // accuracy measurement within its allowance (a larger error is the accuracy check's
   // business, and an element accepted by an absolute bound has no meaningful error in ulps),
   // the exact value needs rounding, and that exact value was not counted before in this family.
-  void add(double got, const reference::Exact& exact, const Measurement& m);
+  // `number`: the exact value's in the family's BiasNumbering.
+  void add(double got, const reference::Exact& exact, const Measurement& m, std::uint32_t number);
   // After the last output of a row: its sums join the family's statistics.
   void end_row();
   // The family's statistics; the accumulator starts over for the next family.
   BiasStats take();
+  // Whether it still counts values (fewer than kMaxBiasValues so far in this family).
+  bool counting() const { return stats_.values < kMaxBiasValues; }
 
  private:
   Format format_;
@@ -118,7 +124,10 @@ class BiasAccumulator {
   std::size_t row_values_ = 0;
   double row_error_ = 0.0;
   double row_excess_ = 0.0;
-  ExactValueSet seen_;
+  std::vector<bool> counted_;      // by number
+  ExactValueNumbers unnumbered_;   // the values counted past the family's numbering
+
+  bool first_count(const reference::Exact& exact, std::uint32_t number);
 };
 
 // The thresholds of one tested family, in ulps, each the largest |mean| that rows whose sums

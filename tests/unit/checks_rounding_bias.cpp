@@ -32,11 +32,28 @@ double random_inexact(Rng& rng) {
   return below + kBf16UlpAtOne * static_cast<double>(1 + 2 * rng.below(128)) / 256.0;
 }
 
+// A kernel's accumulator with its family's numbering, as the gate pairs them.
+class NumberedAccumulator {
+ public:
+  void add(double got, const reference::Exact& exact, const Measurement& m) {
+    accumulator_.add(got, exact, m, numbering_.number(exact));
+  }
+  void end_row() { accumulator_.end_row(); }
+  BiasStats take() {
+    numbering_.clear();
+    return accumulator_.take();
+  }
+
+ private:
+  BiasNumbering numbering_{Format::bf16};
+  BiasAccumulator accumulator_{Format::bf16};
+};
+
 // rows x per_row exact values in [1, 2), each row's outputs from `kernel(exact)`.
 template <class Kernel>
 BiasStats simulate(std::size_t rows, std::size_t per_row, Kernel kernel) {
   Rng rng(testing::seed());
-  BiasAccumulator accumulator(Format::bf16);
+  NumberedAccumulator accumulator;
   for (std::size_t r = 0; r < rows; ++r) {
     for (std::size_t i = 0; i < per_row; ++i) {
       const reference::Exact exact = exact_bf16(random_inexact(rng));
@@ -78,7 +95,7 @@ TEST_CASE("bias: signed errors are in ulps of the exact value, positive away fro
 }
 
 TEST_CASE("bias: only values that need rounding count, each distinct exact value once") {
-  BiasAccumulator accumulator(Format::bf16);
+  NumberedAccumulator accumulator;
   const reference::Exact repeated = exact_bf16(1.0 + kBf16UlpAtOne / 4);
   for (int row = 0; row < 10; ++row) {  // a tied row repeated: one value, one row
     for (int i = 0; i < 5; ++i) accumulator.add(1.0, repeated, kWithinAllowance);
@@ -98,8 +115,30 @@ TEST_CASE("bias: only values that need rounding count, each distinct exact value
   CHECK(accumulator.take().values == 0);  // take() starts the next family
 }
 
+TEST_CASE("bias: values past the family's numbering are told apart by the accumulator") {
+  // Values the first kernel failed on fill the numbering; a second kernel counts later values
+  // (kUnnumbered) once each, as it counts numbered ones.
+  BiasNumbering numbering(Format::f32);
+  const auto value = [](std::size_t k) {
+    const double x = 1.0 + 0x1p-23 * static_cast<double>(k);
+    return reference::Exact{round_to_format(x + 0x1p-26, Format::f32), x + 0x1p-26, 0.0};
+  };
+  for (std::size_t k = 0; k < kMaxNumberedValues; ++k) REQUIRE(numbering.number(value(k)) == k);
+  CHECK(numbering.number(value(kMaxNumberedValues)) == kUnnumbered);
+  CHECK(numbering.number(value(7)) == 7);
+  CHECK(numbering.number(reference::Exact{1.0, 1.0, 0.0}) == kNotCounted);
+  BiasAccumulator accumulator(Format::f32);
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    for (std::size_t k = kMaxNumberedValues; k < kMaxNumberedValues + 4; ++k)
+      accumulator.add(value(k).rounded, value(k), kWithinAllowance, numbering.number(value(k)));
+    accumulator.add(value(7).rounded, value(7), kWithinAllowance, numbering.number(value(7)));
+    accumulator.end_row();
+  }
+  CHECK(accumulator.take().values == 5);
+}
+
 TEST_CASE("bias: thresholds are sqrt(2 ln(2 K / delta) sum of squared row sums) / N + max_bias") {
-  BiasAccumulator accumulator(Format::bf16);
+  NumberedAccumulator accumulator;
   // Row sums of errors: -0.25 - 0.25 = -0.5, then +0.75; excesses: 0, then +1.
   accumulator.add(1.0, exact_bf16(1.0 + kBf16UlpAtOne / 4), kWithinAllowance);
   accumulator.add(2.0, exact_bf16(2.0 + 2 * kBf16UlpAtOne / 4), kWithinAllowance);
@@ -123,7 +162,7 @@ TEST_CASE("bias: below kMinBiasRows rows no test could flag, so none is made") {
   // (-1.75 ulps). The statistic is sqrt(rows): with 29 it stays below the threshold of a run of
   // one test, with 30 it exceeds it.
   for (const std::size_t rows : {kMinBiasRows - 1, kMinBiasRows}) {
-    BiasAccumulator accumulator(Format::bf16);
+    NumberedAccumulator accumulator;
     for (std::size_t r = 0; r < rows; ++r) {
       const double exact = 1.0 + kBf16UlpAtOne * (static_cast<double>(r) + 0.75);
       accumulator.add(exact - 1.75 * kBf16UlpAtOne, exact_bf16(exact), kWithinAllowance);
@@ -139,7 +178,7 @@ TEST_CASE("bias: below kMinBiasRows rows no test could flag, so none is made") {
 TEST_CASE("bias: a correctly rounding kernel is never flagged, even where its errors lean") {
   // Exact values a quarter ulp above bf16 numbers: rounding to nearest goes down every time,
   // a lean of -1/4 ulp that is the family's, not the kernel's (excess 0).
-  BiasAccumulator accumulator(Format::bf16);
+  NumberedAccumulator accumulator;
   for (int r = 0; r < 1000; ++r) {
     const double position = (r % 128) + 0.25 + r * 0x1p-20;  // distinct values
     const reference::Exact exact = exact_bf16(1.0 + kBf16UlpAtOne * position);

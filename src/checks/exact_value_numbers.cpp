@@ -1,0 +1,62 @@
+// Numbers for distinct exact values: see exact_value_numbers.hpp.
+#include "checks/exact_value_numbers.hpp"
+
+#include <bit>
+#include <cmath>
+
+namespace softcheck {
+namespace {
+
+// The slots of an empty map; it doubles when half full.
+constexpr std::size_t kInitialSlots = 1024;
+// The key of an empty slot: a NaN's bits, which no numbered (finite) exact value has.
+constexpr std::pair<std::uint64_t, std::uint64_t> kEmptySlot{0x7FF8000000000001ull, 0};
+
+}  // namespace
+
+std::uint32_t ExactValueNumbers::number(const reference::Exact& exact, double quantum,
+                                        std::size_t limit) {
+  const double lo = std::round(exact.exact_lo / quantum) + 0.0;  // -0 and +0 alike
+  const Key key{std::bit_cast<std::uint64_t>(exact.exact_hi), std::bit_cast<std::uint64_t>(lo)};
+  const std::size_t slot = slot_of(key);
+  if (slots_[slot] == key) return numbers_[slot];
+  if (size_ >= limit) return kUnnumbered;
+  const auto number = static_cast<std::uint32_t>(size_);
+  slots_[slot] = key;
+  numbers_[slot] = number;
+  if (++size_ * 2 > slots_.size()) grow();
+  return number;
+}
+
+void ExactValueNumbers::clear() {
+  slots_ = std::vector<Key>(kInitialSlots, kEmptySlot);  // releases a grown table
+  numbers_ = std::vector<std::uint32_t>(kInitialSlots);
+  size_ = 0;
+}
+
+std::size_t ExactValueNumbers::slot_of(const Key& key) const {
+  // splitmix64's multiplier mixes the low significand bits, where nearby values differ; the
+  // top bits of the product pick the slot.
+  constexpr std::uint64_t kMix = 0x9E3779B97F4A7C15ull;
+  const int shift = 64 - std::countr_zero(slots_.size());
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t slot =
+      static_cast<std::size_t>(((key.first ^ std::rotl(key.second, 29)) * kMix) >> shift);
+  while (slots_[slot] != key && slots_[slot] != kEmptySlot) slot = (slot + 1) & mask;
+  return slot;
+}
+
+void ExactValueNumbers::grow() {
+  std::vector<Key> old_slots(slots_.size() * 2, kEmptySlot);
+  std::vector<std::uint32_t> old_numbers(slots_.size() * 2);
+  old_slots.swap(slots_);
+  old_numbers.swap(numbers_);
+  for (std::size_t i = 0; i < old_slots.size(); ++i) {
+    if (old_slots[i] == kEmptySlot) continue;
+    const std::size_t slot = slot_of(old_slots[i]);
+    slots_[slot] = old_slots[i];
+    numbers_[slot] = old_numbers[i];
+  }
+}
+
+}  // namespace softcheck
