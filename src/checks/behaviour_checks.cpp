@@ -47,6 +47,7 @@ std::optional<BehaviourOutcome> non_finite_output(Check check, std::size_t row,
 
 struct Upper {
   Wide upper;  // e_i + a_i
+  Wide lower;  // e_i - a_i
   std::uint32_t index;
 };
 
@@ -92,7 +93,8 @@ RankingPlan plan_ranking(const Batch& batch, std::size_t row,
     plan.values[i] = wide(exact[i]);
     plan.allowances[i] = absolute_allowance(exact[i], batch.format, contract,
                                             element_context(facts, logits, i, norm));
-    uppers[i] = {plan.values[i] + plan.allowances[i], static_cast<std::uint32_t>(i)};
+    uppers[i] = {plan.values[i] + plan.allowances[i], plan.values[i] - plan.allowances[i],
+                 static_cast<std::uint32_t>(i)};
   }
   std::sort(uppers.begin(), uppers.end(),
             [](const Upper& a, const Upper& b) { return a.upper < b.upper; });
@@ -102,15 +104,14 @@ RankingPlan plan_ranking(const Batch& batch, std::size_t row,
   // below[j] counts the e_i + a_i < e_j - a_j; as e_j - a_j <= e_j + a_j, that is at most j's
   // own position k, and usually close below it: gallop down from k, then bisect.
   for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t j = uppers[k].index;
-    const Wide lower = plan.values[j] - plan.allowances[j];
+    const Wide lower = uppers[k].lower;
     std::size_t high = k, step = 1;  // uppers[high] >= lower
     while (step <= high && !(uppers[high - step].upper < lower)) high -= step, step *= 2;
     const std::size_t low = step <= high ? high - step + 1 : 0;  // uppers[low - 1] < lower
     const auto end = std::lower_bound(uppers.begin() + static_cast<std::ptrdiff_t>(low),
                                       uppers.begin() + static_cast<std::ptrdiff_t>(high), lower,
                                       [](const Upper& u, Wide v) { return u.upper < v; });
-    plan.below[j] = static_cast<std::uint32_t>(end - uppers.begin());
+    plan.below[uppers[k].index] = static_cast<std::uint32_t>(end - uppers.begin());
   }
   return plan;
 }
@@ -168,26 +169,43 @@ std::optional<BehaviourOutcome> check_ranking(std::size_t row, std::span<const d
   return outcome;
 }
 
-std::optional<BehaviourOutcome> check_descent(const Batch& batch, std::size_t row,
-                                              std::span<const double> got,
-                                              std::span<const reference::Exact> exact,
-                                              const Contract& contract) {
-  const std::size_t n = got.size();
-  if (n == 0 || !all_finite(exact)) return std::nullopt;
-  if (auto bad = non_finite_output(Check::descent, row, got, exact, "out")) return bad;
+DescentPlan plan_descent(const Batch& batch, std::size_t row,
+                         std::span<const reference::Exact> exact, const Contract& contract) {
+  DescentPlan plan;
+  const std::size_t n = exact.size();
+  if (n == 0 || !all_finite(exact)) return plan;
+  plan.applicable = true;
+  plan.values.resize(n);
   const auto logits = batch.row(row);
   const RowFacts facts = row_facts(logits);
   const double norm = output_norm(exact);
-  Wide ee = 0, aa = 0, ge = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const Wide e = wide(exact[i]);
     const Wide a =
         absolute_allowance(exact[i], batch.format, contract, element_context(facts, logits, i, norm));
-    ee += e * e;
-    aa += a * a;
-    ge += static_cast<Wide>(got[i]) * e;
+    plan.values[i] = e;
+    plan.ee += e * e;
+    plan.aa += a * a;
   }
+  return plan;
+}
+
+std::optional<BehaviourOutcome> check_descent(const Batch& batch, std::size_t row,
+                                              std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const Contract& contract) {
+  return check_descent(row, got, exact, plan_descent(batch, row, exact, contract));
+}
+
+std::optional<BehaviourOutcome> check_descent(std::size_t row, std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const DescentPlan& plan) {
+  if (!plan.applicable) return std::nullopt;
+  if (auto bad = non_finite_output(Check::descent, row, got, exact, "out")) return bad;
+  const Wide ee = plan.ee, aa = plan.aa;
   if (!(ee > aa)) return std::nullopt;  // |e| within the bound: no direction to keep
+  Wide ge = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) ge += static_cast<Wide>(got[i]) * plan.values[i];
   const Wide norm_e = std::sqrt(ee), norm_a = std::sqrt(aa);
   const bool pass = ge > 0;
   const double error = ratio(ee - ge, norm_e * norm_a);

@@ -63,7 +63,7 @@ struct BehaviourOutcome {
 };
 
 // What the ranking check needs of a row besides the kernel's outputs, the same for every
-// kernel checked against these references under this contract (checks/ranking_plans.hpp
+// kernel checked against these references under this contract (checks/behaviour_plans.hpp
 // shares it): the elements ordered by e_i + a_i, and for each j how many of them lie below
 // e_j - a_j.
 struct RankingPlan {
@@ -74,6 +74,17 @@ struct RankingPlan {
   std::vector<double> allowances;    // a_i (absolute_allowance)
 };
 RankingPlan plan_ranking(const Batch& batch, std::size_t row,
+                         std::span<const reference::Exact> exact, const Contract& contract);
+
+// What the descent check needs of a row besides the kernel's outputs, the same for every
+// kernel checked against these references under this contract: the exact gradient e and the
+// squared norms of e and of the allowances a.
+struct DescentPlan {
+  bool applicable = false;          // at least 1 element and every reference finite
+  std::vector<long double> values;  // e_i
+  long double ee = 0, aa = 0;       // |e|^2, |a|^2
+};
+DescentPlan plan_descent(const Batch& batch, std::size_t row,
                          std::span<const reference::Exact> exact, const Contract& contract);
 
 // `got`: the kernel's outputs for row `row` of `batch`; `exact`: their references. No outcome
@@ -91,6 +102,10 @@ std::optional<BehaviourOutcome> check_descent(const Batch& batch, std::size_t ro
                                               std::span<const double> got,
                                               std::span<const reference::Exact> exact,
                                               const Contract& contract);
+// The same from the row's plan (plan_descent of these references and contract).
+std::optional<BehaviourOutcome> check_descent(std::size_t row, std::span<const double> got,
+                                              std::span<const reference::Exact> exact,
+                                              const DescentPlan& plan);
 // `got` and `exact`: one loss per row of `batch`. One outcome per pair (r, r + 1) whose exact
 // losses differ by more than the bound.
 std::vector<BehaviourOutcome> check_risk_order(const Batch& batch, std::span<const double> got,

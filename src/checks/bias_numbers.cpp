@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/parallel.hpp"
+
 namespace softcheck {
 
 BiasNumbering& FamilyBiasNumberings::of(const ReferenceKey& key) {
@@ -24,13 +26,20 @@ ReferenceNumbers::ReferenceNumbers(BiasNumbering& numbering,
 }
 
 BatchBiasNumbers::BatchBiasNumbers(FamilyBiasNumberings& family, const BatchReferences& references,
-                                   const std::vector<const Kernel*>& kernels, std::size_t n) {
+                                   const std::vector<const Kernel*>& kernels, std::size_t n,
+                                   unsigned threads) {
+  std::vector<BiasNumbering*> numberings;
   for (const Kernel* kernel : kernels) {
     const std::vector<reference::OpRow>* rows = &references.of(*kernel);
     if (std::find(references_.begin(), references_.end(), rows) != references_.end()) continue;
     references_.push_back(rows);
-    numbers_.emplace_back(family.of(reference_key(*kernel)), *rows, n);
+    numberings.push_back(&family.of(reference_key(*kernel)));
   }
+  // Each reference has its own numbering, so they are numbered side by side.
+  numbers_.resize(references_.size());
+  parallel_for(references_.size(), threads, [&](std::size_t i) {
+    numbers_[i] = ReferenceNumbers(*numberings[i], *references_[i], n);
+  });
 }
 
 const ReferenceNumbers& BatchBiasNumbers::of(const std::vector<reference::OpRow>& rows) const {

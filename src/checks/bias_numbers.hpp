@@ -32,21 +32,23 @@ class FamilyBiasNumberings {
 // The numbers of one batch's references of one op (one OpRow per row of n elements).
 class ReferenceNumbers {
  public:
+  ReferenceNumbers() = default;
   ReferenceNumbers(BiasNumbering& numbering, const std::vector<reference::OpRow>& rows,
                    std::size_t n);
   std::uint32_t element(std::size_t row, std::size_t i) const { return numbers_[row * stride_ + i]; }
   std::uint32_t value(std::size_t row) const { return numbers_[row * stride_ + stride_ - 1]; }
 
  private:
-  std::size_t stride_;                 // n elements, then the row's value
+  std::size_t stride_ = 1;             // n elements, then the row's value
   std::vector<std::uint32_t> numbers_;
 };
 
 // The numbers of every reference that `kernels` read in one batch.
 class BatchBiasNumbers {
  public:
+  // Numbers on up to `threads` threads.
   BatchBiasNumbers(FamilyBiasNumberings& family, const BatchReferences& references,
-                   const std::vector<const Kernel*>& kernels, std::size_t n);
+                   const std::vector<const Kernel*>& kernels, std::size_t n, unsigned threads);
   // The numbers of a kernel's references; throws std::logic_error for one not numbered.
   const ReferenceNumbers& of(const std::vector<reference::OpRow>& rows) const;
 

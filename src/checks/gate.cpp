@@ -14,7 +14,7 @@
 #include "checks/in_place.hpp"
 #include "checks/repeat.hpp"
 #include "checks/op_checks.hpp"
-#include "checks/ranking_plans.hpp"
+#include "checks/behaviour_plans.hpp"
 #include "checks/rounding_bias.hpp"
 #include "checks/zero_size.hpp"
 #include "core/batch.hpp"
@@ -63,15 +63,18 @@ class KernelChecker {
     if (stats.tested()) result_.bias.push_back({family, stats});
   }
 
-  // The ranking plans this kernel's checks of a batch read (under its contract and the
-  // strict baseline), added to `requests`.
-  void request_ranking_plans(const BatchReferences& references,
-                             std::vector<RankingRequest>& requests) const {
-    const std::vector<OutputCheck> checks = checks_of(kernel().op);
-    if (std::find(checks.begin(), checks.end(), OutputCheck::ranking) == checks.end()) return;
+  // The behaviour plans (ranking, descent) this kernel's checks of a batch read, under its
+  // contract and the strict baseline, added to `requests`.
+  void request_behaviour_plans(const BatchReferences& references,
+                               std::vector<BehaviourRequest>& requests) const {
     const std::vector<reference::OpRow>& expected = references.of(kernel());
-    requests.push_back({&expected, result_.contract});
-    if (!(result_.contract == result_.baseline)) requests.push_back({&expected, result_.baseline});
+    for (OutputCheck c : checks_of(kernel().op)) {
+      if (c != OutputCheck::ranking && c != OutputCheck::descent) continue;
+      const Check check = c == OutputCheck::ranking ? Check::ranking : Check::descent;
+      requests.push_back({check, &expected, result_.contract});
+      if (!(result_.contract == result_.baseline))
+        requests.push_back({check, &expected, result_.baseline});
+    }
   }
 
   // Whether this kernel's checks still count values for the rounding bias (of elements, row
@@ -85,7 +88,7 @@ class KernelChecker {
   }
 
   void check_batch(const Batch& batch, const BatchReferences& references,
-                   const RankingPlans& plans, const BatchBiasNumbers& bias_numbers,
+                   const BehaviourPlans& plans, const BatchBiasNumbers& bias_numbers,
                    const BatchOrigin& origin) {
     const Kernel& kernel = *result_.kernel;
     KernelBuffers buffers(kernel.op, batch, batch.n + kPadding);
@@ -101,11 +104,8 @@ class KernelChecker {
 
     const std::vector<reference::OpRow>& expected = references.of(kernel);
     const std::vector<OutputCheck> checks = checks_of(kernel.op);
-    ranking_ = {};
-    if (std::find(checks.begin(), checks.end(), OutputCheck::ranking) != checks.end()) {
-      ranking_.contract = plans.of(expected, result_.contract);
-      ranking_.baseline = plans.of(expected, result_.baseline);
-    }
+    plans_ = {plans.ranking(expected, result_.contract), plans.ranking(expected, result_.baseline),
+              plans.descent(expected, result_.contract), plans.descent(expected, result_.baseline)};
     numbers_ = counts_bias() ? &bias_numbers.of(expected) : nullptr;
     const bool element_output = kernel.op.spec().has_element_output();
     for (std::size_t r = 0; r < batch.rows; ++r) {
@@ -281,8 +281,12 @@ class KernelChecker {
     for (std::size_t i = 0; i < batch.n; ++i) got[i] = packed_value(out, r, i);
     const auto run = [&](bool strict) {
       const Contract& contract = strict ? result_.baseline : result_.contract;
-      if (check == Check::descent) return check_descent(batch, r, got, expected, contract);
-      const std::vector<RankingPlan>* plans = strict ? ranking_.baseline : ranking_.contract;
+      if (check == Check::descent) {
+        const std::vector<DescentPlan>* plans = strict ? plans_.descent_baseline : plans_.descent;
+        return plans ? check_descent(r, got, expected, (*plans)[r])
+                     : check_descent(batch, r, got, expected, contract);
+      }
+      const std::vector<RankingPlan>* plans = strict ? plans_.ranking_baseline : plans_.ranking;
       return plans ? check_ranking(r, got, expected, (*plans)[r])
                    : check_ranking(batch, r, got, expected, contract);
     };
@@ -295,13 +299,15 @@ class KernelChecker {
     record_behaviour(*outcome, batch, origin);
   }
 
-  // This batch's shared ranking plans under the kernel's contract and under the strict
+  // This batch's shared behaviour plans under the kernel's contract and under the strict
   // baseline (check_batch fetches them once; null for a batch too large to plan ahead).
-  struct BatchRankingPlans {
-    const std::vector<RankingPlan>* contract = nullptr;
-    const std::vector<RankingPlan>* baseline = nullptr;
+  struct KernelPlans {
+    const std::vector<RankingPlan>* ranking = nullptr;
+    const std::vector<RankingPlan>* ranking_baseline = nullptr;
+    const std::vector<DescentPlan>* descent = nullptr;
+    const std::vector<DescentPlan>* descent_baseline = nullptr;
   };
-  BatchRankingPlans ranking_;
+  KernelPlans plans_;
   // This batch's bias numbers of the kernel's references (check_batch sets them; null once
   // the kernel counts no more values).
   const ReferenceNumbers* numbers_ = nullptr;
@@ -475,14 +481,14 @@ void check_batch_on_threads(const std::vector<KernelChecker*>& wanted, const Bat
   std::vector<KernelChecker*> reentrant, alone;
   for (KernelChecker* checker : wanted)
     (checker->kernel().provider == "builtin" ? reentrant : alone).push_back(checker);
-  RankingPlans plans(batch);
-  std::vector<RankingRequest> requests;
-  for (const KernelChecker* checker : wanted) checker->request_ranking_plans(references, requests);
+  BehaviourPlans plans(batch);
+  std::vector<BehaviourRequest> requests;
+  for (const KernelChecker* checker : wanted) checker->request_behaviour_plans(references, requests);
   plans.plan(requests, threads);
   std::vector<const Kernel*> counting;
   for (const KernelChecker* checker : wanted)
     if (checker->counts_bias()) counting.push_back(&checker->kernel());
-  const BatchBiasNumbers bias_numbers(numberings, references, counting, batch.n);
+  const BatchBiasNumbers bias_numbers(numberings, references, counting, batch.n, threads);
   parallel_for(reentrant.size(), threads, [&](std::size_t i) {
     reference::release_mpfr_caches_at_thread_exit();  // checks may round through MPFR
     reentrant[i]->check_batch(batch, references, plans, bias_numbers, origin);

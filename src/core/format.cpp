@@ -59,10 +59,12 @@ std::uint16_t encode_f16(double representable) {
   if (std::isinf(magnitude)) return sign | 0x7C00;
   if (magnitude == 0.0) return sign;
   if (magnitude < min_normal(Format::f16)) {  // subnormal: magnitude = m * 2^-24
-    return sign | static_cast<std::uint16_t>(std::ldexp(magnitude, 24));
+    return sign | static_cast<std::uint16_t>(magnitude * 0x1p24);
   }
-  const int exponent = std::ilogb(magnitude);
-  const auto fraction = static_cast<std::uint16_t>(std::ldexp(magnitude, 10 - exponent) - 1024.0);
+  // A normal double: its exponent and the top 10 bits of its fraction.
+  const auto bits = std::bit_cast<std::uint64_t>(magnitude);
+  const int exponent = static_cast<int>(bits >> 52) - 1023;
+  const auto fraction = static_cast<std::uint16_t>((bits >> 42) & 0x3FF);
   return sign | static_cast<std::uint16_t>((exponent + 15) << 10) | fraction;
 }
 
@@ -72,8 +74,8 @@ double decode_f16(std::uint16_t bits) {
   const int fraction = bits & 0x3FF;
   if (exponent_field == 0x1F)
     return fraction ? std::numeric_limits<double>::quiet_NaN() : sign * HUGE_VAL;
-  if (exponent_field == 0) return sign * std::ldexp(fraction, -24);
-  return sign * std::ldexp(1024 + fraction, exponent_field - 25);
+  if (exponent_field == 0) return sign * (fraction * 0x1p-24);
+  return sign * ((1024 + fraction) * normal_pow2(exponent_field - 25));
 }
 
 void store(Format f, void* base, std::size_t index, double representable) {
