@@ -5,12 +5,14 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <set>
 
 #include "checks/batch_references.hpp"
 #include "checks/bias_numbers.hpp"
 #include "checks/behaviour_checks.hpp"
 #include "checks/element_bounds.hpp"
+#include "checks/gate_merge.hpp"
 #include "checks/in_place.hpp"
 #include "checks/repeat.hpp"
 #include "checks/op_checks.hpp"
@@ -497,6 +499,83 @@ void check_batch_on_threads(const std::vector<KernelChecker*>& wanted, const Bat
     checker->check_batch(batch, references, plans, bias_numbers, origin);
 }
 
+namespace {
+
+// One family in one format: its batches through the run's kernels of that format.
+struct GateUnit {
+  Format format;
+  const Family* family;
+  std::size_t family_index;  // from 1, in families()
+};
+
+// What one unit found: its share of each KernelResult of its format's kernels (positions:
+// their places in GateResult::kernels), and the reference elements it computed.
+struct UnitResult {
+  std::vector<std::size_t> positions;
+  std::vector<KernelResult> kernels;
+  std::size_t reference_elements = 0;
+};
+
+UnitResult run_unit(const GateUnit& unit, const GateResult& run, const GateOptions& options,
+                    const std::function<void(const std::string&)>& progress) {
+  UnitResult out;
+  for (std::size_t k = 0; k < run.kernels.size(); ++k) {
+    const KernelResult& whole = run.kernels[k];
+    if (whole.kernel->format != unit.format) continue;
+    KernelResult part;
+    part.kernel = whole.kernel;
+    part.contract = whole.contract;
+    part.baseline = whole.baseline;
+    out.positions.push_back(k);
+    out.kernels.push_back(std::move(part));
+  }
+  if (out.kernels.empty()) return out;
+  std::vector<KernelChecker> checkers;
+  checkers.reserve(out.kernels.size());
+  for (KernelResult& part : out.kernels) checkers.emplace_back(part, options);
+  const Family& family = *unit.family;
+  progress("gate: " + std::string(name(unit.format)) + " family " +
+           std::to_string(unit.family_index) + "/" + std::to_string(families().size()) + " " +
+           family.name + " (" + std::to_string(checkers.size()) + " kernels)");
+  FamilyBiasNumberings numberings(unit.format);
+  const std::uint64_t seed = family_seed(options.seed, family.name);
+  std::vector<Batch> batches = family.generate(unit.format, options.suite, seed);
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    std::vector<KernelChecker*> wanted;
+    std::vector<const Kernel*> wanted_kernels;
+    for (KernelChecker& checker : checkers)
+      if (!options.include_batch || options.include_batch(checker.kernel(), family.name, b)) {
+        wanted.push_back(&checker);
+        wanted_kernels.push_back(&checker.kernel());
+      }
+    if (wanted.empty()) continue;
+    for (const Kernel* kernel : wanted_kernels) add_op_inputs(batches[b], kernel->op, seed, b);
+    const BatchReferences references(batches[b], wanted_kernels, options.threads,
+                                     options.mpfr_only);
+    out.reference_elements += batches[b].rows * batches[b].n;
+    const BatchOrigin origin{&family.name, seed, b};
+    check_batch_on_threads(wanted, batches[b], references, numberings, origin, options.threads);
+  }
+  for (KernelChecker& checker : checkers) checker.finish_family(family.name);
+  return out;
+}
+
+// Every (format, family) with kernels to check, formats in kAllFormats' order, families in
+// families()'.
+std::vector<GateUnit> units_of(const GateResult& run) {
+  std::vector<GateUnit> units;
+  for (Format format : kAllFormats) {
+    const bool used = std::any_of(run.kernels.begin(), run.kernels.end(),
+                                  [&](const KernelResult& k) { return k.kernel->format == format; });
+    if (!used) continue;
+    std::size_t index = 0;
+    for (const Family& family : families()) units.push_back({format, &family, ++index});
+  }
+  return units;
+}
+
+}  // namespace
+
 GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
                     const GateOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -513,41 +592,28 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
   }
   if (options.probe_calls && !result.kernels.empty()) probe_zero_size_calls(result, options);
 
-  for (Format format : kAllFormats) {
-    std::vector<KernelChecker> checkers;
-    for (KernelResult& k : result.kernels)
-      if (k.kernel->format == format) checkers.emplace_back(k, options);
-    if (checkers.empty()) continue;
-    std::size_t family_index = 0;
-    FamilyBiasNumberings numberings(format);
-    for (const Family& family : families()) {
-      ++family_index;
-      numberings.clear();
-      if (options.progress)
-        options.progress("gate: " + std::string(name(format)) + " family " +
-                         std::to_string(family_index) + "/" + std::to_string(families().size()) +
-                         " " + family.name + " (" + std::to_string(checkers.size()) + " kernels)");
-      const std::uint64_t seed = family_seed(options.seed, family.name);
-      std::vector<Batch> batches = family.generate(format, options.suite, seed);
-      for (std::size_t b = 0; b < batches.size(); ++b) {
-        std::vector<KernelChecker*> wanted;
-        std::vector<const Kernel*> wanted_kernels;
-        for (KernelChecker& checker : checkers)
-          if (!options.include_batch || options.include_batch(checker.kernel(), family.name, b)) {
-            wanted.push_back(&checker);
-            wanted_kernels.push_back(&checker.kernel());
-          }
-        if (wanted.empty()) continue;
-        for (const Kernel* kernel : wanted_kernels) add_op_inputs(batches[b], kernel->op, seed, b);
-        const BatchReferences references(batches[b], wanted_kernels, options.threads,
-                                         options.mpfr_only);
-        result.reference_elements += batches[b].rows * batches[b].n;
-        const BatchOrigin origin{&family.name, seed, b};
-        check_batch_on_threads(wanted, batches[b], references, numberings, origin,
-                               options.threads);
-      }
-      for (KernelChecker& checker : checkers) checker.finish_family(family.name);
-    }
+  // The units run side by side when every kernel is built in (each unit's own loops then run
+  // on its thread alone); a library's, plugin's or vector file's kernel, which may keep global
+  // state, keeps them one at a time, each on the run's threads. Their results are joined in
+  // the units' order either way.
+  const bool all_builtin = std::all_of(kernels.begin(), kernels.end(),
+                                       [](const Kernel* k) { return k->provider == "builtin"; });
+  std::mutex progress_mutex;
+  const auto progress = [&](const std::string& line) {
+    if (!options.progress) return;
+    const std::lock_guard<std::mutex> lock(progress_mutex);
+    options.progress(line);
+  };
+  const std::vector<GateUnit> units = units_of(result);
+  std::vector<UnitResult> found(units.size());
+  parallel_for(units.size(), all_builtin ? options.threads : 1u, [&](std::size_t u) {
+    found[u] = run_unit(units[u], result, options, progress);
+  });
+  for (UnitResult& unit : found) {
+    result.reference_elements += unit.reference_elements;
+    for (std::size_t k = 0; k < unit.kernels.size(); ++k)
+      merge_kernel_result(result.kernels[unit.positions[k]], unit.kernels[k],
+                          options.reproducers_per_check);
   }
   const std::size_t tests = bias_tests(result);
   for (KernelResult& k : result.kernels) record_bias(k, tests, options);

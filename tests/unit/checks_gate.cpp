@@ -95,17 +95,11 @@ TEST_CASE("gate results are reproducible from the seed") {
       CHECK(stats.worst_error == b.kernels[i].checks.at(check).worst_error);
 }
 
-// The built-in kernels' checks share the gate's threads (check_batch_on_threads), the others
-// run alone: every count, worst error and reproducer must be the same on 1 thread as on 3,
-// for correct kernels, the naive built-ins (which fail, so there are reproducers to keep in
-// order) and planted bugs of another provider.
-TEST_CASE("gate results do not depend on the number of threads") {
-  Registry& registry = Registry::instance();
-  register_builtin_kernels(registry);
-  std::vector<const Kernel*> kernels = registry.match("builtin/*/f32/*");
-  const Kernel planted[] = {fixtures::planted_kernel(fixtures::Bug::abs_max),
-                            fixtures::planted_kernel(fixtures::Bug::drops_nan)};
-  for (const Kernel& kernel : planted) kernels.push_back(&kernel);
+namespace {
+
+// Runs the gate on 1 and on 3 threads and requires the same counts, worst errors, verdicts and
+// reproducers; the number of violations seen.
+std::size_t same_on_one_and_three_threads(const std::vector<const Kernel*>& kernels) {
   GateOptions one = testing::quick_gate_options(), three = one;
   one.threads = 1;
   three.threads = 3;
@@ -125,7 +119,15 @@ TEST_CASE("gate results do not depend on the number of threads") {
       CHECK(stats.elements == other.elements);
       CHECK(stats.violations == other.violations);
       CHECK(stats.worst_error == other.worst_error);
+      CHECK(stats.worst_allowed == other.worst_allowed);
       violations += stats.violations;
+    }
+    CHECK(x.declared == y.declared);
+    REQUIRE(x.bias.size() == y.bias.size());
+    for (std::size_t f = 0; f < x.bias.size(); ++f) {
+      CHECK(x.bias[f].family == y.bias[f].family);
+      CHECK(x.bias[f].stats.values == y.bias[f].stats.values);
+      CHECK(x.bias[f].stats.error.sum == y.bias[f].stats.error.sum);
     }
     REQUIRE(x.reproducers.size() == y.reproducers.size());
     for (std::size_t v = 0; v < x.reproducers.size(); ++v) {
@@ -135,7 +137,32 @@ TEST_CASE("gate results do not depend on the number of threads") {
       CHECK(x.reproducers[v].element == y.reproducers[v].element);
     }
   }
-  CHECK(violations > 0);  // naive and planted kernels were caught: reproducers were compared
+  return violations;
+}
+
+}  // namespace
+
+// With only built-in kernels the gate checks its (format, family) units side by side, each on
+// one thread, and joins them in order (checks/gate_merge.hpp); with a kernel of another
+// provider the units run one at a time and the built-in kernels' checks of each batch share
+// the threads (check_batch_on_threads) while the others run alone. Either way every count,
+// worst error, bias statistic and reproducer must be the same on 1 thread as on 3, for
+// correct kernels, the naive built-ins (which fail, so there are reproducers to keep in
+// order) and planted bugs of another provider.
+TEST_CASE("gate results do not depend on the number of threads") {
+  Registry& registry = Registry::instance();
+  register_builtin_kernels(registry);
+  std::vector<const Kernel*> kernels = registry.match("builtin/*/f32/*");
+  for (const Kernel* k : registry.match("builtin/softmax/bf16/*")) kernels.push_back(k);
+  SECTION("built-in kernels only: units side by side") {
+    CHECK(same_on_one_and_three_threads(kernels) > 0);  // the naive kernels were caught
+  }
+  SECTION("with another provider's kernels: units one at a time") {
+    const Kernel planted[] = {fixtures::planted_kernel(fixtures::Bug::abs_max),
+                              fixtures::planted_kernel(fixtures::Bug::drops_nan)};
+    for (const Kernel& kernel : planted) kernels.push_back(&kernel);
+    CHECK(same_on_one_and_three_threads(kernels) > 0);
+  }
 }
 
 namespace {
