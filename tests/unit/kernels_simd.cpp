@@ -266,7 +266,7 @@ TEST_CASE("SIMD kernels follow the special-value table in every position of a ro
 
 // Rows stored back to back (stride n) go through RowsInRegisters when n is 1, 2, 4 or 8 below
 // a vector, or 1, 2, 4 or 8 whole vectors: several rows per vector, reduced in groups of
-// lanes. Every row must get the bits it gets alone (one row per call takes the per-row path),
+// lanes (log_softmax rows of whole vectors: LogSoftmaxBlocks, one Log1p per block of rows). Every row must get the bits it gets alone (one row per call takes the per-row path),
 // its loss included; a group holding a special row (or, for cross-entropy, an out-of-range
 // target) the special outputs for that row and the ordinary ones for its neighbours; and the
 // rows past the last whole group the per-row path.

@@ -766,6 +766,49 @@ std::size_t RowsInRegisters(DF d, const KernelCall& call, const GeneralRows& gen
   return groups * kPerGroup;
 }
 
+// log_softmax rows of kCount whole vectors (n = kCount Lanes(d), any stride), Lanes(d) rows
+// at a time: each row's statistics as LogSoftmaxInRegisters makes them (AccurateStats), then
+// one vector Log1p for the block, row q's s in lane q, then x_j - m - log1p(s) from the row
+// reloaded. Log1p works lane by lane, so every row gets the bits it gets alone; the block
+// pays one Log1p (with its division) instead of one per row, the longest chain of a short
+// row. A row that needs the general path goes to general(row, 1). Returns the rows done
+// (whole blocks).
+template <class E, std::size_t kCount>
+std::size_t LogSoftmaxBlocks(DF d, const KernelCall& call, const GeneralRows& general) {
+  using T = typename E::storage;
+  constexpr std::size_t kLanes = MaxLanes(DF());
+  const std::size_t blocks = call.rows / kLanes;
+  const auto* x = static_cast<const T*>(call.x);
+  auto* out = static_cast<T*>(call.out);
+  alignas(64) float m[kLanes], s[kLanes], log_sum[kLanes];
+  bool special[kLanes];
+  for (std::size_t b = 0; b < blocks; ++b) {
+    for (std::size_t q = 0; q < kLanes; ++q) {
+      const T* row = x + (b * kLanes + q) * call.stride;
+      VF v[kCount], e[kShortVectors];
+      for (std::size_t k = 0; k < kCount; ++k) v[k] = VectorIO<E>::Load(d, row + k * kLanes);
+      GroupStats stats;
+      special[q] = !AccurateStats<kLanes>(d, v, e, kCount, stats);
+      m[q] = special[q] ? 0.0f : hn::GetLane(stats.m);
+      s[q] = special[q] ? 0.0f : hn::GetLane(stats.s);
+    }
+    hn::Store(hn::Log1p(d, hn::Load(d, s)), d, log_sum);
+    for (std::size_t q = 0; q < kLanes; ++q) {
+      const std::size_t r = b * kLanes + q;
+      if (special[q]) {
+        general(r, 1);
+        continue;
+      }
+      const VF vm = hn::Set(d, m[q]), vl = hn::Set(d, log_sum[q]);
+      for (std::size_t k = 0; k < kCount; ++k) {
+        const VF v = VectorIO<E>::Load(d, x + r * call.stride + k * kLanes);
+        VectorIO<E>::Store(d, hn::Sub(hn::Sub(v, vm), vl), out + r * call.stride + k * kLanes);
+      }
+    }
+  }
+  return blocks * kLanes;
+}
+
 // Runs RowsInRegisters when the call's shape allows it (rows of 1, 2, 4 or 8 whole vectors,
 // or rows of 1, 2, 4 or 8 elements back to back, shorter than a vector); returns the rows done.
 template <InRegistersOp kOp, class E>
@@ -790,6 +833,15 @@ std::size_t ShortRows(const KernelCall& call, const GeneralRows& general) {
         return 0;
       default:
         return 0;
+    }
+  }
+  if constexpr (kOp == InRegistersOp::log_softmax) {
+    switch (n % kLanes == 0 ? n / kLanes : 0) {
+      case 1: return LogSoftmaxBlocks<E, 1>(d, call, general);
+      case 2: return LogSoftmaxBlocks<E, 2>(d, call, general);
+      case 4: return LogSoftmaxBlocks<E, 4>(d, call, general);
+      case 8: return LogSoftmaxBlocks<E, 8>(d, call, general);
+      default: return 0;
     }
   }
   switch (n % kLanes == 0 ? n / kLanes : 0) {
