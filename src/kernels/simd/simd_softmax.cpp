@@ -766,47 +766,76 @@ std::size_t RowsInRegisters(DF d, const KernelCall& call, const GeneralRows& gen
   return groups * kPerGroup;
 }
 
-// log_softmax rows of kCount whole vectors (n = kCount Lanes(d), any stride), Lanes(d) rows
-// at a time: each row's statistics as LogSoftmaxInRegisters makes them (AccurateStats), then
-// one vector Log1p for the block, row q's s in lane q, then x_j - m - log1p(s) from the row
-// reloaded. Log1p works lane by lane, so every row gets the bits it gets alone; the block
-// pays one Log1p (with its division) instead of one per row, the longest chain of a short
-// row. A row that needs the general path goes to general(row, 1). Returns the rows done
-// (whole blocks).
-template <class E, std::size_t kCount>
+// log_softmax rows in blocks of Lanes(d) rows, in the layouts of RowsInRegisters (rows of
+// kCount whole vectors, kWidth = Lanes(d); or kCount = 1 and rows of n = kWidth < Lanes(d)
+// back to back, Lanes(d) / kWidth rows per vector): each group's statistics as
+// LogSoftmaxInRegisters makes them (AccurateStats), then one vector Log1p for the block, row
+// q's s in lane q, then x_j - m - log1p(s) from the group reloaded. Log1p works lane by lane,
+// so every row gets the bits it gets alone; the block pays one Log1p (with its division)
+// instead of one per group, the longest chain of a short row. A group that needs the general
+// path goes to general(first_row, rows). Returns the rows done (whole blocks).
+template <class E, std::size_t kCount, std::size_t kWidth>
 std::size_t LogSoftmaxBlocks(DF d, const KernelCall& call, const GeneralRows& general) {
   using T = typename E::storage;
   constexpr std::size_t kLanes = MaxLanes(DF());
+  constexpr std::size_t kPerGroup = kLanes / kWidth;  // rows per group of kCount vectors
+  constexpr std::size_t kGroups = kWidth;             // groups per block of kLanes rows
   const std::size_t blocks = call.rows / kLanes;
+  const std::size_t step = kPerGroup * call.stride;  // from one group to the next
   const auto* x = static_cast<const T*>(call.x);
   auto* out = static_cast<T*>(call.out);
-  alignas(64) float m[kLanes], s[kLanes], log_sum[kLanes];
-  bool special[kLanes];
+  alignas(64) float m[kGroups * kLanes], s[kLanes], stats_s[kLanes];
+  alignas(64) float log_sum[2 * kLanes] = {};  // read a vector at a time from any group's first row
+  bool special[kGroups];
   for (std::size_t b = 0; b < blocks; ++b) {
-    for (std::size_t q = 0; q < kLanes; ++q) {
-      const T* row = x + (b * kLanes + q) * call.stride;
+    for (std::size_t g = 0; g < kGroups; ++g) {
+      const T* group = x + (b * kGroups + g) * step;
       VF v[kCount], e[kShortVectors];
-      for (std::size_t k = 0; k < kCount; ++k) v[k] = VectorIO<E>::Load(d, row + k * kLanes);
+      for (std::size_t k = 0; k < kCount; ++k) v[k] = VectorIO<E>::Load(d, group + k * kLanes);
       GroupStats stats;
-      special[q] = !AccurateStats<kLanes>(d, v, e, kCount, stats);
-      m[q] = special[q] ? 0.0f : hn::GetLane(stats.m);
-      s[q] = special[q] ? 0.0f : hn::GetLane(stats.s);
+      special[g] = !AccurateStats<kWidth>(d, v, e, kCount, stats);
+      if (special[g]) stats.m = stats.s = hn::Zero(d);
+      hn::Store(stats.m, d, m + g * kLanes);
+      hn::Store(stats.s, d, stats_s);
+      for (std::size_t p = 0; p < kPerGroup; ++p) s[g * kPerGroup + p] = stats_s[p * kWidth];
     }
     hn::Store(hn::Log1p(d, hn::Load(d, s)), d, log_sum);
-    for (std::size_t q = 0; q < kLanes; ++q) {
-      const std::size_t r = b * kLanes + q;
-      if (special[q]) {
-        general(r, 1);
+    for (std::size_t g = 0; g < kGroups; ++g) {
+      const std::size_t first = (b * kGroups + g) * kPerGroup;
+      if (special[g]) {
+        general(first, kPerGroup);
         continue;
       }
-      const VF vm = hn::Set(d, m[q]), vl = hn::Set(d, log_sum[q]);
+      // Lane i: its row's log1p(s), log_sum[g kPerGroup + i / kWidth].
+      VF vl;
+      if constexpr (kPerGroup == 1) {
+        vl = hn::Set(d, log_sum[g]);
+      } else {
+        const hn::RebindToSigned<DF> di;
+        const auto row_of_lane = hn::ShiftRight<hwy::FloorLog2(kWidth)>(hn::Iota(di, 0));
+        vl = hn::TableLookupLanes(hn::LoadU(d, log_sum + g * kPerGroup),
+                                  hn::IndicesFromVec(d, row_of_lane));
+      }
+      const VF vm = hn::Load(d, m + g * kLanes);
+      const T* group = x + (b * kGroups + g) * step;
+      T* group_out = out + (b * kGroups + g) * step;
       for (std::size_t k = 0; k < kCount; ++k) {
-        const VF v = VectorIO<E>::Load(d, x + r * call.stride + k * kLanes);
-        VectorIO<E>::Store(d, hn::Sub(hn::Sub(v, vm), vl), out + r * call.stride + k * kLanes);
+        const VF v = VectorIO<E>::Load(d, group + k * kLanes);
+        VectorIO<E>::Store(d, hn::Sub(hn::Sub(v, vm), vl), group_out + k * kLanes);
       }
     }
   }
   return blocks * kLanes;
+}
+
+// RowsInRegisters, or for log_softmax LogSoftmaxBlocks (the same layouts and bits).
+template <InRegistersOp kOp, class E, std::size_t kCount, std::size_t kWidth>
+std::size_t InRegisterRows(DF d, const KernelCall& call, const GeneralRows& general) {
+  if constexpr (kOp == InRegistersOp::log_softmax) {
+    return LogSoftmaxBlocks<E, kCount, kWidth>(d, call, general);
+  } else {
+    return RowsInRegisters<kOp, E, kCount, kWidth>(d, call, general);
+  }
 }
 
 // Runs RowsInRegisters when the call's shape allows it (rows of 1, 2, 4 or 8 whole vectors,
@@ -821,38 +850,29 @@ std::size_t ShortRows(const KernelCall& call, const GeneralRows& general) {
     if (call.stride != n) return 0;
     switch (n) {
       case 1:
-        return RowsInRegisters<kOp, E, 1, 1>(d, call, general);
+        return InRegisterRows<kOp, E, 1, 1>(d, call, general);
       case 2:
-        if constexpr (kLanes % 2 == 0) return RowsInRegisters<kOp, E, 1, 2>(d, call, general);
+        if constexpr (kLanes % 2 == 0) return InRegisterRows<kOp, E, 1, 2>(d, call, general);
         return 0;
       case 4:
-        if constexpr (kLanes % 4 == 0) return RowsInRegisters<kOp, E, 1, 4>(d, call, general);
+        if constexpr (kLanes % 4 == 0) return InRegisterRows<kOp, E, 1, 4>(d, call, general);
         return 0;
       case 8:
-        if constexpr (kLanes % 8 == 0) return RowsInRegisters<kOp, E, 1, 8>(d, call, general);
+        if constexpr (kLanes % 8 == 0) return InRegisterRows<kOp, E, 1, 8>(d, call, general);
         return 0;
       default:
         return 0;
     }
   }
-  if constexpr (kOp == InRegistersOp::log_softmax) {
-    switch (n % kLanes == 0 ? n / kLanes : 0) {
-      case 1: return LogSoftmaxBlocks<E, 1>(d, call, general);
-      case 2: return LogSoftmaxBlocks<E, 2>(d, call, general);
-      case 4: return LogSoftmaxBlocks<E, 4>(d, call, general);
-      case 8: return LogSoftmaxBlocks<E, 8>(d, call, general);
-      default: return 0;
-    }
-  }
   switch (n % kLanes == 0 ? n / kLanes : 0) {
     case 1:
-      return RowsInRegisters<kOp, E, 1, kLanes>(d, call, general);
+      return InRegisterRows<kOp, E, 1, kLanes>(d, call, general);
     case 2:
-      return RowsInRegisters<kOp, E, 2, kLanes>(d, call, general);
+      return InRegisterRows<kOp, E, 2, kLanes>(d, call, general);
     case 4:
-      return RowsInRegisters<kOp, E, 4, kLanes>(d, call, general);
+      return InRegisterRows<kOp, E, 4, kLanes>(d, call, general);
     case 8:
-      return RowsInRegisters<kOp, E, 8, kLanes>(d, call, general);
+      return InRegisterRows<kOp, E, 8, kLanes>(d, call, general);
     default:
       return 0;
   }
