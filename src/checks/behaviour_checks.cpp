@@ -45,10 +45,27 @@ std::optional<BehaviourOutcome> non_finite_output(Check check, std::size_t row,
   return std::nullopt;
 }
 
+// Element i of a ranking plan's sort: e_i + a_i and e_i - a_i rounded to double, which
+// compare as the Wide values do wherever they differ (rounding is monotone); ties go to the
+// Wide values themselves (RankingBounds), so the sort and the searches give the same results
+// as on the Wide values, with double comparisons almost everywhere.
 struct Upper {
-  Wide upper;  // e_i + a_i
-  Wide lower;  // e_i - a_i
+  double upper;  // e_i + a_i, rounded
+  double lower;  // e_i - a_i, rounded
   std::uint32_t index;
+};
+
+// The Wide e_i + a_i and e_i - a_i of a row, by element.
+struct RankingBounds {
+  std::vector<Wide> upper, lower;
+  // Whether u's e_i + a_i lies below v's (the sort's order).
+  bool upper_below(const Upper& u, const Upper& v) const {
+    return u.upper < v.upper || (u.upper == v.upper && upper[u.index] < upper[v.index]);
+  }
+  // Whether u's e_i + a_i lies below element j's e_j - a_j.
+  bool below_lower(const Upper& u, const Upper& j) const {
+    return u.upper < j.lower || (u.upper == j.lower && upper[u.index] < lower[j.index]);
+  }
 };
 
 }  // namespace
@@ -85,7 +102,10 @@ RankingPlan plan_ranking(const Batch& batch, std::size_t row,
   plan.values.resize(n);
   plan.allowances.resize(n);
   thread_local std::vector<Upper> uppers;
+  thread_local RankingBounds bounds;
   uppers.resize(n);
+  bounds.upper.resize(n);
+  bounds.lower.resize(n);
   const auto logits = batch.row(row);
   const RowFacts facts = row_facts(logits);
   const double norm = output_norm(exact);
@@ -93,25 +113,27 @@ RankingPlan plan_ranking(const Batch& batch, std::size_t row,
     plan.values[i] = wide(exact[i]);
     plan.allowances[i] = absolute_allowance(exact[i], batch.format, contract,
                                             element_context(facts, logits, i, norm));
-    uppers[i] = {plan.values[i] + plan.allowances[i], plan.values[i] - plan.allowances[i],
+    bounds.upper[i] = plan.values[i] + plan.allowances[i];
+    bounds.lower[i] = plan.values[i] - plan.allowances[i];
+    uppers[i] = {static_cast<double>(bounds.upper[i]), static_cast<double>(bounds.lower[i]),
                  static_cast<std::uint32_t>(i)};
   }
   std::sort(uppers.begin(), uppers.end(),
-            [](const Upper& a, const Upper& b) { return a.upper < b.upper; });
+            [](const Upper& a, const Upper& b) { return bounds.upper_below(a, b); });
   plan.order.resize(n);
   plan.below.resize(n);
   for (std::size_t k = 0; k < n; ++k) plan.order[k] = uppers[k].index;
   // below[j] counts the e_i + a_i < e_j - a_j; as e_j - a_j <= e_j + a_j, that is at most j's
   // own position k, and usually close below it: gallop down from k, then bisect.
+  const auto below = [](const Upper& u, const Upper& j) { return bounds.below_lower(u, j); };
   for (std::size_t k = 0; k < n; ++k) {
-    const Wide lower = uppers[k].lower;
-    std::size_t high = k, step = 1;  // uppers[high] >= lower
-    while (step <= high && !(uppers[high - step].upper < lower)) high -= step, step *= 2;
-    const std::size_t low = step <= high ? high - step + 1 : 0;  // uppers[low - 1] < lower
+    const Upper& j = uppers[k];
+    std::size_t high = k, step = 1;  // uppers[high] is not below j's lower
+    while (step <= high && !below(uppers[high - step], j)) high -= step, step *= 2;
+    const std::size_t low = step <= high ? high - step + 1 : 0;  // uppers[low - 1] is
     const auto end = std::lower_bound(uppers.begin() + static_cast<std::ptrdiff_t>(low),
-                                      uppers.begin() + static_cast<std::ptrdiff_t>(high), lower,
-                                      [](const Upper& u, Wide v) { return u.upper < v; });
-    plan.below[uppers[k].index] = static_cast<std::uint32_t>(end - uppers.begin());
+                                      uppers.begin() + static_cast<std::ptrdiff_t>(high), j, below);
+    plan.below[j.index] = static_cast<std::uint32_t>(end - uppers.begin());
   }
   return plan;
 }
