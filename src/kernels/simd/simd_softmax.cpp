@@ -748,16 +748,7 @@ std::size_t RowsInRegisters(DF d, const KernelCall& call, const GeneralRows& gen
   for (std::size_t g = 0; g < groups; ++g) {
     VF v[kCount];
     for (std::size_t k = 0; k < kCount; ++k) v[k] = VectorIO<E>::Load(d, x + g * step + k * kLanes);
-    if constexpr (kOp == InRegistersOp::cross_entropy) {
-      T* group_out = out + g * step;
-      const auto store = [&](const VF* gradient) {
-        for (std::size_t k = 0; k < kCount; ++k) VectorIO<E>::Store(d, gradient[k], group_out + k * kLanes);
-      };
-      if (!CrossEntropyInRegisters<E, kWidth>(d, v, kCount, call.n, call.target + g * kPerGroup,
-                                              x + g * step, group_out,
-                                              static_cast<T*>(call.loss) + g * kPerGroup, store))
-        general(g * kPerGroup, kPerGroup);
-    } else if (InRegisters<kOp, kWidth>(d, v, kCount)) {
+    if (InRegisters<kOp, kWidth>(d, v, kCount)) {
       for (std::size_t k = 0; k < kCount; ++k) VectorIO<E>::Store(d, v[k], out + g * step + k * kLanes);
     } else {
       general(g * kPerGroup, kPerGroup);
@@ -828,11 +819,106 @@ std::size_t LogSoftmaxBlocks(DF d, const KernelCall& call, const GeneralRows& ge
   return blocks * kLanes;
 }
 
-// RowsInRegisters, or for log_softmax LogSoftmaxBlocks (the same layouts and bits).
+// Cross-entropy rows in blocks of Lanes(d) rows, in RowsInRegisters' layouts: each group's
+// statistics and exps as CrossEntropyInRegisters makes them, then for the block one vector
+// division for the rows' 1 / (ties + below) and one Log1p for their s (row q in lane q; both
+// work lane by lane, so every row gets the bits it gets alone), then per group the gradient
+// e_j / (1 + s) and, per row, the loss and the target's gradient as there. A group with a
+// special row or a target outside [0, n) goes to general(first_row, rows). Returns the rows
+// done (whole blocks).
+template <class E, std::size_t kCount, std::size_t kWidth>
+std::size_t CrossEntropyBlocks(DF d, const KernelCall& call, const GeneralRows& general) {
+  using T = typename E::storage;
+  constexpr std::size_t kLanes = MaxLanes(DF());
+  constexpr std::size_t kPerGroup = kLanes / kWidth;  // rows per group of kCount vectors
+  constexpr std::size_t kGroups = kWidth;             // groups per block of kLanes rows
+  const std::size_t blocks = call.rows / kLanes;
+  const std::size_t step = kPerGroup * call.stride;
+  const auto* x = static_cast<const T*>(call.x);
+  auto* out = static_cast<T*>(call.out);
+  auto* loss = static_cast<T*>(call.loss);
+  // Per group (kLanes lanes each): m, below, ties, s, and its exps (kCount vectors).
+  alignas(64) float m[kGroups * kLanes], below[kGroups * kLanes], ties[kGroups * kLanes],
+      s[kGroups * kLanes], exps[kGroups * kCount * kLanes];
+  // Per row of the block: s and ties + below; then log1p(s) and 1 / (ties + below), read a
+  // vector at a time from any group's first row.
+  alignas(64) float row_s[kLanes], row_total[kLanes];
+  alignas(64) float log_sum[2 * kLanes] = {}, inverse[2 * kLanes] = {};
+  bool special[kGroups];
+  const hn::RebindToSigned<DF> di;
+  const auto row_of_lane = hn::ShiftRight<hwy::FloorLog2(kWidth)>(hn::Iota(di, 0));
+  for (std::size_t b = 0; b < blocks; ++b) {
+    for (std::size_t g = 0; g < kGroups; ++g) {
+      const std::size_t first = (b * kGroups + g) * kPerGroup;
+      special[g] = false;
+      for (std::size_t q = 0; q < kPerGroup; ++q) {
+        const std::int64_t y = call.target[first + q];
+        if (y < 0 || static_cast<std::size_t>(y) >= call.n) special[g] = true;
+      }
+      if (!special[g]) {
+        const T* group = x + (b * kGroups + g) * step;
+        VF v[kCount], e[kShortVectors];
+        for (std::size_t k = 0; k < kCount; ++k) v[k] = VectorIO<E>::Load(d, group + k * kLanes);
+        GroupStats stats;
+        special[g] = !AccurateStats<kWidth>(d, v, e, kCount, stats);
+        if (!special[g]) {
+          hn::Store(stats.m, d, m + g * kLanes);
+          hn::Store(stats.below, d, below + g * kLanes);
+          hn::Store(stats.ties, d, ties + g * kLanes);
+          hn::Store(stats.s, d, s + g * kLanes);
+          for (std::size_t k = 0; k < kCount; ++k)
+            hn::Store(e[k], d, exps + (g * kCount + k) * kLanes);
+        }
+      }
+      for (std::size_t q = 0; q < kPerGroup; ++q) {
+        const std::size_t lane = g * kLanes + q * kWidth;
+        row_s[g * kPerGroup + q] = special[g] ? 0.0f : s[lane];
+        row_total[g * kPerGroup + q] = special[g] ? 1.0f : ties[lane] + below[lane];
+      }
+    }
+    hn::Store(hn::Log1p(d, hn::Load(d, row_s)), d, log_sum);
+    hn::Store(hn::Div(hn::Set(d, 1.0f), hn::Load(d, row_total)), d, inverse);
+    for (std::size_t g = 0; g < kGroups; ++g) {
+      const std::size_t first = (b * kGroups + g) * kPerGroup;
+      if (special[g]) {
+        general(first, kPerGroup);
+        continue;
+      }
+      VF vi;  // lane i: its row's 1 / (ties + below)
+      if constexpr (kPerGroup == 1) {
+        vi = hn::Set(d, inverse[g]);
+      } else {
+        vi = hn::TableLookupLanes(hn::LoadU(d, inverse + g * kPerGroup),
+                                  hn::IndicesFromVec(d, row_of_lane));
+      }
+      const T* group = x + (b * kGroups + g) * step;
+      T* group_out = out + (b * kGroups + g) * step;
+      const float* group_exps = exps + g * kCount * kLanes;
+      for (std::size_t k = 0; k < kCount; ++k)
+        VectorIO<E>::Store(d, hn::Mul(hn::Load(d, group_exps + k * kLanes), vi),
+                           group_out + k * kLanes);
+      for (std::size_t q = 0; q < kPerGroup; ++q) {
+        const std::size_t lane = q * kWidth, at = g * kLanes + lane;
+        const std::size_t y = static_cast<std::size_t>(call.target[first + q]);
+        const float x_y = E::load(group[lane + y]);
+        const double others = x_y == m[at] ? static_cast<double>(s[at])
+                                           : ties[at] + (static_cast<double>(below[at]) - group_exps[lane + y]);
+        loss[first + q] = E::store((m[at] - x_y) + log_sum[g * kPerGroup + q]);
+        group_out[lane + y] = E::store(-(static_cast<float>(others) / (ties[at] + below[at])) + 0.0f);
+      }
+    }
+  }
+  return blocks * kLanes;
+}
+
+// RowsInRegisters, or for log_softmax and cross-entropy their blocks (the same layouts and
+// bits).
 template <InRegistersOp kOp, class E, std::size_t kCount, std::size_t kWidth>
 std::size_t InRegisterRows(DF d, const KernelCall& call, const GeneralRows& general) {
   if constexpr (kOp == InRegistersOp::log_softmax) {
     return LogSoftmaxBlocks<E, kCount, kWidth>(d, call, general);
+  } else if constexpr (kOp == InRegistersOp::cross_entropy) {
+    return CrossEntropyBlocks<E, kCount, kWidth>(d, call, general);
   } else {
     return RowsInRegisters<kOp, E, kCount, kWidth>(d, call, general);
   }
