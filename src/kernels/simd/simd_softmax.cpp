@@ -757,6 +757,19 @@ std::size_t RowsInRegisters(DF d, const KernelCall& call, const GeneralRows& gen
   return groups * kPerGroup;
 }
 
+// A vector of per-row values for a group of rows of kWidth lanes each: lane i gets
+// per_row[i / kWidth] (Lanes(d) floats readable from per_row).
+template <std::size_t kWidth>
+HWY_INLINE VF SpreadRowValues(DF d, const float* per_row) {
+  if constexpr (kWidth == MaxLanes(DF())) {
+    return hn::Set(d, per_row[0]);
+  } else {
+    const hn::RebindToSigned<DF> di;
+    const auto row_of_lane = hn::ShiftRight<hwy::FloorLog2(kWidth)>(hn::Iota(di, 0));
+    return hn::TableLookupLanes(hn::LoadU(d, per_row), hn::IndicesFromVec(d, row_of_lane));
+  }
+}
+
 // log_softmax rows in blocks of Lanes(d) rows, in the layouts of RowsInRegisters (rows of
 // kCount whole vectors, kWidth = Lanes(d); or kCount = 1 and rows of n = kWidth < Lanes(d)
 // back to back, Lanes(d) / kWidth rows per vector): each group's statistics as
@@ -797,16 +810,7 @@ std::size_t LogSoftmaxBlocks(DF d, const KernelCall& call, const GeneralRows& ge
         general(first, kPerGroup);
         continue;
       }
-      // Lane i: its row's log1p(s), log_sum[g kPerGroup + i / kWidth].
-      VF vl;
-      if constexpr (kPerGroup == 1) {
-        vl = hn::Set(d, log_sum[g]);
-      } else {
-        const hn::RebindToSigned<DF> di;
-        const auto row_of_lane = hn::ShiftRight<hwy::FloorLog2(kWidth)>(hn::Iota(di, 0));
-        vl = hn::TableLookupLanes(hn::LoadU(d, log_sum + g * kPerGroup),
-                                  hn::IndicesFromVec(d, row_of_lane));
-      }
+      const VF vl = SpreadRowValues<kWidth>(d, log_sum + g * kPerGroup);  // rows' log1p(s)
       const VF vm = hn::Load(d, m + g * kLanes);
       const T* group = x + (b * kGroups + g) * step;
       T* group_out = out + (b * kGroups + g) * step;
@@ -845,8 +849,6 @@ std::size_t CrossEntropyBlocks(DF d, const KernelCall& call, const GeneralRows& 
   alignas(64) float row_s[kLanes], row_total[kLanes];
   alignas(64) float log_sum[2 * kLanes] = {}, inverse[2 * kLanes] = {};
   bool special[kGroups];
-  const hn::RebindToSigned<DF> di;
-  const auto row_of_lane = hn::ShiftRight<hwy::FloorLog2(kWidth)>(hn::Iota(di, 0));
   for (std::size_t b = 0; b < blocks; ++b) {
     for (std::size_t g = 0; g < kGroups; ++g) {
       const std::size_t first = (b * kGroups + g) * kPerGroup;
@@ -884,13 +886,7 @@ std::size_t CrossEntropyBlocks(DF d, const KernelCall& call, const GeneralRows& 
         general(first, kPerGroup);
         continue;
       }
-      VF vi;  // lane i: its row's 1 / (ties + below)
-      if constexpr (kPerGroup == 1) {
-        vi = hn::Set(d, inverse[g]);
-      } else {
-        vi = hn::TableLookupLanes(hn::LoadU(d, inverse + g * kPerGroup),
-                                  hn::IndicesFromVec(d, row_of_lane));
-      }
+      const VF vi = SpreadRowValues<kWidth>(d, inverse + g * kPerGroup);  // 1 / (ties + below)
       const T* group = x + (b * kGroups + g) * step;
       T* group_out = out + (b * kGroups + g) * step;
       const float* group_exps = exps + g * kCount * kLanes;
