@@ -508,18 +508,22 @@ struct GateUnit {
   std::size_t family_index;  // from 1, in families()
 };
 
-// What one unit found: its share of each KernelResult of its format's kernels (positions:
-// their places in GateResult::kernels), and the reference elements it computed.
+// What one unit found for some of the run's kernels: its share of each of their
+// KernelResults (positions: their places in GateResult::kernels), and per batch the reference
+// elements it computed (0 for a batch no kernel wanted).
 struct UnitResult {
   std::vector<std::size_t> positions;
   std::vector<KernelResult> kernels;
-  std::size_t reference_elements = 0;
+  std::vector<std::size_t> batch_elements;
 };
 
-UnitResult run_unit(const GateUnit& unit, const GateResult& run, const GateOptions& options,
+// The unit's batches through the kernels at `positions` in GateResult::kernels (those of
+// other formats are left out).
+UnitResult run_unit(const GateUnit& unit, const GateResult& run,
+                    const std::vector<std::size_t>& positions, const GateOptions& options,
                     const std::function<void(const std::string&)>& progress) {
   UnitResult out;
-  for (std::size_t k = 0; k < run.kernels.size(); ++k) {
+  for (std::size_t k : positions) {
     const KernelResult& whole = run.kernels[k];
     if (whole.kernel->format != unit.format) continue;
     KernelResult part;
@@ -540,6 +544,7 @@ UnitResult run_unit(const GateUnit& unit, const GateResult& run, const GateOptio
   FamilyBiasNumberings numberings(unit.format);
   const std::uint64_t seed = family_seed(options.seed, family.name);
   std::vector<Batch> batches = family.generate(unit.format, options.suite, seed);
+  out.batch_elements.assign(batches.size(), 0);
   for (std::size_t b = 0; b < batches.size(); ++b) {
     std::vector<KernelChecker*> wanted;
     std::vector<const Kernel*> wanted_kernels;
@@ -552,7 +557,7 @@ UnitResult run_unit(const GateUnit& unit, const GateResult& run, const GateOptio
     for (const Kernel* kernel : wanted_kernels) add_op_inputs(batches[b], kernel->op, seed, b);
     const BatchReferences references(batches[b], wanted_kernels, options.threads,
                                      options.mpfr_only);
-    out.reference_elements += batches[b].rows * batches[b].n;
+    out.batch_elements[b] = batches[b].rows * batches[b].n;
     const BatchOrigin origin{&family.name, seed, b};
     check_batch_on_threads(wanted, batches[b], references, numberings, origin, options.threads);
   }
@@ -592,12 +597,15 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
   }
   if (options.probe_calls && !result.kernels.empty()) probe_zero_size_calls(result, options);
 
-  // The units run side by side when every kernel is built in (each unit's own loops then run
-  // on its thread alone); a library's, plugin's or vector file's kernel, which may keep global
-  // state, keeps them one at a time, each on the run's threads. Their results are joined in
-  // the units' order either way.
-  const bool all_builtin = std::all_of(kernels.begin(), kernels.end(),
-                                       [](const Kernel* k) { return k->provider == "builtin"; });
+  // The built-in kernels' units run side by side on the run's threads, each unit's own loops
+  // on its thread alone; the other kernels (a library's, a plugin's, a vector file's, which
+  // may keep global state) then go through the units one at a time, each on the run's
+  // threads. A kernel's results depend on no other kernel, and each pass joins its units in
+  // their order, so the result is the one-pass result; a batch both passes compute counts
+  // once among the reference elements.
+  std::vector<std::size_t> builtin, other;
+  for (std::size_t k = 0; k < result.kernels.size(); ++k)
+    (result.kernels[k].kernel->provider == "builtin" ? builtin : other).push_back(k);
   std::mutex progress_mutex;
   const auto progress = [&](const std::string& line) {
     if (!options.progress) return;
@@ -605,16 +613,27 @@ GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet
     options.progress(line);
   };
   const std::vector<GateUnit> units = units_of(result);
-  std::vector<UnitResult> found(units.size());
-  parallel_for(units.size(), all_builtin ? options.threads : 1u, [&](std::size_t u) {
-    found[u] = run_unit(units[u], result, options, progress);
-  });
-  for (UnitResult& unit : found) {
-    result.reference_elements += unit.reference_elements;
-    for (std::size_t k = 0; k < unit.kernels.size(); ++k)
-      merge_kernel_result(result.kernels[unit.positions[k]], unit.kernels[k],
-                          options.reproducers_per_check);
-  }
+  std::vector<std::vector<std::size_t>> computed(units.size());  // elements per unit and batch
+  const auto pass = [&](const std::vector<std::size_t>& positions, unsigned unit_threads) {
+    if (positions.empty()) return;
+    std::vector<UnitResult> found(units.size());
+    parallel_for(units.size(), unit_threads, [&](std::size_t u) {
+      found[u] = run_unit(units[u], result, positions, options, progress);
+    });
+    for (std::size_t u = 0; u < units.size(); ++u) {
+      const UnitResult& unit = found[u];
+      computed[u].resize(std::max(computed[u].size(), unit.batch_elements.size()));
+      for (std::size_t b = 0; b < unit.batch_elements.size(); ++b)
+        computed[u][b] = std::max(computed[u][b], unit.batch_elements[b]);
+      for (std::size_t k = 0; k < unit.kernels.size(); ++k)
+        merge_kernel_result(result.kernels[unit.positions[k]], unit.kernels[k],
+                            options.reproducers_per_check);
+    }
+  };
+  pass(builtin, options.threads);
+  pass(other, 1);
+  for (const std::vector<std::size_t>& unit : computed)
+    for (std::size_t elements : unit) result.reference_elements += elements;
   const std::size_t tests = bias_tests(result);
   for (KernelResult& k : result.kernels) record_bias(k, tests, options);
   for (KernelResult& k : result.kernels) k.verdict = verdict_of(k);

@@ -142,10 +142,9 @@ std::size_t same_on_one_and_three_threads(const std::vector<const Kernel*>& kern
 
 }  // namespace
 
-// With only built-in kernels the gate checks its (format, family) units side by side, each on
-// one thread, and joins them in order (checks/gate_merge.hpp); with a kernel of another
-// provider the units run one at a time and the built-in kernels' checks of each batch share
-// the threads (check_batch_on_threads) while the others run alone. Either way every count,
+// The gate checks the built-in kernels' (format, family) units side by side, each on one
+// thread, and joins them in order (checks/gate_merge.hpp); kernels of another provider then
+// go through the units one at a time, each on the run's threads. Either way every count,
 // worst error, bias statistic and reproducer must be the same on 1 thread as on 3, for
 // correct kernels, the naive built-ins (which fail, so there are reproducers to keep in
 // order) and planted bugs of another provider.
@@ -154,10 +153,10 @@ TEST_CASE("gate results do not depend on the number of threads") {
   register_builtin_kernels(registry);
   std::vector<const Kernel*> kernels = registry.match("builtin/*/f32/*");
   for (const Kernel* k : registry.match("builtin/softmax/bf16/*")) kernels.push_back(k);
-  SECTION("built-in kernels only: units side by side") {
+  SECTION("built-in kernels only") {
     CHECK(same_on_one_and_three_threads(kernels) > 0);  // the naive kernels were caught
   }
-  SECTION("with another provider's kernels: units one at a time") {
+  SECTION("with another provider's kernels, in a second pass") {
     const Kernel planted[] = {fixtures::planted_kernel(fixtures::Bug::abs_max),
                               fixtures::planted_kernel(fixtures::Bug::drops_nan)};
     for (const Kernel& kernel : planted) kernels.push_back(&kernel);
