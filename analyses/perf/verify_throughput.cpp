@@ -10,9 +10,11 @@
 //   4. the loss family's references as in 1 (fast_softmax_loss.cpp, fast_sigmoid_bce.cpp), at
 //      the built-in kernels' parameters.
 // Usage: verify_throughput [--suite quick|default|deep] [--seed N] [--markdown FILE]
-//                          [--format f64|f32|bf16|f16] [--reference-only]
-// (--format: that format only; --reference-only: stage 1 only, for profiling the reference)
+//                          [--format f64|f32|bf16|f16] [--lengths N,N,...] [--reference-only]
+// (--format: that format only; --lengths: only the suite's batches of rows of those lengths;
+// --reference-only: stage 1 only, for profiling the reference)
 // Exit status: 0 identical results, 1 any difference, 2 usage error.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -20,6 +22,8 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -45,6 +49,17 @@ double seconds_since(Clock::time_point start) {
 bool same(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
 }
+
+// The batches a run measures: the suite's families from the seed, and with --lengths only the
+// batches whose rows have one of those lengths (to rerun one cell of the report).
+struct Inputs {
+  Suite suite = Suite::standard;
+  std::uint64_t seed = 1;
+  std::vector<std::size_t> lengths;  // empty: every length
+  bool wanted(const Batch& b) const {
+    return lengths.empty() || std::find(lengths.begin(), lengths.end(), b.n) != lengths.end();
+  }
+};
 
 struct StageResult {
   std::size_t elements = 0, differences = 0;
@@ -81,11 +96,11 @@ std::vector<std::vector<reference::OpRow>> group_references(Op op, const Batch& 
   return reference::evaluate_group_batch(reference::reference_group(op), batch, {}, options, 1);
 }
 
-std::vector<Batch> suite_batches(Format format, Suite suite, std::uint64_t seed) {
+std::vector<Batch> suite_batches(Format format, const Inputs& inputs) {
   std::vector<Batch> batches;
   for (const Family& family : families())
-    for (Batch& b : family.generate(format, suite, family_seed(seed, family.name)))
-      batches.push_back(std::move(b));
+    for (Batch& b : family.generate(format, inputs.suite, family_seed(inputs.seed, family.name)))
+      if (inputs.wanted(b)) batches.push_back(std::move(b));
   return batches;
 }
 
@@ -121,10 +136,10 @@ double fallback_fraction(const reference::FastPathCounts& before,
 // One reference stage: time_both over the suite's batches, and the share of the fast path's
 // count (`fast`, `fallback`: its counters) that fell back to MPFR.
 template <class Evaluate>
-StageResult measure_stage(Format format, Suite suite, std::uint64_t seed, Evaluate evaluate,
+StageResult measure_stage(Format format, const Inputs& inputs, Evaluate evaluate,
                           std::size_t per_element, std::size_t per_row, Counter fast,
                           Counter fallback) {
-  const std::vector<Batch> batches = suite_batches(format, suite, seed);
+  const std::vector<Batch> batches = suite_batches(format, inputs);
   const auto before = reference::fast_path_counts();
   StageResult result = time_both(batches, evaluate, per_element, per_row);
   result.fallback_fraction = fallback_fraction(before, reference::fast_path_counts(), fast, fallback);
@@ -132,9 +147,9 @@ StageResult measure_stage(Format format, Suite suite, std::uint64_t seed, Evalua
 }
 
 // The softmax family's references; the fallback fraction is of the outputs.
-StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
+StageResult reference_stage(Format format, const Inputs& inputs) {
   return measure_stage(
-      format, suite, seed,
+      format, inputs,
       [](const Batch& b, bool fast_path) { return group_references(Op::softmax, b, fast_path); },
       3, 2, &reference::FastPathCounts::fast_elements,
       &reference::FastPathCounts::fallback_elements);
@@ -142,9 +157,9 @@ StageResult reference_stage(Format format, Suite suite, std::uint64_t seed) {
 
 // StableMax's references (StableMax, log-StableMax, StCE loss and gradient) the same way;
 // the fallback fraction is of the rows.
-StageResult stablemax_stage(Format format, Suite suite, std::uint64_t seed) {
+StageResult stablemax_stage(Format format, const Inputs& inputs) {
   return measure_stage(
-      format, suite, seed,
+      format, inputs,
       [](const Batch& b, bool fast_path) { return group_references(Op::stablemax, b, fast_path); },
       3, 1, &reference::FastPathCounts::stablemax_fast_rows,
       &reference::FastPathCounts::stablemax_fallback_rows);
@@ -177,7 +192,7 @@ const std::vector<LossCase>& loss_cases() {
   return cases;
 }
 
-StageResult loss_stage(Format format, Suite suite, std::uint64_t seed) {
+StageResult loss_stage(Format format, const Inputs& inputs) {
   const auto evaluate = [](const Batch& b, bool fast_path) {
     reference::ReferenceOptions options;
     options.fast_path = fast_path;
@@ -188,7 +203,7 @@ StageResult loss_stage(Format format, Suite suite, std::uint64_t seed) {
         all.push_back(std::move(op_rows));
     return all;
   };
-  return measure_stage(format, suite, seed, evaluate, loss_cases().size(), loss_cases().size(),
+  return measure_stage(format, inputs, evaluate, loss_cases().size(), loss_cases().size(),
                        &reference::FastPathCounts::loss_fast_rows,
                        &reference::FastPathCounts::loss_fallback_rows);
 }
@@ -200,16 +215,28 @@ struct GateComparison {
   double fast_seconds = 0, mpfr_seconds = 0;
 };
 
-GateComparison gate_stage(Format format, Suite suite, std::uint64_t seed) {
+GateComparison gate_stage(Format format, const Inputs& inputs) {
   Registry registry;
   register_builtin_kernels(registry);
   std::vector<const Kernel*> kernels;
   for (const Kernel& k : registry.all())
     if (in_family(k.op, "softmax") && k.format == format) kernels.push_back(&k);
   GateOptions options;
-  options.suite = suite;
-  options.seed = seed;
+  options.suite = inputs.suite;
+  options.seed = inputs.seed;
   options.threads = 1;
+  if (!inputs.lengths.empty()) {
+    std::set<std::pair<std::string, std::size_t>> wanted;  // (family, batch index)
+    for (const Family& family : families()) {
+      const std::vector<Batch> batches =
+          family.generate(format, inputs.suite, family_seed(inputs.seed, family.name));
+      for (std::size_t b = 0; b < batches.size(); ++b)
+        if (inputs.wanted(batches[b])) wanted.insert({family.name, b});
+    }
+    options.include_batch = [wanted](const Kernel&, const std::string& family, std::size_t b) {
+      return wanted.count({family, b}) > 0;
+    };
+  }
   const ContractSet contracts = ContractSet::builtin();
   auto start = Clock::now();
   const GateResult fast = run_gate(kernels, contracts, options);
@@ -272,25 +299,38 @@ std::string stage_cells(const StageResult& stage) {
 template <class Stage>
 std::size_t stage_table(std::ostringstream& table, const std::string& title,
                         const std::string& progress, const std::vector<Format>& formats,
-                        Suite suite, std::uint64_t seed, Stage stage_of) {
+                        const Inputs& inputs, Stage stage_of) {
   table << "\n" << title << ":\n\n"
         << "| format | reference outputs | fast path | MPFR only | speed-up | MPFR fallback (rows) "
            "| outputs different |\n|---|---|---|---|---|---|---|\n";
   std::size_t differences = 0;
   for (Format format : formats) {
     std::cerr << "verify_throughput: " << name(format) << " " << progress << "...\n";
-    const StageResult stage = stage_of(format, suite, seed);
+    const StageResult stage = stage_of(format, inputs);
     differences += stage.differences;
     table << "| " << name(format) << " | " << stage_cells(stage) << "\n";
   }
   return differences;
 }
 
+// "16,1024" as lengths; nothing for a malformed list.
+std::optional<std::vector<std::size_t>> parse_lengths(const std::string& text) {
+  std::vector<std::size_t> lengths;
+  std::stringstream items(text);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    if (item.empty() || item.size() > 12 || item.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    lengths.push_back(std::stoull(item));
+  }
+  if (lengths.empty()) return std::nullopt;
+  return lengths;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  Suite suite = Suite::standard;
-  std::uint64_t seed = 1;
+  Inputs inputs;
   std::string markdown_path;
   bool reference_only = false;
   std::vector<Format> formats(std::begin(kAllFormats), std::end(kAllFormats));
@@ -298,9 +338,11 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
     if (arg == "--suite" && has_value && parse_suite(argv[i + 1])) {
-      suite = *parse_suite(argv[++i]);
+      inputs.suite = *parse_suite(argv[++i]);
     } else if (arg == "--seed" && has_value) {
-      seed = std::stoull(argv[++i]);
+      inputs.seed = std::stoull(argv[++i]);
+    } else if (arg == "--lengths" && has_value && parse_lengths(argv[i + 1])) {
+      inputs.lengths = *parse_lengths(argv[++i]);
     } else if (arg == "--format" && has_value && parse_format(argv[i + 1])) {
       formats = {*parse_format(argv[++i])};
     } else if (arg == "--reference-only") {
@@ -309,9 +351,13 @@ int main(int argc, char** argv) {
       markdown_path = argv[++i];
     } else {
       std::cerr << "usage: verify_throughput [--suite quick|default|deep] [--seed N] "
-                   "[--markdown FILE] [--format F] [--reference-only]\n";
+                   "[--markdown FILE] [--format F] [--lengths N,N,...] [--reference-only]\n";
       return 2;
     }
+  }
+  if (suite_batches(formats.front(), inputs).empty()) {
+    std::cerr << "verify_throughput: no batch of the suite has rows of the lengths given\n";
+    return 2;
   }
   std::ostringstream table;
   std::string command = "build/verify_throughput";  // as it was run
@@ -330,12 +376,12 @@ int main(int argc, char** argv) {
   std::size_t differences = 0;
   // One untimed pass first (the first format, the same suite): the exp tables, MPFR's caches,
   // the per-thread scratch and the heap are then in place for every timed format alike.
-  reference_stage(formats.front(), suite, seed);
+  reference_stage(formats.front(), inputs);
   for (Format format : formats) {
     std::cerr << "verify_throughput: " << name(format) << " reference stage...\n";
-    const StageResult stage = reference_stage(format, suite, seed);
+    const StageResult stage = reference_stage(format, inputs);
     std::cerr << "verify_throughput: " << name(format) << " gate...\n";
-    const GateComparison gate = reference_only ? GateComparison{} : gate_stage(format, suite, seed);
+    const GateComparison gate = reference_only ? GateComparison{} : gate_stage(format, inputs);
     differences += stage.differences + gate.differences;
     table << "| " << name(format) << " | " << stage_cells(stage) << " ";
     if (reference_only)
@@ -350,14 +396,14 @@ int main(int argc, char** argv) {
       table,
       "StableMax references (StableMax, log-StableMax, StCE loss and gradient; same suite, "
       "one thread)",
-      "StableMax references", formats, suite, seed, stablemax_stage);
+      "StableMax references", formats, inputs, stablemax_stage);
   differences += stage_table(
       table,
       "Loss-family references (comp-sum loss and gradient at tau = 0, 0.5, 1, 1.5, 2; "
       "temperature cross-entropy at T = 0.25, 0.5, 2, 10; temperature softmax at T = 0.001, "
       "0.1, 10, 1000; sigmoid BCE; the sigmoid and softplus normalisers; the Z-loss at "
       "(a, b) = (1, 1), (0.1, 10): the built-in kernels' parameters; same suite, one thread)",
-      "loss-family references", formats, suite, seed, loss_stage);
+      "loss-family references", formats, inputs, loss_stage);
   std::cout << table.str();
   if (!markdown_path.empty()) {
     std::ofstream out(markdown_path);
