@@ -22,7 +22,6 @@ class FamilyBiasNumberings {
  public:
   explicit FamilyBiasNumberings(Format format) : format_(format) {}
   BiasNumbering& of(const ReferenceKey& key);
-  void clear() { numberings_.clear(); }  // for the next family
 
  private:
   Format format_;

@@ -29,6 +29,10 @@ double signed_error_ulps(double got, const reference::Exact& exact, Format forma
   return std::signbit(exact.exact_hi) ? -error : error;
 }
 
+double distinct_quantum(const reference::Exact& exact, Format format) {
+  return kDistinctUlps * ulp(exact.exact_hi, format);
+}
+
 bool needs_rounding(const reference::Exact& exact, Format format) {
   // `rounded` is the exact value rounded to the kernel's format; the exact value lies
   // (exact_hi - rounded) + exact_lo from it.
@@ -50,13 +54,13 @@ double BiasStats::away_fraction() const {
 
 std::uint32_t BiasNumbering::number(const reference::Exact& exact) {
   if (!std::isfinite(exact.exact_hi) || !needs_rounding(exact, format_)) return kNotCounted;
-  return values_.number(exact, kDistinctUlps * ulp(exact.exact_hi, format_), kMaxNumberedValues);
+  return values_.number(exact, distinct_quantum(exact, format_), kMaxNumberedValues);
 }
 
 bool BiasAccumulator::first_count(const reference::Exact& exact, std::uint32_t number) {
   if (number == kUnnumbered) {
     const std::size_t before = unnumbered_.size();
-    unnumbered_.number(exact, kDistinctUlps * ulp(exact.exact_hi, format_), kMaxBiasValues);
+    unnumbered_.number(exact, distinct_quantum(exact, format_), kMaxBiasValues);
     return unnumbered_.size() > before;
   }
   if (number >= counted_.size()) counted_.resize(std::max<std::size_t>(number + 1, 2 * counted_.size()));

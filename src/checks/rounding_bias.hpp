@@ -54,6 +54,10 @@ inline constexpr double kNearlyExactUlps = 0x1p-20;
 // count as one value: repeated rows and ties, whatever the reference path's remainder.
 inline constexpr double kDistinctUlps = 0x1p-10;
 
+// The grid on which exact_lo tells distinct values with the same exact_hi apart:
+// kDistinctUlps ulp of the format at the value.
+double distinct_quantum(const reference::Exact& exact, Format format);
+
 // Whether `format` (that of `exact.rounded`) cannot hold the exact value (a kernel must round
 // it), by more than kNearlyExactUlps.
 bool needs_rounding(const reference::Exact& exact, Format format);
@@ -93,8 +97,6 @@ class BiasNumbering {
   explicit BiasNumbering(Format format) : format_(format) {}
   // kNotCounted, the value's number, or kUnnumbered once kMaxNumberedValues are numbered.
   std::uint32_t number(const reference::Exact& exact);
-  // For the next family.
-  void clear() { values_.clear(); }
 
  private:
   Format format_;

@@ -40,7 +40,7 @@ class NumberedAccumulator {
   }
   void end_row() { accumulator_.end_row(); }
   BiasStats take() {
-    numbering_.clear();
+    numbering_ = BiasNumbering(Format::bf16);  // the next family's
     return accumulator_.take();
   }
 
