@@ -54,7 +54,8 @@ bool count_measurement(KernelResult& result, const Measurement& m, const GateOpt
 class KernelChecker {
  public:
   KernelChecker(KernelResult& result, const GateOptions& options)
-      : result_(result), options_(options), bias_(result.kernel->format) {}
+      : result_(result), options_(options), bias_(result.kernel->format),
+        checks_(checks_of(result.kernel->op)) {}
 
   const Kernel& kernel() const { return *result_.kernel; }
 
@@ -70,7 +71,7 @@ class KernelChecker {
   void request_behaviour_plans(const BatchReferences& references,
                                std::vector<BehaviourRequest>& requests) const {
     const std::vector<reference::OpRow>& expected = references.of(kernel());
-    for (OutputCheck c : checks_of(kernel().op)) {
+    for (OutputCheck c : checks_) {
       if (c != OutputCheck::ranking && c != OutputCheck::descent) continue;
       const Check check = c == OutputCheck::ranking ? Check::ranking : Check::descent;
       requests.push_back({check, &expected, result_.contract});
@@ -83,8 +84,7 @@ class KernelChecker {
   // values or losses), and so read the batch's bias numbers of its references.
   bool counts_bias() const {
     if (!bias_.counting()) return false;
-    const std::vector<OutputCheck> checks = checks_of(kernel().op);
-    return std::any_of(checks.begin(), checks.end(), [](OutputCheck c) {
+    return std::any_of(checks_.begin(), checks_.end(), [](OutputCheck c) {
       return c == OutputCheck::elements || c == OutputCheck::row_value || c == OutputCheck::loss;
     });
   }
@@ -105,18 +105,17 @@ class KernelChecker {
     }
 
     const std::vector<reference::OpRow>& expected = references.of(kernel);
-    const std::vector<OutputCheck> checks = checks_of(kernel.op);
     plans_ = {plans.ranking(expected, result_.contract), plans.ranking(expected, result_.baseline),
               plans.descent(expected, result_.contract), plans.descent(expected, result_.baseline)};
     numbers_ = counts_bias() ? &bias_numbers.of(expected) : nullptr;
     const bool element_output = kernel.op.spec().has_element_output();
     for (std::size_t r = 0; r < batch.rows; ++r) {
       const RowFacts facts = row_facts(batch.row(r));
-      for (OutputCheck check : checks) check_output(check, batch, out, loss, r, expected[r], facts, origin);
+      for (OutputCheck check : checks_) check_output(check, batch, out, loss, r, expected[r], facts, origin);
       bias_.end_row();
       if (element_output) check_padding(batch, out, pristine, r, origin);
     }
-    if (std::find(checks.begin(), checks.end(), OutputCheck::risk_order) != checks.end())
+    if (std::find(checks_.begin(), checks_.end(), OutputCheck::risk_order) != checks_.end())
       check_risk_order(batch, loss, expected, origin);
     if (options_.probe_calls) check_in_place(batch, out, origin);
     if (options_.run_twice) check_repeat(batch, buffers, origin);
@@ -380,6 +379,7 @@ class KernelChecker {
   KernelResult& result_;
   const GateOptions& options_;
   BiasAccumulator bias_;
+  const std::vector<OutputCheck> checks_;  // the op's (op_checks.hpp)
 };
 
 // The zero-size calls of one kernel (checks/zero_size.hpp), counted as the gate's other
