@@ -3,8 +3,8 @@
 // pattern: bandwidth_patterns.hpp's loops making the same passes over the same two rows
 // with the same vector width, tiles, prefetch and kind of store, but no arithmetic (what
 // `bandwidth_probe --patterns two-pass,three-pass-recompute,three-pass-reload` measures).
-// For every --targets entry (Highway targets, default avx3,avx2) the kernels run with that
-// target forced (simd_force_target, simd.hpp), looked up in the registry as
+// For every --targets entry (Highway targets; default avx3,avx2, those this CPU runs) the
+// kernels run with that target forced (simd_force_target, simd.hpp), looked up in the registry as
 // builtin/softmax/f32/simd-<algorithm>-<target>-u4a4, and the ceilings use that target's
 // vector width (avx3: AVX-512, avx2: AVX2).
 //
@@ -62,8 +62,12 @@ volatile float g_checksum = 0;
 struct Options {
   std::size_t bytes = kDefaultBytes;
   int rounds = kDefaultRounds;
-  std::vector<std::string> targets = {"avx3", "avx2"};
+  std::vector<std::string> targets;  // --targets; default: kDefaultTargets this CPU runs
 };
+
+// The dispatch targets compared by default (the paper's AVX-512 and AVX2), where this CPU has
+// them.
+const std::vector<std::string> kDefaultTargets = {"avx3", "avx2"};
 
 [[noreturn]] void fail(const std::string& problem) {
   std::fprintf(stderr, "out_of_cache: %s\n", problem.c_str());
@@ -126,6 +130,12 @@ Options parse_options(int argc, char** argv) {
   if (options.bytes < kernels::simd_stream_bytes())
     fail("--bytes: at least " + std::to_string(kernels::simd_stream_bytes()) +
          " (the kernels' streaming threshold, simd.hpp), got " + std::to_string(options.bytes));
+  if (options.targets.empty()) {
+    for (const std::string& target : kDefaultTargets)
+      if (kernels::simd_force_target(target)) options.targets.push_back(target);
+    kernels::simd_force_target("");
+    if (options.targets.empty()) fail("this CPU runs neither of the default targets avx3, avx2");
+  }
   check_targets(options.targets);
   return options;
 }

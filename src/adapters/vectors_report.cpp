@@ -2,8 +2,8 @@
 #include "adapters/vectors_report.hpp"
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <regex>
+#include <stdexcept>
 
 #include "core/xml_escape.hpp"
 
@@ -16,9 +16,10 @@ struct Totals {
   std::size_t cases = 0, checked = 0, skipped = 0;
 };
 
-Totals totals(const VectorSet& set) {
+Totals totals(const VectorsAccount& account) {
   Totals t;
-  for (const KernelCases& k : set.summary()) t.cases += k.total, t.checked += k.checked, t.skipped += k.skipped;
+  for (const KernelCases& k : account.kernels)
+    t.cases += k.total, t.checked += k.checked, t.skipped += k.skipped;
   return t;
 }
 
@@ -37,36 +38,86 @@ std::string bump_attribute(const std::string& xml, const std::string& attribute,
   return match.prefix().str() + match[1].str() + std::to_string(value) + "\"" + match.suffix().str();
 }
 
+template <class T>
+T parsed(std::optional<T> value, const std::string& field) {
+  if (!value) throw std::runtime_error("unknown value of '" + field + "'");
+  return *value;
+}
+
 }  // namespace
 
-void print_vectors_summary(std::ostream& out, const VectorSet& set, const std::string& dir) {
-  const Totals t = totals(set);
-  out << "vectors: " << t.cases << " cases in " << dir << ": " << t.checked << " checked, "
+VectorsAccount account_of(const VectorSet& set, const std::string& dir) {
+  VectorsAccount account{dir, set.provider(), set.summary(), {}, set.manifest().not_exported.size()};
+  for (const VectorCase* c : set.skipped_cases())
+    account.skipped.push_back({c->id, kernel_of(set, *c), c->skipped});
+  return account;
+}
+
+json account_json(const VectorsAccount& account) {
+  json kernels = json::array();
+  for (const KernelCases& k : account.kernels)
+    kernels.push_back({{"kernel", k.kernel}, {"op", std::string(name(k.op))},
+                       {"format", std::string(name(k.format))}, {"total", k.total},
+                       {"skipped", k.skipped}, {"checked", k.checked}});
+  json skipped = json::array();
+  for (const SkippedCase& c : account.skipped)
+    skipped.push_back({{"id", c.id}, {"kernel", c.kernel}, {"reason", c.reason}});
+  return {{"dir", account.dir}, {"provider", account.provider}, {"kernels", kernels},
+          {"skipped", skipped}, {"not_exported", account.not_exported}};
+}
+
+VectorsAccount account_from_json(const json& value) {
+  try {
+    VectorsAccount account;
+    account.dir = value.at("dir").get<std::string>();
+    account.provider = value.at("provider").get<std::string>();
+    account.not_exported = value.at("not_exported").get<std::size_t>();
+    for (const json& k : value.at("kernels"))
+      account.kernels.push_back({k.at("kernel").get<std::string>(),
+                                 parsed(parse_op(k.at("op").get<std::string>()), "op"),
+                                 parsed(parse_format(k.at("format").get<std::string>()), "format"),
+                                 k.at("total").get<std::size_t>(), k.at("skipped").get<std::size_t>(),
+                                 k.at("checked").get<std::size_t>()});
+    for (const json& c : value.at("skipped"))
+      account.skipped.push_back({c.at("id").get<std::string>(), c.at("kernel").get<std::string>(),
+                                 c.at("reason").get<std::string>()});
+    return account;
+  } catch (const json::exception& e) {
+    throw std::runtime_error(std::string("malformed vectors account (") + e.what() + ")");
+  }
+}
+
+void add_checked(VectorsAccount& total, const VectorsAccount& shard) {
+  for (KernelCases& k : total.kernels)
+    for (const KernelCases& s : shard.kernels)
+      if (s.kernel == k.kernel) k.checked += s.checked;
+}
+
+void print_vectors_summary(std::ostream& out, const VectorsAccount& account) {
+  const Totals t = totals(account);
+  out << "vectors: " << t.cases << " cases in " << account.dir << ": " << t.checked << " checked, "
       << t.skipped << " skipped by the framework (not counted as passes)";
-  if (!set.manifest().not_exported.empty())
-    out << "; " << set.manifest().not_exported.size() << " empty batches not exported";
+  if (account.not_exported > 0) out << "; " << account.not_exported << " empty batches not exported";
   out << "\n";
   std::map<std::pair<std::string, std::string>, std::size_t> reasons;  // (kernel, reason)
-  for (const VectorCase* c : set.skipped_cases()) ++reasons[{kernel_of(set, *c), c->skipped}];
+  for (const SkippedCase& c : account.skipped) ++reasons[{c.kernel, c.reason}];
   for (const auto& [key, count] : reasons) {
     std::size_t total = 0;
-    for (const KernelCases& k : set.summary())
+    for (const KernelCases& k : account.kernels)
       if (k.kernel == key.first) total = k.total;
     out << "  skipped " << key.first << ": " << count << " of " << total << " cases: " << key.second
         << "\n";
   }
 }
 
-std::string add_vectors_json(const std::string& gate_json, const VectorSet& set,
-                             const std::string& dir) {
+std::string add_vectors_json(const std::string& gate_json, const VectorsAccount& account) {
   json doc = json::parse(gate_json);
-  const auto summary = set.summary();
   for (json& kernel : doc["kernels"])
-    for (const KernelCases& k : summary)
+    for (const KernelCases& k : account.kernels)
       if (kernel["name"] == k.kernel)
         kernel["cases"] = {{"total", k.total}, {"checked", k.checked}, {"skipped", k.skipped}};
   json kernels = json::array();
-  for (const KernelCases& k : summary)
+  for (const KernelCases& k : account.kernels)
     kernels.push_back({{"name", k.kernel},
                        {"op", std::string(name(k.op))},
                        {"dtype", std::string(name(k.format))},
@@ -75,30 +126,30 @@ std::string add_vectors_json(const std::string& gate_json, const VectorSet& set,
                        {"skipped", k.skipped},
                        {"in_gate", k.has_kernel()}});
   json skipped = json::array();
-  for (const VectorCase* c : set.skipped_cases())
-    skipped.push_back({{"id", c->id}, {"kernel", kernel_of(set, *c)}, {"reason", c->skipped}});
-  const Totals t = totals(set);
-  doc["vectors"] = {{"directory", dir},
-                    {"provider", set.provider()},
+  for (const SkippedCase& c : account.skipped)
+    skipped.push_back({{"id", c.id}, {"kernel", c.kernel}, {"reason", c.reason}});
+  const Totals t = totals(account);
+  doc["vectors"] = {{"directory", account.dir},
+                    {"provider", account.provider},
                     {"cases", t.cases},
                     {"checked", t.checked},
                     {"skipped", t.skipped},
-                    {"not_exported", set.manifest().not_exported.size()},
+                    {"not_exported", account.not_exported},
                     {"kernels", kernels},
                     {"skipped_cases", skipped}};
   return doc.dump(2) + "\n";
 }
 
-std::string add_vectors_junit(const std::string& gate_junit, const VectorSet& set) {
-  const auto skipped = set.skipped_cases();
+std::string add_vectors_junit(const std::string& gate_junit, const VectorsAccount& account) {
+  const auto& skipped = account.skipped;
   const std::size_t end = gate_junit.rfind("</testsuites>");
   if (skipped.empty() || end == std::string::npos) return gate_junit;
   std::string suite = "  <testsuite name=\"vectors: cases skipped by the framework\" tests=\"" +
                       std::to_string(skipped.size()) + "\" skipped=\"" +
                       std::to_string(skipped.size()) + "\">\n";
-  for (const VectorCase* c : skipped)
-    suite += "    <testcase classname=\"" + xml_escape(kernel_of(set, *c)) + "\" name=\"" +
-             xml_escape(c->id) + "\"><skipped message=\"" + xml_escape(c->skipped) +
+  for (const SkippedCase& c : skipped)
+    suite += "    <testcase classname=\"" + xml_escape(c.kernel) + "\" name=\"" +
+             xml_escape(c.id) + "\"><skipped message=\"" + xml_escape(c.reason) +
              "\"/></testcase>\n";
   suite += "  </testsuite>\n";
   std::string xml = gate_junit.substr(0, end) + suite + gate_junit.substr(end);

@@ -37,20 +37,6 @@ struct BatchOrigin {
   std::size_t index;
 };
 
-// Counts `m` in its check's statistics; true when it is a violation to keep as a reproducer
-// (fewer than options.reproducers_per_check of its check kept so far).
-bool count_measurement(KernelResult& result, const Measurement& m, const GateOptions& options) {
-  CheckStats& stats = result.checks[m.check];
-  ++stats.elements;
-  const bool worse = m.error > stats.worst_error || std::isnan(m.error);
-  if (worse) stats.worst_error = m.error, stats.worst_allowed = m.allowed;
-  if (m.pass) return false;
-  ++stats.violations;
-  if (stats.kept >= options.reproducers_per_check) return false;
-  ++stats.kept;
-  return true;
-}
-
 class KernelChecker {
  public:
   KernelChecker(KernelResult& result, const GateOptions& options)
@@ -164,7 +150,7 @@ class KernelChecker {
   void record(const Measurement& m, const Batch& batch, std::size_t row, std::size_t element,
               const std::string& output, double got, double expected, double exact,
               const BatchOrigin& origin) {
-    if (!count_measurement(result_, m, options_)) return;
+    if (!count_measurement(result_, m, options_.reproducers_per_check)) return;
     Violation v{result_.kernel->name(), m.check, *origin.family, origin.seed, origin.index, row,
                 element, output, got, expected, exact, m.error, m.allowed, batch.n,
                 batch.n > 0 ? batch.targets[row] : 0, {}, {}};
@@ -383,69 +369,38 @@ class KernelChecker {
 };
 
 // The zero-size calls of one kernel (checks/zero_size.hpp), counted as the gate's other
-// measurements; a finding that passes only because the contract declares empty_error counts
-// as declared.
-void record_zero_size(KernelResult& result, const ProbeReport& report, const GateOptions& options) {
+// measurements into `part`; a finding that passes only because the contract declares
+// empty_error counts as declared.
+void record_zero_size(KernelResult& part, const ProbeReport& report, const GateOptions& options) {
   for (const ProbeFinding& f : report.findings) {
     const Measurement m{f.check, f.error, f.allowed, f.pass};
-    if (f.declared) ++result.declared[f.check];
-    if (!count_measurement(result, m, options)) continue;
-    result.reproducers.push_back({result.kernel->name(), f.check, kZeroSizeFamily, 0, 0, f.row,
-                                  f.element, f.output, f.got, f.expected, f.expected, f.error,
-                                  f.allowed, f.n, 0, {}, f.call + ": " + f.message});
+    if (f.declared) ++part.declared[f.check];
+    if (!count_measurement(part, m, options.reproducers_per_check)) continue;
+    part.reproducers.push_back({part.kernel->name(), f.check, kZeroSizeFamily, 0, 0, f.row,
+                                f.element, f.output, f.got, f.expected, f.expected, f.error,
+                                f.allowed, f.n, 0, {}, f.call + ": " + f.message});
   }
 }
 
-// Every kernel's zero-size calls, in forked children (before the reference stage starts
-// threads: see zero_size.hpp).
-void probe_zero_size_calls(GateResult& result, const GateOptions& options) {
+// The zero-size calls of the kernels at `positions`, in forked children (before the reference
+// stage starts threads: see zero_size.hpp), as one part per kernel.
+void probe_zero_size_calls(GateParts& run, const std::vector<std::size_t>& positions,
+                           const GateOptions& options) {
+  if (positions.empty()) return;
   std::vector<const Kernel*> kernels;
   std::vector<Contract> contracts;
-  for (const KernelResult& k : result.kernels) {
-    kernels.push_back(k.kernel);
-    contracts.push_back(k.contract);
+  for (std::size_t k : positions) {
+    kernels.push_back(run.kernels[k].kernel);
+    contracts.push_back(run.kernels[k].contract);
   }
   if (options.progress)
     options.progress("gate: zero-size calls (" + std::to_string(kernels.size()) + " kernels)");
   const std::vector<ProbeReport> reports = probe_zero_size(kernels, contracts, options.probe_limit);
-  for (std::size_t i = 0; i < reports.size(); ++i)
-    record_zero_size(result.kernels[i], reports[i], options);
-}
-
-// Families tested for rounding bias over every kernel of the run: the union bound's count.
-std::size_t bias_tests(const GateResult& result) {
-  std::size_t tests = 0;
-  for (const KernelResult& k : result.kernels) tests += k.bias.size();
-  return tests;
-}
-
-// The bias check of each family a kernel kept statistics for (a pass that only the contract's
-// declared max_bias_ulp allows counts as declared, as in measure()). A violation's reproducer
-// names the family; got is the kernel's mean error in ulps, expected that of the correctly
-// rounded results, and the message gives the means, thresholds, counts and fraction away from
-// zero.
-void record_bias(KernelResult& result, std::size_t tests, const GateOptions& options) {
-  for (FamilyBias& family : result.bias) {
-    const BiasStats& stats = family.stats;
-    const Measurement m = measure_bias(stats, tests, result.contract);
-    family.thresholds = bias_thresholds(stats, tests, result.contract);
-    family.ratio = m.error;
-    if (m.pass && !(result.contract == result.baseline) &&
-        !measure_bias(stats, tests, result.baseline).pass)
-      ++result.declared[Check::bias];
-    if (!count_measurement(result, m, options)) continue;
-    result.reproducers.push_back({result.kernel->name(), Check::bias, family.family,
-                                  family_seed(options.seed, family.family), 0, 0, 0, "family",
-                                  stats.mean_error(), stats.mean_error() - stats.mean_excess(),
-                                  0.0, m.error, m.allowed, 0, 0, {},
-                                  describe_bias(stats, tests, result.contract)});
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    GatePart part{positions[i], GatePart::kZeroSizeUnit, run.kernels[positions[i]]};
+    record_zero_size(part.result, reports[i], options);
+    run.parts.push_back(std::move(part));
   }
-}
-
-Verdict verdict_of(const KernelResult& result) {
-  const bool violated = result.violations() > 0;
-  if (result.contract.expect_fail) return violated ? Verdict::expected_fail : Verdict::unexpected_pass;
-  return violated ? Verdict::fail : Verdict::pass;
 }
 
 }  // namespace
@@ -505,46 +460,32 @@ namespace {
 struct GateUnit {
   Format format;
   const Family* family;
-  std::size_t family_index;  // from 1, in families()
+  std::size_t family_index;  // from 0, in families()
 };
 
-// What one unit found for some of the run's kernels: its share of each of their
-// KernelResults (positions: their places in GateResult::kernels), and per batch the reference
-// elements it computed (0 for a batch no kernel wanted).
-struct UnitResult {
-  std::vector<std::size_t> positions;
-  std::vector<KernelResult> kernels;
-  std::vector<std::size_t> batch_elements;
-};
-
-// The unit's batches through the kernels at `positions` in GateResult::kernels (those of
-// other formats are left out).
-UnitResult run_unit(const GateUnit& unit, const GateResult& run,
-                    const std::vector<std::size_t>& positions, const GateOptions& options,
-                    const std::function<void(const std::string&)>& progress) {
-  UnitResult out;
-  for (std::size_t k : positions) {
-    const KernelResult& whole = run.kernels[k];
-    if (whole.kernel->format != unit.format) continue;
-    KernelResult part;
-    part.kernel = whole.kernel;
-    part.contract = whole.contract;
-    part.baseline = whole.baseline;
-    out.positions.push_back(k);
-    out.kernels.push_back(std::move(part));
-  }
-  if (out.kernels.empty()) return out;
+// The unit's batches through the kernels at `positions` in run.kernels (all of its format),
+// each kernel's findings as one part; the reference elements computed per batch (0 for a
+// batch no kernel wanted) into `batch_elements`.
+std::vector<GatePart> run_unit(const GateUnit& unit, const GateParts& run,
+                               const std::vector<std::size_t>& positions,
+                               const GateOptions& options,
+                               const std::function<void(const std::string&)>& progress,
+                               std::vector<std::size_t>& batch_elements) {
+  std::vector<GatePart> parts;
+  if (positions.empty()) return parts;
+  const int order = unit_order(unit.format, unit.family_index);
+  for (std::size_t k : positions) parts.push_back({k, order, run.kernels[k]});
   std::vector<KernelChecker> checkers;
-  checkers.reserve(out.kernels.size());
-  for (KernelResult& part : out.kernels) checkers.emplace_back(part, options);
+  checkers.reserve(parts.size());
+  for (GatePart& part : parts) checkers.emplace_back(part.result, options);
   const Family& family = *unit.family;
   progress("gate: " + std::string(name(unit.format)) + " family " +
-           std::to_string(unit.family_index) + "/" + std::to_string(families().size()) + " " +
+           std::to_string(unit.family_index + 1) + "/" + std::to_string(families().size()) + " " +
            family.name + " (" + std::to_string(checkers.size()) + " kernels)");
   FamilyBiasNumberings numberings(unit.format);
   const std::uint64_t seed = family_seed(options.seed, family.name);
   std::vector<Batch> batches = family.generate(unit.format, options.suite, seed);
-  out.batch_elements.assign(batches.size(), 0);
+  batch_elements.assign(batches.size(), 0);
   for (std::size_t b = 0; b < batches.size(); ++b) {
     std::vector<KernelChecker*> wanted;
     std::vector<const Kernel*> wanted_kernels;
@@ -557,86 +498,149 @@ UnitResult run_unit(const GateUnit& unit, const GateResult& run,
     for (const Kernel* kernel : wanted_kernels) add_op_inputs(batches[b], kernel->op, seed, b);
     const BatchReferences references(batches[b], wanted_kernels, options.threads,
                                      options.mpfr_only);
-    out.batch_elements[b] = batches[b].rows * batches[b].n;
+    batch_elements[b] = batches[b].rows * batches[b].n;
     const BatchOrigin origin{&family.name, seed, b};
     check_batch_on_threads(wanted, batches[b], references, numberings, origin, options.threads);
   }
   for (KernelChecker& checker : checkers) checker.finish_family(family.name);
-  return out;
+  return parts;
 }
 
-// Every (format, family) with kernels to check, formats in kAllFormats' order, families in
-// families()'.
-std::vector<GateUnit> units_of(const GateResult& run) {
+// Every (format, family) with kernels to check, in unit_order.
+std::vector<GateUnit> units_of(const std::vector<const Kernel*>& kernels) {
   std::vector<GateUnit> units;
   for (Format format : kAllFormats) {
-    const bool used = std::any_of(run.kernels.begin(), run.kernels.end(),
-                                  [&](const KernelResult& k) { return k.kernel->format == format; });
+    const bool used = std::any_of(kernels.begin(), kernels.end(),
+                                  [&](const Kernel* k) { return k->format == format; });
     if (!used) continue;
-    std::size_t index = 0;
-    for (const Family& family : families()) units.push_back({format, &family, ++index});
+    for (std::size_t f = 0; f < families().size(); ++f) units.push_back({format, &families()[f], f});
   }
   return units;
 }
 
+// What each kernel checks on each unit, for the shard plan: per batch it runs on, its
+// elements plus its rows (so that rows of n = 0 weigh something); the references, those of
+// every batch some kernel runs on.
+std::vector<UnitWork> work_of(const std::vector<GateUnit>& units,
+                              const std::vector<const Kernel*>& kernels,
+                              const GateOptions& options) {
+  std::vector<UnitWork> work;
+  for (const GateUnit& unit : units) {
+    UnitWork w;
+    w.kernel_elements.assign(kernels.size(), 0);
+    const Family& family = *unit.family;
+    const auto batches =
+        family.generate(unit.format, options.suite, family_seed(options.seed, family.name));
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+      const std::size_t size = batches[b].rows * batches[b].n + batches[b].rows;
+      bool any = false;
+      for (std::size_t k = 0; k < kernels.size(); ++k) {
+        const Kernel& kernel = *kernels[k];
+        if (kernel.format != unit.format) continue;
+        if (options.include_batch && !options.include_batch(kernel, family.name, b)) continue;
+        w.kernel_elements[k] += size;
+        any = true;
+      }
+      if (any) w.reference_elements += size;
+    }
+    work.push_back(std::move(w));
+  }
+  return work;
+}
+
 }  // namespace
 
-GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
-                    const GateOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  GateResult result;
-  result.seed = options.seed;
-  result.suite = options.suite;
+ShardPlan plan_gate(const std::vector<const Kernel*>& kernels, const GateOptions& options) {
+  return plan_shards(work_of(units_of(kernels), kernels, options), options.shard.count);
+}
+
+int unit_order(Format format, std::size_t family_index) {
+  const auto format_index =
+      std::find(std::begin(kAllFormats), std::end(kAllFormats), format) - std::begin(kAllFormats);
+  return static_cast<int>(format_index * families().size() + family_index);
+}
+
+std::optional<int> unit_order(Format format, std::string_view family) {
+  for (std::size_t f = 0; f < families().size(); ++f)
+    if (families()[f].name == family) return unit_order(format, f);
+  return std::nullopt;
+}
+
+GateParts run_gate_parts(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
+                         const GateOptions& options) {
+  GateParts run;
+  run.seed = options.seed;
+  run.suite = options.suite;
   const ContractSet strict = ContractSet::strict();
   for (const Kernel* kernel : kernels) {
     KernelResult k;
     k.kernel = kernel;
     k.contract = contracts.resolve(kernel->name());
     k.baseline = strict.resolve(kernel->name());
-    result.kernels.push_back(std::move(k));
+    run.kernels.push_back(std::move(k));
   }
-  if (options.probe_calls && !result.kernels.empty()) probe_zero_size_calls(result, options);
+  const std::vector<GateUnit> units = units_of(kernels);
+  // Which (unit, kernel) this process checks: every one of its format, or its shard's share
+  // (shard_plan.hpp); a kernel's zero-size calls go to shard (its position mod the count).
+  std::vector<std::vector<bool>> mine(units.size(), std::vector<bool>(kernels.size(), false));
+  const ShardPlan plan = options.shard.whole() ? ShardPlan{} : plan_gate(kernels, options);
+  for (std::size_t u = 0; u < units.size(); ++u)
+    for (std::size_t k = 0; k < kernels.size(); ++k)
+      mine[u][k] = kernels[k]->format == units[u].format &&
+                   (options.shard.whole() || plan.owner[u][k] == options.shard.index);
+  if (options.probe_calls) {
+    std::vector<std::size_t> probed;
+    for (std::size_t k = 0; k < kernels.size(); ++k)
+      if (k % options.shard.count == options.shard.index) probed.push_back(k);
+    probe_zero_size_calls(run, probed, options);
+  }
 
   // The built-in kernels' units run side by side on the run's threads, each unit's own loops
   // on its thread alone; the other kernels (a library's, a plugin's, a vector file's, which
   // may keep global state) then go through the units one at a time, each on the run's
-  // threads. A kernel's results depend on no other kernel, and each pass joins its units in
-  // their order, so the result is the one-pass result; a batch both passes compute counts
-  // once among the reference elements.
-  std::vector<std::size_t> builtin, other;
-  for (std::size_t k = 0; k < result.kernels.size(); ++k)
-    (result.kernels[k].kernel->provider == "builtin" ? builtin : other).push_back(k);
+  // threads. A kernel's results depend on no other kernel, so the parts are those of any other
+  // order; a batch both passes compute counts once among the reference elements.
   std::mutex progress_mutex;
   const auto progress = [&](const std::string& line) {
     if (!options.progress) return;
     const std::lock_guard<std::mutex> lock(progress_mutex);
     options.progress(line);
   };
-  const std::vector<GateUnit> units = units_of(result);
-  std::vector<std::vector<std::size_t>> computed(units.size());  // elements per unit and batch
-  const auto pass = [&](const std::vector<std::size_t>& positions, unsigned unit_threads) {
-    if (positions.empty()) return;
-    std::vector<UnitResult> found(units.size());
+  const auto pass = [&](bool builtin, unsigned unit_threads) {
+    std::vector<std::vector<std::size_t>> positions(units.size());
+    bool any = false;
+    for (std::size_t u = 0; u < units.size(); ++u)
+      for (std::size_t k = 0; k < kernels.size(); ++k)
+        if (mine[u][k] && (kernels[k]->provider == "builtin") == builtin) {
+          positions[u].push_back(k);
+          any = true;
+        }
+    if (!any) return;
+    std::vector<std::vector<GatePart>> found(units.size());
+    std::vector<std::vector<std::size_t>> elements(units.size());
     parallel_for(units.size(), unit_threads, [&](std::size_t u) {
-      found[u] = run_unit(units[u], result, positions, options, progress);
+      found[u] = run_unit(units[u], run, positions[u], options, progress, elements[u]);
     });
     for (std::size_t u = 0; u < units.size(); ++u) {
-      const UnitResult& unit = found[u];
-      computed[u].resize(std::max(computed[u].size(), unit.batch_elements.size()));
-      for (std::size_t b = 0; b < unit.batch_elements.size(); ++b)
-        computed[u][b] = std::max(computed[u][b], unit.batch_elements[b]);
-      for (std::size_t k = 0; k < unit.kernels.size(); ++k)
-        merge_kernel_result(result.kernels[unit.positions[k]], unit.kernels[k],
-                            options.reproducers_per_check);
+      if (positions[u].empty()) continue;
+      std::vector<std::size_t>& total =
+          run.batch_elements[unit_order(units[u].format, units[u].family_index)];
+      total.resize(std::max(total.size(), elements[u].size()));
+      for (std::size_t b = 0; b < elements[u].size(); ++b)
+        total[b] = std::max(total[b], elements[u][b]);
+      for (GatePart& part : found[u]) run.parts.push_back(std::move(part));
     }
   };
-  pass(builtin, options.threads);
-  pass(other, 1);
-  for (const std::vector<std::size_t>& unit : computed)
-    for (std::size_t elements : unit) result.reference_elements += elements;
-  const std::size_t tests = bias_tests(result);
-  for (KernelResult& k : result.kernels) record_bias(k, tests, options);
-  for (KernelResult& k : result.kernels) k.verdict = verdict_of(k);
+  pass(true, options.threads);
+  pass(false, 1);
+  return run;
+}
+
+GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
+                    const GateOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  GateResult result = join_gate_parts(run_gate_parts(kernels, contracts, options),
+                                      options.reproducers_per_check);
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

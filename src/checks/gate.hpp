@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <utility>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "checks/contract.hpp"
 #include "checks/element_check.hpp"
 #include "checks/rounding_bias.hpp"
+#include "checks/shard_plan.hpp"
 #include "core/families.hpp"
 #include "kernels/kernel.hpp"
 
@@ -40,6 +43,8 @@ struct GateOptions {
   // Call each row kernel a second time on every batch and require the same bits
   // (checks/repeat.hpp: Check::deterministic). Off for vector files (stored outputs).
   bool run_twice = false;
+  // This process's share of the run (checks/shard_plan.hpp): the whole run by default.
+  ShardSpec shard{};
 };
 
 // The family name of the zero-size calls' findings (they belong to no input family).
@@ -116,6 +121,43 @@ struct GateResult {
   bool ok() const;  // every verdict is pass or expected_fail
 };
 
+// A gate run before its results are joined: each kernel's share of each unit it was checked
+// on (a unit is one family in one format: its batches through the run's kernels of that
+// format), and of its zero-size calls. A sharded run (GateOptions::shard) holds its shard's
+// parts; the parts of every shard of a run join into the whole run's result
+// (checks/gate_merge.hpp), as the parts of an unsharded run do.
+struct GatePart {
+  std::size_t kernel = 0;  // position in GateParts::kernels
+  int unit = kZeroSizeUnit;  // unit_order() of the unit, or kZeroSizeUnit
+  KernelResult result;       // what this part found (kernel and contracts set)
+  static constexpr int kZeroSizeUnit = -1;
+};
+
+struct GateParts {
+  std::uint64_t seed = 0;
+  Suite suite = Suite::standard;
+  // Every kernel of the run with its contracts, nothing counted yet.
+  std::vector<KernelResult> kernels;
+  std::vector<GatePart> parts;
+  // Reference elements computed, per unit (unit_order) and batch: a batch counts once however
+  // many parts computed it.
+  std::map<int, std::vector<std::size_t>> batch_elements;
+};
+
+// A unit's place in the run's order: formats in kAllFormats' order, then families in
+// families()' order. Nothing for a family name this version does not know.
+int unit_order(Format format, std::size_t family_index);
+std::optional<int> unit_order(Format format, std::string_view family);
+
+// How a sharded run (options.shard.count > 1) divides the work of these kernels
+// (shard_plan.hpp): the same for every shard of the run.
+ShardPlan plan_gate(const std::vector<const Kernel*>& kernels, const GateOptions& options);
+
+// The parts of the run's (or with options.shard of one shard's) checks, unjoined.
+GateParts run_gate_parts(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
+                         const GateOptions& options);
+
+// The whole run: run_gate_parts joined (gate_merge.hpp), with its time.
 GateResult run_gate(const std::vector<const Kernel*>& kernels, const ContractSet& contracts,
                     const GateOptions& options);
 

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -9,6 +10,8 @@
 #include "checks/gate.hpp"
 #include "cli/command_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/gate_run_report.hpp"
+#include "cli/shard_run.hpp"
 #include "report/attention_report.hpp"
 #include "report/gate_report.hpp"
 
@@ -29,7 +32,28 @@ struct GateCommandOptions {
   std::vector<std::string> plugin_paths;  // --plugin: shared libraries to load (plugin.h)
   unsigned timeout_ms = 10000;            // --timeout-ms: per call of an isolated kernel
   std::string family_glob = "*";          // --family: attention families to run
+  std::string shard;                      // --shard K/N
 };
+
+// One shard of the run (cli/shard_run.hpp): its parts into the shard file at options.json_path.
+int run_gate_shard(const GateCommandOptions& options, const Context& context, ShardJob job) {
+  if (options.json_path.empty())
+    throw UsageError("a shard writes its share of the run with --json FILE, for softcheck merge");
+  if (!options.junit_path.empty() || !options.markdown_path.empty())
+    throw UsageError("--junit and --markdown describe the whole run: give them to softcheck merge");
+  std::ofstream json = open_output(options.json_path);
+  job.plan = {"gate", job.gate.suite, job.gate.seed, job.gate.shard.count,
+              job.gate.reproducers_per_check, job.gate.run_twice, job.gate.probe_calls,
+              job.attention_kernels.empty() ? "" : options.family_glob, ""};
+  job.command_line = context.command_line;
+  ShardOutcome shard;
+  {
+    const StderrProgress progress(options.quiet);
+    job.gate.progress = job.attention.progress = progress.callback();
+    shard = run_shard(job);
+  }
+  return finish_shard(json, shard);
+}
 
 int run_gate_command(const GateCommandOptions& options, const Context& context) {
   const auto suite = parse_suite(options.suite);
@@ -44,11 +68,6 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   const bool plugins_only = !options.plugin_paths.empty();
   const auto kernels = select_kernels(options.globs, plugins_only, true);
   const auto attention_kernels = select_attention_kernels(options.globs, plugins_only);
-  // Every output file is opened before the (possibly long) run, so a bad path fails fast.
-  std::ofstream json = open_output(options.json_path);
-  std::ofstream junit = open_output(options.junit_path);
-  std::ofstream markdown = open_output(options.markdown_path);
-
   GateOptions gate;
   gate.suite = *suite;
   gate.seed = options.seed;
@@ -56,6 +75,8 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   gate.mpfr_only = options.mpfr_only;
   gate.run_twice = options.run_twice;
   gate.probe_limit = std::chrono::milliseconds(options.timeout_ms);
+  const std::optional<ShardSpec> shard = resolve_shard(options.shard);
+  if (shard) gate.shard = *shard;
   if (!attention_kernels.empty()) {
     bool any = false;
     for (const AttentionFamily* f : attention_families_in(*suite)) any |= glob_match(options.family_glob, f->name);
@@ -69,6 +90,13 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   attention.threads = options.threads;
   attention.fast_path = !options.mpfr_only;
   attention.family_glob = options.family_glob;
+  if (shard)
+    return run_gate_shard(options, context,
+                          {kernels, attention_kernels, &contracts, gate, attention, {}, {}});
+  // Every output file is opened before the (possibly long) run, so a bad path fails fast.
+  std::ofstream json = open_output(options.json_path);
+  std::ofstream junit = open_output(options.junit_path);
+  std::ofstream markdown = open_output(options.markdown_path);
   GateResult result;
   result.seed = options.seed;
   result.suite = *suite;
@@ -81,26 +109,9 @@ int run_gate_command(const GateCommandOptions& options, const Context& context) 
   }
 
   const RunInfo info{context.command_line, SOFTCHECK_VERSION};
-  if (!kernels.empty()) {
-    print_reproducers(std::cout, result);
-    print_gate_table(std::cout, result);
-  }
-  if (attention_result) {
-    print_attention_reproducers(std::cout, *attention_result);
-    print_attention_table(std::cout, *attention_result);
-  }
-  const AttentionGateResult* attention_part = attention_result ? &*attention_result : nullptr;
-  if (json.is_open()) write_gate_json(json, result, info, attention_part);
-  if (junit.is_open()) write_gate_junit(junit, result, info, attention_part);
-  if (markdown.is_open()) {
-    if (!kernels.empty())
-      write_gate_markdown(markdown, result, info);
-    else
-      markdown << "Produced by `" << info.command << "` (softcheck " << info.version << ", suite "
-               << name(*suite) << ", seed " << options.seed << ").\n";
-    if (attention_part) write_attention_markdown(markdown, *attention_part);
-  }
-  return result.ok() && (!attention_part || attention_part->ok()) ? 0 : 1;
+  return report_gate_run(result, attention_result ? &*attention_result : nullptr, info,
+                         {json.is_open() ? &json : nullptr, junit.is_open() ? &junit : nullptr,
+                          markdown.is_open() ? &markdown : nullptr});
 }
 
 }  // namespace
@@ -135,6 +146,10 @@ void add_gate_command(CLI::App& app, Action& run, const Context& context) {
   command->add_option("--family", options->family_glob,
                       "attention kernels: only the attention families matching this glob "
                       "(docs/attention.md; default: every family of the suite)");
+  command->add_option("--shard", options->shard,
+                      "run shard K of N (K/N, 1 <= K <= N) and write its share with --json, for "
+                      "softcheck merge (docs/scale-out.md); without it, Bazel's and GoogleTest's "
+                      "shard variables are honoured");
   command->add_option("--timeout-ms", options->timeout_ms,
                       "time limit per call of an isolated (adapter or plugin) kernel, and of each "
                       "zero-size call of any kernel, in ms (default 10000)")

@@ -2,7 +2,10 @@
 // cannot be linked (any language, any device). export writes the input families as .npy
 // files and a manifest; the framework writes its outputs next to them; check verifies the
 // inputs against the suite and gates the outputs like any kernel (docs/vectors.md).
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <span>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -10,12 +13,15 @@
 
 #include "adapters/vectors_error.hpp"
 #include "adapters/vectors_export.hpp"
+#include "adapters/vectors_hash.hpp"
 #include "adapters/vectors_kernel.hpp"
 #include "adapters/vectors_report.hpp"
 #include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
 #include "cli/command_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/shard_run.hpp"
+#include "cli/vectors_check_report.hpp"
 #include "report/attention_report.hpp"
 #include "report/gate_report.hpp"
 
@@ -36,7 +42,15 @@ struct CheckCommandOptions {
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   bool quiet = false;
   bool fail_on_skip = false;
+  std::string shard;  // --shard K/N
 };
+
+// The hash of the set's manifest file: what a sharded check's plan covers besides the kernels.
+std::string manifest_hash(const std::string& dir) {
+  std::ifstream file(std::filesystem::path(dir) / vectors::kManifestFile, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  return vectors::hash_text(vectors::fnv1a64(std::as_bytes(std::span(bytes.data(), bytes.size()))));
+}
 
 Suite suite_option(const std::string& text) {
   const auto suite = parse_suite(text);
@@ -101,10 +115,38 @@ AttentionGateOptions attention_gate_options(const vectors::VectorSet& set,
   return gate;
 }
 
+// One shard of the check (cli/shard_run.hpp): its share into the shard file at
+// options.json_path, with its account of the cases it checked.
+int run_check_shard(const CheckCommandOptions& options, const Context& context,
+                    const vectors::VectorSet& set, const ContractSet& contracts,
+                    const ShardSpec& shard) {
+  if (options.json_path.empty())
+    throw UsageError("a shard writes its share of the check with --json FILE, for softcheck merge");
+  if (!options.junit_path.empty())
+    throw UsageError("--junit describes the whole check: give it to softcheck merge");
+  std::ofstream json = open_output(options.json_path);
+  ShardJob job{set.kernels(), set.attention_kernels(), &contracts, {}, {}, {}, context.command_line};
+  ShardOutcome outcome;
+  {
+    const StderrProgress progress(options.quiet);
+    job.gate = row_gate_options(set, options, progress);
+    job.gate.shard = shard;
+    job.attention = attention_gate_options(set, options, progress);
+    job.plan = {"vectors check", job.gate.suite, job.gate.seed, shard.count,
+                job.gate.reproducers_per_check, job.gate.run_twice, job.gate.probe_calls, "",
+                manifest_hash(options.dir)};
+    outcome = run_shard(job);
+  }
+  outcome.header.extra = vectors_extra(vectors::account_of(set, options.dir), options.fail_on_skip);
+  return finish_shard(json, outcome);
+}
+
 int run_check(const CheckCommandOptions& options, const Context& context) {
   ContractSet contracts = ContractSet::builtin();
   for (const std::string& path : options.contract_files) contracts.add_file(path);
+  const std::optional<ShardSpec> shard = resolve_shard(options.shard);
   const vectors::VectorSet set = vectors::VectorSet::open(options.dir, options.name);
+  if (shard) return run_check_shard(options, context, set, contracts, *shard);
   std::ofstream json = open_output(options.json_path);
   std::ofstream junit = open_output(options.junit_path);
 
@@ -123,40 +165,10 @@ int run_check(const CheckCommandOptions& options, const Context& context) {
   }
   if (const auto unserved = set.unserved_cases(); !unserved.empty())
     throw std::logic_error("the gate never asked for case '" + unserved.front()->id + "'");
-
-  const std::string replay = "softcheck vectors check --dir '" + options.dir + "'";
-  if (!result.kernels.empty()) {
-    print_reproducers(std::cout, result, [&replay](const Violation&) { return replay; });
-    print_gate_table(std::cout, result);
-  }
-  if (attention_result) {
-    print_attention_reproducers(std::cout, *attention_result,
-                                [&replay](const AttentionViolation&) { return replay; });
-    print_attention_table(std::cout, *attention_result);
-  }
-  vectors::print_vectors_summary(std::cout, set, options.dir);
   const RunInfo info{context.command_line, SOFTCHECK_VERSION};
-  const AttentionGateResult* attention_part = attention_result ? &*attention_result : nullptr;
-  if (json.is_open()) {
-    std::ostringstream text;
-    write_gate_json(text, result, info, attention_part);
-    json << vectors::add_vectors_json(text.str(), set, options.dir);
-  }
-  if (junit.is_open()) {
-    std::ostringstream text;
-    write_gate_junit(text, result, info, attention_part);
-    junit << vectors::add_vectors_junit(text.str(), set);
-  }
-  const std::size_t skipped = set.skipped_cases().size();
-  if (result.kernels.empty() && !attention_result) {
-    std::cout << "vectors FAILED: nothing checked, the framework skipped every case\n";
-    return 1;
-  }
-  if (options.fail_on_skip && skipped > 0) {
-    std::cout << "vectors FAILED: " << skipped << " cases skipped (--fail-on-skip)\n";
-    return 1;
-  }
-  return result.ok() && (!attention_part || attention_part->ok()) ? 0 : 1;
+  return report_vectors_check(result, attention_result ? &*attention_result : nullptr,
+                              vectors::account_of(set, options.dir), options.fail_on_skip, info,
+                              json.is_open() ? &json : nullptr, junit.is_open() ? &junit : nullptr);
 }
 
 // Vector-file errors (bad manifest, bad .npy, input not matching the suite) are input errors.
@@ -203,6 +215,10 @@ void add_check(CLI::App& vectors, Action& run, const Context& context) {
   command->add_flag("--quiet", options->quiet, "no progress lines on stderr");
   command->add_flag("--fail-on-skip", options->fail_on_skip,
                     "exit 1 when the framework skipped any case");
+  command->add_option("--shard", options->shard,
+                      "check shard K of N (K/N) and write its share with --json, for softcheck "
+                      "merge (docs/scale-out.md); without it, Bazel's and GoogleTest's shard "
+                      "variables are honoured");
   command->callback([&run, options, &context] {
     run = [options, &context] {
       return reporting_input_errors([&] { return run_check(*options, context); });

@@ -53,10 +53,19 @@ def main():
               output(good))
         check("softcheck_add_gate writes JUnit",
               os.path.isfile(os.path.join(build, "softcheck-gate.xml")))
+        check("softcheck_add_gate SHARDS 3 makes three shard tests and their merge",
+              all(f"my_softmax_sharded_shard_{k} " in good.stdout for k in (1, 2, 3))
+              and "my_softmax_sharded " in good.stdout, good.stdout[-2000:])
+        check("the sharded gate's merge writes JUnit",
+              os.path.isfile(os.path.join(build, "softcheck-sharded.xml")))
 
         bad, _ = consumer(prefix, work, "no_max")
         check("softcheck_add_gate fails a plugin with a planted bug",
               bad.returncode != 0 and "VIOLATION" in bad.stdout, bad.stdout[-2000:])
+        check("the sharded gate's merge fails it too, its shards pass",
+              "2 tests failed out of 5" in bad.stdout
+              and "my_softmax_sharded (Failed)" in bad.stdout,
+              bad.stdout[-2000:])
     return finish()
 
 
