@@ -460,7 +460,9 @@ namespace {
 struct GateUnit {
   Format format;
   const Family* family;
-  std::size_t family_index;  // from 0, in families()
+  std::size_t family_index;  // from 0, in the run's families
+  std::size_t family_count;  // in the run's families
+  int order;                 // unit_order
 };
 
 // The unit's batches through the kernels at `positions` in run.kernels (all of its format),
@@ -473,14 +475,13 @@ std::vector<GatePart> run_unit(const GateUnit& unit, const GateParts& run,
                                std::vector<std::size_t>& batch_elements) {
   std::vector<GatePart> parts;
   if (positions.empty()) return parts;
-  const int order = unit_order(unit.format, unit.family_index);
-  for (std::size_t k : positions) parts.push_back({k, order, run.kernels[k]});
+  for (std::size_t k : positions) parts.push_back({k, unit.order, run.kernels[k]});
   std::vector<KernelChecker> checkers;
   checkers.reserve(parts.size());
   for (GatePart& part : parts) checkers.emplace_back(part.result, options);
   const Family& family = *unit.family;
   progress("gate: " + std::string(name(unit.format)) + " family " +
-           std::to_string(unit.family_index + 1) + "/" + std::to_string(families().size()) + " " +
+           std::to_string(unit.family_index + 1) + "/" + std::to_string(unit.family_count) + " " +
            family.name + " (" + std::to_string(checkers.size()) + " kernels)");
   FamilyBiasNumberings numberings(unit.format);
   const std::uint64_t seed = family_seed(options.seed, family.name);
@@ -499,6 +500,7 @@ std::vector<GatePart> run_unit(const GateUnit& unit, const GateParts& run,
     const BatchReferences references(batches[b], wanted_kernels, options.threads,
                                      options.mpfr_only);
     batch_elements[b] = batches[b].rows * batches[b].n;
+    if (options.on_references) options.on_references(batches[b], b, references);
     const BatchOrigin origin{&family.name, seed, b};
     check_batch_on_threads(wanted, batches[b], references, numberings, origin, options.threads);
   }
@@ -507,13 +509,17 @@ std::vector<GatePart> run_unit(const GateUnit& unit, const GateParts& run,
 }
 
 // Every (format, family) with kernels to check, in unit_order.
-std::vector<GateUnit> units_of(const std::vector<const Kernel*>& kernels) {
+std::vector<GateUnit> units_of(const std::vector<const Kernel*>& kernels,
+                               const GateOptions& options) {
+  const std::vector<Family>& list = options.families ? *options.families : families();
   std::vector<GateUnit> units;
-  for (Format format : kAllFormats) {
+  for (std::size_t i = 0; i < std::size(kAllFormats); ++i) {
+    const Format format = kAllFormats[i];
     const bool used = std::any_of(kernels.begin(), kernels.end(),
                                   [&](const Kernel* k) { return k->format == format; });
     if (!used) continue;
-    for (std::size_t f = 0; f < families().size(); ++f) units.push_back({format, &families()[f], f});
+    for (std::size_t f = 0; f < list.size(); ++f)
+      units.push_back({format, &list[f], f, list.size(), static_cast<int>(i * list.size() + f)});
   }
   return units;
 }
@@ -551,7 +557,7 @@ std::vector<UnitWork> work_of(const std::vector<GateUnit>& units,
 }  // namespace
 
 ShardPlan plan_gate(const std::vector<const Kernel*>& kernels, const GateOptions& options) {
-  return plan_shards(work_of(units_of(kernels), kernels, options), options.shard.count);
+  return plan_shards(work_of(units_of(kernels, options), kernels, options), options.shard.count);
 }
 
 int unit_order(Format format, std::size_t family_index) {
@@ -579,7 +585,7 @@ GateParts run_gate_parts(const std::vector<const Kernel*>& kernels, const Contra
     k.baseline = strict.resolve(kernel->name());
     run.kernels.push_back(std::move(k));
   }
-  const std::vector<GateUnit> units = units_of(kernels);
+  const std::vector<GateUnit> units = units_of(kernels, options);
   // Which (unit, kernel) this process checks: every one of its format, or its shard's share
   // (shard_plan.hpp); a kernel's zero-size calls go to shard (its position mod the count).
   std::vector<std::vector<bool>> mine(units.size(), std::vector<bool>(kernels.size(), false));
@@ -623,8 +629,7 @@ GateParts run_gate_parts(const std::vector<const Kernel*>& kernels, const Contra
     });
     for (std::size_t u = 0; u < units.size(); ++u) {
       if (positions[u].empty()) continue;
-      std::vector<std::size_t>& total =
-          run.batch_elements[unit_order(units[u].format, units[u].family_index)];
+      std::vector<std::size_t>& total = run.batch_elements[units[u].order];
       total.resize(std::max(total.size(), elements[u].size()));
       for (std::size_t b = 0; b < elements[u].size(); ++b)
         total[b] = std::max(total[b], elements[u][b]);

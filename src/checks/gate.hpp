@@ -22,6 +22,8 @@
 
 namespace softcheck {
 
+class BatchReferences;  // checks/batch_references.hpp
+
 struct GateOptions {
   Suite suite = Suite::standard;
   std::uint64_t seed = 1;
@@ -45,6 +47,13 @@ struct GateOptions {
   bool run_twice = false;
   // This process's share of the run (checks/shard_plan.hpp): the whole run by default.
   ShardSpec shard{};
+  // The input families (default: families()). A sharded run's files name families(), so a run
+  // with other families is not sharded.
+  const std::vector<Family>* families = nullptr;
+  // Optional: called with each batch's references once they are computed, before the checks
+  // (the exhaustive sweep reads them for its hardest cases).
+  std::function<void(const Batch& batch, std::size_t batch_index, const BatchReferences& references)>
+      on_references;
 };
 
 // The family name of the zero-size calls' findings (they belong to no input family).

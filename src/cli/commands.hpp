@@ -31,5 +31,6 @@ void add_radius_command(CLI::App& app, Action& run, const Context& context);
 void add_hconsistency_command(CLI::App& app, Action& run, const Context& context);
 void add_report_command(CLI::App& app, Action& run, const Context& context);
 void add_merge_command(CLI::App& app, Action& run, const Context& context);
+void add_exhaustive_command(CLI::App& app, Action& run, const Context& context);
 
 }  // namespace softcheck::cli

@@ -36,13 +36,14 @@ int main(int argc, char** argv) {
   softcheck::cli::add_hconsistency_command(app, run, context);
   softcheck::cli::add_report_command(app, run, context);
   softcheck::cli::add_merge_command(app, run, context);
+  softcheck::cli::add_exhaustive_command(app, run, context);
   const auto is_command = [&app](const std::string& word) {
     for (const CLI::App* command : app.get_subcommands({}))
       if (command->get_name() == word) return true;
     return false;
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1]))
-    return fail(std::string("unknown command '") + argv[1] + "' (expected list, reference, gate, vectors, collapse, radius, hconsistency, report or merge)");
+    return fail(std::string("unknown command '") + argv[1] + "' (expected list, reference, gate, vectors, collapse, radius, hconsistency, report, merge or exhaustive)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -67,36 +67,16 @@ json violation_fields(const Violation& v) {
 }
 
 json part_fields(const GatePart& part) {
-  const KernelResult& r = part.result;
-  json checks = json::object();
-  for (const auto& [check, s] : r.checks)
-    checks[std::string(name(check))] = {{"elements", s.elements},
-                                        {"violations", s.violations},
-                                        {"worst_error", exact(s.worst_error)},
-                                        {"worst_allowed", exact(s.worst_allowed)},
-                                        {"kept", s.kept}};
-  json declared = json::object();
-  for (const auto& [check, count] : r.declared) declared[std::string(name(check))] = count;
-  json bias = json::array();
-  for (const FamilyBias& f : r.bias)
-    bias.push_back({{"family", f.family},
-                    {"values", f.stats.values},
-                    {"rows", f.stats.rows},
-                    {"error_sum", exact(f.stats.error.sum)},
-                    {"error_squares", exact(f.stats.error.squares)},
-                    {"excess_sum", exact(f.stats.excess.sum)},
-                    {"excess_squares", exact(f.stats.excess.squares)},
-                    {"away", f.stats.away}});
-  json reproducers = json::array();
-  for (const Violation& v : r.reproducers) reproducers.push_back(violation_fields(v));
+  json fields = exact_kernel_result_json(part.result);
   json unit = nullptr;
   if (part.unit != GatePart::kZeroSizeUnit) {
     const std::size_t families_count = families().size();
     unit = {{"format", std::string(name(kAllFormats[part.unit / families_count]))},
             {"family", families()[part.unit % families_count].name}};
   }
-  return {{"kernel", part.kernel}, {"unit", unit},   {"checks", checks},
-          {"declared", declared},  {"bias", bias},   {"reproducers", reproducers}};
+  fields["kernel"] = part.kernel;
+  fields["unit"] = unit;
+  return fields;
 }
 
 json attention_fields(const AttentionGateResult& result) {
@@ -263,19 +243,7 @@ Violation read_violation(const Reader& in, const json& v) {
   return out;
 }
 
-void read_part(const Reader& in, const json& p, GateShard& shard) {
-  GatePart part;
-  part.kernel = in.count(p, "kernel");
-  if (part.kernel >= shard.rows.kernels.size()) in.fail("a part names kernel " + std::to_string(part.kernel) + ", past the list");
-  part.result = shard.rows.kernels[part.kernel];
-  const json& unit = in.field(p, "unit");
-  if (!unit.is_null()) {
-    const Format format = in.parsed<Format>(unit, "format", parse_format);
-    const auto order = unit_order(format, in.text(unit, "family"));
-    if (!order) in.fail("unknown family '" + in.text(unit, "family") + "'");
-    part.unit = *order;
-  }
-  KernelResult& r = part.result;
+void read_kernel_result(const Reader& in, const json& p, KernelResult& r) {
   for (const auto& [check, s] : in.field(p, "checks").items())
     r.checks[check_named(in, check)] = {in.count(s, "elements"), in.count(s, "violations"),
                                         in.number(s, "worst_error", true),
@@ -295,6 +263,21 @@ void read_part(const Reader& in, const json& p, GateShard& shard) {
     r.bias.push_back(std::move(bias));
   }
   for (const json& v : in.field(p, "reproducers")) r.reproducers.push_back(read_violation(in, v));
+}
+
+void read_part(const Reader& in, const json& p, GateShard& shard) {
+  GatePart part;
+  part.kernel = in.count(p, "kernel");
+  if (part.kernel >= shard.rows.kernels.size()) in.fail("a part names kernel " + std::to_string(part.kernel) + ", past the list");
+  part.result = shard.rows.kernels[part.kernel];
+  const json& unit = in.field(p, "unit");
+  if (!unit.is_null()) {
+    const Format format = in.parsed<Format>(unit, "format", parse_format);
+    const auto order = unit_order(format, in.text(unit, "family"));
+    if (!order) in.fail("unknown family '" + in.text(unit, "family") + "'");
+    part.unit = *order;
+  }
+  read_kernel_result(in, p, part.result);
   shard.rows.parts.push_back(std::move(part));
 }
 
@@ -360,6 +343,47 @@ AttentionGateResult read_attention(const Reader& in, const json& a, GateShard& s
 }
 
 }  // namespace
+
+json exact_kernel_result_json(const KernelResult& r) {
+  json checks = json::object();
+  for (const auto& [check, s] : r.checks)
+    checks[std::string(name(check))] = {{"elements", s.elements},
+                                        {"violations", s.violations},
+                                        {"worst_error", exact(s.worst_error)},
+                                        {"worst_allowed", exact(s.worst_allowed)},
+                                        {"kept", s.kept}};
+  json declared = json::object();
+  for (const auto& [check, count] : r.declared) declared[std::string(name(check))] = count;
+  json bias = json::array();
+  for (const FamilyBias& f : r.bias)
+    bias.push_back({{"family", f.family},
+                    {"values", f.stats.values},
+                    {"rows", f.stats.rows},
+                    {"error_sum", exact(f.stats.error.sum)},
+                    {"error_squares", exact(f.stats.error.squares)},
+                    {"excess_sum", exact(f.stats.excess.sum)},
+                    {"excess_squares", exact(f.stats.excess.squares)},
+                    {"away", f.stats.away}});
+  json reproducers = json::array();
+  for (const Violation& v : r.reproducers) reproducers.push_back(violation_fields(v));
+  return {{"checks", checks}, {"declared", declared}, {"bias", bias}, {"reproducers", reproducers}};
+}
+
+void read_exact_kernel_result(const nlohmann::json& value, const std::string& path,
+                              KernelResult& into) {
+  const Reader in(path);
+  try {
+    read_kernel_result(in, value, into);
+  } catch (const json::exception& e) {
+    in.fail(std::string("malformed (") + e.what() + ")");
+  }
+}
+
+std::string exact_number_text(double value) { return exact(value); }
+
+double exact_number_value(const nlohmann::json& value, const std::string& path) {
+  return Reader(path).number(value, "number");
+}
 
 void write_gate_shard(std::ostream& out, const ShardHeader& header, const GateParts& rows,
                       const AttentionGateResult* attention) {

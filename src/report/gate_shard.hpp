@@ -57,6 +57,16 @@ class ShardFileError : public std::runtime_error {
 // hash covers.
 nlohmann::json exact_contract_json(const Contract& contract);
 
+// A kernel's checks, declared passes, bias statistics and reproducers with every number exact,
+// and back into `into` (whose kernel and contracts are set); a malformed value throws
+// ShardFileError naming `path`.
+nlohmann::json exact_kernel_result_json(const KernelResult& result);
+void read_exact_kernel_result(const nlohmann::json& value, const std::string& path,
+                              KernelResult& into);
+// A double as these files write it (C's %a; "nan"), and back (ShardFileError naming `path`).
+std::string exact_number_text(double value);
+double exact_number_value(const nlohmann::json& value, const std::string& path);
+
 void write_gate_shard(std::ostream& out, const ShardHeader& header, const GateParts& rows,
                       const AttentionGateResult* attention);
 GateShard read_gate_shard(const std::string& path);

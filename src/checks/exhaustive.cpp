@@ -1,0 +1,203 @@
+// The exhaustive sweep of a 16-bit format: see exhaustive.hpp.
+#include "checks/exhaustive.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "checks/batch_references.hpp"
+#include "checks/gate_merge.hpp"
+#include "core/double_bits.hpp"
+
+namespace softcheck {
+namespace {
+
+double decode(std::uint16_t bits, Format format) {
+  return format == Format::bf16 ? decode_bf16(bits) : decode_f16(bits);
+}
+
+// The logit rows of shard `index` with every target `target`: one batch per first logit
+// (a = index * 256 + j) of 65,536 rows (a, c); the singles: one batch of the 65,536 rows (a).
+std::vector<Batch> shard_batches(std::size_t index, Format format, std::int64_t target) {
+  std::vector<Batch> batches;
+  if (index == kSinglesShard) {
+    Batch batch{format, kPatterns, 1, {}, std::vector<std::int64_t>(kPatterns, 0), {}};
+    batch.values.resize(kPatterns);
+    for (std::size_t a = 0; a < kPatterns; ++a)
+      batch.values[a] = decode(static_cast<std::uint16_t>(a), format);
+    batches.push_back(std::move(batch));
+    return batches;
+  }
+  for (std::size_t j = 0; j < 256; ++j) {
+    const double first = decode(static_cast<std::uint16_t>(index * 256 + j), format);
+    Batch batch{format, kPatterns, 2, {}, std::vector<std::int64_t>(kPatterns, target), {}};
+    batch.values.resize(2 * kPatterns);
+    for (std::size_t c = 0; c < kPatterns; ++c) {
+      batch.values[2 * c] = first;
+      batch.values[2 * c + 1] = decode(static_cast<std::uint16_t>(c), format);
+    }
+    batches.push_back(std::move(batch));
+  }
+  return batches;
+}
+
+bool takes_target(const Kernel& kernel) { return kernel.op.spec().takes(Input::target); }
+
+// Collects the hardest cases of one gate run from each batch's references, for one kernel of
+// each op (the references of an op are the same for all its kernels).
+class HardestCollector {
+ public:
+  HardestCollector(std::size_t shard, Format format, const std::vector<const Kernel*>& kernels)
+      : shard_(shard), format_(format) {
+    for (const Kernel* k : kernels)
+      if (std::none_of(ops_.begin(), ops_.end(), [&](const Kernel* o) { return o->op == k->op; }))
+        ops_.push_back(k);
+  }
+
+  void add(const Batch& batch, std::size_t b, const BatchReferences& references) {
+    for (const Kernel* kernel : ops_) {
+      const std::vector<reference::OpRow>& rows = references.of(*kernel);
+      const std::string op(name(kernel->op));
+      const bool loss = has_loss(kernel->op);
+      const std::string elements = loss ? op + ".gradient" : op;
+      const std::string value = loss ? op + ".loss" : op;
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        for (std::size_t i = 0; i < rows[r].elements.size(); ++i)
+          consider(elements, rows[r].elements[i], batch, b, r, i);
+        if (loss || has_row_output(kernel->op)) consider(value, rows[r].value, batch, b, r, 0);
+      }
+    }
+  }
+
+  std::vector<HardCase> take() {
+    std::vector<HardCase> all;
+    for (auto& [kind, k] : kinds_) {
+      keep_hardest(k.cases, kHardestPerShard);
+      all.insert(all.end(), k.cases.begin(), k.cases.end());
+    }
+    return all;
+  }
+
+ private:
+  struct Kind {
+    std::vector<HardCase> cases;
+    double bar = 0.5;  // candidates at or past it cannot enter the kept ones
+  };
+
+  void consider(const std::string& kind, const reference::Exact& exact, const Batch& batch,
+                std::size_t b, std::size_t r, std::size_t element) {
+    Kind& k = kinds_[kind];
+    if (!std::isfinite(exact.exact_hi)) return;
+    const auto distance = midpoint_distance(exact.exact_hi, exact.exact_lo, format_);
+    if (!distance || *distance >= k.bar) return;
+    HardCase c{kind, {}, batch.targets[r], element, exact.exact_hi, exact.exact_lo, exact.rounded,
+               *distance};
+    if (batch.n == 1) {
+      c.logits = {static_cast<std::uint16_t>(r)};
+    } else {
+      c.logits = {static_cast<std::uint16_t>(shard_ * 256 + b), static_cast<std::uint16_t>(r)};
+    }
+    k.cases.push_back(std::move(c));
+    if (k.cases.size() >= 4 * kHardestPerShard) {
+      keep_hardest(k.cases, kHardestPerShard);
+      k.bar = k.cases.back().distance;
+    }
+  }
+
+  std::size_t shard_;
+  Format format_;
+  std::vector<const Kernel*> ops_;
+  std::map<std::string, Kind> kinds_;
+};
+
+}  // namespace
+
+std::string exhaustive_shard_name(std::size_t index) {
+  if (index == kSinglesShard) return "singles";
+  char text[16];
+  std::snprintf(text, sizeof text, "pairs-0x%02zx", index);
+  return text;
+}
+
+std::optional<std::size_t> parse_exhaustive_shard(std::string_view name) {
+  for (std::size_t i = 0; i <= kSinglesShard; ++i)
+    if (exhaustive_shard_name(i) == name) return i;
+  return std::nullopt;
+}
+
+std::optional<double> midpoint_distance(double hi, double lo, Format format) {
+  if (!std::isfinite(hi) || hi == 0.0) return std::nullopt;
+  const FormatTraits t = traits(format);
+  const int exponent = std::max(exponent_of(hi), t.min_exponent);
+  if (exponent > t.max_exponent) return std::nullopt;
+  const int quantum = exponent - (t.precision - 1);
+  const double scaled = std::fabs(scale2(hi, -quantum));  // below 2^precision: exact
+  const double fraction = scaled - std::floor(scaled);
+  const double along = scale2(hi > 0 ? lo : -lo, -quantum);  // lo in the direction of |x|
+  if (fraction == 0.0 && lo == 0.0) return std::nullopt;  // on the grid
+  const double offset = std::fabs((fraction - 0.5) + along);
+  return std::min(offset, 0.5);
+}
+
+void keep_hardest(std::vector<HardCase>& cases, std::size_t keep) {
+  std::stable_sort(cases.begin(), cases.end(),
+                   [](const HardCase& a, const HardCase& b) { return a.distance < b.distance; });
+  if (cases.size() > keep) cases.resize(keep);
+}
+
+ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const Kernel*>& kernels,
+                                     const ContractSet& contracts, const ExhaustiveOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const Format format = options.format;
+  ExhaustiveShard out;
+  out.format = format;
+  out.index = index;
+  const bool singles = index == kSinglesShard;
+  out.rows = singles ? kPatterns : kPatterns * 256;
+  HardestCollector hardest(index, format, kernels);
+  // One gate run per target side: every kernel with target 0, then (pairs only) the kernels
+  // that take a target with target 1.
+  std::vector<GateResult> runs;
+  for (std::int64_t target : {0, 1}) {
+    std::vector<const Kernel*> chosen;
+    for (const Kernel* k : kernels)
+      if (target == 0 || takes_target(*k)) chosen.push_back(k);
+    if (chosen.empty() || (singles && target == 1)) continue;
+    const std::string family_name = "exhaustive-" + std::string(name(format)) + "-" +
+                                    exhaustive_shard_name(index) + "-target-" + std::to_string(target);
+    const std::vector<Family> family{
+        {family_name, "every row of the shard, target " + std::to_string(target),
+         [index, target](Format f, Suite, std::uint64_t) { return shard_batches(index, f, target); }}};
+    GateOptions gate;
+    gate.threads = options.threads;
+    gate.probe_calls = false;
+    gate.families = &family;
+    gate.progress = options.progress;
+    gate.on_references = [&](const Batch& batch, std::size_t b, const BatchReferences& references) {
+      hardest.add(batch, b, references);
+    };
+    runs.push_back(run_gate(chosen, contracts, gate));
+  }
+  for (const Kernel* k : kernels) {
+    ExhaustiveKernel entry;
+    entry.kernel = k->name();
+    for (const GateResult& run : runs)
+      for (const KernelResult& r : run.kernels) {
+        if (r.kernel != k) continue;
+        if (!entry.result.kernel) {
+          entry.result = r;
+        } else {
+          merge_kernel_result(entry.result, r, GateOptions{}.reproducers_per_check);
+        }
+        entry.rows += out.rows;
+      }
+    out.kernels.push_back(std::move(entry));
+  }
+  out.hardest = hardest.take();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace softcheck

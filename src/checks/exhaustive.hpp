@@ -1,0 +1,80 @@
+// The exhaustive sweep of a 16-bit format (bf16, f16): every ordered pair of bit patterns as an
+// n = 2 row (2^32 rows), and every pattern as a one-element row, through the gate's checks
+// (checks/gate.hpp) under the kernels' contracts. Cross-entropy kernels (and every op with a
+// target) take each row twice, with the target on either side.
+//
+// The pairs are split by the first logit's high byte into kPairShards shards of 2^24 rows (one
+// batch of 65,536 rows per first logit, the second logit running over every pattern); the
+// one-element rows are one more shard. Each shard is one gate run whose only family is that
+// shard's rows, so the bias check tests each kernel once per shard, and its result is small:
+// row counts, each check's counts and worst error, the first reproducers, and the outputs
+// whose exact values lie closest to a rounding boundary of the format (the hardest cases).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checks/contract.hpp"
+#include "checks/gate.hpp"
+
+namespace softcheck {
+
+inline constexpr std::size_t kPairShards = 256;        // by the first logit's high byte
+inline constexpr std::size_t kPatterns = 65536;        // bit patterns of a 16-bit format
+inline constexpr std::size_t kHardestPerShard = 16;    // hardest cases kept per output kind
+
+// Shard `index` < kPairShards: the pairs whose first logit's high byte is `index`;
+// kPairShards: the one-element rows.
+std::string exhaustive_shard_name(std::size_t index);  // "pairs-0x3f", "singles"
+std::optional<std::size_t> parse_exhaustive_shard(std::string_view name);
+inline constexpr std::size_t kSinglesShard = kPairShards;
+
+// One output whose exact value lies close to a midpoint of the format's grid.
+struct HardCase {
+  std::string output;  // "softmax", "log_softmax", "logsumexp", "cross_entropy" (the loss), ...
+  std::vector<std::uint16_t> logits;  // the row's bit patterns
+  std::int64_t target = 0;
+  std::size_t element = 0;  // in the row; 0 for a row output
+  double exact_hi = 0.0, exact_lo = 0.0;  // the exact value, as the reference gives it
+  double rounded = 0.0;                   // its correctly rounded value in the format
+  double distance = 0.0;  // |exact - nearest midpoint| in ulps of the format (0 to 0.5)
+};
+
+struct ExhaustiveKernel {
+  std::string kernel;
+  std::size_t rows = 0;  // rows the kernel was called on (twice the logit rows with a target)
+  KernelResult result;   // checks, declared passes and reproducers, as the gate counts them
+};
+
+struct ExhaustiveShard {
+  Format format = Format::bf16;
+  std::size_t index = 0;
+  std::size_t rows = 0;  // distinct logit rows: 2^24 for a pairs shard, 2^16 for singles
+  std::vector<ExhaustiveKernel> kernels;
+  std::vector<HardCase> hardest;  // per output kind, the kHardestPerShard closest
+  double seconds = 0.0;
+};
+
+struct ExhaustiveOptions {
+  Format format = Format::bf16;
+  unsigned threads = 2;
+  std::function<void(const std::string&)> progress;  // optional, one line per stage
+};
+
+// Shard `index` over `kernels` (all of options.format), each under contracts.resolve(name).
+ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const Kernel*>& kernels,
+                                     const ContractSet& contracts, const ExhaustiveOptions& options);
+
+// |x - nearest midpoint of the format's grid| in ulps of the format at x (x = hi + lo, finite,
+// not on the grid); nothing for a value the format cannot hold or one it holds exactly.
+std::optional<double> midpoint_distance(double hi, double lo, Format format);
+
+// Keeps, per output kind, the `keep` cases of smallest distance (ties: the earlier).
+void keep_hardest(std::vector<HardCase>& cases, std::size_t keep);
+
+}  // namespace softcheck
