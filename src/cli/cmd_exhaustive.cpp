@@ -3,7 +3,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <thread>
 
@@ -25,7 +27,7 @@ struct ExhaustiveCommandOptions {
   std::vector<std::string> globs;
   std::string dir;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::size_t max_shards = 0;  // 0: no limit
+  std::size_t max_shards = std::numeric_limits<std::size_t>::max();  // default: no limit
   double max_seconds = 0;      // 0: no limit
   bool quiet = false;
   unsigned timeout_ms = 10000;
@@ -110,7 +112,7 @@ int run_exhaustive_command(const ExhaustiveCommandOptions& options, const Contex
   for (std::size_t index : pending) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if ((options.max_shards > 0 && ran >= options.max_shards) ||
+    if (ran >= options.max_shards ||
         (options.max_seconds > 0 && elapsed >= options.max_seconds))
       break;
     if (!options.quiet)
@@ -173,7 +175,8 @@ void add_exhaustive_command(CLI::App& app, Action& run, const Context& context) 
   command->add_option("--threads", options->threads, "threads (default: every core)")
       ->check(CLI::Range(1u, 256u));
   command->add_option("--max-shards", options->max_shards,
-                      "run at most this many pending shards, then summarise");
+                      "run at most this many pending shards (0: none, only summarise), then "
+                      "summarise");
   command->add_option("--max-seconds", options->max_seconds,
                       "start no shard after this many seconds, then summarise");
   command->add_option("--timeout-ms", options->timeout_ms,

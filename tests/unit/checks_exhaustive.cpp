@@ -1,0 +1,64 @@
+// The exhaustive sweep (checks/exhaustive.hpp): the distance of an exact value from the
+// format's rounding boundaries, the shard names, and the one-element shard through the gate's
+// checks (a correctly rounding kernel passes every row; a planted bug, 0.5 for every
+// one-element softmax, fails every finite one).
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "checks/exhaustive.hpp"
+
+using namespace softcheck;
+
+TEST_CASE("midpoint distance: ulps from the nearest midpoint of the format's grid") {
+  const double ulp = 0x1p-7;  // bf16 at [1, 2)
+  CHECK(*midpoint_distance(1 + ulp / 2, 0.0, Format::bf16) == 0.0);
+  CHECK(*midpoint_distance(1 + ulp / 4, 0.0, Format::bf16) == 0.25);
+  CHECK(*midpoint_distance(-(1 + ulp / 4), 0.0, Format::bf16) == 0.25);
+  CHECK(*midpoint_distance(1 + 3 * ulp / 4, 0.0, Format::bf16) == 0.25);
+  // The low part moves the value: just above the midpoint by 2^-20 ulp.
+  CHECK(*midpoint_distance(1 + ulp / 2, ulp * 0x1p-20, Format::bf16) == 0x1p-20);
+  CHECK(*midpoint_distance(-(1 + ulp / 2), -ulp * 0x1p-20, Format::bf16) == 0x1p-20);
+  CHECK_FALSE(midpoint_distance(1.0, 0.0, Format::bf16).has_value());  // on the grid
+  CHECK_FALSE(midpoint_distance(HUGE_VAL, 0.0, Format::bf16).has_value());
+  CHECK_FALSE(midpoint_distance(0x1p200, 0.0, Format::bf16).has_value());  // past the format
+  CHECK(midpoint_distance(1 + 0x1p-12, 0.0, Format::f16).has_value());
+}
+
+TEST_CASE("exhaustive shard names round trip") {
+  CHECK(exhaustive_shard_name(0) == "pairs-0x00");
+  CHECK(exhaustive_shard_name(0x3f) == "pairs-0x3f");
+  CHECK(exhaustive_shard_name(kSinglesShard) == "singles");
+  for (std::size_t i = 0; i <= kSinglesShard; ++i) CHECK(parse_exhaustive_shard(exhaustive_shard_name(i)) == i);
+  CHECK_FALSE(parse_exhaustive_shard("pairs-0x100").has_value());
+}
+
+TEST_CASE("keep_hardest keeps the smallest distances per call, earlier first among equals") {
+  std::vector<HardCase> cases;
+  for (double d : {0.3, 0.1, 0.2, 0.1}) cases.push_back({"softmax", {}, 0, cases.size(), 0, 0, 0, d});
+  keep_hardest(cases, 2);
+  REQUIRE(cases.size() == 2);
+  CHECK(cases[0].element == 1);
+  CHECK(cases[1].element == 3);
+}
+
+TEST_CASE("the one-element shard through the gate's checks") {
+  register_builtin_kernels(Registry::instance());
+  const Kernel* good = Registry::instance().match("builtin/softmax/bf16/two-pass").front();
+  const Kernel planted{Op::softmax, Format::bf16, "planted", "test", [](const KernelCall& call) {
+                         auto* out = static_cast<std::uint16_t*>(call.out);
+                         for (std::size_t r = 0; r < call.rows; ++r) out[r * call.stride] = 0x3F00;
+                       }};
+  ExhaustiveOptions options;
+  options.threads = 2;
+  const ExhaustiveShard shard =
+      run_exhaustive_shard(kSinglesShard, {good, &planted}, ContractSet::builtin(), options);
+  CHECK(shard.rows == kPatterns);
+  REQUIRE(shard.kernels.size() == 2);
+  CHECK(shard.kernels[0].rows == kPatterns);
+  CHECK(shard.kernels[0].result.violations() == 0);
+  CHECK(shard.kernels[0].result.checks.at(Check::special).elements > 0);  // NaN and inf patterns
+  // Every finite row (65,536 less 2 infinities and 254 NaN patterns) is 64 ulps off.
+  CHECK(shard.kernels[1].result.checks.at(Check::accuracy).violations == kPatterns - 256);
+  // Every one-element softmax is exactly 1: no output lies near a rounding boundary.
+  CHECK(shard.hardest.empty());
+}
