@@ -7,11 +7,13 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "adapters/adapters.hpp"
 #include "adapters/vectors_hash.hpp"
 #include "checks/exhaustive.hpp"
+#include "checks/shard_plan.hpp"
 #include "cli/command_support.hpp"
 #include "cli/commands.hpp"
 #include "report/exhaustive_report.hpp"
@@ -31,6 +33,7 @@ struct ExhaustiveCommandOptions {
   double max_seconds = 0;      // 0: no limit
   bool quiet = false;
   unsigned timeout_ms = 10000;
+  std::string shard;  // --shard K/N: this process's share of the pending shards
 };
 
 // The plan: the format, every kernel's name and contracts, and softcheck's version number (not
@@ -87,12 +90,19 @@ int run_exhaustive_command(const ExhaustiveCommandOptions& options, const Contex
   std::vector<bool> expect_fail;
   for (const Kernel* k : kernels) expect_fail.push_back(contracts.resolve(k->name()).expect_fail);
 
+  std::optional<ShardSpec> share;
+  if (!options.shard.empty()) {
+    share = parse_shard(options.shard);
+    if (!share) throw UsageError("--shard '" + options.shard + "' is not K/N with 1 <= K <= N");
+  }
   std::vector<StoredExhaustiveShard> done;
   std::vector<std::size_t> pending;
-  for (std::size_t index : shard_order()) {
+  const std::vector<std::size_t> order = shard_order();
+  for (std::size_t position = 0; position < order.size(); ++position) {
+    const std::size_t index = order[position];
     const fs::path path = shard_path(options.dir, *format, index);
     if (!fs::exists(path)) {
-      pending.push_back(index);
+      if (!share || position % share->count == share->index) pending.push_back(index);
       continue;
     }
     StoredExhaustiveShard stored;
@@ -182,6 +192,10 @@ void add_exhaustive_command(CLI::App& app, Action& run, const Context& context) 
   command->add_option("--timeout-ms", options->timeout_ms,
                       "time limit per call of an isolated (library) kernel, in ms (default 10000)")
       ->check(CLI::Range(1u, 3600000u));
+  command->add_option("--shard", options->shard,
+                      "run only the pending shards at positions K, K + N, ... (K/N) of the "
+                      "sweep's order (singles, pairs-0x00, pairs-0x01, ...): N processes, on one "
+                      "machine or several sharing the directory, split the sweep");
   command->add_flag("--quiet", options->quiet, "no progress lines on stderr");
   command->callback([&run, options, &context] {
     run = [options, &context] { return run_exhaustive_command(*options, context); };

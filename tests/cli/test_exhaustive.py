@@ -60,6 +60,14 @@ def main():
                            ["exhaustive", "--format", "f16", "--kernel", "builtin/softmax/bf16/two-pass",
                             "--out", out], ["not a f16 kernel"])
         expect_usage_error("no kernel", ["exhaustive", "--out", out], ["--kernel"])
+        expect_usage_error("--shard 0/2", sweep + ["--shard", "0/2"], ["--shard"])
+        split = os.path.join(work, "split")
+        split_sweep = ["exhaustive", "--format", "f16", "--kernel", "builtin/softmax/f16/two-pass",
+                       "--out", split, "--quiet", "--max-shards", "1"]
+        result = run(*split_sweep, "--shard", "1/2")
+        check("--shard 1/2 takes the first position: the singles",
+              result.returncode == 0 and os.listdir(split) and
+              os.path.isfile(os.path.join(split, "f16-singles.json")), result.stderr)
         with open(shard, "w") as file:
             file.write("{")
         expect_usage_error("a corrupt shard file", sweep, ["bf16-singles.json"])
