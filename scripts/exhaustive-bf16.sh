@@ -5,7 +5,8 @@
 # the scalar three-pass-recompute softmax and libtorch's bf16 softmax. It resumes from the
 # shard files in reports/exhaustive/bf16 and writes bf16-summary.md and bf16-hardest.json there.
 # Extra arguments go to softcheck exhaustive, e.g. --max-seconds 3600 to stop starting shards
-# after an hour. Run it from a clean, built checkout: each shard file names its commit.
+# after an hour; on two cores, two processes `--threads 1 --shard 1/2` and `--shard 2/2` keep
+# both busy. Run it from a clean, built checkout: each shard file names its commit.
 set -eu
 cd "$(dirname "$0")/.."
 exec build/softcheck exhaustive --format bf16 \
