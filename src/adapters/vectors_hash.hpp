@@ -31,6 +31,11 @@ inline std::string hash_text(std::uint64_t hash) {
 
 inline constexpr std::string_view kHashPrefix = "fnv1a64:";
 
+// hash_text of the bytes of `text` (a plan, a file's contents).
+inline std::string text_hash(std::string_view text) {
+  return hash_text(fnv1a64(std::as_bytes(std::span(text.data(), text.size()))));
+}
+
 inline std::optional<std::uint64_t> parse_hash_text(std::string_view text) {
   if (!text.starts_with(kHashPrefix)) return std::nullopt;
   text.remove_prefix(kHashPrefix.size());

@@ -46,7 +46,7 @@ std::string exhaustive_plan(Format format, const std::vector<const Kernel*>& ker
   for (const Kernel* k : kernels)
     described["kernels"].push_back({k->name(), exact_contract_json(contracts.resolve(k->name()))});
   const std::string text = described.dump();
-  return vectors::hash_text(vectors::fnv1a64(std::as_bytes(std::span(text.data(), text.size()))));
+  return vectors::text_hash(text);
 }
 
 fs::path shard_path(const std::string& dir, Format format, std::size_t index) {

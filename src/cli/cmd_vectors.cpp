@@ -49,7 +49,7 @@ struct CheckCommandOptions {
 std::string manifest_hash(const std::string& dir) {
   std::ifstream file(std::filesystem::path(dir) / vectors::kManifestFile, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  return vectors::hash_text(vectors::fnv1a64(std::as_bytes(std::span(bytes.data(), bytes.size()))));
+  return vectors::text_hash(bytes);
 }
 
 Suite suite_option(const std::string& text) {

@@ -77,7 +77,7 @@ std::string plan_hash(const RunPlan& plan, const std::vector<const Kernel*>& ker
   for (const AttentionKernel* k : attention) names.push_back(k->name());
   described["attention"] = names;
   const std::string text = described.dump();
-  return vectors::hash_text(vectors::fnv1a64(std::as_bytes(std::span(text.data(), text.size()))));
+  return vectors::text_hash(text);
 }
 
 ShardOutcome run_shard(const ShardJob& job) {
