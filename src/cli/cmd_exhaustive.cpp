@@ -61,12 +61,12 @@ std::vector<std::size_t> shard_order() {
 }
 
 // Who wrote the shards: each distinct (version, command) with its number of shards.
-std::string made_by(const std::vector<StoredExhaustiveShard>& shards) {
+std::string shard_writers(const std::vector<StoredExhaustiveShard>& shards) {
   std::map<std::pair<std::string, std::string>, std::size_t> writers;
   for (const StoredExhaustiveShard& s : shards) ++writers[{s.header.version, s.header.command}];
-  std::string text = "Shards written by";
+  std::string text = "The shards were written by";
   for (const auto& [writer, count] : writers)
-    text += " softcheck " + writer.first + " `" + writer.second + "` (" + std::to_string(count) +
+    text += " `" + writer.second + "` (softcheck " + writer.first + ", " + std::to_string(count) +
             " shards);";
   return text;
 }
@@ -150,13 +150,13 @@ int run_exhaustive_command(const ExhaustiveCommandOptions& options, const Contex
   }
 
   const ExhaustiveSummary summary = summarize_exhaustive(done);
-  const std::string by = made_by(done);
+  const SummaryProvenance provenance{context.command_line, SOFTCHECK_VERSION, shard_writers(done)};
   const std::string stem = (fs::path(options.dir) / std::string(name(*format))).string();
   {
     std::ofstream markdown(stem + "-summary.md");
-    write_exhaustive_markdown(markdown, summary, by);
+    write_exhaustive_markdown(markdown, summary, provenance);
     std::ofstream hardest(stem + "-hardest.json");
-    write_hardest_cases(hardest, summary, by);
+    write_hardest_cases(hardest, summary, provenance);
   }
   bool failed = false;
   std::cout << "exhaustive " << options.format << ": " << done.size() << " of " << kPairShards + 1

@@ -57,6 +57,9 @@ int run_gate_shard(const GateCommandOptions& options, const Context& context, Sh
 
 int run_gate_command(const GateCommandOptions& options, const Context& context) {
   const auto suite = parse_suite(options.suite);
+  if (!suite && options.suite == "exhaustive")
+    throw UsageError("the exhaustive suite (every pair of a 16-bit format) runs with softcheck "
+                     "exhaustive, shard by shard (docs/scale-out.md)");
   if (!suite) throw UsageError("unknown suite '" + options.suite + "' (expected quick, default or deep)");
   ContractSet contracts = options.strict ? ContractSet::strict() : ContractSet::builtin();
   for (const std::string& path : options.contract_files) contracts.add_file(path);

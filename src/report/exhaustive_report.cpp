@@ -147,12 +147,14 @@ ExhaustiveSummary summarize_exhaustive(const std::vector<StoredExhaustiveShard>&
 }
 
 void write_exhaustive_markdown(std::ostream& out, const ExhaustiveSummary& s,
-                               const std::string& made_by) {
+                               const SummaryProvenance& provenance) {
   const std::size_t expected_rows = kPatterns * kPatterns;
   std::size_t pair_rows = 0, pair_shards = 0;
   for (const ExhaustiveShard* shard : s.shards)
     if (shard->index != kSinglesShard) pair_rows += shard->rows, ++pair_shards;
-  out << "# Exhaustive " << name(s.format) << " sweep\n\n" << made_by << "\n\n";
+  out << "# Exhaustive " << name(s.format) << " sweep\n\nWritten by `" << provenance.command
+      << "` (softcheck " << provenance.version << ") from the shard files beside it. "
+      << provenance.shard_writers << "\n\n";
   out << "Every ordered pair of " << name(s.format) << " bit patterns as an n = 2 row, and every "
       << "pattern as a one-element row; kernels with a target take each pair with the target "
          "on either side. "
@@ -211,10 +213,16 @@ void write_exhaustive_markdown(std::ostream& out, const ExhaustiveSummary& s,
         << std::fixed << std::setprecision(1) << shard->seconds << std::defaultfloat << " |\n";
 }
 
-void write_hardest_cases(std::ostream& out, const ExhaustiveSummary& s, const std::string& made_by) {
+void write_hardest_cases(std::ostream& out, const ExhaustiveSummary& s,
+                         const SummaryProvenance& provenance) {
   json cases = json::array();
   for (const HardCase& c : s.hardest) cases.push_back(hard_case_json(c));
-  out << json{{"format", std::string(name(s.format))}, {"made_by", made_by}, {"cases", cases}}.dump(1)
+  out << json{{"command", provenance.command},
+              {"version", provenance.version},
+              {"shard_writers", provenance.shard_writers},
+              {"format", std::string(name(s.format))},
+              {"cases", cases}}
+             .dump(1)
       << "\n";
 }
 

@@ -42,12 +42,18 @@ struct ExhaustiveSummary {
 };
 ExhaustiveSummary summarize_exhaustive(const std::vector<StoredExhaustiveShard>& shards);
 
-// The summary as Markdown: `made_by` names the commit and command; the pending shards are
-// listed when the sweep is not complete.
+// Who made a summary (the command and version that summarised) and who wrote its shards.
+struct SummaryProvenance {
+  std::string command;
+  std::string version;
+  std::string shard_writers;  // one sentence
+};
+
+// The summary as Markdown, how complete the sweep is in its first paragraph.
 void write_exhaustive_markdown(std::ostream& out, const ExhaustiveSummary& summary,
-                               const std::string& made_by);
+                               const SummaryProvenance& provenance);
 // The hardest cases as JSON, each with its row's bit patterns, exact value and distance.
 void write_hardest_cases(std::ostream& out, const ExhaustiveSummary& summary,
-                         const std::string& made_by);
+                         const SummaryProvenance& provenance);
 
 }  // namespace softcheck

@@ -60,6 +60,9 @@ def main():
                            ["exhaustive", "--format", "f16", "--kernel", "builtin/softmax/bf16/two-pass",
                             "--out", out], ["not a f16 kernel"])
         expect_usage_error("no kernel", ["exhaustive", "--out", out], ["--kernel"])
+        expect_usage_error("gate --suite exhaustive points to the command",
+                           ["gate", "--kernel", "builtin/softmax/bf16/two-pass", "--suite", "exhaustive"],
+                           ["softcheck exhaustive"])
         expect_usage_error("--shard 0/2", sweep + ["--shard", "0/2"], ["--shard"])
         split = os.path.join(work, "split")
         split_sweep = ["exhaustive", "--format", "f16", "--kernel", "builtin/softmax/f16/two-pass",
