@@ -144,7 +144,18 @@ std::optional<double> midpoint_distance(double hi, double lo, Format format) {
 void keep_hardest(std::vector<HardCase>& cases, std::size_t keep) {
   std::stable_sort(cases.begin(), cases.end(),
                    [](const HardCase& a, const HardCase& b) { return a.distance < b.distance; });
-  if (cases.size() > keep) cases.resize(keep);
+  // The same output met twice (the gate's second pass over a batch, for kernels of other
+  // providers, computes its references again) counts once.
+  std::vector<HardCase> kept;
+  for (HardCase& c : cases) {
+    if (kept.size() >= keep) break;
+    const bool seen = std::any_of(kept.begin(), kept.end(), [&](const HardCase& k) {
+      return k.output == c.output && k.logits == c.logits && k.target == c.target &&
+             k.element == c.element;
+    });
+    if (!seen) kept.push_back(std::move(c));
+  }
+  cases = std::move(kept);
 }
 
 ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const Kernel*>& kernels,

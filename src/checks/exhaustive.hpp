@@ -74,7 +74,8 @@ ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const 
 // not on the grid); nothing for a value the format cannot hold or one it holds exactly.
 std::optional<double> midpoint_distance(double hi, double lo, Format format);
 
-// Keeps, per output kind, the `keep` cases of smallest distance (ties: the earlier).
+// Keeps the `keep` cases of smallest distance (ties: the earlier), each output (kind, row,
+// target, element) once.
 void keep_hardest(std::vector<HardCase>& cases, std::size_t keep);
 
 }  // namespace softcheck

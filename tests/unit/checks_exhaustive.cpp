@@ -39,6 +39,12 @@ TEST_CASE("keep_hardest keeps the smallest distances per call, earlier first amo
   REQUIRE(cases.size() == 2);
   CHECK(cases[0].element == 1);
   CHECK(cases[1].element == 3);
+  // The same output twice counts once.
+  std::vector<HardCase> twice(2, HardCase{"softmax", {1, 2}, 0, 0, 0, 0, 0, 0.1});
+  twice.push_back({"softmax", {1, 3}, 0, 0, 0, 0, 0, 0.2});
+  keep_hardest(twice, 2);
+  REQUIRE(twice.size() == 2);
+  CHECK(twice[1].logits == std::vector<std::uint16_t>{1, 3});
 }
 
 TEST_CASE("the one-element shard through the gate's checks") {
