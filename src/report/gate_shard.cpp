@@ -161,7 +161,8 @@ class Reader {
     if (s.empty() || *end != '\0') fail(std::string("field '") + key + "' is not a number: " + s);
     return value;
   }
-  double number(const json& object, const char* key, bool) const { return number(field(object, key), key); }
+  // The exact number in object[key].
+  double exact_field(const json& object, const char* key) const { return number(field(object, key), key); }
   std::vector<double> numbers(const json& object, const char* key) const {
     return number_list(field(object, key), key);
   }
@@ -198,19 +199,19 @@ constexpr MaskedRowOutput kMaskedRowOutputs[] = {MaskedRowOutput::nan, MaskedRow
 
 Contract read_contract(const Reader& in, const json& c) {
   Contract k;
-  k.max_ulp = in.number(c, "max_ulp", true);
-  k.ulp_per_gap = in.number(c, "ulp_per_gap", true);
-  k.ulp_per_element = in.number(c, "ulp_per_element", true);
-  k.abs_ulp_of_scale = in.number(c, "abs_ulp_of_scale", true);
-  k.abs_ulp_of_output_norm = in.number(c, "abs_ulp_of_output_norm", true);
-  k.abs_eps = in.number(c, "abs_eps", true);
-  k.subnormal_ulp = in.number(c, "subnormal_ulp", true);
+  k.max_ulp = in.exact_field(c, "max_ulp");
+  k.ulp_per_gap = in.exact_field(c, "ulp_per_gap");
+  k.ulp_per_element = in.exact_field(c, "ulp_per_element");
+  k.abs_ulp_of_scale = in.exact_field(c, "abs_ulp_of_scale");
+  k.abs_ulp_of_output_norm = in.exact_field(c, "abs_ulp_of_output_norm");
+  k.abs_eps = in.exact_field(c, "abs_eps");
+  k.subnormal_ulp = in.exact_field(c, "subnormal_ulp");
   k.flush_subnormals = in.flag(c, "flush_subnormals");
-  k.sum_slack = in.number(c, "sum_slack", true);
+  k.sum_slack = in.exact_field(c, "sum_slack");
   k.special_values = in.flag(c, "special_values");
   k.fully_masked = in.parsed<FullyMaskedOutcome>(
       c, "fully_masked", [](std::string_view s) { return by_name(s, kFullyMaskedOutcomes); });
-  k.max_bias_ulp = in.number(c, "max_bias_ulp", true);
+  k.max_bias_ulp = in.exact_field(c, "max_bias_ulp");
   k.empty_error = in.flag(c, "empty_error");
   k.in_place = in.flag(c, "in_place");
   k.expect_fail = in.flag(c, "expect_fail");
@@ -231,9 +232,9 @@ Check check_named(const Reader& in, const std::string& text) {
 Violation read_violation(const Reader& in, const json& v) {
   Violation out{in.text(v, "kernel"), read_check(in, v, "check"), in.text(v, "family"),
                 in.count(v, "family_seed"), in.count(v, "batch"), in.count(v, "row"),
-                in.count(v, "element"), in.text(v, "output"), in.number(v, "got", true),
-                in.number(v, "expected", true), in.number(v, "exact", true),
-                in.number(v, "error", true), in.number(v, "allowed", true), in.count(v, "n"),
+                in.count(v, "element"), in.text(v, "output"), in.exact_field(v, "got"),
+                in.exact_field(v, "expected"), in.exact_field(v, "exact"),
+                in.exact_field(v, "error"), in.exact_field(v, "allowed"), in.count(v, "n"),
                 in.integer(v, "target"), in.numbers(v, "logits"), in.text(v, "message")};
   for (const json& input : in.field(v, "inputs")) {
     if (!input.is_array() || input.size() != 2 || !input[0].is_string())
@@ -246,8 +247,8 @@ Violation read_violation(const Reader& in, const json& v) {
 void read_kernel_result(const Reader& in, const json& p, KernelResult& r) {
   for (const auto& [check, s] : in.field(p, "checks").items())
     r.checks[check_named(in, check)] = {in.count(s, "elements"), in.count(s, "violations"),
-                                        in.number(s, "worst_error", true),
-                                        in.number(s, "worst_allowed", true), in.count(s, "kept")};
+                                        in.exact_field(s, "worst_error"),
+                                        in.exact_field(s, "worst_allowed"), in.count(s, "kept")};
   for (const auto& [check, count] : in.field(p, "declared").items()) {
     if (!count.is_number_unsigned()) in.fail("a declared count is not a count");
     r.declared[check_named(in, check)] = count.get<std::size_t>();
@@ -257,8 +258,8 @@ void read_kernel_result(const Reader& in, const json& p, KernelResult& r) {
     bias.family = in.text(f, "family");
     bias.stats.values = in.count(f, "values");
     bias.stats.rows = in.count(f, "rows");
-    bias.stats.error = {in.number(f, "error_sum", true), in.number(f, "error_squares", true)};
-    bias.stats.excess = {in.number(f, "excess_sum", true), in.number(f, "excess_squares", true)};
+    bias.stats.error = {in.exact_field(f, "error_sum"), in.exact_field(f, "error_squares")};
+    bias.stats.excess = {in.exact_field(f, "excess_sum"), in.exact_field(f, "excess_squares")};
     bias.stats.away = in.count(f, "away");
     r.bias.push_back(std::move(bias));
   }
@@ -305,7 +306,7 @@ AttentionGateResult read_attention(const Reader& in, const json& a, GateShard& s
   result.cases = in.count(a, "cases");
   result.reference_rows = in.count(a, "reference_rows");
   result.mpfr_rows = in.count(a, "mpfr_rows");
-  result.seconds = in.number(a, "seconds", true);
+  result.seconds = in.exact_field(a, "seconds");
   for (const json& k : in.field(a, "kernels")) {
     AttentionKernel kernel;
     kernel.algorithm = in.text(k, "algorithm");
@@ -316,7 +317,7 @@ AttentionGateResult read_attention(const Reader& in, const json& a, GateShard& s
     kernel.provides_lse = in.flag(k, "provides_lse");
     kernel.declared.masked_row = in.parsed<MaskedRowOutput>(
         k, "masked_row", [](std::string_view s) { return by_name(s, kMaskedRowOutputs); });
-    kernel.declared.masked_row_lse = in.number(k, "masked_row_lse", true);
+    kernel.declared.masked_row_lse = in.exact_field(k, "masked_row_lse");
     if (kernel.name() != in.text(k, "name")) in.fail("attention kernel '" + in.text(k, "name") + "' does not match its fields");
     shard.attention_kernels.push_back(std::make_unique<AttentionKernel>(std::move(kernel)));
     AttentionKernelResult r;
@@ -328,14 +329,14 @@ AttentionGateResult read_attention(const Reader& in, const json& a, GateShard& s
     }
     for (const auto& [check, s] : in.field(k, "checks").items())
       r.checks[check] = {in.count(s, "checked"), in.count(s, "violations"),
-                         in.number(s, "worst_ratio", true), in.count(s, "vacuous"),
+                         in.exact_field(s, "worst_ratio"), in.count(s, "vacuous"),
                          in.count(s, "kept")};
     for (const json& v : in.field(k, "reproducers"))
       r.reproducers.push_back({in.text(v, "kernel"), in.text(v, "check"), in.text(v, "family"),
                                in.count(v, "family_seed"), in.count(v, "case"), in.count(v, "row"),
-                               in.count(v, "column"), in.number(v, "got", true),
-                               in.number(v, "expected", true), in.number(v, "exact", true),
-                               in.number(v, "error", true), in.number(v, "allowed", true),
+                               in.count(v, "column"), in.exact_field(v, "got"),
+                               in.exact_field(v, "expected"), in.exact_field(v, "exact"),
+                               in.exact_field(v, "error"), in.exact_field(v, "allowed"),
                                in.text(v, "description"), in.text(v, "message")});
     result.kernels.push_back(std::move(r));
   }
@@ -445,7 +446,7 @@ GateShard read_gate_shard(const std::string& path) {
     if (index < 1 || index > count) in.fail("shard index " + std::to_string(index) + " is not in 1.." + std::to_string(count));
     shard.header.shard = {index - 1, count};
     shard.header.reproducers_per_check = in.count(document, "reproducers_per_check");
-    shard.header.seconds = in.number(document, "seconds", true);
+    shard.header.seconds = in.exact_field(document, "seconds");
     shard.rows.suite = in.parsed<Suite>(document, "suite", parse_suite);
     shard.rows.seed = in.count(document, "seed");
     read_kernels(in, in.field(document, "kernels"), shard);
