@@ -31,6 +31,7 @@ class BatchReferences {
   // The rows' references for the kernel's op (and parameters); throws std::logic_error for a
   // kernel the constructor was not given.
   const std::vector<reference::OpRow>& of(const Kernel& kernel) const;
+  bool has(const Kernel& kernel) const { return find(kernel) != nullptr; }
 
  private:
   struct Entry {

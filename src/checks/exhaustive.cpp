@@ -6,6 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
+#include <set>
+#include <tuple>
 
 #include "checks/batch_references.hpp"
 #include "checks/gate_merge.hpp"
@@ -51,22 +54,30 @@ class HardestCollector {
  public:
   HardestCollector(std::size_t shard, Format format, const std::vector<const Kernel*>& kernels)
       : shard_(shard), format_(format) {
-    for (const Kernel* k : kernels)
-      if (std::none_of(ops_.begin(), ops_.end(), [&](const Kernel* o) { return o->op == k->op; }))
-        ops_.push_back(k);
+    for (const Kernel* k : kernels) {
+      if (std::any_of(ops_.begin(), ops_.end(), [&](const Op& o) { return o.kernel->op == k->op; }))
+        continue;
+      const std::string op(name(k->op));
+      const bool loss = has_loss(k->op);
+      Kind& elements = kind(loss ? op + ".gradient" : op);
+      Kind* value = loss || has_row_output(k->op) ? &kind(loss ? op + ".loss" : op) : nullptr;
+      ops_.push_back({k, &elements, value});
+    }
   }
 
+  // The gate's second pass (kernels of other providers) computes a batch's references again;
+  // each (op, batch, target side) is considered once.
   void add(const Batch& batch, std::size_t b, const BatchReferences& references) {
-    for (const Kernel* kernel : ops_) {
-      const std::vector<reference::OpRow>& rows = references.of(*kernel);
-      const std::string op(name(kernel->op));
-      const bool loss = has_loss(kernel->op);
-      const std::string elements = loss ? op + ".gradient" : op;
-      const std::string value = loss ? op + ".loss" : op;
+    for (std::size_t o = 0; o < ops_.size(); ++o) {
+      const Kernel& kernel = *ops_[o].kernel;
+      if (!references.has(kernel) || !seen_.insert({o, b, batch.targets.at(0)}).second) continue;
+      const std::vector<reference::OpRow>& rows = references.of(kernel);
+      Kind& elements = *ops_[o].elements;
+      Kind* value = ops_[o].value;
       for (std::size_t r = 0; r < rows.size(); ++r) {
         for (std::size_t i = 0; i < rows[r].elements.size(); ++i)
           consider(elements, rows[r].elements[i], batch, b, r, i);
-        if (loss || has_row_output(kernel->op)) consider(value, rows[r].value, batch, b, r, 0);
+        if (value) consider(*value, rows[r].value, batch, b, r, 0);
       }
     }
   }
@@ -82,17 +93,28 @@ class HardestCollector {
 
  private:
   struct Kind {
+    std::string output;
     std::vector<HardCase> cases;
     double bar = 0.5;  // candidates at or past it cannot enter the kept ones
   };
+  struct Op {  // one kernel of each op, and where its outputs' cases go
+    const Kernel* kernel;
+    Kind* elements;
+    Kind* value;  // the row output or loss; null for an op without one
+  };
 
-  void consider(const std::string& kind, const reference::Exact& exact, const Batch& batch,
-                std::size_t b, std::size_t r, std::size_t element) {
-    Kind& k = kinds_[kind];
+  Kind& kind(const std::string& output) {
+    Kind& k = kinds_[output];
+    k.output = output;
+    return k;
+  }
+
+  void consider(Kind& k, const reference::Exact& exact, const Batch& batch, std::size_t b,
+                std::size_t r, std::size_t element) {
     if (!std::isfinite(exact.exact_hi)) return;
     const auto distance = midpoint_distance(exact.exact_hi, exact.exact_lo, format_);
     if (!distance || *distance >= k.bar) return;
-    HardCase c{kind, {}, batch.targets[r], element, exact.exact_hi, exact.exact_lo, exact.rounded,
+    HardCase c{k.output, {}, batch.targets[r], element, exact.exact_hi, exact.exact_lo, exact.rounded,
                *distance};
     if (batch.n == 1) {
       c.logits = {static_cast<std::uint16_t>(r)};
@@ -108,8 +130,9 @@ class HardestCollector {
 
   std::size_t shard_;
   Format format_;
-  std::vector<const Kernel*> ops_;
-  std::map<std::string, Kind> kinds_;
+  std::vector<Op> ops_;
+  std::map<std::string, Kind> kinds_;  // by output kind; std::map keeps the pointers in ops_ valid
+  std::set<std::tuple<std::size_t, std::size_t, std::int64_t>> seen_;  // (op, batch, target)
 };
 
 }  // namespace
@@ -161,6 +184,7 @@ void keep_hardest(std::vector<HardCase>& cases, std::size_t keep) {
 ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const Kernel*>& kernels,
                                      const ContractSet& contracts, const ExhaustiveOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   const Format format = options.format;
   ExhaustiveShard out;
   out.format = format;
@@ -208,6 +232,7 @@ ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const 
   }
   out.hardest = hardest.take();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   return out;
 }
 

@@ -57,7 +57,11 @@ struct ExhaustiveShard {
   std::size_t rows = 0;  // distinct logit rows: 2^24 for a pairs shard, 2^16 for singles
   std::vector<ExhaustiveKernel> kernels;
   std::vector<HardCase> hardest;  // per output kind, the kHardestPerShard closest
-  double seconds = 0.0;
+  double seconds = 0.0;  // wall time
+  // The process's CPU time over the shard, all threads: the shard's cost in core time, which
+  // other work on the machine does not inflate as it does the wall time. Absent in shard files
+  // written before it was recorded.
+  std::optional<double> cpu_seconds;
 };
 
 struct ExhaustiveOptions {

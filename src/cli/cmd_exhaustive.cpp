@@ -144,7 +144,8 @@ int run_exhaustive_command(const ExhaustiveCommandOptions& options, const Contex
     fs::rename(partial, path);  // a shard file is whole or absent
     if (!options.quiet)
       std::cerr << "exhaustive: " << exhaustive_shard_name(index) << " done in " << std::fixed
-                << std::setprecision(1) << stored.shard.seconds << " s\n";
+                << std::setprecision(1) << stored.shard.seconds << " s ("
+                << stored.shard.cpu_seconds.value_or(0.0) << " s of CPU time)\n";
     done.push_back(std::move(stored));
     ++ran;
   }

@@ -80,7 +80,9 @@ void write_exhaustive_shard(std::ostream& out, const ExhaustiveHeader& header,
                          {"seconds", exact_number_text(shard.seconds)},
                          {"kernels", kernels},
                          {"hardest", hardest}};
-  out << document.dump(1) << "\n";
+  json written = document;
+  if (shard.cpu_seconds) written["cpu_seconds"] = exact_number_text(*shard.cpu_seconds);
+  out << written.dump(1) << "\n";
 }
 
 StoredExhaustiveShard read_exhaustive_shard(const std::string& path) {
@@ -102,6 +104,8 @@ StoredExhaustiveShard read_exhaustive_shard(const std::string& path) {
     shard.index = *index;
     shard.rows = document.at("rows").get<std::size_t>();
     shard.seconds = exact_number_value(document.at("seconds"), path);
+    if (document.contains("cpu_seconds"))
+      shard.cpu_seconds = exact_number_value(document.at("cpu_seconds"), path);
     for (const json& k : document.at("kernels")) {
       ExhaustiveKernel entry;
       entry.kernel = k.at("name").get<std::string>();
@@ -132,6 +136,10 @@ ExhaustiveSummary summarize_exhaustive(const std::vector<StoredExhaustiveShard>&
   for (const ExhaustiveShard* shard : summary.shards) {
     summary.rows += shard->rows;
     summary.seconds += shard->seconds;
+    if (shard->cpu_seconds) {
+      summary.cpu_seconds += *shard->cpu_seconds;
+      ++summary.cpu_timed_shards;
+    }
     for (std::size_t k = 0; k < shard->kernels.size() && k < summary.kernels.size(); ++k) {
       summary.kernels[k].rows += shard->kernels[k].rows;
       merge_kernel_result(summary.kernels[k].result, shard->kernels[k].result,
@@ -166,7 +174,11 @@ void write_exhaustive_markdown(std::ostream& out, const ExhaustiveSummary& s,
               ? "present"
               : "pending")
       << ". Time: " << std::fixed << std::setprecision(1) << s.seconds
-      << " s summed over the shards.\n\n";
+      << " s of wall time summed over the shards";
+  if (s.cpu_timed_shards > 0)
+    out << "; " << s.cpu_seconds << " s of CPU time summed over the " << s.cpu_timed_shards
+        << " shards that record it (the rest were written before CPU time was recorded)";
+  out << ".\n\n";
   out.unsetf(std::ios::floatfield);
   out << "## Kernels\n\n| kernel | rows | violations | accuracy | special | sum_to_one | ranking | bias |\n"
          "|---|---|---|---|---|---|---|---|\n";
@@ -207,10 +219,19 @@ void write_exhaustive_markdown(std::ostream& out, const ExhaustiveSummary& s,
     out << " | " << c.target << " | " << c.element << " | " << std::setprecision(3) << c.distance
         << " |\n";
   }
-  out << "\n## Shards\n\n| shard | rows | seconds |\n|---|---|---|\n";
-  for (const ExhaustiveShard* shard : s.shards)
+  out << "\n## Shards\n\nWall time, and the process's CPU time over the shard (all threads; "
+         "not recorded in the earliest shard files).\n\n| shard | rows | seconds | CPU seconds |\n"
+         "|---|---|---|---|\n";
+  for (const ExhaustiveShard* shard : s.shards) {
     out << "| " << exhaustive_shard_name(shard->index) << " | " << shard->rows << " | "
-        << std::fixed << std::setprecision(1) << shard->seconds << std::defaultfloat << " |\n";
+        << std::fixed << std::setprecision(1) << shard->seconds << " | ";
+    if (shard->cpu_seconds) {
+      out << *shard->cpu_seconds;
+    } else {
+      out << "—";
+    }
+    out << std::defaultfloat << " |\n";
+  }
 }
 
 void write_hardest_cases(std::ostream& out, const ExhaustiveSummary& s,

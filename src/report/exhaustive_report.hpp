@@ -39,6 +39,8 @@ struct ExhaustiveSummary {
   std::vector<HardCase> hardest;               // per output kind, the kHardestPerShard closest
   std::size_t rows = 0;                        // logit rows over the shards
   double seconds = 0.0;                        // summed over the shards
+  double cpu_seconds = 0.0;                    // summed over the shards that record it
+  std::size_t cpu_timed_shards = 0;
 };
 ExhaustiveSummary summarize_exhaustive(const std::vector<StoredExhaustiveShard>& shards);
 
