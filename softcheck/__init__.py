@@ -133,6 +133,38 @@ def gate(kernels: Union[str, Sequence[str]], suite: str = "quick", seed: int = 1
     return _json.loads(_core.gate_json(globs, suite, seed, strict, threads, list(contracts)))
 
 
+def gate_callable(fn, op: str, dtypes: Union[str, Sequence[str]] = ("f64", "f32", "bf16", "f16"),
+                  suite: str = "quick", seed: int = 1, contract: Any = None,
+                  isolate: bool = False, *, tensors: str = "numpy", device: str = "cpu",
+                  timeout: float = 60.0, strict: bool = False, threads: int = 2,
+                  parameters: Optional[Dict[str, float]] = None,
+                  name: Optional[str] = None) -> Dict[str, Any]:
+    """Runs the gate on a Python function as the kernel of ``op`` in each of ``dtypes``:
+    the same result document as :func:`gate`, its kernels named
+    ``python/<op>/<dtype>/<name>`` (``name``: the function's qualified name by default).
+
+    The calling convention per op is in ``softcheck.python_kernels`` (e.g. softmax:
+    ``fn(x) -> y``; cross_entropy: ``fn(x, target) -> (loss, gradient)``). Arrays are numpy
+    in the format (bf16 as uint16 bit patterns; see ``softcheck.numpy_bf16``), or torch
+    tensors on ``device`` with ``tensors="torch"``. A call that raises, returns the wrong
+    type, shape or dtype, or writes into its inputs is recorded as a ``crash`` of that batch
+    with the reason, and the gate goes on.
+
+    contract: contract file name(s) and/or dicts of contract fields for this function's
+    kernels (docs/contracts.md), on top of the built-in defaults (``strict``: without the
+    providers' declared properties). parameters: the loss family's tau, a, b, temperature.
+    isolate: run the function in a worker process (spawned interpreter), so that a crash or a
+    call running past ``timeout`` seconds is recorded instead of ending this one; the
+    function must then be importable by name (defined at the top level of a module), not a
+    lambda or a local function. Attention is not supported here yet (use vector files).
+    """
+    from . import python_kernels
+    return python_kernels.gate_callable(
+        _core, ops(), fn, op, dtypes, suite, seed, contract, isolate, tensors=tensors,
+        device=device, timeout=timeout, strict=strict, threads=threads,
+        parameters=parameters, name=name)
+
+
 def load_gate(path: str) -> Dict[str, Any]:
     """A gate JSON document (``softcheck gate --json FILE``, or report.json's "gate")."""
     with open(path) as f:

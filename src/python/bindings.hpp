@@ -23,6 +23,7 @@ namespace py = pybind11;
 void bind_reference(py::module_& m);
 void bind_kernels(py::module_& m);
 void bind_gate(py::module_& m);
+void bind_gate_callable(py::module_& m);
 void bind_taylor_radius(py::module_& m);
 void bind_collapse(py::module_& m);
 void bind_ops(py::module_& m);

@@ -8,6 +8,7 @@ PYBIND11_MODULE(_softcheck, m) {
   softcheck::python::bind_reference(m);
   softcheck::python::bind_kernels(m);
   softcheck::python::bind_gate(m);
+  softcheck::python::bind_gate_callable(m);
   softcheck::python::bind_taylor_radius(m);
   softcheck::python::bind_collapse(m);
   softcheck::python::bind_ops(m);
