@@ -22,7 +22,10 @@ PACKAGES="$PACKAGES libhwy-dev libbenchmark-dev"
 PACKAGES="$PACKAGES python3-sklearn dataset-fashion-mnist"
 # The Python module (pybind11), its tests (pytest), the notebooks (executed headless with
 # nbconvert) and the rendering check of the HTML report (headless Chromium).
-PACKAGES="$PACKAGES pybind11-dev python3-pybind11 python3-pytest jupyter-nbconvert
+# `pip install --no-build-isolation .` of the package into a virtual environment
+# (pyproject.toml, setup.py; tested by python_pip_install) needs pip, venv and setuptools.
+PACKAGES="$PACKAGES pybind11-dev python3-pybind11 python3-pytest python3-pip python3-venv
+  python3-setuptools python3-wheel jupyter-nbconvert
   python3-nbconvert python3-jupyter-client python3-ipykernel python3-ipywidgets chromium"
 # softcheck's own reliability (.ci/run): libFuzzer (clang 14 and its runtime) for the parsers'
 # fuzz targets (scripts/fuzz.sh).

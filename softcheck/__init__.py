@@ -5,9 +5,11 @@ on numpy arrays.
 The compiled core is the extension ``_softcheck`` that the CMake build writes to
 ``<build>/python/`` (``cmake --build --preset default`` builds it when pybind11 is found).
 This package loads it from, in order: ``$SOFTCHECK_PYTHON_DIR``,
-``$SOFTCHECK_BUILD_DIR/python`` and ``build/python`` next to this package (the repository's
+``$SOFTCHECK_BUILD_DIR/python``, the package's own directory (where ``pip install
+--no-build-isolation .`` puts it) and ``build/python`` next to this package (the repository's
 default build). So after the README's quick start, ``/usr/bin/python3 -c "import softcheck"``
-works from the repository root; elsewhere, put the repository root on ``PYTHONPATH``.
+works from the repository root; elsewhere, install the package (docs/python.md) or put the
+repository root on ``PYTHONPATH``.
 
 Arrays: logits are float64 numpy arrays, one row (shape ``(n,)``) or a batch (shape
 ``(rows, n)``); values are rounded to the format under test first, exactly as the command
@@ -34,6 +36,7 @@ def _candidate_dirs() -> List[str]:
         dirs.append(_os.environ["SOFTCHECK_PYTHON_DIR"])
     if _os.environ.get("SOFTCHECK_BUILD_DIR"):
         dirs.append(_os.path.join(_os.environ["SOFTCHECK_BUILD_DIR"], "python"))
+    dirs.append(_PACKAGE_DIR)  # an installed package (pip install .) holds it beside itself
     dirs.append(_os.path.join(_REPOSITORY, "build", "python"))
     return dirs
 

@@ -157,17 +157,22 @@ def _describe_exit(code: Optional[int]) -> str:
     return f"exited with status {code}"
 
 
-def _worker(connection, fn: Callable, signature: Signature, tensors: str, device: str) -> None:
-    """The worker process: answers each batch with ("ok", outputs) or ("fail", message)."""
-    invoker = InProcess(fn, signature, tensors, device)
+def _worker(connection, fn: Callable, tensors: str, device: str) -> None:
+    """The worker process: answers each (signature, inputs) with ("ok", outputs) or
+    ("fail", message)."""
+    invokers = {}
     connection.send(("ready", None))
     while True:
         try:
-            inputs = connection.recv()
+            message = connection.recv()
         except EOFError:
             return
-        if inputs is None:
+        if message is None:
             return
+        signature, inputs = message
+        invoker = invokers.get(signature.dtype)
+        if invoker is None:
+            invoker = invokers[signature.dtype] = InProcess(fn, signature, tensors, device)
         try:
             connection.send(("ok", invoker(inputs)))
         except CallFailure as failure:
@@ -187,15 +192,15 @@ def check_importable(fn: Callable) -> None:
             f"module) or a picklable callable; {name} is not ({_first_line(error)})") from None
 
 
-class Isolated:
-    """Calls the function in a worker process (multiprocessing, spawn), one batch at a time.
-    A call that crashes the worker or runs past `timeout` seconds is a CallFailure; the next
-    call starts a new worker."""
+class WorkerProcess:
+    """Runs the function in a worker process (multiprocessing, spawn), one batch at a time,
+    for every format. A call that crashes the worker or runs past `timeout` seconds is a
+    CallFailure; the next call starts a new worker."""
 
-    def __init__(self, fn: Callable, signature: Signature, tensors: str = "numpy",
-                 device: str = "cpu", timeout: float = 60.0):
+    def __init__(self, fn: Callable, tensors: str = "numpy", device: str = "cpu",
+                 timeout: float = 60.0):
         check_importable(fn)
-        self.args = (fn, signature, tensors, device)
+        self.args = (fn, tensors, device)
         self.timeout = timeout
         self.context = multiprocessing.get_context("spawn")
         self.process = None
@@ -229,18 +234,18 @@ class Isolated:
             process.join()
         return process.exitcode
 
-    def __call__(self, inputs: Tuple[np.ndarray, ...]) -> Tuple[np.ndarray, ...]:
+    def call(self, signature: Signature, inputs: Tuple[np.ndarray, ...]) -> Tuple[np.ndarray, ...]:
         if self.process is None or not self.process.is_alive():
             self._stop()
             self._start()
         try:
-            self.connection.send(inputs)
+            self.connection.send((signature, inputs))
             if not self.connection.poll(self.timeout):
                 self.process.kill()
                 self._stop()
                 raise CallFailure(f"ran past the time limit of {self.timeout:g} s (worker killed)")
             status, payload = self.connection.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             code = self._stop()
             raise CallFailure(f"crashed: the worker process {_describe_exit(code)}") from None
         if status == "fail":
@@ -251,6 +256,16 @@ class Isolated:
         if self.connection is not None and self.process is not None and self.process.is_alive():
             try:
                 self.connection.send(None)
-            except (OSError, BrokenPipeError):
+            except OSError:
                 pass
         self._stop()
+
+
+class Isolated:
+    """The invoker of one format whose calls go to a (shared) WorkerProcess."""
+
+    def __init__(self, worker: WorkerProcess, signature: Signature):
+        self.worker, self.signature = worker, signature
+
+    def __call__(self, inputs: Tuple[np.ndarray, ...]) -> Tuple[np.ndarray, ...]:
+        return self.worker.call(self.signature, inputs)

@@ -78,10 +78,11 @@ def gate_callable(core, ops: List[Dict[str, Any]], fn: Callable, op: str,
         raise ValueError(f"dtypes: {', '.join(unknown) or 'none given'}; expected some of f64, f32, bf16, f16")
     algorithm = kernel_name(fn, name)
     files, rules = _contract_parts(contract, op, algorithm)
+    worker = _invoke.WorkerProcess(fn, tensors, device, timeout) if isolate else None
     invokers = {}
     for dtype in dict.fromkeys(dtypes):
         signature = _invoke.Signature(op, spec["inputs"], spec["outputs"], dtype)
-        invokers[dtype] = (_invoke.Isolated(fn, signature, tensors, device, timeout) if isolate
+        invokers[dtype] = (_invoke.Isolated(worker, signature) if worker
                            else _invoke.InProcess(fn, signature, tensors, device))
     command = (f"softcheck.gate_callable({algorithm}, {op!r}, dtypes={list(invokers)!r}, "
                f"suite={suite!r}, seed={seed}" + (", isolate=True" if isolate else "") +
@@ -91,7 +92,6 @@ def gate_callable(core, ops: List[Dict[str, Any]], fn: Callable, op: str,
         text = core.gate_callable_json(invokers, op, algorithm, suite, seed, strict, threads,
                                        files, rules, dict(parameters or {}), command)
     finally:
-        for invoker in invokers.values():
-            if isinstance(invoker, _invoke.Isolated):
-                invoker.close()
+        if worker:
+            worker.close()
     return json.loads(text)
