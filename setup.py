@@ -50,13 +50,16 @@ class BuildWithCMake(build_py):
         run(["cmake", "--build", build_dir, "--target", "_softcheck", "-j",
              str(os.cpu_count() or 2)])
         modules = glob.glob(os.path.join(build_dir, "python", "_softcheck*.so"))
+        # the libtorch adapter's module, opened at the first torch kernel call; the package
+        # points SOFTCHECK_TORCH_MODULE at its copy (softcheck/__init__.py)
+        extras = glob.glob(os.path.join(build_dir, "libsoftcheck_torch.so"))
         if not modules:
             sys.exit("softcheck build: CMake built no _softcheck module (is pybind11-dev "
                      "installed? the configure step says why it skipped the module)")
         super().run()
         target = os.path.join(self.build_lib, "softcheck")
         os.makedirs(target, exist_ok=True)
-        for module in modules:
+        for module in modules + extras:
             shutil.copy2(module, target)
 
 

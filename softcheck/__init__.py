@@ -57,6 +57,10 @@ def _load_extension():
         "pybind11-dev), or point SOFTCHECK_BUILD_DIR at your build directory")
 
 
+_TORCH_MODULE = _os.path.join(_PACKAGE_DIR, "libsoftcheck_torch.so")
+if _os.path.exists(_TORCH_MODULE):  # an installed package carries the libtorch adapter's module
+    _os.environ.setdefault("SOFTCHECK_TORCH_MODULE", _TORCH_MODULE)
+
 _core = _load_extension()
 
 __version__: str = _core.__version__
@@ -141,7 +145,8 @@ def gate_callable(fn, op: str, dtypes: Union[str, Sequence[str]] = ("f64", "f32"
                   isolate: bool = False, *, tensors: str = "numpy", device: str = "cpu",
                   timeout: float = 60.0, strict: bool = False, threads: int = 2,
                   parameters: Optional[Dict[str, float]] = None,
-                  name: Optional[str] = None) -> Dict[str, Any]:
+                  name: Optional[str] = None,
+                  attention: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Runs the gate on a Python function as the kernel of ``op`` in each of ``dtypes``:
     the same result document as :func:`gate`, its kernels named
     ``python/<op>/<dtype>/<name>`` (``name``: the function's qualified name by default).
@@ -159,13 +164,21 @@ def gate_callable(fn, op: str, dtypes: Union[str, Sequence[str]] = ("f64", "f32"
     isolate: run the function in a worker process (spawned interpreter), so that a crash or a
     call running past ``timeout`` seconds is recorded instead of ending this one; the
     function must then be importable by name (defined at the top level of a module), not a
-    lambda or a local function. Attention is not supported here yet (use vector files).
+    lambda or a local function.
+
+    attention (op "attention" only): what the kernel declares, which sets its derived
+    contract - "accumulation" (f32 or f64; default f32, f64 for f64), "p" (the format P is
+    rounded to before P·V: none, bf16, f16, e4m3, e5m2; default none), "masked_row" (what a
+    fully masked query row holds: nan, zero or uniform; default nan) and "softcap" (True: the
+    function takes the softcap as a sixth argument; otherwise softcapped cases are skipped
+    as refused). The results are under the document's "attention", as for attention kernels
+    in :func:`gate`.
     """
     from . import python_kernels
     return python_kernels.gate_callable(
         _core, ops(), fn, op, dtypes, suite, seed, contract, isolate, tensors=tensors,
         device=device, timeout=timeout, strict=strict, threads=threads,
-        parameters=parameters, name=name)
+        parameters=parameters, name=name, attention=attention)
 
 
 def load_gate(path: str) -> Dict[str, Any]:

@@ -26,7 +26,10 @@ STORAGE = {"f64": np.dtype("<f8"), "f32": np.dtype("<f4"), "f16": np.dtype("<f2"
 #: Per op output kind (softcheck.ops()' "outputs"): what the function returns.
 RETURNS = {"per_element": "an array shaped like the logits",
            "per_row": "an array of one value per row",
-           "loss_and_gradient": "a pair (loss per row, gradient shaped like the logits)"}
+           "loss_and_gradient": "a pair (loss per row, gradient shaped like the logits)",
+           "attention": "O, shaped (rows of q, columns of v)"}
+#: What attention's function gets after the op table's inputs (q, k, v, mask).
+ATTENTION_EXTRA = ("scale", "softcap")
 #: Seconds a worker process gets to start (imports included) before its first call.
 WORKER_START_SECONDS = 300.0
 
@@ -65,7 +68,8 @@ class _Torch:
         self.torch, self.device = torch, device
 
     def tensor(self, array: np.ndarray, dtype: Optional[str]):
-        """A storage array as a tensor of the format (dtype None: the int64 targets)."""
+        """A storage array as a tensor of the format (dtype None: the int64 targets and
+        boolean masks, as they are)."""
         torch = self.torch
         if dtype == "bf16":
             return torch.from_numpy(array.view(np.int16)).view(torch.bfloat16).to(self.device)
@@ -96,27 +100,34 @@ class InProcess:
 
     def __call__(self, inputs: Tuple[np.ndarray, ...]) -> Tuple[np.ndarray, ...]:
         sig = self.signature
-        rows, n = next(a.shape for a in inputs if a.ndim == 2)
-        kept = [a.copy() for a in inputs]  # what the inputs held, to catch writes into them
+        names = sig.inputs + list(ATTENTION_EXTRA)
+        if sig.outputs == "attention":
+            rows, n = inputs[0].shape[0], inputs[2].shape[1]  # (lq, d) from q and v
+        else:
+            rows, n = next(a.shape for a in inputs if a.ndim == 2)
+        # what the inputs held, to catch writes into them
+        kept = [a.copy() if isinstance(a, np.ndarray) else None for a in inputs]
         args: List[Any] = list(inputs)
         if self.torch:
-            args = [self.torch.tensor(a, None if name == "target" else sig.dtype)
-                    for a, name in zip(inputs, sig.inputs)]
+            args = [self.torch.tensor(a, None if name == "target" or a.dtype == np.bool_ else sig.dtype)
+                    if isinstance(a, np.ndarray) else a for a, name in zip(inputs, names)]
         try:
             result = self.fn(*args)
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:  # the function's own failure, reported per call
             raise CallFailure(f"raised {type(error).__name__}: {_first_line(error)}") from None
-        self._check_inputs(args, kept)
+        self._check_inputs(names, args, kept)
         return self._outputs(result, rows, n)
 
-    def _check_inputs(self, args: List[Any], kept: List[np.ndarray]) -> None:
-        for name, arg, before in zip(self.signature.inputs, args, kept):
+    def _check_inputs(self, names: List[str], args: List[Any], kept: List[Any]) -> None:
+        for name, arg, before in zip(names, args, kept):
+            if before is None:
+                continue
             now = arg
             if self.torch:
-                now = self.torch.storage(arg, self.signature.dtype, name) if name != "target" \
-                    else arg.detach().to("cpu").numpy()
+                now = arg.detach().to("cpu").numpy() if name == "target" or before.dtype == np.bool_ \
+                    else self.torch.storage(arg, self.signature.dtype, name)
             if now.shape != before.shape or now.tobytes() != before.tobytes():
                 raise CallFailure(f"wrote into its input {name!r}")
 

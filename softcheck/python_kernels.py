@@ -13,6 +13,10 @@ with the op's inputs as positional arguments in the op table's order (softcheck.
       target: int64, one class per row
   softmax_backward          fn(y, dy) -> dx shaped like y
   log_softmax_backward      fn(log_y, dy) -> dx shaped like log_y
+  attention                 fn(q, k, v, mask, scale) -> O (one head: q (lq, d), k and v
+      (lk, d); mask None, a bool (lq, lk) array with True where attended, or an additive bias
+      (lq, lk) in the format; scale a float), with softcap as a sixth argument when
+      attention={"softcap": True}
 
 Inputs and outputs are in the format under test: numpy float64, float32 or float16, and bf16
 as uint16 bit patterns (numpy has no bfloat16; softcheck.numpy_bf16 converts); with
@@ -64,14 +68,20 @@ def gate_callable(core, ops: List[Dict[str, Any]], fn: Callable, op: str,
                   contract: Contract = None, isolate: bool = False, *, tensors: str = "numpy",
                   device: str = "cpu", timeout: float = 60.0, strict: bool = False,
                   threads: int = 2, parameters: Optional[Mapping[str, float]] = None,
-                  name: Optional[str] = None) -> Dict[str, Any]:
+                  name: Optional[str] = None,
+                  attention: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """See softcheck.gate_callable; `core` is the compiled module, `ops` its op table."""
     spec = next((o for o in ops if o["op"] == op), None)
     if spec is None:
         raise ValueError(f"unknown op {op!r} (expected one of {', '.join(o['op'] for o in ops)})")
     if spec["outputs"] not in _invoke.RETURNS:
-        raise ValueError(f"gate_callable: {op} is not supported yet (its outputs are "
+        raise ValueError(f"gate_callable: {op} is not supported (its outputs are "
                          f"{spec['outputs']}); export vector files and check them instead")
+    if op == "attention" and contract is not None:
+        raise ValueError("gate_callable: attention's contract is derived from the declared "
+                         "formats (attention={'accumulation': ..., 'p': ...}); contract= does not apply")
+    if op != "attention" and attention:
+        raise ValueError("gate_callable: attention= applies to op 'attention' only")
     dtypes = [dtypes] if isinstance(dtypes, str) else list(dtypes)
     unknown = [d for d in dtypes if d not in _invoke.STORAGE]
     if unknown or not dtypes:
@@ -90,7 +100,8 @@ def gate_callable(core, ops: List[Dict[str, Any]], fn: Callable, op: str,
                (", strict=True" if strict else "") + ")")
     try:
         text = core.gate_callable_json(invokers, op, algorithm, suite, seed, strict, threads,
-                                       files, rules, dict(parameters or {}), command)
+                                       files, rules, dict(parameters or {}),
+                                       dict(attention or {}), command)
     finally:
         if worker:
             worker.close()

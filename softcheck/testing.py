@@ -45,16 +45,33 @@ def _number(value: Any) -> str:
 
 
 def _checks_line(kernel: Dict[str, Any]) -> str:
-    parts = [f"{name} {c['violations']}/{c['elements']} (worst {_number(c['worst_error'])}, "
-             f"allowed {_number(c['allowed_at_worst'])})"
-             for name, c in sorted(kernel["checks"].items()) if c["violations"]]
+    parts = []
+    for name, c in sorted(kernel["checks"].items()):
+        if not c["violations"]:
+            continue
+        if "checked" in c:  # attention: the error as a ratio to the allowance
+            parts.append(f"{name} {c['violations']}/{c['checked']} (worst {_number(c['worst_ratio'])}"
+                         " of the allowance)")
+        else:
+            parts.append(f"{name} {c['violations']}/{c['elements']} (worst "
+                         f"{_number(c['worst_error'])}, allowed {_number(c['allowed_at_worst'])})")
     return "; ".join(parts) or "no violations"
+
+
+def _attention_reproducer(v: Dict[str, Any]) -> str:
+    where = f"{v['family']} case {v['case']}: {v.get('case_description', '')}"
+    if v["check"] == "crash":
+        return f"  crash ({where}): {v.get('message', '')}"
+    return (f"  {v['check']} ({where}), row {v.get('row')} column {v.get('column')}: got "
+            f"{_hex(v['got'])}, expected {_hex(v['expected'])}, error {_number(v['error'])} "
+            f"(allowed {_number(v['allowed'])})")
 
 
 def failure_message(result: Dict[str, Any]) -> str:
     """The gate's findings on the kernels that did not pass, as assert_kernel reports them."""
-    failing = [k for k in result["kernels"] if k["verdict"] not in ("pass", "xfail")]
-    lines = [f"softcheck gate: {len(failing)} of {len(result['kernels'])} kernel(s) failed "
+    kernels = result["kernels"] + result.get("attention", {}).get("kernels", [])
+    failing = [k for k in kernels if k["verdict"] not in ("pass", "xfail")]
+    lines = [f"softcheck gate: {len(failing)} of {len(kernels)} kernel(s) failed "
              f"(suite {result['suite']}, seed {result['seed']}; {result['command']})", "",
              "kernel | verdict | violations by check (violations/checked, worst error in the "
              "check's unit)"]
@@ -66,6 +83,9 @@ def failure_message(result: Dict[str, Any]) -> str:
             continue
         lines += ["", f"first reproducers of {k['name']}:"]
         for v in shown:
+            if "case" in v:
+                lines.append(_attention_reproducer(v))
+                continue
             where = f"{v['family']} batch {v['batch']} row {v['row']}"
             if v["check"] == "crash":
                 lines.append(f"  crash ({where}): {v['message']}")

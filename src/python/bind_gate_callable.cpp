@@ -11,7 +11,9 @@
 #include <memory>
 #include <sstream>
 
+#include "checks/attention_gate.hpp"
 #include "checks/gate.hpp"
+#include "kernels/attention_kernel.hpp"
 #include "python/bindings.hpp"
 #include "report/gate_report.hpp"
 
@@ -119,6 +121,81 @@ KernelFn python_kernel(SharedObject invoker, Op op, Format format) {
   };
 }
 
+// One head: the invoker gets (q, k, v, mask, scale[, softcap]) - q (lq, d), k and v (lk, d)
+// in the storage type; mask None, a bool (lq, lk) array (True = attended) or the additive bias
+// (lq, lk) in the storage type - and returns O (lq, d).
+AttentionFn python_attention(SharedObject invoker, Format format, bool takes_softcap) {
+  return [invoker, format, takes_softcap](const AttentionCall& call) {
+    py::gil_scoped_acquire gil;
+    const py::dtype dtype = storage_dtype(format);
+    const AttentionShape& shape = call.shape;
+    try {
+      py::object mask = py::none();
+      if (call.keep) {
+        py::array_t<bool> keep({static_cast<py::ssize_t>(shape.lq), static_cast<py::ssize_t>(shape.lk)});
+        for (std::size_t i = 0; i < shape.lq * shape.lk; ++i) keep.mutable_data()[i] = call.keep[i] != 0;
+        mask = keep;
+      } else if (call.bias) {
+        mask = packed_rows(call.bias, dtype, shape.lq, shape.lk, shape.lk);
+      }
+      py::list inputs;
+      inputs.append(packed_rows(call.q, dtype, shape.lq, shape.d, shape.d));
+      inputs.append(packed_rows(call.k, dtype, shape.lk, shape.d, shape.d));
+      inputs.append(packed_rows(call.v, dtype, shape.lk, shape.d, shape.d));
+      inputs.append(mask);
+      inputs.append(call.scale);
+      if (takes_softcap) inputs.append(call.softcap);
+      const py::object returned = (*invoker)(py::tuple(inputs));
+      if (!py::isinstance<py::tuple>(returned) || py::len(returned) != 1)
+        throw KernelFailure("the invoker returned no tuple of one output");
+      store_rows(py::reinterpret_borrow<py::tuple>(returned)[0], call.out, dtype, shape.lq,
+                 shape.d, shape.d, false);
+    } catch (py::error_already_set& error) {
+      throw KernelFailure(failure_message(error));
+    }
+  };
+}
+
+// attention: the kernel's declarations ({"accumulation", "p", "masked_row", "softcap"}).
+AttentionKernel attention_kernel(const py::object& invoker, Format format, const std::string& name,
+                                 const py::dict& declared) {
+  AttentionKernel kernel;
+  kernel.formats.storage = format;
+  kernel.formats.accumulation = format == Format::f64 ? Format::f64 : Format::f32;
+  kernel.algorithm = name;
+  kernel.provider = "python";
+  bool takes_softcap = false;
+  for (const auto& [key, value] : declared) {
+    const std::string field = py::str(key);
+    if (field == "softcap") {
+      takes_softcap = value.cast<bool>();
+      continue;
+    }
+    const std::string text = py::str(value);
+    if (field == "accumulation") {
+      kernel.formats.accumulation = format_of(text);
+    } else if (field == "p") {
+      const auto p = parse_p_format(text);
+      if (!p) throw py::value_error("attention: unknown p format '" + text + "' (none, bf16, f16, e4m3, e5m2)");
+      kernel.formats.p = *p;
+    } else if (field == "masked_row") {
+      if (text == "nan") kernel.declared.masked_row = MaskedRowOutput::nan;
+      else if (text == "zero") kernel.declared.masked_row = MaskedRowOutput::zero;
+      else if (text == "uniform") kernel.declared.masked_row = MaskedRowOutput::uniform;
+      else throw py::value_error("attention: masked_row must be nan, zero or uniform, not '" + text + "'");
+    } else {
+      throw py::value_error("attention: unknown declaration '" + field +
+                            "' (accumulation, p, masked_row, softcap)");
+    }
+  }
+  if (!takes_softcap)
+    kernel.declared.refuses = [](const AttentionCase& c) -> std::string {
+      return c.parameters.softcap != 0.0 ? "softcap (pass attention={\"softcap\": True} to take it)" : "";
+    };
+  kernel.run = python_attention(share(invoker), format, takes_softcap);
+  return kernel;
+}
+
 LossParameters loss_parameters(const py::dict& values) {
   LossParameters p;
   for (const auto& [key, value] : values) {
@@ -133,6 +210,34 @@ LossParameters loss_parameters(const py::dict& values) {
   return p;
 }
 
+// The attention gate (checks/attention_gate.hpp) on one kernel per format; its contract is
+// derived from the declared formats, so `contract=` does not apply.
+std::string attention_json(const py::dict& invokers, const std::string& kernel_name, Suite suite,
+                           std::uint64_t seed, unsigned threads, const py::dict& declared,
+                           const std::string& command) {
+  std::vector<AttentionKernel> kernels;
+  for (const auto& [key, invoker] : invokers)
+    kernels.push_back(attention_kernel(py::reinterpret_borrow<py::object>(invoker),
+                                       format_of(py::str(key)), kernel_name, declared));
+  std::vector<const AttentionKernel*> selected;
+  for (const AttentionKernel& k : kernels) selected.push_back(&k);
+  AttentionGateOptions options;
+  options.suite = suite;
+  options.seed = seed;
+  options.threads = std::max(1u, threads);
+  GateResult rows;
+  rows.seed = seed;
+  rows.suite = suite;
+  AttentionGateResult result;
+  {
+    py::gil_scoped_release release;
+    result = run_attention_gate(selected, options);
+  }
+  std::ostringstream out;
+  write_gate_json(out, rows, {command, SOFTCHECK_VERSION}, &result);
+  return out.str();
+}
+
 // invokers: one per format, by format name; rules: contract rules as a JSON document (the
 // package turns `contract=` into it), applied after the built-in and provider contracts.
 std::string gate_callable_json(const py::dict& invokers, const std::string& op_name,
@@ -140,15 +245,14 @@ std::string gate_callable_json(const py::dict& invokers, const std::string& op_n
                                std::uint64_t seed, bool strict, unsigned threads,
                                const std::vector<std::string>& contract_files,
                                const std::string& contract_rules, const py::dict& parameters,
-                               const std::string& command) {
+                               const py::dict& attention, const std::string& command) {
   ensure_registered();
   const Op op = op_of(op_name);
-  if (op == Op::attention)
-    throw py::value_error("gate_callable: attention is not supported yet; export vector files "
-                          "(softcheck vectors export --op attention) and check them");
   const auto suite = parse_suite(suite_name);
   if (!suite) throw py::value_error("unknown suite '" + suite_name + "' (expected quick, default or deep)");
   if (invokers.empty()) throw py::value_error("gate_callable: no dtypes");
+  if (op == Op::attention)
+    return attention_json(invokers, kernel_name, *suite, seed, threads, attention, command);
   std::vector<Kernel> kernels;
   for (const auto& [key, invoker] : invokers) {
     const Format format = format_of(py::str(key));
@@ -182,7 +286,7 @@ void bind_gate_callable(py::module_& m) {
   m.def("gate_callable_json", &gate_callable_json, py::arg("invokers"), py::arg("op"),
         py::arg("name"), py::arg("suite"), py::arg("seed"), py::arg("strict"), py::arg("threads"),
         py::arg("contract_files"), py::arg("contract_rules"), py::arg("parameters"),
-        py::arg("command"));
+        py::arg("attention"), py::arg("command"));
 }
 
 }  // namespace softcheck::python

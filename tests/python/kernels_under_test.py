@@ -74,3 +74,22 @@ def softmax_hangs_on_bad_n(x):
     if x.shape[-1] == HANG_N:
         time.sleep(600)
     return softmax_rounded_once(x)
+
+
+def attention_rounded_once(q, k, v, mask, scale):
+    """One head in float64: softmax(q k^T * scale + mask) v, rounded once (a fully masked row:
+    0/0 = NaN, the default declaration)."""
+    qf, kf, vf = widen(q), widen(k), widen(v)
+    with np.errstate(all="ignore"):
+        scores = (qf @ kf.T) * scale
+        if mask is not None and mask.dtype == np.bool_:
+            scores = np.where(mask, scores, -np.inf)
+        elif mask is not None:
+            scores = scores + widen(mask)
+        p = softmax64(scores) if kf.shape[0] else np.zeros_like(scores)
+        return narrow(p @ vf, q)
+
+
+def attention_ignoring_the_mask(q, k, v, mask, scale):
+    """The planted bug of a kernel that drops the mask."""
+    return attention_rounded_once(q, k, v, None, scale)

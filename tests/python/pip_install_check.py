@@ -21,10 +21,13 @@ CHECK = """
 import os, sys, numpy as np, softcheck
 assert os.path.dirname(softcheck.__file__).startswith(sys.prefix), softcheck.__file__
 def softmax(x):
-    y = np.exp(x.astype(np.float64) - x.max(axis=-1, keepdims=True, initial=-np.inf))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):
+        y = np.exp(x.astype(np.float64) - x.max(axis=-1, keepdims=True, initial=-np.inf))
         return (y / y.sum(axis=-1, keepdims=True)).astype(x.dtype)
 result = softcheck.gate_callable(softmax, "softmax", dtypes="f32")
+if softcheck.kernels("torch/softmax/f32/aten"):  # the libtorch adapter, from the package's copy
+    assert os.environ["SOFTCHECK_TORCH_MODULE"].startswith(sys.prefix)
+    assert softcheck.gate("torch/softmax/f32/aten")["kernels"][0]["verdict"] == "pass"
 print("installed:", softcheck.__file__, softcheck.__version__, result["kernels"][0]["verdict"])
 """
 

@@ -185,8 +185,10 @@ def test_bad_arguments_are_refused():
         softcheck.gate_callable(K.softmax_rounded_once, "softmaxx")
     with pytest.raises(ValueError, match="dtypes"):
         softcheck.gate_callable(K.softmax_rounded_once, "softmax", dtypes=["f8"])
-    with pytest.raises(ValueError, match="attention"):
-        softcheck.gate_callable(K.softmax_rounded_once, "attention")
+    with pytest.raises(ValueError, match="attention= applies to op 'attention' only"):
+        softcheck.gate_callable(K.softmax_rounded_once, "softmax", attention={"p": "bf16"})
+    with pytest.raises(ValueError, match="unknown declaration"):
+        softcheck.gate_callable(K.attention_rounded_once, "attention", attention={"pp": "bf16"})
     with pytest.raises(TypeError, match="importable by name"):
         softcheck.gate_callable(lambda x: x, "softmax", isolate=True)
 
@@ -244,3 +246,47 @@ def test_pytest_plugin_sets_suite_and_seed(tmp_path):
          str(tmp_path / "test_plugin_use.py")], capture_output=True, text=True, env=env,
         cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def attention_kernels(result):
+    assert result["kernels"] == []
+    return result["attention"]["kernels"]
+
+
+@pytest.mark.parametrize("dtype", ["f64", "f32", "bf16", "f16"])
+def test_numpy_attention_rounded_once_passes(dtype):
+    result = assert_kernel(K.attention_rounded_once, "attention", dtypes=[dtype])
+    (kernel,) = attention_kernels(result)
+    assert kernel["name"] == f"python/attention/{dtype}/attention_rounded_once"
+    assert kernel["verdict"] == "pass" and kernel["checks"]["output"]["checked"] > 10000
+    assert kernel["checks"]["masked-row"]["checked"] > 0
+
+
+def test_attention_that_drops_the_mask_fails():
+    with pytest.raises(AssertionError) as raised:
+        assert_kernel(K.attention_ignoring_the_mask, "attention", dtypes=["f32"])
+    assert "python/attention/f32/attention_ignoring_the_mask | fail" in str(raised.value)
+    result = softcheck.gate_callable(K.attention_ignoring_the_mask, "attention", dtypes="f32")
+    (kernel,) = attention_kernels(result)
+    assert kernel["checks"]["output"]["violations"] > 0
+    assert kernel["checks"]["masked-row"]["violations"] > 0
+
+
+def test_attention_calling_convention_and_softcap():
+    calls = []
+
+    def spy(q, k, v, mask, scale, *softcap):
+        calls.append((q.shape, k.shape, v.shape, None if mask is None else mask.dtype,
+                      type(scale), softcap))
+        return K.attention_rounded_once(q, k, v, mask, scale)
+    without = attention_kernels(softcheck.gate_callable(spy, "attention", dtypes="f32"))[0]
+    assert all(not c[5] for c in calls)
+    # boolean masks come as bool arrays (always, even when every key is kept), additive ones
+    # as the bias in the format
+    assert {c[3] for c in calls} == {np.dtype(np.bool_), np.dtype(np.float32)}
+    assert all(q[1] == k[1] == v[1] and q[0] > 0 for q, k, v, *_ in calls)
+    calls.clear()
+    with_softcap = attention_kernels(softcheck.gate_callable(
+        spy, "attention", dtypes="f32", attention={"softcap": True}))[0]
+    assert any(c[5] and c[5][0] > 0 for c in calls)  # the softcapped cases now come
+    assert with_softcap["cases"] > without["cases"]
