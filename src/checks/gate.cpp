@@ -513,13 +513,12 @@ std::vector<GateUnit> units_of(const std::vector<const Kernel*>& kernels,
                                const GateOptions& options) {
   const std::vector<Family>& list = options.families ? *options.families : families();
   std::vector<GateUnit> units;
-  for (std::size_t i = 0; i < std::size(kAllFormats); ++i) {
-    const Format format = kAllFormats[i];
+  for (const Format format : kAllFormats) {
     const bool used = std::any_of(kernels.begin(), kernels.end(),
                                   [&](const Kernel* k) { return k->format == format; });
     if (!used) continue;
     for (std::size_t f = 0; f < list.size(); ++f)
-      units.push_back({format, &list[f], f, list.size(), static_cast<int>(i * list.size() + f)});
+      units.push_back({format, &list[f], f, list.size(), unit_order(format, f, list.size())});
   }
   return units;
 }
@@ -560,10 +559,14 @@ ShardPlan plan_gate(const std::vector<const Kernel*>& kernels, const GateOptions
   return plan_shards(work_of(units_of(kernels, options), kernels, options), options.shard.count);
 }
 
-int unit_order(Format format, std::size_t family_index) {
+int unit_order(Format format, std::size_t family_index, std::size_t family_count) {
   const auto format_index =
       std::find(std::begin(kAllFormats), std::end(kAllFormats), format) - std::begin(kAllFormats);
-  return static_cast<int>(format_index * families().size() + family_index);
+  return static_cast<int>(static_cast<std::size_t>(format_index) * family_count + family_index);
+}
+
+int unit_order(Format format, std::size_t family_index) {
+  return unit_order(format, family_index, families().size());
 }
 
 std::optional<int> unit_order(Format format, std::string_view family) {
@@ -589,7 +592,9 @@ GateParts run_gate_parts(const std::vector<const Kernel*>& kernels, const Contra
   // Which (unit, kernel) this process checks: every one of its format, or its shard's share
   // (shard_plan.hpp); a kernel's zero-size calls go to shard (its position mod the count).
   std::vector<std::vector<bool>> mine(units.size(), std::vector<bool>(kernels.size(), false));
-  const ShardPlan plan = options.shard.whole() ? ShardPlan{} : plan_gate(kernels, options);
+  const ShardPlan plan = options.shard.whole() ? ShardPlan{}
+                        : options.plan       ? *options.plan
+                                             : plan_gate(kernels, options);
   for (std::size_t u = 0; u < units.size(); ++u)
     for (std::size_t k = 0; k < kernels.size(); ++k)
       mine[u][k] = kernels[k]->format == units[u].format &&

@@ -47,6 +47,9 @@ struct GateOptions {
   bool run_twice = false;
   // This process's share of the run (checks/shard_plan.hpp): the whole run by default.
   ShardSpec shard{};
+  // The run's plan_gate() when the caller has it already (it generates every batch once);
+  // null: computed where needed.
+  const ShardPlan* plan = nullptr;
   // The input families (default: families()). A sharded run's files name families(), so a run
   // with other families is not sharded.
   const std::vector<Family>* families = nullptr;
@@ -154,7 +157,9 @@ struct GateParts {
 };
 
 // A unit's place in the run's order: formats in kAllFormats' order, then families in
-// families()' order. Nothing for a family name this version does not know.
+// families()' order (or the run's own list of `family_count`). Nothing for a family name this
+// version does not know.
+int unit_order(Format format, std::size_t family_index, std::size_t family_count);
 int unit_order(Format format, std::size_t family_index);
 std::optional<int> unit_order(Format format, std::string_view family);
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "adapters/vectors_hash.hpp"
 #include "checks/gate_merge.hpp"
@@ -88,10 +89,16 @@ ShardOutcome run_shard(const ShardJob& job) {
                 job.gate.shard, job.gate.reproducers_per_check, 0.0, nullptr};
   out.rows.seed = job.gate.seed;
   out.rows.suite = job.gate.suite;
-  const std::size_t attention_shard = job.kernels.empty() || job.gate.shard.whole()
-                                          ? 0
-                                          : plan_gate(job.kernels, job.gate).lightest();
-  if (!job.kernels.empty()) out.rows = run_gate_parts(job.kernels, *job.contracts, job.gate);
+  // The plan, made once: the attention kernels' shard is its lightest, and the row kernels'
+  // share comes from it.
+  GateOptions gate = job.gate;
+  std::optional<ShardPlan> plan;
+  if (!job.kernels.empty() && !gate.shard.whole()) {
+    plan = plan_gate(job.kernels, gate);
+    gate.plan = &*plan;
+  }
+  const std::size_t attention_shard = plan ? plan->lightest() : 0;
+  if (!job.kernels.empty()) out.rows = run_gate_parts(job.kernels, *job.contracts, gate);
   if (!job.attention_kernels.empty() && attention_shard == job.gate.shard.index)
     out.attention = run_attention_gate(job.attention_kernels, job.attention);
   out.header.seconds =

@@ -169,14 +169,15 @@ def main():
 
 
 def test_vector_files(work):
-    """PyTorch's outputs for exported vector files, checked whole and in shards."""
+    """PyTorch's outputs for exported vector files (the row ops and attention), checked whole
+    and in shards."""
     probe = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True, timeout=120)
     if probe.returncode != 0:
         skip("vector files in shards", "import torch failed for " + sys.executable)
         return
     directory = os.path.join(work, "torch")
     result = run("vectors", "export", "--dir", directory, "--suite", VECTOR_SUITE, "--op", "softmax",
-                 "--op", "log_softmax", "--op", "cross_entropy")
+                 "--op", "log_softmax", "--op", "cross_entropy", "--op", "attention")
     check("vectors: export exit 0", result.returncode == 0, result.stderr)
     script = subprocess.run([sys.executable, TORCH_SCRIPT, "--dir", directory, "--device", "cpu"],
                             capture_output=True, text=True, timeout=600)
@@ -191,6 +192,10 @@ def test_vector_files(work):
     doc = load(whole_path)
     check("vectors: the check had cases to split",
           doc["vectors"]["checked"] > 7 and len(doc["kernels"]) >= 3, doc.get("vectors"))
+    attention = doc.get("attention", {}).get("kernels", [])
+    check("vectors: PyTorch's attention outputs were checked too",
+          any(k["name"].startswith("vectors:torch/attention/") and k["cases"] > 0 for k in attention),
+          [k["name"] for k in attention])
 
 
 if __name__ == "__main__":
