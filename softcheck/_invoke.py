@@ -66,6 +66,10 @@ class _Torch:
     def __init__(self, device: str):
         import torch  # only when tensors="torch" was asked for
         self.torch, self.device = torch, device
+        try:
+            torch.empty(0, device=device)
+        except (RuntimeError, AssertionError) as error:  # an unknown or absent device
+            raise ValueError(f"device {device!r}: {_first_line(error)}") from None
 
     def tensor(self, array: np.ndarray, dtype: Optional[str]):
         """A storage array as a tensor of the format (dtype None: the int64 targets and
@@ -149,8 +153,10 @@ class InProcess:
             if not isinstance(value, np.ndarray):
                 raise CallFailure(f"returned {type(value).__name__} for {what}, not a numpy array")
             if value.dtype != sig.storage:
-                expected = "uint16 (bf16 bit patterns)" if sig.dtype == "bf16" else str(sig.storage)
-                raise CallFailure(f"returned dtype {value.dtype} for {what}, expected {expected}")
+                got, expected = str(value.dtype), str(sig.storage)
+                if sig.dtype == "bf16":
+                    expected += " (bf16 bit patterns)"
+                raise CallFailure(f"returned dtype {got} for {what}, expected {expected}")
             array = value
         if tuple(array.shape) != shape:
             raise CallFailure(f"returned shape {tuple(array.shape)} for {what}, expected {shape}")
@@ -216,8 +222,11 @@ class WorkerProcess:
         self.context = multiprocessing.get_context("spawn")
         self.process = None
         self.connection = None
+        self.broken: Optional[str] = None  # why the worker could not start: every call fails so
 
     def _start(self) -> None:
+        if self.broken:
+            raise CallFailure(self.broken)
         parent, child = self.context.Pipe()
         self.process = self.context.Process(target=_worker, args=(child, *self.args), daemon=True)
         self.process.start()
@@ -225,12 +234,15 @@ class WorkerProcess:
         self.connection = parent
         if not parent.poll(WORKER_START_SECONDS):
             self._stop()
-            raise CallFailure(f"the worker process did not start in {WORKER_START_SECONDS:g} s")
+            self.broken = f"the worker process did not start in {WORKER_START_SECONDS:g} s"
+            raise CallFailure(self.broken)
         try:
             parent.recv()
         except (EOFError, OSError):
             code = self._stop()
-            raise CallFailure(f"the worker process {_describe_exit(code)} while starting") from None
+            self.broken = (f"the worker process {_describe_exit(code)} while starting (it could "
+                           "not import the function or its module?)")
+            raise CallFailure(self.broken) from None
 
     def _stop(self) -> Optional[int]:
         process, self.process = self.process, None

@@ -88,6 +88,10 @@ def gate_callable(core, ops: List[Dict[str, Any]], fn: Callable, op: str,
         raise ValueError(f"dtypes: {', '.join(unknown) or 'none given'}; expected some of f64, f32, bf16, f16")
     algorithm = kernel_name(fn, name)
     files, rules = _contract_parts(contract, op, algorithm)
+    if tensors not in ("numpy", "torch"):
+        raise ValueError(f"tensors must be 'numpy' or 'torch', not {tensors!r}")
+    if tensors == "torch":
+        _invoke._Torch(device)  # torch importable and the device there, before the run
     worker = _invoke.WorkerProcess(fn, tensors, device, timeout) if isolate else None
     invokers = {}
     for dtype in dict.fromkeys(dtypes):

@@ -86,6 +86,11 @@ std::string failure_message(const py::error_already_set& error) {
   return type == "CallFailure" ? text : "raised " + type + ": " + text;
 }
 
+// Ctrl-C and sys.exit() end the run instead of being recorded against a batch.
+bool stops_the_run(const py::error_already_set& error) {
+  return error.matches(PyExc_KeyboardInterrupt) || error.matches(PyExc_SystemExit);
+}
+
 // The invoker outlives the kernels only with the interpreter's lock: its last reference is
 // dropped under the GIL, whichever thread releases the kernel.
 using SharedObject = std::shared_ptr<py::object>;
@@ -116,6 +121,7 @@ KernelFn python_kernel(SharedObject invoker, Op op, Format format) {
                    spec.outputs == Outputs::per_row);
       }
     } catch (py::error_already_set& error) {
+      if (stops_the_run(error)) throw;
       throw KernelFailure(failure_message(error));
     }
   };
@@ -151,6 +157,7 @@ AttentionFn python_attention(SharedObject invoker, Format format, bool takes_sof
       store_rows(py::reinterpret_borrow<py::tuple>(returned)[0], call.out, dtype, shape.lq,
                  shape.d, shape.d, false);
     } catch (py::error_already_set& error) {
+      if (stops_the_run(error)) throw;
       throw KernelFailure(failure_message(error));
     }
   };

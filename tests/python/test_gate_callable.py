@@ -191,6 +191,27 @@ def test_bad_arguments_are_refused():
         softcheck.gate_callable(K.attention_rounded_once, "attention", attention={"pp": "bf16"})
     with pytest.raises(TypeError, match="importable by name"):
         softcheck.gate_callable(lambda x: x, "softmax", isolate=True)
+    with pytest.raises(ValueError, match="tensors must be"):
+        softcheck.gate_callable(K.softmax_rounded_once, "softmax", tensors="jax")
+
+
+def test_an_unknown_torch_device_is_refused_before_the_run():
+    torch_or_skip()
+    with pytest.raises(ValueError, match="device 'nosuchdevice'"):
+        softcheck.gate_callable(K.softmax_rounded_once, "softmax", tensors="torch",
+                                device="nosuchdevice")
+
+
+def test_keyboard_interrupt_stops_the_run():
+    def interrupted(x):
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        softcheck.gate_callable(interrupted, "softmax", dtypes="f32")
+
+
+def test_other_byte_order_is_named():
+    messages = one_failing_call(lambda x: K.softmax_rounded_once(x).astype(">f4"))
+    assert "returned dtype >f4 for the output, expected float32" in messages
 
 
 def test_isolated_crash_is_reported_and_the_run_goes_on():
