@@ -311,3 +311,15 @@ def test_attention_calling_convention_and_softcap():
         spy, "attention", dtypes="f32", attention={"softcap": True}))[0]
     assert any(c[5] and c[5][0] > 0 for c in calls)  # the softcapped cases now come
     assert with_softcap["cases"] > without["cases"]
+
+
+def test_loss_parameters_reach_the_reference():
+    """A cross-entropy without temperature under temperature_cross_entropy: close to the
+    reference at T = 1, wrong almost everywhere at T = 2."""
+    def accuracy_violations(temperature):
+        result = softcheck.gate_callable(K.cross_entropy_rounded_once, "temperature_cross_entropy",
+                                         dtypes="f64", parameters={"temperature": temperature})
+        return result["kernels"][0]["checks"]["accuracy"]["violations"]
+    assert accuracy_violations(2.0) > 10 * max(1, accuracy_violations(1.0))
+    with pytest.raises(ValueError, match="unknown parameter 'tauu'"):
+        softcheck.gate_callable(K.cross_entropy_rounded_once, "comp_sum", parameters={"tauu": 1})
