@@ -134,8 +134,8 @@ void write_record(int fd, char kind, std::uint32_t task, Outcome outcome,
   write_all(fd, record, sizeof head + head.message_bytes + head.values * sizeof(double));
 }
 
-// Runs one call against guard pages and reports how it ended.
-void run_task(const Task& task, std::uint32_t index, int fd) {
+// Makes one call against guard pages; how it ended.
+TaskResult call_task(const Task& task) {
   const Kernel& kernel = *task.kernel;
   const OpSpec& spec = kernel.op.spec();
   const std::size_t width = traits(kernel.format).storage_bytes;
@@ -165,24 +165,29 @@ void run_task(const Task& task, std::uint32_t index, int fd) {
   for (std::byte* base : written)
     for (std::size_t r = 0; r < rows; ++r) store(kernel.format, base, r, kUnwritten);
 
-  write_record(fd, 'B', index, Outcome::failed);
   try {
     kernel.run(call);
   } catch (const KernelFailure& failure) {
     // An isolated kernel: "threw: ..." is its clean error; anything else (a signal, an exit,
     // its own time limit) is a failure of its worker.
-    const std::string_view what = failure.what();
-    return write_record(fd, 'E', index,
-                        what.starts_with("threw: ") ? Outcome::threw : Outcome::failed, what);
+    const std::string what = failure.what();
+    return {what.starts_with("threw: ") ? Outcome::threw : Outcome::failed, what, {}};
   } catch (const std::exception& error) {
-    return write_record(fd, 'E', index, Outcome::threw, std::string("threw: ") + error.what());
+    return {Outcome::threw, std::string("threw: ") + error.what(), {}};
   } catch (...) {
-    return write_record(fd, 'E', index, Outcome::threw, "threw: a non-standard exception");
+    return {Outcome::threw, "threw: a non-standard exception", {}};
   }
-  std::vector<double> values;
+  TaskResult result{Outcome::returned, {}, {}};
   for (std::byte* base : written)
-    for (std::size_t r = 0; r < rows; ++r) values.push_back(load(kernel.format, base, r));
-  write_record(fd, 'E', index, Outcome::returned, {}, values);
+    for (std::size_t r = 0; r < rows; ++r) result.values.push_back(load(kernel.format, base, r));
+  return result;
+}
+
+// In a child: reports the call's begin (so that a death names it) and its end on `fd`.
+void run_task(const Task& task, std::uint32_t index, int fd) {
+  write_record(fd, 'B', index, Outcome::failed);
+  const TaskResult result = call_task(task);
+  write_record(fd, 'E', index, result.outcome, result.message, result.values);
 }
 
 // The child: runs tasks [first, last) and leaves without running the parent's atexit
@@ -350,8 +355,9 @@ std::size_t run_some(const std::vector<Task>& tasks, std::size_t first, std::siz
   }
 }
 
-// Runs every task: in shared children, then each failure again alone.
-std::vector<TaskResult> run_tasks(const std::vector<Task>& tasks, std::chrono::milliseconds limit) {
+// Runs tasks in shared children, then each failure again alone.
+std::vector<TaskResult> run_in_children(const std::vector<Task>& tasks,
+                                        std::chrono::milliseconds limit) {
   std::vector<TaskResult> results(tasks.size());
   std::vector<std::size_t> failed;
   for (std::size_t next = 0; next < tasks.size();) {
@@ -362,6 +368,24 @@ std::vector<TaskResult> run_tasks(const std::vector<Task>& tasks, std::chrono::m
   }
   if (tasks.size() > 1)
     for (std::size_t t : failed) run_some(tasks, t, t + 1, limit, results);
+  return results;
+}
+
+// Runs every task: those of kernels probed in process here, the others in children.
+std::vector<TaskResult> run_tasks(const std::vector<Task>& tasks, std::chrono::milliseconds limit) {
+  std::vector<TaskResult> results(tasks.size());
+  std::vector<Task> forked;
+  std::vector<std::size_t> forked_index;
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    if (tasks[t].kernel->probe_in_process) {
+      results[t] = call_task(tasks[t]);
+    } else {
+      forked.push_back(tasks[t]);
+      forked_index.push_back(t);
+    }
+  }
+  std::vector<TaskResult> forked_results = run_in_children(forked, limit);
+  for (std::size_t i = 0; i < forked.size(); ++i) results[forked_index[i]] = std::move(forked_results[i]);
   return results;
 }
 

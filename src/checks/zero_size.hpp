@@ -14,7 +14,10 @@
 // Arrays the op does not take are null (as isolation passes them).
 //
 // The calls run in forked child processes, never in the caller, so a built-in kernel that
-// faults cannot take the caller down. One child runs many calls in turn and reports each on
+// faults cannot take the caller down - except for a kernel that sets probe_in_process
+// (kernels/kernel.hpp: a Python function, which cannot run in a fork of its interpreter and
+// never touches the guard pages itself), whose calls are made in the caller, against the same
+// guard pages. One child runs many calls in turn and reports each on
 // a pipe; a child that dies in a call, or runs past the time limit there (then it is killed
 // with SIGKILL), is replaced by a new one for the remaining calls, and each call that failed
 // is run once more alone in a child of its own, whose outcome is the one reported. The call's

@@ -66,6 +66,11 @@ struct Kernel {
   std::string provider;   // "builtin", "onednn", "plugin:NAME", ...
   KernelFn run;
   LossParameters parameters{};  // the loss family's tau, a, b, T; defaults for other ops
+  // The zero-size probe (checks/zero_size.hpp) calls this kernel in the calling process
+  // instead of a forked child: for a kernel that cannot run in a fork of its caller (a Python
+  // function: CUDA and the interpreter's threads do not survive fork) and whose own code
+  // makes no raw memory access that a guard page would have to catch.
+  bool probe_in_process = false;
   std::string name() const;  // provider/op/format/algorithm, e.g. builtin/softmax/f32/online
 };
 

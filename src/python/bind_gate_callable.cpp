@@ -264,9 +264,11 @@ std::string gate_callable_json(const py::dict& invokers, const std::string& op_n
   for (const auto& [key, invoker] : invokers) {
     const Format format = format_of(py::str(key));
     storage_dtype(format);  // a format numpy cannot carry is refused before the run
+    // Zero-size calls in this process: a fork of the interpreter cannot run Python code
+    // safely (CUDA, other threads), and the invoker touches no array of an empty call.
     kernels.push_back({op, format, kernel_name, "python",
                        python_kernel(share(py::reinterpret_borrow<py::object>(invoker)), op, format),
-                       loss_parameters(parameters)});
+                       loss_parameters(parameters), /*probe_in_process=*/true});
   }
   ContractSet contracts = strict ? ContractSet::strict() : ContractSet::builtin();
   for (const std::string& path : contract_files) contracts.add_file(path);  // ContractError: RuntimeError

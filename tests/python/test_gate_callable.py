@@ -323,3 +323,18 @@ def test_loss_parameters_reach_the_reference():
     assert accuracy_violations(2.0) > 10 * max(1, accuracy_violations(1.0))
     with pytest.raises(ValueError, match="unknown parameter 'tauu'"):
         softcheck.gate_callable(K.cross_entropy_rounded_once, "comp_sum", parameters={"tauu": 1})
+
+
+def test_zero_size_calls_run_in_this_process():
+    """The gate's zero-size calls (rows = 0, n = 0) reach the function in this interpreter, not
+    in a fork of it (where CUDA and other threads would not work)."""
+    empty_calls = []
+
+    def counting(x):
+        if x.size == 0:
+            empty_calls.append(x.shape)
+        return K.softmax_rounded_once(x)
+    result = softcheck.gate_callable(counting, "softmax", dtypes="f32")
+    assert sorted(empty_calls) == [(0, 4), (3, 0)]
+    assert result["kernels"][0]["checks"]["crash"] == {
+        "allowed_at_worst": 0.0, "elements": 2, "violations": 0, "worst_error": 0.0}
