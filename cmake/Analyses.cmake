@@ -4,7 +4,7 @@
 
 # verify_throughput: the gate's reference stage with and without the double-double fast path.
 add_executable(verify_throughput analyses/perf/verify_throughput.cpp)
-target_link_libraries(verify_throughput PRIVATE softcheck_checks)
+target_link_libraries(verify_throughput PRIVATE softcheck_checks softcheck_stability_report)  # the CPU's name
 softcheck_warnings(verify_throughput)
 # chunked_ce_memory: peak memory of chunked vs materialised cross-entropy from hidden states.
 add_executable(chunked_ce_memory analyses/perf/chunked_ce_memory.cpp)

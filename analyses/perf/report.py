@@ -69,7 +69,7 @@ def read_blocks(source):
     for line in open(source, encoding="utf-8"):
         if line.startswith("#"):
             key, _, value = line[1:].strip().partition(": ")
-            if key in ("command", "commit"):  # run.sh's provenance lines
+            if key in ("command", "commit", "cpu"):  # run.sh's provenance lines
                 provenance[key] = value
             elif "thread" in line and "SIMD target" in line:
                 blocks.append(Block(line[1:].strip()))
@@ -183,6 +183,8 @@ def main():
     made = "Produced by `" + provenance.get("command", "analyses/perf/run.sh") + "`"
     if "commit" in provenance:
         made += " at commit " + provenance["commit"]
+    if provenance.get("cpu"):
+        made += " on " + provenance["cpu"]
     out = ["# Softmax-family throughput", "",
            made + ". GB/s counts one read and one write per element (2 x the element size); "
            "every call holds at least the input bytes its header gives (short rows as a batch "

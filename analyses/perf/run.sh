@@ -27,11 +27,12 @@ cross_entropy bf16 1
 cross_entropy bf16 2
 cross_entropy f16 1"
 # Provenance first (tests/cli/test_provenance.py): the command and the commit the binary was
-# just built from (git describe adds -dirty when tracked files differ from it).
+# just built from (git describe adds -dirty when tracked files differ from it), and the CPU.
 commit=$(git -C "$root" describe --always --dirty --abbrev=10 2>/dev/null || echo unknown)
 {
   echo "# command: analyses/perf/run.sh${*:+ $*}"
   echo "# commit: $commit"
+  echo "# cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
   while read -r op format threads; do
     "$build/softmax_throughput" --op "$op" --format "$format" --threads "$threads"
   done <<< "$setups"

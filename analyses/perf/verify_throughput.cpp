@@ -34,6 +34,7 @@
 #include "core/families.hpp"
 #include "core/loss_parameters.hpp"
 #include "kernels/builtin.hpp"
+#include "stability_report/machine_info.hpp"
 #include "reference/fast_row.hpp"
 
 using namespace softcheck;
@@ -363,8 +364,9 @@ int main(int argc, char** argv) {
   std::string command = "build/verify_throughput";  // as it was run
   for (int i = 1; i < argc; ++i) command.append(" ").append(argv[i]);
   table << "# Fast verification: the references' double-double paths against MPFR\n\n"
-        << "Produced by `" << command << "` (softcheck " << SOFTCHECK_VERSION
-        << "): one thread, both sides measured in the same run after one untimed warm-up "
+        << "Produced by `" << command << "` (softcheck " << SOFTCHECK_VERSION << ") on "
+        << stability::machine_info().cpu
+        << ": one thread, both sides measured in the same run after one untimed warm-up "
            "pass. Method, proof and the deep-suite figures: docs/fast-verification.md.\n\n"
         << "Softmax-family references (softmax, log_softmax, cross-entropy gradient per "
            "element, logsumexp and loss per row), and the gate's comparisons over every "
