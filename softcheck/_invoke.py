@@ -97,9 +97,7 @@ class InProcess:
 
     def __init__(self, fn: Callable, signature: Signature, tensors: str = "numpy",
                  device: str = "cpu"):
-        if tensors not in ("numpy", "torch"):
-            raise ValueError(f"tensors must be 'numpy' or 'torch', not {tensors!r}")
-        self.fn, self.signature = fn, signature
+        self.fn, self.signature = fn, signature  # tensors: checked by gate_callable
         self.torch = _Torch(device) if tensors == "torch" else None
 
     def __call__(self, inputs: Tuple[np.ndarray, ...]) -> Tuple[np.ndarray, ...]:

@@ -29,10 +29,16 @@ def _hex(value: Any) -> str:
     return float(value).hex()
 
 
+def _takes_target(op: str) -> bool:
+    """Whether the op table lists a target among the op's inputs."""
+    import softcheck
+    return any(o["op"] == op and "target" in o["inputs"] for o in softcheck.ops())
+
+
 def reference_command(op: str, dtype: str, violation: Dict[str, Any]) -> str:
     """The `softcheck reference` command that prints the exact outputs of the violation's row."""
     command = f'softcheck reference {op} --dtype {dtype} --logits "{",".join(_hex(x) for x in violation["logits"])}"'
-    if op.endswith("cross_entropy") or op in ("comp_sum", "sigmoid_bce", "z_loss"):
+    if _takes_target(op):
         command += f" --target {violation['target']}"
     for name, values in sorted(violation.get("inputs", {}).items()):
         command += f' --input {name}={",".join(_hex(x) for x in values)}'
