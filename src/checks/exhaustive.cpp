@@ -21,8 +21,9 @@ double decode(std::uint16_t bits, Format format) {
   return format == Format::bf16 ? decode_bf16(bits) : decode_f16(bits);
 }
 
-// The logit rows of shard `index` with every target `target`: one batch per first logit
-// (a = index * 256 + j) of 65,536 rows (a, c); the singles: one batch of the 65,536 rows (a).
+// The logit rows of shard `index` with every target `target`: 256 batches of 65,536 rows
+// (a, c), row r of batch b being exhaustive_pair(index, b, r); the singles: one batch of the
+// 65,536 rows (a).
 std::vector<Batch> shard_batches(std::size_t index, Format format, std::int64_t target) {
   std::vector<Batch> batches;
   if (index == kSinglesShard) {
@@ -33,13 +34,13 @@ std::vector<Batch> shard_batches(std::size_t index, Format format, std::int64_t 
     batches.push_back(std::move(batch));
     return batches;
   }
-  for (std::size_t j = 0; j < 256; ++j) {
-    const double first = decode(static_cast<std::uint16_t>(index * 256 + j), format);
+  for (std::size_t b = 0; b < 256; ++b) {
     Batch batch{format, kPatterns, 2, {}, std::vector<std::int64_t>(kPatterns, target), {}};
     batch.values.resize(2 * kPatterns);
-    for (std::size_t c = 0; c < kPatterns; ++c) {
-      batch.values[2 * c] = first;
-      batch.values[2 * c + 1] = decode(static_cast<std::uint16_t>(c), format);
+    for (std::size_t r = 0; r < kPatterns; ++r) {
+      const auto [first, second] = exhaustive_pair(index, b, r);
+      batch.values[2 * r] = decode(first, format);
+      batch.values[2 * r + 1] = decode(second, format);
     }
     batches.push_back(std::move(batch));
   }
@@ -119,7 +120,8 @@ class HardestCollector {
     if (batch.n == 1) {
       c.logits = {static_cast<std::uint16_t>(r)};
     } else {
-      c.logits = {static_cast<std::uint16_t>(shard_ * 256 + b), static_cast<std::uint16_t>(r)};
+      const auto [first, second] = exhaustive_pair(shard_, b, r);
+      c.logits = {first, second};
     }
     k.cases.push_back(std::move(c));
     if (k.cases.size() >= 4 * kHardestPerShard) {
@@ -144,6 +146,24 @@ std::string exhaustive_shard_name(std::size_t index) {
   return text;
 }
 
+std::uint32_t scramble24(std::uint32_t x) {
+  constexpr std::uint32_t mask = (std::uint32_t{1} << 24) - 1;
+  x &= mask;
+  x ^= x >> 12;
+  x = (x * 0x85EBCA6Bu) & mask;
+  x ^= x >> 13;
+  x = (x * 0xC2B2AE35u) & mask;
+  x ^= x >> 11;
+  return x;
+}
+
+std::pair<std::uint16_t, std::uint16_t> exhaustive_pair(std::size_t index, std::size_t b,
+                                                        std::size_t r) {
+  const std::uint32_t row = scramble24(static_cast<std::uint32_t>(b * kPatterns + r));
+  return {static_cast<std::uint16_t>(index * 256 + (row >> 16)),
+          static_cast<std::uint16_t>(row & 0xFFFF)};
+}
+
 std::optional<std::size_t> parse_exhaustive_shard(std::string_view name) {
   for (std::size_t i = 0; i <= kSinglesShard; ++i)
     if (exhaustive_shard_name(i) == name) return i;
@@ -165,8 +185,11 @@ std::optional<double> midpoint_distance(double hi, double lo, Format format) {
 }
 
 void keep_hardest(std::vector<HardCase>& cases, std::size_t keep) {
-  std::stable_sort(cases.begin(), cases.end(),
-                   [](const HardCase& a, const HardCase& b) { return a.distance < b.distance; });
+  // Ties in distance go by the output, so the kept cases do not depend on the order met.
+  std::sort(cases.begin(), cases.end(), [](const HardCase& a, const HardCase& b) {
+    return std::tie(a.distance, a.output, a.logits, a.target, a.element) <
+           std::tie(b.distance, b.output, b.logits, b.target, b.element);
+  });
   // The same output met twice (the gate's second pass over a batch, for kernels of other
   // providers, computes its references again) counts once.
   std::vector<HardCase> kept;

@@ -3,10 +3,13 @@
 // (checks/gate.hpp) under the kernels' contracts. Cross-entropy kernels (and every op with a
 // target) take each row twice, with the target on either side.
 //
-// The pairs are split by the first logit's high byte into kPairShards shards of 2^24 rows (one
-// batch of 65,536 rows per first logit, the second logit running over every pattern); the
-// one-element rows are one more shard. Each shard is one gate run whose only family is that
-// shard's rows, so the bias check tests each kernel once per shard, and its result is small:
+// The pairs are split by the first logit's high byte into kPairShards shards of 2^24 rows, met
+// in a scrambled order (256 batches of 65,536 rows, exhaustive_pair); the one-element rows are
+// one more shard. Each shard is one gate run whose only family is that shard's rows, so the
+// bias check tests each kernel once per shard. That check counts the first 32,768 distinct
+// exact values it meets (rounding_bias.hpp): in the scrambled order they are a sample spread
+// over the whole shard, where in the plain order (first logit by first logit) they came from
+// its first two first logits, whose rounding errors lean alike. A shard's result is small:
 // row counts, each check's counts and worst error, the first reproducers, and the outputs
 // whose exact values lie closest to a rounding boundary of the format (the hardest cases).
 #pragma once
@@ -17,6 +20,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "checks/contract.hpp"
@@ -32,6 +37,19 @@ inline constexpr std::size_t kHardestPerShard = 16;    // hardest cases kept per
 // kPairShards: the one-element rows.
 std::string exhaustive_shard_name(std::size_t index);  // "pairs-0x3f", "singles"
 std::optional<std::size_t> parse_exhaustive_shard(std::string_view name);
+
+// The order rows are met in, part of a sweep's plan: shards met in another order hold another
+// bias sample and are not merged with these.
+inline constexpr std::string_view kExhaustiveRowOrder = "scramble24";
+
+// A bijection of [0, 2^24) that spreads consecutive numbers over the whole range: xor-shifts
+// and multiplications by odd constants (those of MurmurHash3's finaliser), each invertible
+// modulo 2^24.
+std::uint32_t scramble24(std::uint32_t x);
+// Row r of batch b (each < 256 and 65,536) of pairs shard `index`: the bit patterns of its
+// first and second logit, the first's high byte being `index`.
+std::pair<std::uint16_t, std::uint16_t> exhaustive_pair(std::size_t index, std::size_t b,
+                                                        std::size_t r);
 inline constexpr std::size_t kSinglesShard = kPairShards;
 
 // One output whose exact value lies close to a midpoint of the format's grid.
@@ -78,8 +96,8 @@ ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const 
 // not on the grid); nothing for a value the format cannot hold or one it holds exactly.
 std::optional<double> midpoint_distance(double hi, double lo, Format format);
 
-// Keeps the `keep` cases of smallest distance (ties: the earlier), each output (kind, row,
-// target, element) once.
+// Keeps the `keep` cases of smallest distance (ties by kind, logits, target and element), each
+// output (kind, row, target, element) once.
 void keep_hardest(std::vector<HardCase>& cases, std::size_t keep);
 
 }  // namespace softcheck

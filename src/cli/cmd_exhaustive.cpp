@@ -36,13 +36,15 @@ struct ExhaustiveCommandOptions {
   std::string shard;  // --shard K/N: this process's share of the pending shards
 };
 
-// The plan: the format, every kernel's name and contracts, and softcheck's version number (not
-// its commit, so that a sweep resumes across commits; each shard names its own commit).
+// The plan: the format, the order rows are met in, every kernel's name and contracts, and
+// softcheck's version number (not its commit, so that a sweep resumes across commits; each
+// shard names its own commit).
 std::string exhaustive_plan(Format format, const std::vector<const Kernel*>& kernels,
                             const ContractSet& contracts) {
   std::string version = SOFTCHECK_VERSION;
   version = version.substr(0, version.find(' '));
-  nlohmann::json described = {{"version", version}, {"format", std::string(name(format))}};
+  nlohmann::json described = {{"version", version}, {"format", std::string(name(format))},
+                               {"row_order", std::string(kExhaustiveRowOrder)}};
   for (const Kernel* k : kernels)
     described["kernels"].push_back({k->name(), exact_contract_json(contracts.resolve(k->name()))});
   const std::string text = described.dump();
@@ -113,7 +115,8 @@ int run_exhaustive_command(const ExhaustiveCommandOptions& options, const Contex
     }
     if (stored.header.plan != plan)
       throw UsageError(path.string() + " is a shard of another sweep (plan " + stored.header.plan +
-                       ", this one " + plan + "): another format, kernel list, contract or version");
+                       ", this one " + plan +
+                       "): another format, row order, kernel list, contract or version");
     done.push_back(std::move(stored));
   }
 
