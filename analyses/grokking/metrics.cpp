@@ -20,8 +20,8 @@ double mean_of(const at::Tensor& t) { return t.to(at::kDouble).mean().item<doubl
 Metrics measure(const RunSpec& run, const Mlp& model, const ModularData& data) {
   c10::NoGradGuard no_grad;
   Metrics m;
-  const at::Tensor train_logits = model.logits(data.train.a, data.train.b);
-  const at::Tensor test_logits = model.logits(data.test.a, data.test.b);
+  const at::Tensor train_logits = model.logits(data.train.a, data.train.b, run.f16_emulated);
+  const at::Tensor test_logits = model.logits(data.test.a, data.test.b, run.f16_emulated);
   const at::Tensor train_loss = per_sample_loss(run, train_logits, data.train.y);
   m.train_acc = accuracy(train_logits, data.train.y);
   m.test_acc = accuracy(test_logits, data.test.y);

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "run_spec.hpp"
+
 namespace grokking {
 namespace {
 
@@ -21,10 +23,12 @@ Mlp::Mlp(std::int64_t modulus, std::int64_t hidden)
       w2_(linear_weight(hidden, hidden)),
       w3_(linear_weight(hidden, modulus)) {}
 
-at::Tensor Mlp::logits(const at::Tensor& a, const at::Tensor& b) const {
-  const at::Tensor h1 = (w1_.index_select(0, a) + w1_.index_select(0, b + modulus_)).relu();
-  const at::Tensor h2 = h1.mm(w2_).relu();
-  return h2.mm(w3_);
+at::Tensor Mlp::logits(const at::Tensor& a, const at::Tensor& b, bool f16_emulated) const {
+  const auto r = [f16_emulated](const at::Tensor& x) { return round_f16(x, f16_emulated); };
+  // ReLU of an f16 value is one: no rounding after it.
+  const at::Tensor h1 = r(r(w1_.index_select(0, a)) + r(w1_.index_select(0, b + modulus_))).relu();
+  const at::Tensor h2 = r(h1.mm(r(w2_))).relu();
+  return r(h2.mm(r(w3_)));
 }
 
 std::vector<at::Tensor> Mlp::parameters() const { return {w1_, w2_, w3_}; }

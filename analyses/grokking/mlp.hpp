@@ -17,7 +17,8 @@ namespace grokking {
 class Mlp {
  public:
   Mlp(std::int64_t modulus, std::int64_t hidden);  // draws from torch's global generator
-  at::Tensor logits(const at::Tensor& a, const at::Tensor& b) const;  // [N, p], f32
+  // [N, p], f32; with f16_emulated, every op's output rounded to f16 (run_spec.hpp).
+  at::Tensor logits(const at::Tensor& a, const at::Tensor& b, bool f16_emulated = false) const;
   std::vector<at::Tensor> parameters() const;
   double weight_norm() const;  // ‖(W1, W2, W3)‖₂ over all weights
 

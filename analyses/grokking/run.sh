@@ -43,6 +43,14 @@ declare -A options=(
   [softmax-bf16]="--run softmax-bf16 --lr 1e-2 --train-fraction 0.4 --steps 1000 --log-every 25"
   [stablemax-f32-train70]="--run stablemax-f32 --lr 1e-2 --train-fraction 0.7 --beta2 0.999 --steps 4000 --log-every 100"
   [softmax-f32-train70]="--run softmax-f32 --lr 1e-2 --train-fraction 0.7 --steps 2000 --log-every 50"
+  # The paper's regime (lr 5e-4, eps 1e-30, full batch, 40 % train), PAPER_STEPS steps (default
+  # 20000; the paper trains 80000): hours per run, so each checkpoints every 1000 steps into
+  # reports/grokking/checkpoints/<label>.pt and resumes from it when run again, on any machine.
+  # Run them by name: analyses/grokking/run.sh paper-softmax-f32 paper-softmax-f64 ...
+  [paper-softmax-f32]="--run softmax-f32 --lr 5e-4 --eps 1e-30 --train-fraction 0.4 --log-every 200"
+  [paper-softmax-f64]="--run softmax-f64 --lr 5e-4 --eps 1e-30 --train-fraction 0.4 --log-every 200"
+  [paper-softmax-f16e]="--run softmax-f16e --lr 5e-4 --eps 1e-30 --train-fraction 0.4 --log-every 200"
+  [paper-stablemax-f64]="--run stablemax-f64 --lr 5e-4 --eps 1e-30 --train-fraction 0.4 --beta2 0.999 --log-every 200"
 )
 order=(stablemax-f32 softmax-f32 softmax-f64 perpgrad-f32 softmax-bf16)
 [ $# -gt 0 ] && order=("$@")
@@ -54,9 +62,15 @@ for run in "${order[@]}"; do
   echo "run.sh: $run (${options[$run]})"
   # shellcheck disable=SC2086  # options are words
   rm -f "$logs/$run.rc"
+  extra=""
+  if [[ $run == paper-* ]]; then
+    mkdir -p "$out/checkpoints"
+    extra="--steps ${PAPER_STEPS:-20000} --checkpoint $out/checkpoints/$run.pt"
+  fi
   ( status=0
-    nice -n 10 "$grokking" $common ${options[$run]} --out "$out/$run.csv" > "$logs/$run.log" 2>&1 \
-      || status=$?
+    # shellcheck disable=SC2086  # options are words
+    nice -n 10 "$grokking" $common ${options[$run]} $extra --out "$out/$run.csv" \
+      > "$logs/$run.log" 2>&1 || status=$?
     echo "$status" > "$logs/$run.rc" ) &
 done
 wait

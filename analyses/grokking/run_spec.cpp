@@ -14,7 +14,9 @@ const std::vector<RunSpec>& run_specs() {
       {"softmax-f32", LossKind::softmax, at::kFloat, false},
       {"softmax-f64", LossKind::softmax, at::kDouble, false},
       {"softmax-bf16", LossKind::softmax, at::kBFloat16, false},
+      {"softmax-f16e", LossKind::softmax, at::kFloat, false, true},
       {"stablemax-f32", LossKind::stablemax, at::kFloat, false},
+      {"stablemax-f64", LossKind::stablemax, at::kDouble, false},
       {"perpgrad-f32", LossKind::softmax, at::kFloat, true},
   };
   return specs;
@@ -33,16 +35,24 @@ const RunSpec& find_run(const std::string& name) {
   throw std::invalid_argument("unknown run '" + name + "' (one of: " + run_names() + ")");
 }
 
+at::Tensor round_f16(const at::Tensor& x, bool emulate) {
+  return emulate ? x.to(at::kHalf).to(at::kFloat) : x;
+}
+
 at::Tensor per_sample_loss(const RunSpec& run, const at::Tensor& logits, const at::Tensor& y) {
   const at::Tensor z = logits.to(run.dtype);
   if (run.loss == LossKind::stablemax) return softcheck::training::stablemax_cross_entropy(z, y);
-  return -z.log_softmax(1).gather(1, y.reshape({-1, 1})).squeeze(1);
+  // The gather and the negation are exact, so rounding log_softmax's output rounds the loss.
+  const at::Tensor log_p = round_f16(z.log_softmax(1), run.f16_emulated);
+  return -log_p.gather(1, y.reshape({-1, 1})).squeeze(1);
 }
 
 double softmax_collapse_fraction(const RunSpec& run, const at::Tensor& logits) {
   c10::NoGradGuard no_grad;
   const at::Tensor z = logits.to(run.dtype);
-  const at::Tensor sum = (z - std::get<0>(z.max(1, true))).exp().sum(1);
+  const bool f16 = run.f16_emulated;
+  const at::Tensor terms = round_f16((z - std::get<0>(z.max(1, true))).exp(), f16);
+  const at::Tensor sum = round_f16(terms.sum(1), f16);
   return (sum == 1).to(at::kDouble).mean().item<double>();
 }
 
