@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 if [ -z "${CONTROLLER_STUDY:-}" ]; then
   build=${BUILD_DIR:-build}
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSOFTCHECK_BUILD_ANALYSES=ON > /dev/null
   cmake --build "$build" -j2 --target controller_study > /dev/null
   export CONTROLLER_STUDY=$build/analyses/controller/controller_study
 fi

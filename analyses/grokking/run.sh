@@ -18,7 +18,7 @@ out=reports/grokking
 logs=$build/grokking-logs
 jobs=${JOBS:-2}
 
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSOFTCHECK_BUILD_ANALYSES=ON > /dev/null
 cmake --build "$build" -j2 --target grokking
 grokking=$build/analyses/grokking/grokking
 
