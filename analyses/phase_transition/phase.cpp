@@ -4,7 +4,6 @@
 // τ = r·ρa for log-spaced r; ρa is the fast batch bound over the whole training set along
 // that direction (evaluation mode). Writes one CSV row per (architecture, direction, r); the
 // training loss at each point is over the first --eval-train training rows.
-#include <torch/torch.h>
 
 #include <iostream>
 

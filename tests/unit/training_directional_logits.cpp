@@ -7,7 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include <torch/torch.h>
+#include <torch/types.h>  // tensors and their functions (not all of torch/torch.h)
+#include <torch/utils.h>  // manual_seed, NoGradGuard
 
 #include "training/directional_logits.hpp"
 #include "test_seed.hpp"

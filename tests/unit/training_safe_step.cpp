@@ -15,7 +15,8 @@
 
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
-#include <torch/torch.h>
+#include <torch/types.h>  // tensors and their functions (not all of torch/torch.h)
+#include <torch/utils.h>  // manual_seed, NoGradGuard
 
 #include "training/safe_step.hpp"
 #include "taylor_radius/batch.hpp"

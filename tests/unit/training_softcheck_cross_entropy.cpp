@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include <torch/torch.h>
+#include <torch/types.h>  // tensors and their functions (not all of torch/torch.h)
+#include <torch/utils.h>  // manual_seed, NoGradGuard
 
 #include "training/softcheck_cross_entropy.hpp"
 #include "test_seed.hpp"

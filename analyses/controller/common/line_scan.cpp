@@ -1,6 +1,8 @@
 #include "common/line_scan.hpp"
 
-#include <torch/torch.h>
+#include <torch/autograd.h>  // torch::autograd::grad (not all of torch/torch.h)
+#include <torch/types.h>
+#include <torch/utils.h>  // manual_seed, NoGradGuard
 
 #include <cmath>
 

@@ -3,7 +3,8 @@
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
-#include <torch/torch.h>
+#include <torch/types.h>  // tensors and their functions (not all of torch/torch.h)
+#include <torch/utils.h>  // manual_seed, NoGradGuard
 
 #include <algorithm>
 #include <chrono>
