@@ -5,6 +5,8 @@ Reads reports/hconsistency/tau*-n*.json (softcheck hconsistency --json) and writ
                 T_tau and the searched worst cases;
   summary.csv / summary.md   per (tau, n): samples, violations, min slack, min ratio over the
                 samples, and the searched worst cases' largest gap to the curve and ratio range.
+Each names this script's command and commit and the runs' softcheck version (the tables in
+their first line, the figure in its PNG metadata).
 Usage: /usr/bin/python3 analyses/hconsistency/plot.py reports/hconsistency
 """
 import csv
@@ -12,6 +14,7 @@ import glob
 import json
 import math
 import os
+import subprocess
 import sys
 
 import matplotlib
@@ -71,12 +74,33 @@ def summary_rows(runs):
     return rows
 
 
-def write_tables(rows, directory):
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def plot_commit():
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=10"], cwd=HERE,
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def provenance(runs, directory):
+    """What made the tables and the figure: this script, and the softcheck of the runs read."""
+    versions = ", ".join(sorted({doc["version"] for doc in runs.values()}))
+    return ("Written by `/usr/bin/python3 analyses/hconsistency/plot.py %s` (commit %s) from the "
+            "tau*-n*.json files of `analyses/hconsistency/run.sh` (softcheck %s)"
+            % (directory, plot_commit(), versions))
+
+
+def write_tables(rows, directory, made):
     with open(os.path.join(directory, "summary.csv"), "w", newline="") as f:
+        f.write("# " + made + "\n")
         writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         writer.writeheader()
         writer.writerows(rows)
     with open(os.path.join(directory, "summary.md"), "w") as f:
+        f.write(made + ".\n\n")
         f.write("| tau | n | samples | violations | min slack (samples) | min ratio (samples) |"
                 " searched worst: gap to T, max | min gap | ratio dC/T, min | max | s |\n")
         f.write("|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -87,7 +111,7 @@ def write_tables(rows, directory):
                     f" {r['search_min_ratio']:.8f} | {r['search_max_ratio']:.8f} | {r['seconds']:.1f} |\n")
 
 
-def plot(runs, directory):
+def plot(runs, directory, made):
     fig, axes = plt.subplots(len(TAUS), len(CLASSES), figsize=(10, 14), squeeze=False)
     ts = [i / 400 for i in range(401)]
     for row, tau in enumerate(TAUS):
@@ -117,7 +141,9 @@ def plot(runs, directory):
     axes[0][0].plot([], [], "o", mfc="none", color="tab:red", label="searched worst")
     axes[0][0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    fig.savefig(os.path.join(directory, "bounds.png"), dpi=60)
+    plot_line = "plot: analyses/hconsistency/plot.py %s (commit %s)" % (directory, plot_commit())
+    fig.savefig(os.path.join(directory, "bounds.png"), dpi=60,
+                metadata={"Description": "\n".join([plot_line, made])})
 
 
 def main():
@@ -126,8 +152,9 @@ def main():
     if not runs:
         raise SystemExit(f"plot.py: no tau*-n*.json in {directory}")
     rows = summary_rows(runs)
-    write_tables(rows, directory)
-    plot(runs, directory)
+    made = provenance(runs, directory)
+    write_tables(rows, directory, made)
+    plot(runs, directory, made)
     print(open(os.path.join(directory, "summary.md")).read())
 
 

@@ -9,10 +9,14 @@ SAMPLES=${2:-100000}
 OUT=reports/hconsistency
 mkdir -p "$OUT"
 start=$(date +%s)
+version=$("$BINARY" --version)
 for tau in 0 0.5 1 1.5 2; do
   for n in 2 3 10; do  # the three n of one tau run side by side (exit 1 = a violation, kept in .txt)
-    "$BINARY" hconsistency --tau "$tau" --classes "$n" --samples "$SAMPLES" --search --seed 1 \
-      --quiet --json "$OUT/tau$tau-n$n.json" > "$OUT/tau$tau-n$n.txt" &
+    args="hconsistency --tau $tau --classes $n --samples $SAMPLES --search --seed 1 --quiet"
+    # The text output, after a line naming its command and softcheck's commit.
+    { echo "Written by \`softcheck $args --json $OUT/tau$tau-n$n.json\` (softcheck $version)"
+      # shellcheck disable=SC2086  # args are words
+      "$BINARY" $args --json "$OUT/tau$tau-n$n.json"; } > "$OUT/tau$tau-n$n.txt" &
   done
   wait
 done

@@ -69,8 +69,6 @@ KNOWN_EXCEPTIONS = [
     "reports/grokking/*.png",
     # The train70 runs (analyses/grokking/run.sh) were made at 66da006fdc-dirty and e366a7a150-dirty.
     "reports/grokking/*-train70.csv",
-    # analyses/hconsistency/run.sh: the JSON files at 66da006fdc-dirty; the text, CSV, Markdown and figure name no commit.
-    "reports/hconsistency/*",
 ]
 
 COMMIT = re.compile(r"\bcommit:?\s+([0-9a-f]{7,40})(-dirty)?(?![0-9A-Za-z])", re.I)
