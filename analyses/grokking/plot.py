@@ -5,7 +5,6 @@ Usage: plot.py DIR (the folder holding <run>.csv). Every figure carries, as a fo
 PNG metadata, the command and commit of each CSV it shows and the commit of this plot."""
 import csv
 import os
-import subprocess
 import sys
 
 import matplotlib
@@ -13,7 +12,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "provenance"))
+from source_commit import source_commit  # noqa: E402
+
 STYLE = {"softmax-f32": "tab:blue", "softmax-f64": "tab:green", "softmax-bf16": "tab:purple",
          "stablemax-f32": "tab:orange", "perpgrad-f32": "tab:red",
          "stablemax-f32-train70": "tab:brown", "softmax-f32-train70": "tab:cyan"}
@@ -34,11 +35,7 @@ def load(path):
 
 
 def plot_commit():
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=10"], cwd=HERE,
-                              capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    return source_commit()
 
 
 def save(fig, path, runs, data):

@@ -14,13 +14,15 @@ import glob
 import json
 import math
 import os
-import subprocess
 import sys
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "provenance"))
+from source_commit import source_commit  # noqa: E402
 
 TAUS = [0.0, 0.5, 1.0, 1.5, 2.0]
 CLASSES = [2, 3, 10]
@@ -74,15 +76,9 @@ def summary_rows(runs):
     return rows
 
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
 
 def plot_commit():
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=10"], cwd=HERE,
-                              capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    return source_commit()
 
 
 def provenance(runs, directory):
