@@ -7,9 +7,10 @@
 # Extra arguments go to softcheck exhaustive, e.g. --max-seconds 3600 to stop starting shards
 # after an hour; on two cores, two processes `--threads 1 --shard 1/2` and `--shard 2/2` keep
 # both busy. Run it from a clean, built checkout: each shard file names its commit.
+# SOFTCHECK names another softcheck binary than build/softcheck (one built at a clean commit).
 set -eu
 cd "$(dirname "$0")/.."
-exec build/softcheck exhaustive --format bf16 \
+exec ${SOFTCHECK:-build/softcheck} exhaustive --format bf16 \
   --kernel builtin/softmax/bf16/simd-two-pass-avx2-u4a4 \
   --kernel builtin/log_softmax/bf16/simd-two-pass-avx2-u4a4 \
   --kernel builtin/cross_entropy/bf16/simd-two-pass-avx2-u4a4 \

@@ -51,8 +51,10 @@ std::string cell(const KernelResult& r, Check check) {
   const auto found = r.checks.find(check);
   if (found == r.checks.end()) return "-";
   std::ostringstream out;
+  // Six digits: an accuracy worst of 0.500017 ulp (an output not correctly rounded) must not
+  // print as 0.5.
   out << found->second.violations << " of " << found->second.elements << " (worst "
-      << std::setprecision(3) << found->second.worst_error << ")";
+      << std::setprecision(6) << found->second.worst_error << ")";
   return out.str();
 }
 
@@ -189,7 +191,8 @@ void write_exhaustive_markdown(std::ostream& out, const ExhaustiveSummary& s,
         << " | " << cell(e.result, Check::special) << " | " << cell(e.result, Check::sum_to_one)
         << " | " << cell(e.result, Check::ranking) << " | " << cell(e.result, Check::bias) << " |\n";
   }
-  out << "\nEach cell: violations of elements checked (worst error in the check's unit). Every "
+  out << "\nEach cell: violations of elements checked (worst error in the check's unit; an "
+         "accuracy worst above 0.5 ulp means some output is not correctly rounded). Every "
          "check the gate makes is counted; the shard files hold them all, with the first "
          "reproducers of each check per shard.\n\n## Violations kept\n\n";
   bool any = false;
