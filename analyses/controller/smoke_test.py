@@ -6,6 +6,7 @@ values in range), that every summary.md and figure was written, and that no samp
 fast ρa above the certified exact radius. Usage: smoke_test.py CONTROLLER_STUDY WORK_DIR."""
 import csv
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -51,11 +52,19 @@ def main():
     for r in phase:
         assert 0 <= float(r["test_acc"]) <= 1 and float(r["rho_a"]) > 0, r
     final = rows(os.path.join(work, "lr_spike-quick", "spike_final.csv"))
-    assert {r["method"] for r in final} == {"plain", "clip", "controller"}, final
+    assert {r["method"] for r in final} == {"plain", "clip", "controller", "norm_cap"}, final
     steps = rows(os.path.join(work, "lr_spike-quick", "spike_steps.csv"))
+    # norm_cap's cap is the median ρa of the controller's run (the CSVs hold 6 digits).
+    median = statistics.median(float(r["rho_a"]) for r in steps if r["method"] == "controller")
+    cap = float(next(r["cap"] for r in final if r["method"] == "norm_cap"))
+    assert abs(cap - median) <= 1e-5 * median, (cap, median)
     for r in steps:
         if r["method"] == "controller":  # the controller never applies more than ρa
             assert float(r["applied"]) <= float(r["rho_a"]) * (1 + 1e-9) or float(r["scale"]) == 1, r
+        if r["method"] == "norm_cap":  # nor norm_cap more than its cap
+            assert float(r["applied"]) <= cap * (1 + 1e-9) or float(r["scale"]) == 1, r
+        # The spike lasts --spike-length 3 steps from step 5.
+        assert (float(r["lr"]) > 1e-3 * 2) == (5 <= int(r["step"]) < 8), r
     checks = rows(os.path.join(work, "controller-quick", "kernels_checks.csv"))
     assert checks and all(r["ok"] == "1" for r in checks), checks
     kernels = rows(os.path.join(work, "controller-quick", "kernels_final.csv"))

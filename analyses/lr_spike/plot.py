@@ -17,7 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from plot_common import read_csv, footer, table, pct  # noqa: E402
 
-COLORS = {"plain": "tab:red", "clip": "tab:orange", "controller": "tab:green", "rho_set": "tab:blue"}
+COLORS = {"plain": "tab:red", "clip": "tab:orange", "controller": "tab:green", "rho_set": "tab:blue",
+          "norm_cap": "tab:purple"}
 
 
 def summarise(final_rows, step_rows):

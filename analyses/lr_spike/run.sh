@@ -8,7 +8,8 @@ set -euo pipefail
 source "$(dirname "$0")/../controller/common.sh" lr_spike "$@"
 if [ "$quick" = 1 ]; then
   run "$out/spike.log" spike --data digits --archs mlp --lrs 1e-3 --seeds 1 --steps 20 \
-      --spike-step 5 --factor 1000 --methods plain,clip,controller --eval-every 5 \
+      --spike-step 5 --spike-length 3 --factor 1000 --methods plain,clip,controller,norm_cap \
+      --eval-every 5 \
       --out-steps "$out/spike_steps.csv" --out-final "$out/spike_final.csv"
 else
   run "$out/spike.log" spike --data digits --archs mlp --lrs 1e-4,1e-3,1e-2 --seeds 5 --steps 200 \

@@ -66,6 +66,8 @@ SafeStepRecord SafeStep::step(const std::function<at::Tensor()>& sample_logits) 
     record.scale = std::isfinite(record.rho_a) ? std::min(1.0, record.rho_a / record.tau) : 1.0;
   else if (options_.mode == SafeStepMode::rho_set)
     record.scale = std::isfinite(record.rho_a) ? options_.r_set * record.rho_a / record.tau : 0.0;
+  else if (options_.mode == SafeStepMode::cap)
+    record.scale = std::min(1.0, options_.cap / record.tau);
   record.applied = record.scale * record.tau;
   {
     c10::NoGradGuard no_grad;  // scale 1: exactly the optimizer's θ1

@@ -7,6 +7,8 @@
 //   ρa  = π / max_i Δa_i     src/taylor_radius' fast batch bound (taylor_radius/batch.hpp), in f32;
 //   clamp:   p̃ = min(1, ρa/‖p‖)·p       (the controller: r = ‖p‖/ρa is capped at 1)
 //   rho_set: p̃ = r_set·ρa·p/‖p‖          (the step length is set by ρa alone: no base lr)
+//   cap:     p̃ = min(1, cap/‖p‖)·p       (a fixed cap on the update's length: the baseline the
+//                                        controller's varying cap ρa is compared with)
 //   measure: p̃ = p                      (records only)
 //
 // Every step records τ = ‖p‖ (the proposed length), ρa, r = τ/ρa (proposed), the scale
@@ -30,11 +32,12 @@
 namespace softcheck::training {
 
 // measure: compute and record τ, ρa, r but apply p unchanged (the uncontrolled baseline).
-enum class SafeStepMode { clamp, rho_set, measure };
+enum class SafeStepMode { clamp, rho_set, cap, measure };
 
 struct SafeStepOptions {
   SafeStepMode mode = SafeStepMode::clamp;
   double r_set = 1.0;        // rho_set only: the normalised step taken
+  double cap = 1.0;          // cap only: the longest update applied
   double temperature = 1.0;  // the loss sees z / T, so a is divided by T (ρa scales by T)
 };
 

@@ -114,6 +114,35 @@ CATCH_TEST_CASE("a proposal shorter than rho_a is applied unchanged") {
   }
 }
 
+CATCH_TEST_CASE("cap shortens a longer proposal to exactly the cap and leaves a shorter one") {
+  for (const double lr : {100.0, 1e-4}) {
+    CATCH_CAPTURE(lr);
+    LinearProblem problem, plain;
+    SafeStepOptions options;
+    options.mode = SafeStepMode::cap;
+    options.cap = 0.01;
+    auto optimizer = make("adam", problem.w, lr);
+    auto opt_plain = make("adam", plain.w, lr);
+    SafeStep control(*optimizer, {problem.w}, options);
+    problem.backward();
+    plain.backward();
+    const torch::Tensor theta0 = problem.w.detach().clone();
+    const auto record = control.step([&] { return problem.logits(); });
+    opt_plain->step();
+    const double applied = (problem.w.detach() - theta0).to(torch::kDouble).norm().item<double>();
+    CATCH_CHECK(std::isfinite(record.rho_a));  // still measured
+    // Adam's first step moves each of the 12 weights by about lr.
+    CATCH_REQUIRE((record.tau > options.cap) == (lr > 1.0));
+    if (record.tau > options.cap) {
+      CATCH_CHECK(std::abs(applied - options.cap) <= 1e-5 * options.cap);
+      CATCH_CHECK(std::abs(record.applied - options.cap) <= 1e-12 * options.cap);
+    } else {
+      CATCH_CHECK(record.scale == 1.0);
+      CATCH_CHECK(torch::equal(problem.w, plain.w));
+    }
+  }
+}
+
 CATCH_TEST_CASE("rho_set steps r rho_a; measure never changes the step") {
   LinearProblem problem, plain;
   SafeStepOptions options;

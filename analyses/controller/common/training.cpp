@@ -137,6 +137,7 @@ std::string name(Method method) {
     case Method::clip: return "clip";
     case Method::controller: return "controller";
     case Method::rho_set: return "rho_set";
+    case Method::norm_cap: return "norm_cap";
   }
   return "?";
 }
@@ -146,9 +147,10 @@ OptimizerKind parse_optimizer(const std::string& text) {
   throw std::invalid_argument("unknown optimizer " + text + " (sgd, momentum, adam)");
 }
 Method parse_method(const std::string& text) {
-  for (auto m : {Method::plain, Method::clip, Method::controller, Method::rho_set})
+  for (auto m : {Method::plain, Method::clip, Method::controller, Method::rho_set, Method::norm_cap})
     if (name(m) == text) return m;
-  throw std::invalid_argument("unknown method " + text + " (plain, clip, controller, rho_set)");
+  throw std::invalid_argument("unknown method " + text +
+                              " (plain, clip, controller, rho_set, norm_cap)");
 }
 LossKernel parse_loss(const std::string& text) {
   if (text == "torch") return LossKernel::torch;
@@ -189,6 +191,11 @@ double rho_a_along(Classifier& model, const at::Tensor& x, const std::vector<at:
   return softcheck::training::batch_rho_a(a);
 }
 
+bool in_spike(const TrainConfig& c, int step) {
+  if (c.spike_step < 0 || step < c.spike_step) return false;
+  return c.spike_length <= 0 || step < c.spike_step + c.spike_length;
+}
+
 TrainResult train(Classifier& model, const Data& data, const TrainConfig& c,
                   const std::string& progress) {
   using softcheck::training::SafeStep;
@@ -198,11 +205,14 @@ TrainResult train(Classifier& model, const Data& data, const TrainConfig& c,
   softcheck::training::SafeStepOptions options;
   options.mode = c.method == Method::controller ? SafeStepMode::clamp
                  : c.method == Method::rho_set  ? SafeStepMode::rho_set
+                 : c.method == Method::norm_cap ? SafeStepMode::cap
                                                 : SafeStepMode::measure;
   options.r_set = c.r_set;
+  options.cap = c.cap;
   options.temperature = c.temperature;
   SafeStep control(*optimizer, params, options);
-  const bool controlled = c.method == Method::controller || c.method == Method::rho_set || c.measure;
+  const bool controlled = c.method == Method::controller || c.method == Method::rho_set ||
+                          c.method == Method::norm_cap || c.measure;
 
   Batches batches(static_cast<std::size_t>(data.x_train.size(0)), c.batch, c.seed);
   TrainResult result;
@@ -218,7 +228,7 @@ TrainResult train(Classifier& model, const Data& data, const TrainConfig& c,
     if (c.method == Method::clip) torch::nn::utils::clip_grad_norm_(params, c.clip_norm);
     StepLog log;
     log.step = step;
-    log.lr = step == c.spike_step ? c.lr * c.spike_factor : c.lr;
+    log.lr = in_spike(c, step) ? c.lr * c.spike_factor : c.lr;
     log.loss = loss.item<double>();
     set_lr(*optimizer, log.lr);
     if (controlled) {

@@ -30,8 +30,9 @@ Data to_tensors(const Split& split);
 
 enum class OptimizerKind { sgd, momentum, adam };
 // plain: the optimizer alone; clip: ‖g‖ ≤ clip_norm before the optimizer; controller:
-// p̃ = min(1, ρa/‖p‖) p; rho_set: p̃ = r_set ρa p/‖p‖.
-enum class Method { plain, clip, controller, rho_set };
+// p̃ = min(1, ρa/‖p‖) p; rho_set: p̃ = r_set ρa p/‖p‖; norm_cap: p̃ = min(1, cap/‖p‖) p, a fixed
+// cap on the update's length (the baseline for the controller, whose cap ρa varies).
+enum class Method { plain, clip, controller, rho_set, norm_cap };
 enum class LossKernel { torch, softcheck };
 
 std::string name(OptimizerKind kind);
@@ -51,10 +52,12 @@ struct TrainConfig {
   int steps = 200;
   int batch = 128;  // 0: full batch
   std::uint64_t seed = 1;
-  int spike_step = -1;       // the step (0-based) whose learning rate is multiplied
-  double spike_factor = 1;   // by this factor, for that one step
+  int spike_step = -1;       // the first step (0-based) whose learning rate is multiplied
+  double spike_factor = 1;   // by this factor,
+  int spike_length = 1;      // for this many steps (0: to the end of training)
   double clip_norm = 1.0;
   double r_set = 1.0;
+  double cap = 1.0;          // norm_cap: the longest update applied
   bool sample_full = false;  // controller sample set: full training set (else the mini-batch)
   bool measure = false;      // plain/clip: still compute and record ρa along each step
   double temperature = 1.0;  // the loss is CE(z / T)
@@ -64,6 +67,9 @@ struct TrainConfig {
   int crosscheck_every = 0;  // certify the exact radius every so many controlled steps
   int crosscheck_rows = 64;  // rows of the sample set certified (0: all)
 };
+
+// Whether the learning rate of `step` is spiked (spike_step <= step < spike_step + spike_length).
+bool in_spike(const TrainConfig& c, int step);
 
 struct StepLog {
   int step = 0;
