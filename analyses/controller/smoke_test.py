@@ -6,6 +6,7 @@ values in range), that every summary.md and figure was written, and that no samp
 fast ρa above the certified exact radius. Usage: smoke_test.py CONTROLLER_STUDY WORK_DIR."""
 import csv
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -65,6 +66,19 @@ def main():
             assert float(r["applied"]) <= cap * (1 + 1e-9) or float(r["scale"]) == 1, r
         # The spike lasts --spike-length 3 steps from step 5.
         assert (float(r["lr"]) > 1e-3 * 2) == (5 <= int(r["step"]) < 8), r
+    # The fine grid's summary (analyses/phase_transition/grid_summary.py) over the quick scan,
+    # named as grid.sh names a cell.
+    grid = os.path.join(work, "phase_grid")
+    os.makedirs(grid, exist_ok=True)
+    shutil.copy(os.path.join(work, "phase_transition-quick", "phase-digits.csv"),
+                os.path.join(grid, "phase-digits-seed1.csv"))
+    summary = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "..", "phase_transition",
+                                                              "grid_summary.py"), grid],
+                             capture_output=True, text=True, timeout=300)
+    assert summary.returncode == 0, summary.stderr
+    with open(os.path.join(grid, "summary.md")) as f:
+        text = f.read()
+    assert "| transformer | 1 |" in text and "Steps with r < 1 that collapse" in text, text
     checks = rows(os.path.join(work, "controller-quick", "kernels_checks.csv"))
     assert checks and all(r["ok"] == "1" for r in checks), checks
     kernels = rows(os.path.join(work, "controller-quick", "kernels_final.csv"))
