@@ -34,6 +34,9 @@ Where each type keeps its provenance:
                   stability/report.png, Chromium's screenshot of report.html taken by
                   scripts/update-report.sh, by report.md, report.html and report.json): it
                   passes when one of them passes.
+  .pt             a training checkpoint, DIR/checkpoints/RUN.pt (analyses/grokking/run.sh's
+                  paper runs): covered by its run's CSV, DIR/RUN.csv, which must be committed
+                  and pass.
 Any other file type fails until a rule for it is added here.
 
 KNOWN_EXCEPTIONS lists the reports that are regenerated later and fail until then. Each
@@ -230,6 +233,15 @@ def problems_of(path, committed):
             return []
         return ["its metadata names no commit and its report fails: "
                 + "; ".join(f"{s}: {', '.join(p)}" for s, p in verdicts.items())]
+    if ext == ".pt":
+        # A training checkpoint (analyses/grokking/checkpoint.hpp, DIR/checkpoints/RUN.pt) holds
+        # the state of the run whose CSV, DIR/RUN.csv, names the command and commits.
+        run_csv = os.path.join(os.path.dirname(os.path.dirname(path)),
+                               os.path.basename(stem) + ".csv")
+        if run_csv not in committed:
+            return [f"a checkpoint without its run's CSV {run_csv}"]
+        problems = problems_of(run_csv, committed)
+        return [f"its run's CSV {run_csv} fails: {', '.join(problems)}"] if problems else []
     if ext not in HEADERS:
         return [f"no provenance rule for {ext or 'files without an extension'} in "
                 "tests/cli/test_provenance.py"]
