@@ -7,6 +7,7 @@
 #include <cmath>
 #include <exception>
 #include <iostream>
+#include <stdexcept>
 
 #include "common/csv.hpp"
 #include "subcommands.hpp"
@@ -51,6 +52,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const std::invalid_argument& e) {  // bad input: an unknown name, a missing option
+    std::cerr << "controller_study: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "controller_study: " << e.what() << "\n";
     return 1;

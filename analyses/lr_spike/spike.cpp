@@ -47,7 +47,21 @@ double median_rho_a(const TrainResult& controller) {
   return values.size() % 2 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
 }
 
+// norm_cap's default cap comes from the controller's run, which must come first.
+void check_norm_cap(const SpikeOptions& o) {
+  const auto at = [&](const std::string& m) {
+    return std::find(o.methods.begin(), o.methods.end(), m) - o.methods.begin();
+  };
+  if (at("norm_cap") < static_cast<long>(o.methods.size()) && !(o.cap > 0) &&
+      at("controller") > at("norm_cap"))
+    throw std::invalid_argument(
+        "norm_cap without --cap takes the controller's median rho_a: list controller before "
+        "norm_cap in --methods");
+}
+
 void run_spike(const SpikeOptions& o) {
+  for (const std::string& method : o.methods) parse_method(method);  // unknown names: exit 2
+  check_norm_cap(o);
   std::ofstream steps = open_csv(o.out_steps), finals = open_csv(o.out_final);
   steps << "data,arch,base_lr,seed,method,step,lr,loss,tau,rho_a,r,scale,applied,test_acc\n";
   finals << "data,arch,base_lr,seed,method,factor,test_acc,train_acc,test_loss,"
@@ -71,13 +85,7 @@ void run_spike(const SpikeOptions& o) {
           c.spike_length = o.spike_length;
           c.clip_norm = o.clip;
           c.r_set = o.r_set;
-          if (c.method == Method::norm_cap) {
-            c.cap = o.cap > 0 ? o.cap : controller_median;
-            if (!(c.cap > 0))
-              throw std::invalid_argument(
-                  "norm_cap without --cap takes the controller's median rho_a: list controller "
-                  "before norm_cap in --methods");
-          }
+          if (c.method == Method::norm_cap) c.cap = o.cap > 0 ? o.cap : controller_median;
           c.sample_full = o.full;
           c.measure = true;
           c.loss = parse_loss(o.loss);
