@@ -65,7 +65,12 @@ HEADER_LINES = 5
 
 KNOWN_EXCEPTIONS = [
     # analyses/*/run.sh via analyses/controller/run_all.sh: CSVs at 2262401dfb-dirty and ed939d60f6-dirty; summaries, logs, figures name none.
-    "reports/controller/*",
+    "reports/controller/controller/*",
+    "reports/controller/lr_spike/*",
+    "reports/controller/phase_transition/*",
+    "reports/controller/spike_clipping/*",
+    "reports/controller/temperature/*",
+    "reports/controller/*.run.log",
     # analyses/grokking/plot.py wrote it at 97d635815c-dirty (its first line says so).
     "reports/grokking/summary.md",
     # The figures' PNG metadata name analyses/grokking/plot.py's commit 97d635815c-dirty.
