@@ -31,6 +31,9 @@ def data_rows(path):
 def check_resume(exe, work):
     whole, part = os.path.join(work, "whole.csv"), os.path.join(work, "part.csv")
     state = os.path.join(work, "part.pt")
+    for path in (whole, part, state):  # a checkpoint left by an earlier run would be resumed
+        if os.path.exists(path):
+            os.remove(path)
     common = ["--run", "softmax-f32", "--log-every", "2", "--checkpoint-every", "3"]
     result = run(exe, common + ["--steps", "8", "--out", whole])
     assert result.returncode == 0, result.stderr
