@@ -37,6 +37,15 @@ def table(header, rows):
     return "\n".join(out)
 
 
+def onset(curve, drop=0.05, none=float("nan")):
+    """First r of a sorted [(r, acc, base)] curve whose test accuracy is at least `drop` below
+    the trained model's (the phase-transition analyses' collapse); `none` if no r is."""
+    for r, acc, base in curve:
+        if acc <= base - drop:
+            return r
+    return none
+
+
 def existing(directory, names):
     return [os.path.join(directory, n) for n in names if os.path.exists(os.path.join(directory, n))]
 

@@ -66,6 +66,13 @@ def main():
             assert float(r["applied"]) <= cap * (1 + 1e-9) or float(r["scale"]) == 1, r
         # The spike lasts --spike-length 3 steps from step 5.
         assert (float(r["lr"]) > 1e-3 * 2) == (5 <= int(r["step"]) < 8), r
+    # The spike study with baselines (its own script, not in run_all.sh), and its summary.
+    result = subprocess.run([os.path.join(HERE, "..", "spike_clipping", "baselines.sh"), "--quick"],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(os.path.join(work, "spike_baselines-quick", "summary.md")) as f:
+        text = f.read()
+    assert "| digits-rest | cnn_bn | 1 |" in text and "norm_cap's median within" in text, text
     # The fine grid's summary (analyses/phase_transition/grid_summary.py) over the quick scan,
     # named as grid.sh names a cell.
     grid = os.path.join(work, "phase_grid")

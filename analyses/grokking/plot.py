@@ -34,12 +34,8 @@ def load(path):
     return comments, {k: [float(r[k]) for r in rows] for k in rows[0]}
 
 
-def plot_commit():
-    return source_commit()
-
-
 def save(fig, path, runs, data):
-    made = "plot: analyses/grokking/plot.py (commit %s)" % plot_commit()
+    made = "plot: analyses/grokking/plot.py (commit %s)" % source_commit()
     sources = ["%s: %s (commit %s)" % (r, data[r][0]["command"], data[r][0]["commit"]) for r in runs]
     fig.text(0.01, 0.005, "\n".join([made] + sources), fontsize=6, va="bottom", family="monospace")
     fig.subplots_adjust(bottom=0.12 + 0.03 * len(sources), top=0.9, wspace=0.3)
@@ -103,7 +99,7 @@ def summary(data, out):
             c["zero_loss_fraction"][-1], c["weight_norm"][-1]))
     text = "\n".join(lines) + "\n"
     with open(os.path.join(out, "summary.md"), "w") as f:
-        f.write("<!-- made by analyses/grokking/plot.py (commit %s) -->\n" % plot_commit() + text)
+        f.write("<!-- made by analyses/grokking/plot.py (commit %s) -->\n" % source_commit() + text)
     print(text)
 
 

@@ -76,17 +76,12 @@ def summary_rows(runs):
     return rows
 
 
-
-def plot_commit():
-    return source_commit()
-
-
 def provenance(runs, directory):
     """What made the tables and the figure: this script, and the softcheck of the runs read."""
     versions = ", ".join(sorted({doc["version"] for doc in runs.values()}))
     return ("Written by `/usr/bin/python3 analyses/hconsistency/plot.py %s` (commit %s) from the "
             "tau*-n*.json files of `analyses/hconsistency/run.sh` (softcheck %s)"
-            % (directory, plot_commit(), versions))
+            % (directory, source_commit(), versions))
 
 
 def write_tables(rows, directory, made):
@@ -137,7 +132,7 @@ def plot(runs, directory, made):
     axes[0][0].plot([], [], "o", mfc="none", color="tab:red", label="searched worst")
     axes[0][0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    plot_line = "plot: analyses/hconsistency/plot.py %s (commit %s)" % (directory, plot_commit())
+    plot_line = "plot: analyses/hconsistency/plot.py %s (commit %s)" % (directory, source_commit())
     fig.savefig(os.path.join(directory, "bounds.png"), dpi=60,
                 metadata={"Description": "\n".join([plot_line, made])})
 

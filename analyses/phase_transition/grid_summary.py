@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "controller"))
 sys.path.insert(0, os.path.join(HERE, "..", "provenance"))
 import numpy as np  # noqa: E402
-from plot_common import read_csv, table  # noqa: E402
+from plot_common import onset, read_csv, table  # noqa: E402
 from source_commit import source_commit  # noqa: E402
 
 ARCHS = ["linear", "mlp", "cnn", "mlp_ln", "cnn_bn", "transformer"]
@@ -30,18 +30,16 @@ COLLAPSE_DROP = 0.05   # test accuracy points (as a fraction)
 LOSS_RATIO = 2.0
 BOOTSTRAP = 2000
 BELOW_ONE = 1 - 1e-9   # r < 1 on the grid (r = 1 itself is a grid point)
+NONE = float("inf")    # the onset of a direction no grid point collapses
 
 
-def onset(curve):
-    """First r of a sorted [(r, acc, base)] curve whose accuracy is >= 5 points below base."""
-    for r, acc, base in curve:
-        if acc <= base - COLLAPSE_DROP:
-            return r
-    return float("inf")  # none up to the grid's end
+def first_collapse(points):
+    """The onset of a direction's [(r, acc, base, loss ratio)] points."""
+    return onset([p[:3] for p in sorted(points)], COLLAPSE_DROP, NONE)
 
 
 def fmt(r):
-    return "none" if r == float("inf") else f"{r:.3g}"
+    return "none" if r == NONE else f"{r:.3g}"
 
 
 def median_interval(onsets_by_seed, rng):
@@ -49,7 +47,8 @@ def median_interval(onsets_by_seed, rng):
     pooled = np.concatenate([np.asarray(v) for v in onsets_by_seed.values()])
     medians = []
     for _ in range(BOOTSTRAP):
-        sample = [rng.choice(np.asarray(v), size=len(v), replace=True) for v in onsets_by_seed.values()]
+        sample = [rng.choice(np.asarray(v), size=len(v), replace=True)
+                  for v in onsets_by_seed.values()]
         medians.append(np.median(np.concatenate(sample)))
     # "nearest": no interpolation, which would turn two "none" (inf) onsets into nan.
     low, high = np.percentile(medians, [2.5, 97.5], method="nearest")
@@ -81,11 +80,11 @@ def main():
         for arch in [a for a in ARCHS if any(k[0] == a for k in curves)]:
             keys = sorted(k for k in curves if k[0] == arch)
             seeds = sorted({k[1] for k in keys})
-            grad = [fmt(onset([c[:3] for c in sorted(curves[(arch, s, 0)])])) for s in seeds]
+            grad = [fmt(first_collapse(curves[(arch, s, 0)])) for s in seeds]
             random = defaultdict(list)
             for k in keys:
                 if k[2] > 0:
-                    random[k[1]].append(onset([c[:3] for c in sorted(curves[k])]))
+                    random[k[1]].append(first_collapse(curves[k]))
             if random:
                 med, low, high, seed_low, seed_high = median_interval(random, rng)
                 random_cell = f"{fmt(med)} [{fmt(low)}, {fmt(high)}]"
@@ -99,7 +98,8 @@ def main():
                 for r, acc, base, ratio in sorted(curves[k]):
                     if r >= BELOW_ONE:
                         continue
-                    where = f"{arch}, seed {k[1]}, " + ("gradient" if k[2] == 0 else f"random {k[2]}")
+                    direction = "gradient" if k[2] == 0 else f"random {k[2]}"
+                    where = f"{arch}, seed {k[1]}, {direction}"
                     if acc <= base - COLLAPSE_DROP:
                         collapses.append([where, f"{r:.3g}", f"{100 * (base - acc):.2f}"])
                     if ratio >= LOSS_RATIO:

@@ -12,17 +12,9 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from plot_common import read_csv, footer, table, existing  # noqa: E402
+from plot_common import read_csv, footer, table, existing, onset  # noqa: E402
 
 ARCHS = ["linear", "mlp", "cnn", "mlp_ln", "cnn_bn", "transformer"]
-
-
-def onset(curve, drop=0.05):
-    """First r whose test accuracy is at least `drop` below the base; nan if none."""
-    for r, acc, base in curve:
-        if acc <= base - drop:
-            return r
-    return float("nan")
 
 
 def main():

@@ -38,3 +38,7 @@ for data in $datasets; do
     mv "$final.tmp" "$final"
   done
 done
+# The 1-step digits cell against run.sh's committed run of the same protocol (full size only).
+earlier=reports/controller/spike_clipping/final-digits.csv
+[ "$quick" = 1 ] && earlier=""
+/usr/bin/python3 analyses/spike_clipping/baselines_summary.py "$out" $earlier
