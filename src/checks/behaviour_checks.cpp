@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
+#include <utility>
 
 namespace softcheck {
 namespace {
@@ -89,18 +91,40 @@ double absolute_allowance(const reference::Exact& exact, Format format, const Co
   return std::isnan(allowance) ? kInf : allowance;
 }
 
+RowSpans::RowSpans(const std::vector<std::size_t>& sizes) : start_(sizes.size() + 1, 0) {
+  for (std::size_t r = 0; r < sizes.size(); ++r) start_[r + 1] = start_[r] + sizes[r];
+}
+
+RankingPlans::RankingPlans(RowSpans spans)
+    : spans_(std::move(spans)),
+      applicable_(spans_.rows(), 0),
+      order_(spans_.elements()),
+      below_(spans_.elements()),
+      values_(spans_.elements()),
+      allowances_(spans_.elements()) {}
+
+RankingPlan RankingPlans::operator[](std::size_t row) const {
+  if (!applicable_[row]) return {};
+  const std::size_t start = spans_.start(row), n = spans_.size(row);
+  return {true, {order_.data() + start, n}, {below_.data() + start, n},
+          {values_.data() + start, n}, {allowances_.data() + start, n}};
+}
+
 // Strict reversals beyond the bound, in O(n log n): sort the elements by e_i + a_i and keep
 // the running maximum of the outputs; element j is ranked too low iff some i with
 // e_i + a_i < e_j - a_j (an exact gap beyond the bound) has out_i > out_j, i.e. iff the
 // largest output over that prefix exceeds out_j. That largest one is j's witness.
-RankingPlan plan_ranking(const Batch& batch, std::size_t row,
-                         std::span<const reference::Exact> exact, const Contract& contract) {
-  RankingPlan plan;
+void RankingPlans::plan(const Batch& batch, std::size_t row,
+                        std::span<const reference::Exact> exact, const Contract& contract) {
   const std::size_t n = exact.size();
-  if (n < 2 || !all_finite(exact)) return plan;
-  plan.applicable = true;
-  plan.values.resize(n);
-  plan.allowances.resize(n);
+  if (n != spans_.size(row)) throw std::logic_error("softcheck: ranking plan of another size");
+  if (n < 2 || !all_finite(exact)) return;
+  applicable_[row] = 1;
+  const std::size_t start = spans_.start(row);
+  long double* values = values_.data() + start;
+  double* allowances = allowances_.data() + start;
+  std::uint32_t* order = order_.data() + start;
+  std::uint32_t* below_count = below_.data() + start;
   thread_local std::vector<Upper> uppers;
   thread_local RankingBounds bounds;
   uppers.resize(n);
@@ -110,19 +134,17 @@ RankingPlan plan_ranking(const Batch& batch, std::size_t row,
   const RowFacts facts = row_facts(logits);
   const double norm = output_norm(exact);
   for (std::size_t i = 0; i < n; ++i) {
-    plan.values[i] = wide(exact[i]);
-    plan.allowances[i] = absolute_allowance(exact[i], batch.format, contract,
-                                            element_context(facts, logits, i, norm));
-    bounds.upper[i] = plan.values[i] + plan.allowances[i];
-    bounds.lower[i] = plan.values[i] - plan.allowances[i];
+    values[i] = wide(exact[i]);
+    allowances[i] = absolute_allowance(exact[i], batch.format, contract,
+                                       element_context(facts, logits, i, norm));
+    bounds.upper[i] = values[i] + allowances[i];
+    bounds.lower[i] = values[i] - allowances[i];
     uppers[i] = {static_cast<double>(bounds.upper[i]), static_cast<double>(bounds.lower[i]),
                  static_cast<std::uint32_t>(i)};
   }
   std::sort(uppers.begin(), uppers.end(),
             [](const Upper& a, const Upper& b) { return bounds.upper_below(a, b); });
-  plan.order.resize(n);
-  plan.below.resize(n);
-  for (std::size_t k = 0; k < n; ++k) plan.order[k] = uppers[k].index;
+  for (std::size_t k = 0; k < n; ++k) order[k] = uppers[k].index;
   // below[j] counts the e_i + a_i < e_j - a_j; as e_j - a_j <= e_j + a_j, that is at most j's
   // own position k, and usually close below it: gallop down from k, then bisect.
   const auto below = [](const Upper& u, const Upper& j) { return bounds.below_lower(u, j); };
@@ -133,16 +155,22 @@ RankingPlan plan_ranking(const Batch& batch, std::size_t row,
     const std::size_t low = step <= high ? high - step + 1 : 0;  // uppers[low - 1] is
     const auto end = std::lower_bound(uppers.begin() + static_cast<std::ptrdiff_t>(low),
                                       uppers.begin() + static_cast<std::ptrdiff_t>(high), j, below);
-    plan.below[j.index] = static_cast<std::uint32_t>(end - uppers.begin());
+    below_count[j.index] = static_cast<std::uint32_t>(end - uppers.begin());
   }
-  return plan;
+}
+
+RankingPlans plan_ranking(const Batch& batch, std::size_t row,
+                          std::span<const reference::Exact> exact, const Contract& contract) {
+  RankingPlans plans(RowSpans({exact.size()}));
+  plans.plan(batch, row, exact, contract);
+  return plans;
 }
 
 std::optional<BehaviourOutcome> check_ranking(const Batch& batch, std::size_t row,
                                               std::span<const double> got,
                                               std::span<const reference::Exact> exact,
                                               const Contract& contract) {
-  return check_ranking(row, got, exact, plan_ranking(batch, row, exact, contract));
+  return check_ranking(row, got, exact, plan_ranking(batch, row, exact, contract)[0]);
 }
 
 std::optional<BehaviourOutcome> check_ranking(std::size_t row, std::span<const double> got,
@@ -191,13 +219,23 @@ std::optional<BehaviourOutcome> check_ranking(std::size_t row, std::span<const d
   return outcome;
 }
 
-DescentPlan plan_descent(const Batch& batch, std::size_t row,
-                         std::span<const reference::Exact> exact, const Contract& contract) {
-  DescentPlan plan;
+DescentPlans::DescentPlans(RowSpans spans)
+    : spans_(std::move(spans)), norms_(spans_.rows()), values_(spans_.elements()) {}
+
+DescentPlan DescentPlans::operator[](std::size_t row) const {
+  const Norms& norms = norms_[row];
+  if (!norms.applicable) return {};
+  return {true, {values_.data() + spans_.start(row), spans_.size(row)}, norms.ee, norms.aa};
+}
+
+void DescentPlans::plan(const Batch& batch, std::size_t row,
+                        std::span<const reference::Exact> exact, const Contract& contract) {
   const std::size_t n = exact.size();
-  if (n == 0 || !all_finite(exact)) return plan;
-  plan.applicable = true;
-  plan.values.resize(n);
+  if (n != spans_.size(row)) throw std::logic_error("softcheck: descent plan of another size");
+  if (n == 0 || !all_finite(exact)) return;
+  Norms& norms = norms_[row];
+  norms.applicable = 1;
+  long double* values = values_.data() + spans_.start(row);
   const auto logits = batch.row(row);
   const RowFacts facts = row_facts(logits);
   const double norm = output_norm(exact);
@@ -205,18 +243,24 @@ DescentPlan plan_descent(const Batch& batch, std::size_t row,
     const Wide e = wide(exact[i]);
     const Wide a =
         absolute_allowance(exact[i], batch.format, contract, element_context(facts, logits, i, norm));
-    plan.values[i] = e;
-    plan.ee += e * e;
-    plan.aa += a * a;
+    values[i] = e;
+    norms.ee += e * e;
+    norms.aa += a * a;
   }
-  return plan;
+}
+
+DescentPlans plan_descent(const Batch& batch, std::size_t row,
+                          std::span<const reference::Exact> exact, const Contract& contract) {
+  DescentPlans plans(RowSpans({exact.size()}));
+  plans.plan(batch, row, exact, contract);
+  return plans;
 }
 
 std::optional<BehaviourOutcome> check_descent(const Batch& batch, std::size_t row,
                                               std::span<const double> got,
                                               std::span<const reference::Exact> exact,
                                               const Contract& contract) {
-  return check_descent(row, got, exact, plan_descent(batch, row, exact, contract));
+  return check_descent(row, got, exact, plan_descent(batch, row, exact, contract)[0]);
 }
 
 std::optional<BehaviourOutcome> check_descent(std::size_t row, std::span<const double> got,

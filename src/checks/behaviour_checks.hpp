@@ -65,27 +65,82 @@ struct BehaviourOutcome {
 // What the ranking check needs of a row besides the kernel's outputs, the same for every
 // kernel checked against these references under this contract (checks/behaviour_plans.hpp
 // shares it): the elements ordered by e_i + a_i, and for each j how many of them lie below
-// e_j - a_j.
+// e_j - a_j. A view of storage held by RankingPlans.
 struct RankingPlan {
-  bool applicable = false;           // at least 2 elements and every reference finite
-  std::vector<std::uint32_t> order;  // element indices by e_i + a_i, ascending
-  std::vector<std::uint32_t> below;  // below[j]: the i with e_i + a_i < e_j - a_j, counted
-  std::vector<long double> values;   // e_i
-  std::vector<double> allowances;    // a_i (absolute_allowance)
+  bool applicable = false;                 // at least 2 elements and every reference finite
+  std::span<const std::uint32_t> order;    // element indices by e_i + a_i, ascending
+  std::span<const std::uint32_t> below;    // below[j]: the i with e_i + a_i < e_j - a_j, counted
+  std::span<const long double> values;     // e_i
+  std::span<const double> allowances;      // a_i (absolute_allowance)
 };
-RankingPlan plan_ranking(const Batch& batch, std::size_t row,
-                         std::span<const reference::Exact> exact, const Contract& contract);
+
+// Where each row's elements lie in a batch's flat plan arrays: row r at [start(r),
+// start(r + 1)), from the references' sizes. Flat arrays take one allocation per batch where
+// per-row vectors took several per row (the exhaustive sweep plans 2^24 rows of 2 per shard).
+class RowSpans {
+ public:
+  RowSpans() = default;
+  explicit RowSpans(const std::vector<std::size_t>& sizes);
+  std::size_t start(std::size_t row) const { return start_[row]; }
+  std::size_t size(std::size_t row) const { return start_[row + 1] - start_[row]; }
+  std::size_t rows() const { return start_.empty() ? 0 : start_.size() - 1; }
+  std::size_t elements() const { return start_.empty() ? 0 : start_.back(); }
+
+ private:
+  std::vector<std::size_t> start_;
+};
+
+// The ranking plans of a batch's rows, in flat arrays. plan() may fill different rows on
+// different threads at once.
+class RankingPlans {
+ public:
+  RankingPlans() = default;
+  explicit RankingPlans(RowSpans spans);
+  // Plans row `row` of `batch` (exact: its references, spans' size of that row).
+  void plan(const Batch& batch, std::size_t row, std::span<const reference::Exact> exact,
+            const Contract& contract);
+  RankingPlan operator[](std::size_t row) const;
+
+ private:
+  RowSpans spans_;
+  std::vector<char> applicable_;  // per row; char, not bool, so that threads write apart
+  std::vector<std::uint32_t> order_, below_;
+  std::vector<long double> values_;
+  std::vector<double> allowances_;
+};
+// The plan of one row alone, as the only row of the returned plans ([0]).
+RankingPlans plan_ranking(const Batch& batch, std::size_t row,
+                          std::span<const reference::Exact> exact, const Contract& contract);
 
 // What the descent check needs of a row besides the kernel's outputs, the same for every
 // kernel checked against these references under this contract: the exact gradient e and the
-// squared norms of e and of the allowances a.
+// squared norms of e and of the allowances a. A view of storage held by DescentPlans.
 struct DescentPlan {
-  bool applicable = false;          // at least 1 element and every reference finite
-  std::vector<long double> values;  // e_i
-  long double ee = 0, aa = 0;       // |e|^2, |a|^2
+  bool applicable = false;             // at least 1 element and every reference finite
+  std::span<const long double> values;  // e_i
+  long double ee = 0, aa = 0;          // |e|^2, |a|^2
 };
-DescentPlan plan_descent(const Batch& batch, std::size_t row,
-                         std::span<const reference::Exact> exact, const Contract& contract);
+
+// The descent plans of a batch's rows, in one flat array of e_i; as RankingPlans.
+class DescentPlans {
+ public:
+  DescentPlans() = default;
+  explicit DescentPlans(RowSpans spans);
+  void plan(const Batch& batch, std::size_t row, std::span<const reference::Exact> exact,
+            const Contract& contract);
+  DescentPlan operator[](std::size_t row) const;
+
+ private:
+  struct Norms {
+    char applicable = 0;
+    long double ee = 0, aa = 0;
+  };
+  RowSpans spans_;
+  std::vector<Norms> norms_;  // per row
+  std::vector<long double> values_;
+};
+DescentPlans plan_descent(const Batch& batch, std::size_t row,
+                          std::span<const reference::Exact> exact, const Contract& contract);
 
 // `got`: the kernel's outputs for row `row` of `batch`; `exact`: their references. No outcome
 // when the row has nothing to check (fewer than 2 elements, a non-finite reference; descent:

@@ -10,18 +10,20 @@ void BehaviourPlans::plan(const std::vector<BehaviourRequest>& requests, unsigne
   const std::size_t rows = batch_.rows;
   for (const BehaviourRequest& request : requests) {
     if (find(request)) continue;
+    std::vector<std::size_t> sizes(rows);
+    for (std::size_t r = 0; r < rows; ++r) sizes[r] = (*request.references)[r].elements.size();
     Set& set = sets_.emplace_back(Set{request, {}, {}});
-    if (request.check == Check::ranking) set.ranking.resize(rows);
-    else set.descent.resize(rows);
+    if (request.check == Check::ranking) set.ranking = RankingPlans(RowSpans(sizes));
+    else set.descent = DescentPlans(RowSpans(sizes));
   }
   parallel_for(sets_.size() * rows, threads, [&](std::size_t i) {
     Set& set = sets_[i / rows];
     const std::size_t r = i % rows;
     const auto& exact = (*set.request.references)[r].elements;
     if (set.request.check == Check::ranking)
-      set.ranking[r] = plan_ranking(batch_, r, exact, set.request.contract);
+      set.ranking.plan(batch_, r, exact, set.request.contract);
     else
-      set.descent[r] = plan_descent(batch_, r, exact, set.request.contract);
+      set.descent.plan(batch_, r, exact, set.request.contract);
   });
 }
 
@@ -33,13 +35,13 @@ const BehaviourPlans::Set* BehaviourPlans::find(const BehaviourRequest& request)
   return nullptr;
 }
 
-const std::vector<RankingPlan>* BehaviourPlans::ranking(
+const RankingPlans* BehaviourPlans::ranking(
     const std::vector<reference::OpRow>& references, const Contract& contract) const {
   const Set* set = find({Check::ranking, &references, contract});
   return set ? &set->ranking : nullptr;
 }
 
-const std::vector<DescentPlan>* BehaviourPlans::descent(
+const DescentPlans* BehaviourPlans::descent(
     const std::vector<reference::OpRow>& references, const Contract& contract) const {
   const Set* set = find({Check::descent, &references, contract});
   return set ? &set->descent : nullptr;

@@ -18,7 +18,7 @@
 namespace softcheck {
 
 // Batches above this many elements are not planned ahead (a kernel then plans its own rows):
-// a set holds about 32 bytes per element, so at most 8 MiB.
+// a set holds about 40 bytes per element, so at most 10 MiB.
 inline constexpr std::size_t kMaxPlannedElements = std::size_t{1} << 18;
 
 // One set of plans to make: the `check` (ranking or descent) of every row of `references`
@@ -38,16 +38,16 @@ class BehaviourPlans {
   void plan(const std::vector<BehaviourRequest>& requests, unsigned threads);
 
   // The plans of a request made by plan(); nullptr when it was not planned.
-  const std::vector<RankingPlan>* ranking(const std::vector<reference::OpRow>& references,
+  const RankingPlans* ranking(const std::vector<reference::OpRow>& references,
                                           const Contract& contract) const;
-  const std::vector<DescentPlan>* descent(const std::vector<reference::OpRow>& references,
+  const DescentPlans* descent(const std::vector<reference::OpRow>& references,
                                           const Contract& contract) const;
 
  private:
   struct Set {
     BehaviourRequest request;
-    std::vector<RankingPlan> ranking;  // per row, for a ranking request
-    std::vector<DescentPlan> descent;  // per row, for a descent request
+    RankingPlans ranking;  // for a ranking request
+    DescentPlans descent;  // for a descent request
   };
   const Set* find(const BehaviourRequest& request) const;
   const Batch& batch_;

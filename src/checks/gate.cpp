@@ -264,16 +264,17 @@ class KernelChecker {
   // only because of a declared property counts as declared, as in measure().
   void check_behaviour(Check check, const Batch& batch, const PackedBatch& out, std::size_t r,
                        const std::vector<reference::Exact>& expected, const BatchOrigin& origin) {
-    std::vector<double> got(batch.n);
-    for (std::size_t i = 0; i < batch.n; ++i) got[i] = packed_value(out, r, i);
+    got_.resize(batch.n);
+    for (std::size_t i = 0; i < batch.n; ++i) got_[i] = packed_value(out, r, i);
+    const std::span<const double> got(got_);
     const auto run = [&](bool strict) {
       const Contract& contract = strict ? result_.baseline : result_.contract;
       if (check == Check::descent) {
-        const std::vector<DescentPlan>* plans = strict ? plans_.descent_baseline : plans_.descent;
+        const DescentPlans* plans = strict ? plans_.descent_baseline : plans_.descent;
         return plans ? check_descent(r, got, expected, (*plans)[r])
                      : check_descent(batch, r, got, expected, contract);
       }
-      const std::vector<RankingPlan>* plans = strict ? plans_.ranking_baseline : plans_.ranking;
+      const RankingPlans* plans = strict ? plans_.ranking_baseline : plans_.ranking;
       return plans ? check_ranking(r, got, expected, (*plans)[r])
                    : check_ranking(batch, r, got, expected, contract);
     };
@@ -289,12 +290,13 @@ class KernelChecker {
   // This batch's shared behaviour plans under the kernel's contract and under the strict
   // baseline (check_batch fetches them once; null for a batch too large to plan ahead).
   struct KernelPlans {
-    const std::vector<RankingPlan>* ranking = nullptr;
-    const std::vector<RankingPlan>* ranking_baseline = nullptr;
-    const std::vector<DescentPlan>* descent = nullptr;
-    const std::vector<DescentPlan>* descent_baseline = nullptr;
+    const RankingPlans* ranking = nullptr;
+    const RankingPlans* ranking_baseline = nullptr;
+    const DescentPlans* descent = nullptr;
+    const DescentPlans* descent_baseline = nullptr;
   };
   KernelPlans plans_;
+  std::vector<double> got_;  // check_behaviour's row of outputs, reused from row to row
   // This batch's bias numbers of the kernel's references (check_batch sets them; null once
   // the kernel counts no more values).
   const ReferenceNumbers* numbers_ = nullptr;

@@ -34,7 +34,8 @@ TEST_CASE("ranking plan: order and below agree with the quadratic definition") {
       const double lo = rng.below(3) == 0 ? 0.0 : 0x1p-62 * (static_cast<double>(rng.below(5)) - 2);
       exact[i] = {round_to_format(hi, Format::f32), hi, lo};
     }
-    const RankingPlan plan = plan_ranking(batch, 0, exact, contract);
+    const RankingPlans plans = plan_ranking(batch, 0, exact, contract);
+    const RankingPlan plan = plans[0];
     REQUIRE(plan.applicable);
     std::vector<long double> upper(n), lower(n);
     for (std::size_t i = 0; i < n; ++i) {
