@@ -1,4 +1,5 @@
 #include "checks/behaviour_checks.hpp"
+#include "fp/constants.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +12,6 @@ namespace softcheck {
 namespace {
 
 using Wide = long double;  // 64-bit significand and a 15-bit exponent on x86-64: no underflow
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 Wide wide(const reference::Exact& e) { return static_cast<Wide>(e.exact_hi) + e.exact_lo; }
 
@@ -30,7 +30,7 @@ std::string text(double value) {
 // any shortfall infinite.
 double ratio(Wide error, Wide bound) {
   if (bound > 0) return static_cast<double>(error / bound);
-  return error > 0 ? kInf : 0.0;
+  return error > 0 ? fp::kInf<double> : 0.0;
 }
 
 // A kernel output that is NaN or infinite where the exact value is finite breaks every order.
@@ -40,7 +40,7 @@ std::optional<BehaviourOutcome> non_finite_output(Check check, std::size_t row,
                                                   const char* output) {
   for (std::size_t i = 0; i < got.size(); ++i)
     if (!std::isfinite(got[i]))
-      return BehaviourOutcome{{check, kInf, 0.0, false}, row, i, output, got[i],
+      return BehaviourOutcome{{check, fp::kInf<double>, 0.0, false}, row, i, output, got[i],
                               exact[i].rounded, exact[i].exact_hi,
                               std::string(output) + "[" + std::to_string(i) +
                                   "] is not finite where the exact value is"};
@@ -88,7 +88,7 @@ double absolute_allowance(const reference::Exact& exact, Format format, const Co
     allowance = std::max(allowance,
                          contract.abs_ulp_of_output_norm * ulp(context.output_norm, format));
   if (contract.abs_eps > 0.0) allowance = std::max(allowance, contract.abs_eps * epsilon(format));
-  return std::isnan(allowance) ? kInf : allowance;
+  return std::isnan(allowance) ? fp::kInf<double> : allowance;
 }
 
 RowSpans::RowSpans(const std::vector<std::size_t>& sizes) : start_(sizes.size() + 1, 0) {
@@ -103,9 +103,9 @@ RankingPlans::RankingPlans(RowSpans spans)
       values_(spans_.elements()),
       allowances_(spans_.elements()) {}
 
-RankingPlan RankingPlans::operator[](std::size_t row) const {
-  if (!applicable_[row]) return {};
-  const std::size_t start = spans_.start(row), n = spans_.size(row);
+RankingPlan RankingPlans::operator[](std::size_t slot) const {
+  if (!applicable_[slot]) return {};
+  const std::size_t start = spans_.start(slot), n = spans_.size(slot);
   return {true, {order_.data() + start, n}, {below_.data() + start, n},
           {values_.data() + start, n}, {allowances_.data() + start, n}};
 }
@@ -114,13 +114,13 @@ RankingPlan RankingPlans::operator[](std::size_t row) const {
 // the running maximum of the outputs; element j is ranked too low iff some i with
 // e_i + a_i < e_j - a_j (an exact gap beyond the bound) has out_i > out_j, i.e. iff the
 // largest output over that prefix exceeds out_j. That largest one is j's witness.
-void RankingPlans::plan(const Batch& batch, std::size_t row,
+void RankingPlans::plan(std::size_t slot, const Batch& batch, std::size_t row,
                         std::span<const reference::Exact> exact, const Contract& contract) {
   const std::size_t n = exact.size();
-  if (n != spans_.size(row)) throw std::logic_error("softcheck: ranking plan of another size");
+  if (n != spans_.size(slot)) throw std::logic_error("softcheck: ranking plan of another size");
   if (n < 2 || !all_finite(exact)) return;
-  applicable_[row] = 1;
-  const std::size_t start = spans_.start(row);
+  applicable_[slot] = 1;
+  const std::size_t start = spans_.start(slot);
   long double* values = values_.data() + start;
   double* allowances = allowances_.data() + start;
   std::uint32_t* order = order_.data() + start;
@@ -162,7 +162,7 @@ void RankingPlans::plan(const Batch& batch, std::size_t row,
 RankingPlans plan_ranking(const Batch& batch, std::size_t row,
                           std::span<const reference::Exact> exact, const Contract& contract) {
   RankingPlans plans(RowSpans({exact.size()}));
-  plans.plan(batch, row, exact, contract);
+  plans.plan(0, batch, row, exact, contract);
   return plans;
 }
 
@@ -189,7 +189,7 @@ std::optional<BehaviourOutcome> check_ranking(std::size_t row, std::span<const d
   }
 
   bool violated = false;
-  double worst_error = -kInf, worst_allowed = 0.0;
+  double worst_error = -fp::kInf<double>, worst_allowed = 0.0;
   std::size_t worst_i = 0, worst_j = 0;
   for (std::size_t j = 0; j < n; ++j) {
     if (plan.below[j] == 0) continue;
@@ -205,7 +205,7 @@ std::optional<BehaviourOutcome> check_ranking(std::size_t row, std::span<const d
       worst_i = i, worst_j = j;
     }
   }
-  if (worst_error == -kInf) return std::nullopt;  // no pair differs beyond the bound
+  if (worst_error == -fp::kInf<double>) return std::nullopt;  // no pair differs beyond the bound
   BehaviourOutcome outcome{{Check::ranking, worst_error, worst_allowed, !violated},
                            row, worst_j, "out", got[worst_j], exact[worst_j].rounded,
                            exact[worst_j].exact_hi, {}};
@@ -222,20 +222,20 @@ std::optional<BehaviourOutcome> check_ranking(std::size_t row, std::span<const d
 DescentPlans::DescentPlans(RowSpans spans)
     : spans_(std::move(spans)), norms_(spans_.rows()), values_(spans_.elements()) {}
 
-DescentPlan DescentPlans::operator[](std::size_t row) const {
-  const Norms& norms = norms_[row];
+DescentPlan DescentPlans::operator[](std::size_t slot) const {
+  const Norms& norms = norms_[slot];
   if (!norms.applicable) return {};
-  return {true, {values_.data() + spans_.start(row), spans_.size(row)}, norms.ee, norms.aa};
+  return {true, {values_.data() + spans_.start(slot), spans_.size(slot)}, norms.ee, norms.aa};
 }
 
-void DescentPlans::plan(const Batch& batch, std::size_t row,
+void DescentPlans::plan(std::size_t slot, const Batch& batch, std::size_t row,
                         std::span<const reference::Exact> exact, const Contract& contract) {
   const std::size_t n = exact.size();
-  if (n != spans_.size(row)) throw std::logic_error("softcheck: descent plan of another size");
+  if (n != spans_.size(slot)) throw std::logic_error("softcheck: descent plan of another size");
   if (n == 0 || !all_finite(exact)) return;
-  Norms& norms = norms_[row];
+  Norms& norms = norms_[slot];
   norms.applicable = 1;
-  long double* values = values_.data() + spans_.start(row);
+  long double* values = values_.data() + spans_.start(slot);
   const auto logits = batch.row(row);
   const RowFacts facts = row_facts(logits);
   const double norm = output_norm(exact);
@@ -252,7 +252,7 @@ void DescentPlans::plan(const Batch& batch, std::size_t row,
 DescentPlans plan_descent(const Batch& batch, std::size_t row,
                           std::span<const reference::Exact> exact, const Contract& contract) {
   DescentPlans plans(RowSpans({exact.size()}));
-  plans.plan(batch, row, exact, contract);
+  plans.plan(0, batch, row, exact, contract);
   return plans;
 }
 
@@ -295,7 +295,7 @@ std::vector<BehaviourOutcome> check_risk_order(const Batch& batch, std::span<con
     allowances[r] = std::isfinite(exact[r].rounded)
                         ? absolute_allowance(exact[r], batch.format, contract,
                                              row_output_context(row_facts(batch.row(r)), batch.n))
-                        : kInf;
+                        : fp::kInf<double>;
   for (std::size_t r = 0; r + 1 < batch.rows; ++r) {
     const std::size_t s = r + 1;
     if (!std::isfinite(exact[r].rounded) || !std::isfinite(exact[s].rounded)) continue;
@@ -306,7 +306,7 @@ std::vector<BehaviourOutcome> check_risk_order(const Batch& batch, std::span<con
     const Wide kept = sign * (static_cast<Wide>(got[s]) - got[r]);  // > 0: same order
     const bool finite = std::isfinite(got[r]) && std::isfinite(got[s]);
     const bool pass = finite && kept > 0;
-    const double error = finite ? ratio(std::fabs(d) - kept, bound) : kInf;
+    const double error = finite ? ratio(std::fabs(d) - kept, bound) : fp::kInf<double>;
     BehaviourOutcome outcome{{Check::risk_order, error, ratio(std::fabs(d), bound), pass},
                              s, 0, "loss", got[s], exact[s].rounded, exact[s].exact_hi, {}};
     if (!pass)

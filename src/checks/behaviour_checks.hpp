@@ -90,16 +90,17 @@ class RowSpans {
   std::vector<std::size_t> start_;
 };
 
-// The ranking plans of a batch's rows, in flat arrays. plan() may fill different rows on
-// different threads at once.
+// The ranking plans of a batch's rows, in flat arrays, one slot per row. plan() may fill
+// different slots on different threads at once.
 class RankingPlans {
  public:
   RankingPlans() = default;
   explicit RankingPlans(RowSpans spans);
-  // Plans row `row` of `batch` (exact: its references, spans' size of that row).
-  void plan(const Batch& batch, std::size_t row, std::span<const reference::Exact> exact,
-            const Contract& contract);
-  RankingPlan operator[](std::size_t row) const;
+  // Plans row `row` of `batch` into slot `slot` (exact: the row's references, as many as the
+  // slot's span).
+  void plan(std::size_t slot, const Batch& batch, std::size_t row,
+            std::span<const reference::Exact> exact, const Contract& contract);
+  RankingPlan operator[](std::size_t slot) const;
 
  private:
   RowSpans spans_;
@@ -126,9 +127,9 @@ class DescentPlans {
  public:
   DescentPlans() = default;
   explicit DescentPlans(RowSpans spans);
-  void plan(const Batch& batch, std::size_t row, std::span<const reference::Exact> exact,
-            const Contract& contract);
-  DescentPlan operator[](std::size_t row) const;
+  void plan(std::size_t slot, const Batch& batch, std::size_t row,
+            std::span<const reference::Exact> exact, const Contract& contract);
+  DescentPlan operator[](std::size_t slot) const;
 
  private:
   struct Norms {

@@ -21,9 +21,9 @@ void BehaviourPlans::plan(const std::vector<BehaviourRequest>& requests, unsigne
     const std::size_t r = i % rows;
     const auto& exact = (*set.request.references)[r].elements;
     if (set.request.check == Check::ranking)
-      set.ranking.plan(batch_, r, exact, set.request.contract);
+      set.ranking.plan(r, batch_, r, exact, set.request.contract);
     else
-      set.descent.plan(batch_, r, exact, set.request.contract);
+      set.descent.plan(r, batch_, r, exact, set.request.contract);
   });
 }
 

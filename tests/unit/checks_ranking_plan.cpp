@@ -51,3 +51,28 @@ TEST_CASE("ranking plan: order and below agree with the quadratic definition") {
     }
   }
 }
+
+TEST_CASE("a row other than the batch's first is planned alone, as in a batch too large to plan ahead") {
+  Contract contract;
+  contract.max_ulp = 1.0;
+  Batch batch;
+  batch.format = Format::f32;
+  batch.rows = 3;
+  batch.n = 2;
+  batch.targets = {0, 0, 0};
+  batch.values = {0.0, -1.0, 0.0, -2.0, 0.0, -3.0};
+  const std::vector<reference::Exact> exact{{0.75, 0.75, 0.0}, {0.25, 0.25, 0.0}};
+  const RankingPlans plans = plan_ranking(batch, 2, exact, contract);
+  const RankingPlan plan = plans[0];
+  REQUIRE(plan.applicable);
+  CHECK(plan.order[0] == 1);
+  CHECK(plan.below[0] == 1);
+  const auto reversed = check_ranking(batch, 2, std::vector{0.25, 0.75}, exact, contract);
+  REQUIRE(reversed);
+  CHECK_FALSE(reversed->measurement.pass);
+  CHECK(reversed->row == 2);
+  const std::vector<reference::Exact> gradient{{-0.75, -0.75, 0.0}, {0.75, 0.75, 0.0}};
+  const auto flipped = check_descent(batch, 2, std::vector{0.75, -0.75}, gradient, contract);
+  REQUIRE(flipped);
+  CHECK_FALSE(flipped->measurement.pass);
+}
