@@ -7,6 +7,8 @@ find_package(dnnl CONFIG QUIET)
 if(dnnl_FOUND AND TARGET DNNL::dnnl)
   file(GLOB SOFTCHECK_ONEDNN_SOURCES CONFIGURE_DEPENDS
        ${CMAKE_CURRENT_SOURCE_DIR}/src/adapters/onednn_*.cpp)
+  # Their helpers share names (describe, run, kProbeRows) file by file: no unity batches.
+  set_source_files_properties(${SOFTCHECK_ONEDNN_SOURCES} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
   target_sources(softcheck_adapters PRIVATE ${SOFTCHECK_ONEDNN_SOURCES})
   target_link_libraries(softcheck_adapters PRIVATE DNNL::dnnl)
   target_compile_definitions(softcheck_adapters PUBLIC SOFTCHECK_HAVE_ONEDNN)

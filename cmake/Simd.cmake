@@ -9,6 +9,11 @@ if(HWY_FOUND)
                  ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/simd/simd_exp.cpp
                  ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/simd/simd_softmax.cpp
                  ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/simd/simd_register.cpp)
+  # Highway's foreach_target.h includes its file once per target: each stays its own
+  # translation unit in a unity build.
+  set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/simd/simd_exp.cpp
+                              ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels/simd/simd_softmax.cpp
+                              PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
   target_link_libraries(softcheck_kernels PUBLIC PkgConfig::HWY)
   target_compile_definitions(softcheck_kernels PUBLIC SOFTCHECK_HAVE_HWY)
   # Targets left out (an HWY_DISABLED_TARGETS expression). The asan preset leaves out SSSE3 and

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
 
 namespace softcheck {
 
@@ -11,5 +12,10 @@ class PluginError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Throws the PluginError "plugin 'PATH': PROBLEM".
+[[noreturn]] inline void reject_plugin(const std::string& path, const std::string& problem) {
+  throw PluginError("plugin '" + path + "': " + problem);
+}
 
 }  // namespace softcheck

@@ -31,10 +31,6 @@ void keep_loaded(LibraryHandle library) {
   loaded.push_back(library.release());
 }
 
-[[noreturn]] void reject(const std::string& path, const std::string& problem) {
-  throw PluginError("plugin '" + path + "': " + problem);
-}
-
 std::string last_dl_error() {
   const char* message = ::dlerror();
   return message ? message : "unknown dynamic loader error";
@@ -42,13 +38,13 @@ std::string last_dl_error() {
 
 LibraryHandle open_library(const std::string& path) {
   struct stat info;
-  if (::stat(path.c_str(), &info) != 0) reject(path, std::strerror(errno));
-  if (!S_ISREG(info.st_mode)) reject(path, "not a regular file");
+  if (::stat(path.c_str(), &info) != 0) reject_plugin(path, std::strerror(errno));
+  if (!S_ISREG(info.st_mode)) reject_plugin(path, "not a regular file");
   // Without a slash dlopen would search the library path instead of opening this file.
   const std::string file = path.find('/') == std::string::npos ? "./" + path : path;
   ::dlerror();
   LibraryHandle library(::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL));
-  if (!library) reject(path, "cannot load: " + last_dl_error());
+  if (!library) reject_plugin(path, "cannot load: " + last_dl_error());
   return library;
 }
 
@@ -68,7 +64,7 @@ softcheck_plugin_entry_fn find_entry(void* library, const std::string& path) {
   const auto entry =
       find_function<softcheck_plugin_entry_fn>(library, SOFTCHECK_PLUGIN_ENTRY_SYMBOL);
   if (!entry)
-    reject(path, std::string("no symbol ") + SOFTCHECK_PLUGIN_ENTRY_SYMBOL +
+    reject_plugin(path, std::string("no symbol ") + SOFTCHECK_PLUGIN_ENTRY_SYMBOL +
                      " (not a softcheck plugin, or the function is not exported)");
   return entry;
 }
@@ -80,7 +76,7 @@ const softcheck_attention_table* find_attention_table(void* library, const std::
       find_function<softcheck_attention_kernels_fn>(library, SOFTCHECK_ATTENTION_KERNELS_SYMBOL);
   if (!list) return nullptr;
   const softcheck_attention_table* table = list();
-  if (!table) reject(path, std::string(SOFTCHECK_ATTENTION_KERNELS_SYMBOL) + "() returned null");
+  if (!table) reject_plugin(path, std::string(SOFTCHECK_ATTENTION_KERNELS_SYMBOL) + "() returned null");
   return table;
 }
 
@@ -90,7 +86,7 @@ const softcheck_input_kernel_table* find_input_table(void* library, const std::s
       find_function<softcheck_input_kernels_fn>(library, SOFTCHECK_INPUT_KERNELS_SYMBOL);
   if (!list) return nullptr;
   const softcheck_input_kernel_table* table = list();
-  if (!table) reject(path, std::string(SOFTCHECK_INPUT_KERNELS_SYMBOL) + "() returned null");
+  if (!table) reject_plugin(path, std::string(SOFTCHECK_INPUT_KERNELS_SYMBOL) + "() returned null");
   return table;
 }
 
@@ -107,14 +103,14 @@ KernelFn call_through_abi(const PluginKernel& k) {
   };
 }
 
-constexpr std::size_t kMessageBytes = 512;  // for an attention kernel's error message
+constexpr std::size_t kAttentionMessageBytes = 512;  // for an attention kernel's error message
 
 AttentionFn call_through_abi(softcheck_attention_fn run) {
   return [run](const AttentionCall& call) {
     const softcheck_attention_call c{call.shape.lq, call.shape.lk, call.shape.d, call.q,
                                      call.k,        call.v,        call.keep,    call.bias,
                                      call.scale,    call.softcap,  call.out,     call.lse};
-    char message[kMessageBytes] = {};
+    char message[kAttentionMessageBytes] = {};
     const int status = run(&c, message, sizeof message);
     message[sizeof message - 1] = '\0';
     if (status != 0)
@@ -157,7 +153,7 @@ void load_plugin(const std::string& path, Registry& registry, AttentionRegistry&
                   isolate(call_through_abi(k), k.op, k.format, isolation)};
     for (const Kernel& existing : registry.all())
       if (existing.name() == kernel.name())
-        reject(path, "kernel " + kernel.name() + " is already registered (plugin loaded twice?)");
+        reject_plugin(path, "kernel " + kernel.name() + " is already registered (plugin loaded twice?)");
     kernels.push_back(std::move(kernel));
   }
   std::vector<AttentionKernel> attention_kernels;
@@ -165,7 +161,7 @@ void load_plugin(const std::string& path, Registry& registry, AttentionRegistry&
     AttentionKernel kernel = attention_kernel(k, provider, isolation);
     for (const AttentionKernel& existing : attention.all())
       if (existing.name() == kernel.name())
-        reject(path, "kernel " + kernel.name() + " is already registered (plugin loaded twice?)");
+        reject_plugin(path, "kernel " + kernel.name() + " is already registered (plugin loaded twice?)");
     attention_kernels.push_back(std::move(kernel));
   }
   for (Kernel& kernel : kernels) registry.add(std::move(kernel));

@@ -24,10 +24,6 @@ constexpr std::pair<std::uint32_t, Format> kFormats[] = {{SOFTCHECK_FORMAT_F64, 
                                                          {SOFTCHECK_FORMAT_BF16, Format::bf16},
                                                          {SOFTCHECK_FORMAT_F16, Format::f16}};
 
-[[noreturn]] void reject(const std::string& path, const std::string& problem) {
-  throw PluginError("plugin '" + path + "': " + problem);
-}
-
 bool is_alphanumeric(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -77,20 +73,20 @@ template <class Entry>
 PluginKernel read_kernel_fields(const Entry& entry, bool other_inputs, const std::string& where,
                                 const std::string& path) {
   const std::optional<Op> op = plugin_op(entry.op);
-  if (!op) reject(path, where + "unknown op " + std::to_string(entry.op) + " (expected " +
+  if (!op) reject_plugin(path, where + "unknown op " + std::to_string(entry.op) + " (expected " +
                             plugin_op_codes() + ")");
   if (takes_other_inputs(*op) != other_inputs)
-    reject(path, where + "op " + std::to_string(entry.op) + " (" + std::string(name(*op)) + ") " +
+    reject_plugin(path, where + "op " + std::to_string(entry.op) + " (" + std::string(name(*op)) + ") " +
                      (other_inputs ? "takes only the logits: list it in softcheck_plugin_entry()'s table"
                                    : "takes inputs beyond the logits: list it in " +
                                          std::string(SOFTCHECK_INPUT_KERNELS_SYMBOL) + "()"));
   const Format* format = lookup(kFormats, entry.format);
   if (!format)
-    reject(path, where + "unknown format " + std::to_string(entry.format) + " (expected 0-3)");
+    reject_plugin(path, where + "unknown format " + std::to_string(entry.format) + " (expected 0-3)");
   if (const std::string problem = name_problem(entry.algorithm, kAlgorithmCharacters);
       !problem.empty())
-    reject(path, where + "algorithm name " + problem);
-  if (!entry.run) reject(path, where + "run is null");
+    reject_plugin(path, where + "algorithm name " + problem);
+  if (!entry.run) reject_plugin(path, where + "run is null");
   return {*op, *format, entry.algorithm};
 }
 
@@ -113,10 +109,10 @@ PluginKernel read_input_entry(const softcheck_input_kernel_entry& entry, std::si
 const softcheck_input_kernel_entry* input_entries(const softcheck_input_kernel_table* table,
                                                   const std::string& path) {
   if (table->version != SOFTCHECK_INPUT_KERNELS_VERSION)
-    reject(path, "input kernel table version " + std::to_string(table->version) +
+    reject_plugin(path, "input kernel table version " + std::to_string(table->version) +
                      ", this softcheck supports version " +
                      std::to_string(SOFTCHECK_INPUT_KERNELS_VERSION));
-  if (table->kernel_count == 0 || !table->kernels) reject(path, "declares no input kernels");
+  if (table->kernel_count == 0 || !table->kernels) reject_plugin(path, "declares no input kernels");
   return table->kernels;
 }
 
@@ -140,7 +136,7 @@ Value attention_field(const std::pair<std::uint32_t, Value> (&table)[N], std::ui
                       const char* field, const std::string& where, const std::string& path) {
   const Value* value = lookup(table, number);
   if (!value)
-    reject(path, where + "unknown " + field + " " + std::to_string(number) + " (expected 0-" +
+    reject_plugin(path, where + "unknown " + field + " " + std::to_string(number) + " (expected 0-" +
                      std::to_string(N - 1) + ")");
   return *value;
 }
@@ -151,40 +147,40 @@ PluginAttentionKernel read_attention_entry(const softcheck_attention_entry& entr
   PluginAttentionKernel kernel;
   kernel.formats.storage = attention_field(kFormats, entry.format, "format", where, path);
   if (entry.accumulation != SOFTCHECK_FORMAT_F32 && entry.accumulation != SOFTCHECK_FORMAT_F64)
-    reject(path, where + "accumulation " + std::to_string(entry.accumulation) +
+    reject_plugin(path, where + "accumulation " + std::to_string(entry.accumulation) +
                      " is not f32 (1) or f64 (0)");
   kernel.formats.accumulation = *lookup(kFormats, entry.accumulation);
   kernel.formats.p = attention_field(kPFormats, entry.p_format, "p_format", where, path);
   if (entry.provides_lse > 1)
-    reject(path, where + "provides_lse " + std::to_string(entry.provides_lse) + " is not 0 or 1");
+    reject_plugin(path, where + "provides_lse " + std::to_string(entry.provides_lse) + " is not 0 or 1");
   kernel.provides_lse = entry.provides_lse == 1;
   kernel.masked_row = attention_field(kMaskedRows, entry.masked_row, "masked_row", where, path);
   kernel.masked_row_lse =
       attention_field(kMaskedRowLse, entry.masked_row_lse, "masked_row_lse", where, path);
   if (const std::string problem = name_problem(entry.algorithm, kAlgorithmCharacters);
       !problem.empty())
-    reject(path, where + "algorithm name " + problem);
+    reject_plugin(path, where + "algorithm name " + problem);
   kernel.algorithm = entry.algorithm;
-  if (!entry.run) reject(path, where + "run is null");
+  if (!entry.run) reject_plugin(path, where + "run is null");
   kernel.run = entry.run;
   return kernel;
 }
 
 std::vector<PluginAttentionKernel> read_attention_table(const softcheck_attention_table* table,
                                                         const std::string& path) {
-  if (!table) reject(path, std::string(SOFTCHECK_ATTENTION_KERNELS_SYMBOL) + "() returned null");
+  if (!table) reject_plugin(path, std::string(SOFTCHECK_ATTENTION_KERNELS_SYMBOL) + "() returned null");
   if (table->version != SOFTCHECK_ATTENTION_VERSION)
-    reject(path, "attention table version " + std::to_string(table->version) +
+    reject_plugin(path, "attention table version " + std::to_string(table->version) +
                      ", this softcheck supports version " +
                      std::to_string(SOFTCHECK_ATTENTION_VERSION));
-  if (table->kernel_count == 0 || !table->kernels) reject(path, "declares no attention kernels");
+  if (table->kernel_count == 0 || !table->kernels) reject_plugin(path, "declares no attention kernels");
   std::vector<PluginAttentionKernel> kernels;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < table->kernel_count; ++i) {
     PluginAttentionKernel kernel = read_attention_entry(table->kernels[i], i, path);
     const std::string key = std::string(name(kernel.formats.storage)) + "/" + kernel.algorithm;
     if (!seen.insert(key).second)
-      reject(path, "attention kernel " + std::to_string(i) + ": " + key + " declared twice");
+      reject_plugin(path, "attention kernel " + std::to_string(i) + ": " + key + " declared twice");
     kernels.push_back(std::move(kernel));
   }
   return kernels;
@@ -201,16 +197,16 @@ bool takes_other_inputs(Op op) {
 PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string& path,
                               const softcheck_attention_table* attention,
                               const softcheck_input_kernel_table* inputs) {
-  if (!plugin) reject(path, std::string(SOFTCHECK_PLUGIN_ENTRY_SYMBOL) + "() returned null");
+  if (!plugin) reject_plugin(path, std::string(SOFTCHECK_PLUGIN_ENTRY_SYMBOL) + "() returned null");
   if (plugin->abi_version != SOFTCHECK_PLUGIN_ABI_VERSION)
-    reject(path, "built for plugin ABI version " + std::to_string(plugin->abi_version) +
+    reject_plugin(path, "built for plugin ABI version " + std::to_string(plugin->abi_version) +
                      ", this softcheck supports version " +
                      std::to_string(SOFTCHECK_PLUGIN_ABI_VERSION));
   if (const std::string problem = name_problem(plugin->name, kNameCharacters); !problem.empty())
-    reject(path, "plugin name " + problem);
+    reject_plugin(path, "plugin name " + problem);
   if ((plugin->kernel_count == 0 && !attention && !inputs) ||
       (plugin->kernel_count > 0 && !plugin->kernels))
-    reject(path, "declares no kernels");
+    reject_plugin(path, "declares no kernels");
 
   PluginTable table{plugin->name, {}, {}};
   if (attention) table.attention = read_attention_table(attention, path);
@@ -218,7 +214,7 @@ PluginTable read_plugin_table(const softcheck_plugin* plugin, const std::string&
   const auto add = [&](PluginKernel kernel, const std::string& where) {
     const std::string key = std::string(name(kernel.op)) + "/" + std::string(name(kernel.format)) +
                             "/" + kernel.algorithm;
-    if (!seen.insert(key).second) reject(path, where + key + " declared twice");
+    if (!seen.insert(key).second) reject_plugin(path, where + key + " declared twice");
     table.kernels.push_back(std::move(kernel));
   };
   for (std::size_t i = 0; i < plugin->kernel_count; ++i)

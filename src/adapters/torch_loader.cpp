@@ -15,7 +15,7 @@ namespace softcheck::adapters::torch_adapter {
 namespace {
 
 // Room for libtorch's one-line error message.
-constexpr std::size_t kMessageBytes = 512;
+constexpr std::size_t kLoaderMessageBytes = 512;
 constexpr const char* kPathVariable = "SOFTCHECK_TORCH_MODULE";
 
 // The module's dlopen handle. RTLD_NODELETE: libtorch is never unmapped (its static
@@ -101,7 +101,7 @@ void load_module() { module(); }
 
 KernelFn make_kernel(Op op, Format format) {
   return [op, format](const KernelCall& call) {
-    char message[kMessageBytes] = {};
+    char message[kLoaderMessageBytes] = {};
     const int status = module().run()(static_cast<int>(op.index()), static_cast<int>(format), &call,
                                       message, sizeof message);
     if (status != kRunOk) throw KernelFailure(message);
@@ -110,7 +110,7 @@ KernelFn make_kernel(Op op, Format format) {
 
 KernelFn make_masked_softmax_kernel(Format format) {
   return [format](const KernelCall& call) {
-    char message[kMessageBytes] = {};
+    char message[kLoaderMessageBytes] = {};
     const int status =
         module().run_masked_softmax()(static_cast<int>(format), &call, message, sizeof message);
     if (status != kRunOk) throw KernelFailure(message);
@@ -119,7 +119,7 @@ KernelFn make_masked_softmax_kernel(Format format) {
 
 AttentionFn make_attention_kernel(AttentionAlgorithm algorithm, Format format) {
   return [algorithm, format](const AttentionCall& call) {
-    char message[kMessageBytes] = {};
+    char message[kLoaderMessageBytes] = {};
     const int status = module().run_attention()(static_cast<int>(algorithm),
                                                 static_cast<int>(format), &call, message,
                                                 sizeof message);

@@ -18,20 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void fail(const std::string& message) {
-  throw VectorsError(message);
-}
-
 std::string stem(const std::string& family, std::size_t index) {
   return family + "-b" + std::to_string(index);
-}
-
-void write_file(const fs::path& dir, const std::string& relative, std::string_view descr,
-                const std::vector<std::size_t>& shape, std::span<const std::byte> data) {
-  std::error_code error;
-  fs::create_directories((dir / relative).parent_path(), error);
-  if (error) fail((dir / relative).parent_path().string() + ": cannot create");
-  write_npy(dir / relative, descr, shape, data);
 }
 
 // One stored input of a case: its manifest key, path, .npy dtype, shape and expected bytes.
@@ -96,18 +84,6 @@ bool same_mask(const AttentionMask& a, const AttentionMask& b) {
          (a.sentinel == b.sentinel || (a.sentinel != a.sentinel && b.sentinel != b.sentinel));
 }
 
-// "first difference at row r, column c" between two arrays of rows of `n` items.
-std::string first_difference(std::span<const std::byte> got, std::span<const std::byte> want,
-                             std::size_t n, std::size_t item) {
-  for (std::size_t i = 0; i + item <= want.size(); i += item)
-    if (std::memcmp(got.data() + i, want.data() + i, item) != 0) {
-      const std::size_t element = i / item;
-      return "first difference at row " + std::to_string(element / n) + ", column " +
-             std::to_string(element % n);
-    }
-  return "no difference";
-}
-
 class AttentionVerifier {
  public:
   AttentionVerifier(const fs::path& dir, const Manifest& manifest)
@@ -134,7 +110,7 @@ class AttentionVerifier {
            std::to_string(manifest_.seed);
   }
   [[noreturn]] void manifest_mismatch(const VectorCase& c, const std::string& detail) const {
-    fail((dir_ / kManifestFile).string() + ": case '" + c.id + "' does not match the suite (" +
+    fail_vectors((dir_ / kManifestFile).string() + ": case '" + c.id + "' does not match the suite (" +
          suite_text() + "): " + detail);
   }
 
@@ -172,7 +148,7 @@ class AttentionVerifier {
       expect_npy(stored.header, path.string(), file.descr, file.shape,
                  std::string(name(c.format)) + " attention " + file.key);
       if (!std::equal(stored.data.begin(), stored.data.end(), file.bytes.begin(), file.bytes.end()))
-        fail(std::string(file.key) + " file " + path.string() + " does not match the suite (" +
+        fail_vectors(std::string(file.key) + " file " + path.string() + " does not match the suite (" +
              suite_text() + "): " +
              first_difference(stored.data, file.bytes, file.shape.back(),
                               npy_item_size(file.descr)));
@@ -180,7 +156,7 @@ class AttentionVerifier {
     }
     const std::string hash = hash_text(attention_hash(bytes));
     if (c.input_hash != hash)
-      fail((dir_ / kManifestFile).string() + ": case '" + c.id + "': input_hash " + c.input_hash +
+      fail_vectors((dir_ / kManifestFile).string() + ": case '" + c.id + "': input_hash " + c.input_hash +
            " does not match the input files (" + hash + ")");
   }
 
@@ -197,7 +173,7 @@ NpyHeader lse_header(const fs::path& dir, const VectorCase& c) {
   const NpyHeader header = read_npy_header(path, path.string());
   const std::string what = std::string(name(c.format)) + " attention lse";
   if (header.descr != kLseDtypes[0] && header.descr != kLseDtypes[1])
-    fail(path.string() + ": dtype '" + header.descr + "', expected '<f4' or '<f8' (" + what + ")");
+    fail_vectors(path.string() + ": dtype '" + header.descr + "', expected '<f4' or '<f8' (" + what + ")");
   expect_npy(header, path.string(), header.descr, {c.attention->shape.lq}, what);
   return header;
 }
@@ -234,7 +210,7 @@ std::vector<VectorCase> export_attention(const fs::path& dir, Format format, Sui
       const AttentionBuffers buffers(generated[i], false);
       const AttentionInputBytes bytes = attention_input_bytes(buffers.call(), format);
       for (const InputFile& file : input_files(*c.attention, format, bytes))
-        write_file(dir, *file.path, file.descr, file.shape, file.bytes);
+        write_npy_under(dir, *file.path, file.descr, file.shape, file.bytes);
       c.input_hash = hash_text(attention_hash(bytes));
       cases.push_back(std::move(c));
     }
@@ -256,7 +232,7 @@ bool verify_attention_outputs(const fs::path& dir, const VectorCase& c) {
   const fs::path path = dir / c.output;
   std::error_code error;
   if (!fs::exists(path, error))
-    fail("output file " + path.string() + " is missing (case '" + c.id +
+    fail_vectors("output file " + path.string() + " is missing (case '" + c.id +
          "': write it, or mark the case \"skipped\" with a reason)");
   expect_npy(read_npy_header(path, path.string()), path.string(), npy_dtype(c.format),
              c.output_shape(), std::string(name(c.format)) + " attention output");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
 
 namespace softcheck::vectors {
 
@@ -11,5 +12,7 @@ class VectorsError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+[[noreturn]] inline void fail_vectors(const std::string& message) { throw VectorsError(message); }
 
 }  // namespace softcheck::vectors

@@ -48,14 +48,6 @@ void prepare_directory(const fs::path& dir) {
   }
 }
 
-void write_file(const fs::path& dir, const std::string& relative, std::string_view descr,
-                const std::vector<std::size_t>& shape, std::span<const std::byte> data) {
-  std::error_code error;
-  fs::create_directories((dir / relative).parent_path(), error);
-  if (error) throw VectorsError((dir / relative).parent_path().string() + ": cannot create");
-  write_npy(dir / relative, descr, shape, data);
-}
-
 // The selection without repeats, in the order given; everything when nothing is given.
 template <class T, class All>
 std::vector<T> selection(const std::vector<T>& chosen, const All& all) {
@@ -108,9 +100,9 @@ Manifest export_vectors(const fs::path& dir, const ExportOptions& options) {
         const std::string stem = batch_stem(family.name, b);
         const std::string input = "inputs/" + dtype + "/" + stem + ".npy";
         const std::vector<std::byte> bytes = input_bytes(batch);
-        write_file(dir, input, npy_dtype(format), {batch.rows, batch.n}, bytes);
+        write_npy_under(dir, input, npy_dtype(format), {batch.rows, batch.n}, bytes);
         const std::string target = "targets/" + dtype + "/" + stem + ".npy";
-        if (any_target) write_file(dir, target, kTargetDtype, {batch.rows}, target_bytes(batch));
+        if (any_target) write_npy_under(dir, target, kTargetDtype, {batch.rows}, target_bytes(batch));
         // The ops' other inputs (dy, q, ...), one file per input and batch, shared by the ops.
         std::map<std::string, std::string> other_inputs;
         for (Op op : ops) {
@@ -119,7 +111,7 @@ Manifest export_vectors(const fs::path& dir, const ExportOptions& options) {
             const std::string key(name(kind));
             if (!per_element(kind) || kind == Input::logits || other_inputs.contains(key)) continue;
             other_inputs[key] = "inputs/" + key + "/" + dtype + "/" + stem + ".npy";
-            write_file(dir, other_inputs[key], npy_dtype(format), {batch.rows, batch.n},
+            write_npy_under(dir, other_inputs[key], npy_dtype(format), {batch.rows, batch.n},
                        pack_input(batch, kind, batch.n).bytes);
           }
         }

@@ -60,8 +60,6 @@ struct VectorSet::State {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& message) { throw VectorsError(message); }
-
 // Hash of a call's logits, row by row: n elements per row whatever the stride, so it equals
 // the hash of the input file's data (rows of exactly n elements).
 std::uint64_t call_hash(const KernelCall& call, Format format) {
@@ -71,18 +69,6 @@ std::uint64_t call_hash(const KernelCall& call, Format format) {
   for (std::size_t r = 0; r < call.rows; ++r)
     hash = fnv1a64({x + r * call.stride * width, call.n * width}, hash);
   return hash;
-}
-
-// "first difference at row r, column c" between two arrays of rows of `n` items.
-std::string first_difference(std::span<const std::byte> got, std::span<const std::byte> want,
-                             std::size_t n, std::size_t item) {
-  for (std::size_t i = 0; i < want.size(); i += item)
-    if (std::memcmp(got.data() + i, want.data() + i, item) != 0) {
-      const std::size_t element = i / item;
-      return "first difference at row " + std::to_string(element / n) + ", column " +
-             std::to_string(element % n);
-    }
-  return "no difference";
 }
 
 std::string directory_name(const fs::path& dir) {
@@ -95,7 +81,7 @@ std::string directory_name(const fs::path& dir) {
 void check_name_part(const std::string& value, const std::string& what, const std::string& origin) {
   if (value.empty() || value.find('/') != std::string::npos ||
       value.find_first_of(" \t\n*?") != std::string::npos)
-    fail(origin + ": " + what + " '" + value +
+    fail_vectors(origin + ": " + what + " '" + value +
          "' must be non-empty without '/', spaces, '*' or '?' (it is part of kernel names)");
 }
 
@@ -122,7 +108,7 @@ class InputVerifier {
   }
   [[noreturn]] void mismatch(const std::string& kind, const std::string& relative,
                              const std::string& detail) const {
-    fail(kind + " file " + (dir_ / relative).string() + " does not match the suite (" +
+    fail_vectors(kind + " file " + (dir_ / relative).string() + " does not match the suite (" +
          suite_text() + "): " + detail);
   }
 
@@ -145,7 +131,7 @@ class InputVerifier {
       verified_.insert(c.input);
     }
     if (c.input_hash != hash)
-      fail((dir_ / kManifestFile).string() + ": case '" + c.id + "': input_hash " + c.input_hash +
+      fail_vectors((dir_ / kManifestFile).string() + ": case '" + c.id + "': input_hash " + c.input_hash +
            " does not match the input file (" + hash + ")");
     if (!c.target.empty() && !verified_.contains(c.target)) {
       compare(c.target, "target", kTargetDtype, {c.rows}, target_bytes(batch), 1,
@@ -192,7 +178,7 @@ void verify_output_files(const fs::path& dir, const VectorCase& c) {
     const fs::path path = dir / *relative;
     std::error_code error;
     if (!fs::exists(path, error))
-      fail(std::string(kind) + " file " + path.string() + " is missing (case '" + c.id +
+      fail_vectors(std::string(kind) + " file " + path.string() + " is missing (case '" + c.id +
            "': write it, or mark the case \"skipped\" with a reason)");
     expect_npy(read_npy_header(path, path.string()), path.string(), npy_dtype(c.format), shape,
                what + " " + kind);
@@ -235,7 +221,7 @@ void VectorSet::State::decide_lse() {
       (has_lse[i] ? with : without) = &manifest.cases[i];
     }
     if (with && without)
-      fail("lse file " + shown(without->attention->lse) + " is missing, but case '" + with->id +
+      fail_vectors("lse file " + shown(without->attention->lse) + " is missing, but case '" + with->id +
            "' has one: write every " + std::string(name(group.format)) +
            " attention case's lse, or none");
     group.lse = with != nullptr;
@@ -343,7 +329,7 @@ VectorSet VectorSet::open(const fs::path& dir, const std::string& name_override)
   state->manifest = read_manifest(dir);
   const Manifest& m = state->manifest;
   const std::string origin = (dir / kManifestFile).string();
-  if (m.cases.empty()) fail(origin + ": no cases");
+  if (m.cases.empty()) fail_vectors(origin + ": no cases");
   const std::string provider_name =
       !name_override.empty() ? name_override : !m.name.empty() ? m.name : directory_name(dir);
   check_name_part(provider_name, "name", name_override.empty() ? origin : "--name");

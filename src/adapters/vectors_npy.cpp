@@ -283,4 +283,24 @@ void write_npy(const std::filesystem::path& path, std::string_view descr,
   if (!out) fail(path.string(), "write error");
 }
 
+void write_npy_under(const std::filesystem::path& dir, const std::string& relative,
+                     std::string_view descr, const std::vector<std::size_t>& shape,
+                     std::span<const std::byte> data) {
+  std::error_code error;
+  std::filesystem::create_directories((dir / relative).parent_path(), error);
+  if (error) throw VectorsError((dir / relative).parent_path().string() + ": cannot create");
+  write_npy(dir / relative, descr, shape, data);
+}
+
+std::string first_difference(std::span<const std::byte> got, std::span<const std::byte> want,
+                             std::size_t n, std::size_t item) {
+  for (std::size_t i = 0; i + item <= want.size(); i += item)
+    if (std::memcmp(got.data() + i, want.data() + i, item) != 0) {
+      const std::size_t element = i / item;
+      return "first difference at row " + std::to_string(element / n) + ", column " +
+             std::to_string(element % n);
+    }
+  return "no difference";
+}
+
 }  // namespace softcheck::vectors

@@ -49,6 +49,15 @@ std::vector<std::byte> encode_npy(std::string_view descr, const std::vector<std:
                                   std::span<const std::byte> data);
 void write_npy(const std::filesystem::path& path, std::string_view descr,
                const std::vector<std::size_t>& shape, std::span<const std::byte> data);
+// write_npy to dir / relative, creating its parent directories.
+void write_npy_under(const std::filesystem::path& dir, const std::string& relative,
+                     std::string_view descr, const std::vector<std::size_t>& shape,
+                     std::span<const std::byte> data);
+
+// "first difference at row r, column c" between two arrays of rows of `n` items of `item`
+// bytes; "no difference" when the first want.size() bytes agree.
+std::string first_difference(std::span<const std::byte> got, std::span<const std::byte> want,
+                             std::size_t n, std::size_t item);
 
 std::string shape_text(const std::vector<std::size_t>& shape);  // "(3, 7)", "(3,)", "()"
 

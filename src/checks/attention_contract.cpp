@@ -4,25 +4,23 @@
 #include <cmath>
 #include <limits>
 
+#include "fp/constants.hpp"
+
 namespace softcheck {
 namespace {
-
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
-
-double unit(Format f) { return epsilon(f) / 2; }
 
 }  // namespace
 
 double gamma(double n, double u) {
   const double nu = n * u;
-  return nu >= 1 ? kInfinity : nu / (1 - nu);
+  return nu >= 1 ? fp::kInf<double> : nu / (1 - nu);
 }
 
 AttentionAllowance attention_allowance(const AttentionCase& c, std::size_t row,
                                        const AttentionFormats& formats,
                                        const std::vector<double>& exact_out) {
   const std::size_t lk = c.shape.lk, d = c.shape.d;
-  const double u = unit(formats.accumulation);
+  const double u = unit_roundoff(formats.accumulation);
   const double u_p = formats.p == PFormat::none ? 0.0 : unit_roundoff(formats.p, formats.accumulation);
   const double eta_p = formats.p == PFormat::none ? 0.0 : subnormal_half_spacing(formats.p, formats.accumulation);
   const double scale = c.scale();
@@ -49,8 +47,8 @@ AttentionAllowance attention_allowance(const AttentionCase& c, std::size_t row,
     score_error.push_back(gamma_dot * std::fabs(scale) * magnitude + 8 * u * (std::fabs(s) + std::fabs(bias)));
   }
   AttentionAllowance allowance;
-  allowance.out.assign(d, kInfinity);
-  allowance.lse = kInfinity;
+  allowance.out.assign(d, fp::kInf<double>);
+  allowance.lse = fp::kInf<double>;
   if (keys.empty()) return allowance;
   const double m = *std::max_element(scores.begin(), scores.end());
   double z = 0.0;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/attention.hpp"
+#include "core/format.hpp"
 #include "kernels/attention_kernel.hpp"
 
 namespace softcheck {
@@ -54,5 +55,8 @@ AttentionAllowance attention_allowance(const AttentionCase& c, std::size_t row,
 
 // gamma_n for unit roundoff u (infinity when n u >= 1).
 double gamma(double n, double u);
+
+// The unit roundoff u = eps / 2 of an accumulation format (round to nearest).
+inline double unit_roundoff(Format format) { return epsilon(format) / 2; }
 
 }  // namespace softcheck

@@ -6,11 +6,11 @@
 #include <limits>
 
 #include "checks/attention_contract.hpp"  // gamma, kExpUlps (the same c_exp = 4)
+#include "fp/constants.hpp"
 
 namespace softcheck {
 namespace {
 
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
 // Unit roundoff of double: the scales and the allowance are evaluated in double.
 constexpr double kDoubleUnit = 0x1p-53;
 // The allowance is a sum of nonnegative terms, each a few dozen double operations away from
@@ -21,12 +21,10 @@ constexpr double kEvaluationSlack = 1 + 0x1p-40;
 // allowance has at most 8 such operations (additions there are exact): 8 * 2^-1075.
 constexpr double kSubnormalSlack = 0x1p-1072;
 
-double unit(Format f) { return epsilon(f) / 2; }
-
 // ulp_f(x) / 2 + 2 b, enlarged by both slacks; NaN (an infinite x or gamma) gives infinity.
 double allowance(double exact, Format storage, double b) {
   const double bound = (ulp(exact, storage) / 2 + 2 * b) * kEvaluationSlack + kSubnormalSlack;
-  return std::isnan(bound) ? kInfinity : bound;
+  return std::isnan(bound) ? fp::kInf<double> : bound;
 }
 
 // A sum of n nonnegative double terms (each itself one rounding away from exact), evaluated
@@ -58,7 +56,7 @@ double softmax_backward_allowance(double y, double dy, double exact, const Softm
                                   Format storage, Format accumulation) {
   // eta_a = half the accumulation format's smallest subnormal (2^-1075 for f64 is not a
   // double: the terms use 2 eta_a = denorm_min and halve last).
-  const double u = unit(accumulation), two_eta = denorm_min(accumulation);
+  const double u = unit_roundoff(accumulation), two_eta = denorm_min(accumulation);
   const double g2 = gamma(2, u), g = gamma(scale.n + 1, u);
   const double ay = std::fabs(y);
   const double b = g2 * std::fabs(exact)               // d_i's and the product's roundings
@@ -71,7 +69,7 @@ double softmax_backward_allowance(double y, double dy, double exact, const Softm
 
 double log_softmax_backward_allowance(double y, double exact, const LogSoftmaxBackwardScale& scale,
                                       Format storage, Format accumulation) {
-  const double u = unit(accumulation), two_eta = denorm_min(accumulation);  // 2 eta_a, as above
+  const double u = unit_roundoff(accumulation), two_eta = denorm_min(accumulation);  // 2 eta_a, as above
   const double g = gamma(scale.n, u);
   const double rho = (1 + kExpUlps * u) * (1 + u) - 1;
   // e_i = exp(y_i) in double is within one ulp; the smallest subnormal covers its underflow.

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include "fp/constants.hpp"
+
 namespace softcheck {
 namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 Measurement special_outcome(double got, const reference::Exact& exact, const Contract& contract,
                             const ElementContext& context) {
@@ -21,7 +21,7 @@ Measurement special_outcome(double got, const reference::Exact& exact, const Con
   } else {
     pass = got == exact.rounded;  // same infinity
   }
-  return {Check::special, pass ? 0.0 : kInf, 0.0, pass};
+  return {Check::special, pass ? 0.0 : fp::kInf<double>, 0.0, pass};
 }
 
 // |got - exact| with exact = hi + lo, to about 106 bits.
@@ -93,7 +93,7 @@ Measurement measure_element(double got, const reference::Exact& exact, Format fo
 
   const bool normal = std::fabs(exact.exact_hi) >= min_normal(format);
   const Check check = normal ? Check::accuracy : Check::subnormal;
-  if (!std::isfinite(got)) return {check, kInf, 0.0, false};
+  if (!std::isfinite(got)) return {check, fp::kInf<double>, 0.0, false};
 
   // Below the smallest normal the ulp is denorm_min, so the relative allowance of the
   // accuracy check, counted in units of denorm_min, carries over; subnormal_ulp is a floor.

@@ -28,8 +28,6 @@
 namespace softcheck {
 namespace {
 
-constexpr std::size_t kPadding = 3;  // elements after each row that a kernel must not touch
-
 // Where in the family stream a batch sits, for reproducers.
 struct BatchOrigin {
   const std::string* family;
@@ -79,7 +77,7 @@ class KernelChecker {
                    const BehaviourPlans& plans, const BatchBiasNumbers& bias_numbers,
                    const BatchOrigin& origin) {
     const Kernel& kernel = *result_.kernel;
-    KernelBuffers buffers(kernel.op, batch, batch.n + kPadding);
+    KernelBuffers buffers(kernel.op, batch, batch.n + kRowPadding);
     const PackedBatch& out = buffers.out;
     const PackedBatch& loss = buffers.loss;
     const PackedBatch pristine = out;

@@ -10,8 +10,6 @@
 namespace softcheck {
 namespace {
 
-constexpr std::size_t kPadding = 3;  // as the gate's: elements after each row
-
 }  // namespace
 
 bool in_place_applies(const Kernel& kernel) {
@@ -45,7 +43,7 @@ bool wanted(const Kernel& kernel, const Contract& contract, const Batch& batch) 
 ProbeReport probe_in_place(const Kernel& kernel, const Contract& contract, const Batch& batch,
                            std::size_t stride) {
   if (!wanted(kernel, contract, batch)) return {};
-  KernelBuffers apart(kernel.op, batch, stride == 0 ? batch.n + kPadding : stride);
+  KernelBuffers apart(kernel.op, batch, stride == 0 ? batch.n + kRowPadding : stride);
   ProbeReport report;
   ++report.calls;
   if (const std::string failed = run_probe_call(kernel, apart.call); !failed.empty())

@@ -25,6 +25,10 @@
 
 namespace softcheck {
 
+// Elements after each row of the gate's output buffers that a kernel must not touch (the gate
+// and the in-place check lay rows out with this padding and check it stays untouched).
+inline constexpr std::size_t kRowPadding = 3;
+
 // Whether `kernel` can be called in place at all (its op has per-element outputs only).
 bool in_place_applies(const Kernel& kernel);
 

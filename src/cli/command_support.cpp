@@ -6,11 +6,10 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/progress_bar.hpp"
 
 namespace softcheck::cli {
 namespace {
-
-constexpr const char* kClearLine = "\r\033[K";  // carriage return + erase to end of line
 
 }  // namespace
 

@@ -10,7 +10,6 @@ namespace softcheck::cli {
 namespace {
 
 constexpr int kWidth = 30;
-constexpr const char* kClearLine = "\r\033[K";
 
 }  // namespace
 

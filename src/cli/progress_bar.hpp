@@ -9,6 +9,9 @@
 
 namespace softcheck::cli {
 
+// Carriage return and erase to the end of the line: redraws a terminal's progress line.
+inline constexpr const char* kClearLine = "\r\033[K";
+
 class ProgressBar {
  public:
   explicit ProgressBar(bool quiet);

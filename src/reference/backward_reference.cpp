@@ -23,14 +23,13 @@
 #include "reference/interval.hpp"
 #include "reference/mpfr_rounding.hpp"
 #include "reference/ziv.hpp"
+#include "fp/constants.hpp"
 
 namespace softcheck::reference {
 namespace {
 
 using boost::multiprecision::mpfr_float;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr mpfr_prec_t kDoubleBits = 53;        // a finite double, exactly
 constexpr mpfr_prec_t kProductBits = 2 * 53;   // the product of two doubles, exactly
 // Bits of the remainder exact - exact_hi kept before its rounding to double: more than
@@ -156,10 +155,10 @@ void set_double(mpfr_float& out, double x) {
   mpfr_set_d(out.backend().data(), x, MPFR_RNDN);  // exact (keeps the sign of a zero)
 }
 
-std::vector<Exact> all_nan(std::size_t n) { return std::vector<Exact>(n, exactly(kNaN)); }
+std::vector<Exact> all_nan(std::size_t n) { return std::vector<Exact>(n, exactly(fp::kNaN<double>)); }
 
 // A signed infinity (sign < 0: -inf), or NaN for sign 0 (an undefined product or sum).
-double signed_inf(int sign) { return sign == 0 ? kNaN : (sign > 0 ? kInf : -kInf); }
+double signed_inf(int sign) { return sign == 0 ? fp::kNaN<double> : (sign > 0 ? fp::kInf<double> : -fp::kInf<double>); }
 
 int sign_of(double x) { return std::signbit(x) ? -1 : 1; }
 
@@ -186,7 +185,7 @@ SumKind classify_dot(std::span<const double> y, std::span<const double> dy) {
 double softmax_backward_infinite(double y, double dy, int sigma) {
   int d_sign = -sigma;                              // finite dy_i - sigma inf
   if (std::isinf(dy)) d_sign = sign_of(dy) == sigma ? 0 : -sigma;  // inf - inf: NaN
-  if (d_sign == 0 || y == 0.0) return kNaN;        // NaN, or 0 * inf
+  if (d_sign == 0 || y == 0.0) return fp::kNaN<double>;        // NaN, or 0 * inf
   return signed_inf(sign_of(y) * d_sign);
 }
 
@@ -223,8 +222,8 @@ SumKind classify_sum(std::span<const double> dy) {
   bool pos = false, neg = false;
   for (double v : dy) {
     if (std::isnan(v)) return SumKind::nan;
-    if (v == kInf) pos = true;
-    if (v == -kInf) neg = true;
+    if (v == fp::kInf<double>) pos = true;
+    if (v == -fp::kInf<double>) neg = true;
   }
   if (pos && neg) return SumKind::nan;
   if (pos) return SumKind::pos_inf;
@@ -237,7 +236,7 @@ SumKind classify_sum(std::span<const double> dy) {
 // The threshold is irrational and a double cannot lie within 2^-200 of it at this magnitude,
 // so a 256-bit comparison decides.
 bool exp_rounds_to_zero(double y, Format accumulation) {
-  if (y == -kInf) return true;
+  if (y == -fp::kInf<double>) return true;
   const int log2_half_denorm = std::ilogb(denorm_min(accumulation)) - 1;
   mpfr_t threshold;
   mpfr_init2(threshold, 256);
@@ -251,9 +250,9 @@ bool exp_rounds_to_zero(double y, Format accumulation) {
 // out_i when S = sigma * inf (y_i not NaN): p_i = e_i * S, then dy_i - p_i, with e_i as it
 // rounds in the accumulation format (see the header).
 double log_softmax_backward_infinite(double y, double dy, int sigma, Format accumulation) {
-  if (exp_rounds_to_zero(y, accumulation)) return kNaN;  // e_i = 0: 0 * inf
+  if (exp_rounds_to_zero(y, accumulation)) return fp::kNaN<double>;  // e_i = 0: 0 * inf
   // e_i > 0: p_i = sigma * inf; dy_i - p_i is NaN for dy_i = p_i, else -sigma * inf.
-  if (std::isinf(dy) && sign_of(dy) == sigma) return kNaN;
+  if (std::isinf(dy) && sign_of(dy) == sigma) return fp::kNaN<double>;
   return signed_inf(-sigma);
 }
 
@@ -278,11 +277,11 @@ class LogSoftmaxBackwardRow {
       const double y = y_[i];
       set_double(dy_i, dy_[i]);
       if (std::isnan(y)) {
-        result_[i] = exactly(kNaN);
-      } else if (y == kInf) {
+        result_[i] = exactly(fp::kNaN<double>);
+      } else if (y == fp::kInf<double>) {
         // e_i = +inf: inf * 0 is NaN, otherwise p_i = sign(S) inf and dy_i - p_i = -p_i.
-        result_[i] = exactly(s_zero ? kNaN : signed_inf(-s_sign));
-      } else if (y == -kInf || s_zero) {
+        result_[i] = exactly(s_zero ? fp::kNaN<double> : signed_inf(-s_sign));
+      } else if (y == -fp::kInf<double> || s_zero) {
         // p_i = e_i * S is a zero with the sign of S (e_i >= +0): out_i = dy_i - p_i.
         exact_difference(out, dy_i.backend().data(), zero_product.backend().data());
         result_[i] = round(out.backend().data());
@@ -368,7 +367,7 @@ std::vector<Exact> log_softmax_backward_row(std::span<const double> y, std::span
   const Format accumulation = format == Format::f64 ? Format::f64 : Format::f32;
   std::vector<Exact> result(y.size());
   for (std::size_t i = 0; i < y.size(); ++i)
-    result[i] = exactly(std::isnan(y[i]) ? kNaN
+    result[i] = exactly(std::isnan(y[i]) ? fp::kNaN<double>
                                          : log_softmax_backward_infinite(y[i], dy[i], sigma,
                                                                          accumulation));
   return result;

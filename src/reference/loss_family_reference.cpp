@@ -15,12 +15,11 @@
 #include "reference/softmax_loss_reference.hpp"
 #include "reference/thread_caches.hpp"
 #include "reference/ziv.hpp"
+#include "fp/constants.hpp"
 
 namespace softcheck::reference {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 // The comp-sum family's range of tau (Mao, Mohri, Zhong 2023).
 constexpr double kMinTau = 0.0;
 constexpr double kMaxTau = 2.0;
@@ -37,7 +36,7 @@ void check_parameters(LossKind kind, const LossParameters& p) {
 }
 
 LossReference nan_row(std::size_t n) {
-  return {exactly(kNaN), std::vector<Exact>(n, exactly(kNaN))};
+  return {exactly(fp::kNaN<double>), std::vector<Exact>(n, exactly(fp::kNaN<double>))};
 }
 
 }  // namespace
@@ -82,8 +81,8 @@ LossReference evaluate_loss_row(LossKind kind, const LossParameters& parameters,
   // makes every output NaN).
   bool special = false, all_masked = true;
   for (double v : x) {
-    special |= std::isnan(v) || v == kInf;
-    all_masked &= v == -kInf;
+    special |= std::isnan(v) || v == fp::kInf<double>;
+    all_masked &= v == -fp::kInf<double>;
   }
   if (special || all_masked) return nan_row(n);
   return softmax_loss_row(kind, parameters, x, format, target, schedule);

@@ -27,16 +27,14 @@
 #include "reference/interval.hpp"
 #include "reference/interval_scaling.hpp"
 #include "reference/ziv.hpp"
+#include "fp/constants.hpp"
 
 namespace softcheck::reference {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 LossReference outputs_only(std::size_t n) {
   LossReference row;
-  row.loss = exactly(kNaN);
+  row.loss = exactly(fp::kNaN<double>);
   row.gradient.resize(n);
   return row;
 }
@@ -47,7 +45,7 @@ class SigmoidNormaliserRow {
       : x_(x), n_(static_cast<double>(x.size())), decider_(format), row_(outputs_only(x.size())) {
     for (std::size_t i = 0; i < x.size(); ++i) {
       if (std::isnan(x[i])) {
-        row_.gradient[i] = exactly(kNaN);
+        row_.gradient[i] = exactly(fp::kNaN<double>);
       } else if (std::isinf(x[i])) {
         row_.gradient[i] = exactly(x[i] > 0 ? 1.0 : 0.0);
       } else {
@@ -98,7 +96,7 @@ class SoftplusNormaliserRow {
   SoftplusNormaliserRow(std::span<const double> x, Format format)
       : x_(x), decider_(format), row_(outputs_only(x.size())) {
     for (std::size_t i = 0; i < x.size(); ++i) {
-      if (x[i] == -kInf) {
+      if (x[i] == -fp::kInf<double>) {
         row_.gradient[i] = exactly(0.0);
         continue;
       }
@@ -189,16 +187,16 @@ LossReference sigmoid_normaliser_row(std::span<const double> x, Format format,
 LossReference softplus_normaliser_row(std::span<const double> x, Format format,
                                       const ReferenceOptions& schedule) {
   for (double v : x)
-    if (std::isnan(v) || v == kInf) {
+    if (std::isnan(v) || v == fp::kInf<double>) {
       LossReference row = outputs_only(x.size());
-      for (auto& e : row.gradient) e = exactly(kNaN);
+      for (auto& e : row.gradient) e = exactly(fp::kNaN<double>);
       return row;
     }
   bool all_masked = true;
-  for (double v : x) all_masked &= v == -kInf;
+  for (double v : x) all_masked &= v == -fp::kInf<double>;
   if (all_masked) {
     LossReference row = outputs_only(x.size());
-    for (auto& e : row.gradient) e = exactly(kNaN);
+    for (auto& e : row.gradient) e = exactly(fp::kNaN<double>);
     return row;
   }
   return SoftplusNormaliserRow(x, format).run(schedule);

@@ -27,12 +27,11 @@
 #include "reference/interval.hpp"
 #include "reference/thread_caches.hpp"
 #include "reference/ziv.hpp"
+#include "fp/constants.hpp"
 
 namespace softcheck::reference {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 // Ziv's rule of thumb: twice the target precision plus guard bits makes a second iteration
 // rare. The floor keeps the double-double exact value accurate to about 106 bits; with
 // 64-bit limbs it costs nothing over 2 * 24 + 40 = 88 bits (both fit in two limbs).
@@ -47,7 +46,7 @@ RowReference uniform_row(std::size_t n, double elementwise, double logsumexp) {
   row.log_softmax.assign(n, exactly(elementwise));
   row.ce_gradient.assign(n, exactly(elementwise));
   row.logsumexp = exactly(logsumexp);
-  row.ce_loss = exactly(kNaN);
+  row.ce_loss = exactly(fp::kNaN<double>);
   return row;
 }
 
@@ -57,7 +56,7 @@ class FiniteRow {
   FiniteRow(std::span<const double> x, Format format, std::size_t target)
       : x_(x), target_(target), decider_(format) {
     for (std::size_t i = 0; i < x.size(); ++i) {
-      if (x[i] == -kInf) continue;
+      if (x[i] == -fp::kInf<double>) continue;
       if (finite_.empty() || x[i] > max_) {
         max_ = x[i];
         argmax_ = i;
@@ -65,19 +64,19 @@ class FiniteRow {
       if (i == target) target_slot_ = finite_.size();
       finite_.push_back(i);
     }
-    target_masked_ = x[target] == -kInf;
+    target_masked_ = x[target] == -fp::kInf<double>;
     d_.resize(finite_.size());
     e_.resize(finite_.size());
 
     const std::size_t n = x.size();
     row_.softmax.assign(n, exactly(0.0));        // masked: exp(-inf) / sum = +0
-    row_.log_softmax.assign(n, exactly(-kInf));  // masked: -inf
+    row_.log_softmax.assign(n, exactly(-fp::kInf<double>));  // masked: -inf
     row_.ce_gradient.assign(n, exactly(0.0));
     softmax_pending_.assign(finite_.size(), true);
     log_softmax_pending_.assign(finite_.size(), true);
     pending_ = 2 * finite_.size() + 1 + (target_masked_ ? 0 : 2);  // + logsumexp, ce pair
     if (target_masked_) {
-      row_.ce_loss = exactly(kInf);              // -log(0)
+      row_.ce_loss = exactly(fp::kInf<double>);              // -log(0)
       row_.ce_gradient[target] = exactly(-1.0);  // 0 - 1
       ce_pending_ = false;
       gradient_pending_ = false;
@@ -201,8 +200,8 @@ RowReference evaluate_row(std::span<const double> x, Format format, std::size_t 
   const std::size_t n = x.size();
   if (n == 0) {
     RowReference row;
-    row.logsumexp = exactly(-kInf);
-    row.ce_loss = exactly(kNaN);
+    row.logsumexp = exactly(-fp::kInf<double>);
+    row.ce_loss = exactly(fp::kNaN<double>);
     return row;
   }
   if (target >= n) throw std::out_of_range("softcheck reference: target outside the row");
@@ -210,12 +209,12 @@ RowReference evaluate_row(std::span<const double> x, Format format, std::size_t 
   bool any_nan = false, any_pos_inf = false, all_masked = true;
   for (double v : x) {
     any_nan |= std::isnan(v);
-    any_pos_inf |= v == kInf;
-    all_masked &= v == -kInf;
+    any_pos_inf |= v == fp::kInf<double>;
+    all_masked &= v == -fp::kInf<double>;
   }
-  if (any_nan) return uniform_row(n, kNaN, kNaN);
-  if (any_pos_inf) return uniform_row(n, kNaN, kInf);
-  if (all_masked) return uniform_row(n, kNaN, -kInf);
+  if (any_nan) return uniform_row(n, fp::kNaN<double>, fp::kNaN<double>);
+  if (any_pos_inf) return uniform_row(n, fp::kNaN<double>, fp::kInf<double>);
+  if (all_masked) return uniform_row(n, fp::kNaN<double>, -fp::kInf<double>);
 
   if (options.fast_path)
     if (auto row = try_fast_row(x, format, target)) return std::move(*row);

@@ -14,12 +14,10 @@
 #include "reference/interval.hpp"
 #include "reference/softmax_loss_reference.hpp"
 #include "reference/ziv.hpp"
+#include "fp/constants.hpp"
 
 namespace softcheck::reference {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 class SigmoidBceRow {
  public:
@@ -33,12 +31,12 @@ class SigmoidBceRow {
       const double v = signed_logit(i);
       const double sign = i == target ? -1.0 : 1.0;
       if (std::isnan(v)) {
-        row_.gradient[i] = exactly(kNaN);
+        row_.gradient[i] = exactly(fp::kNaN<double>);
         any_nan = true;
-      } else if (v == kInf) {
+      } else if (v == fp::kInf<double>) {
         row_.gradient[i] = exactly(sign);
         any_pos_inf_term = true;
-      } else if (v == -kInf) {
+      } else if (v == -fp::kInf<double>) {
         row_.gradient[i] = exactly(0.0);
       } else {
         pending_grad_[i] = true;
@@ -47,7 +45,7 @@ class SigmoidBceRow {
       }
     }
     if (any_nan || any_pos_inf_term) {
-      row_.loss = exactly(any_nan ? kNaN : kInf);
+      row_.loss = exactly(any_nan ? fp::kNaN<double> : fp::kInf<double>);
       loss_pending_ = false;
     } else {
       ++pending_;

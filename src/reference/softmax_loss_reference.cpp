@@ -26,11 +26,10 @@
 #include "reference/interval_scaling.hpp"
 #include "reference/softmax_loss_reference.hpp"
 #include "reference/ziv.hpp"
+#include "fp/constants.hpp"
 
 namespace softcheck::reference {
 namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 class SoftmaxLossRow {
  public:
@@ -39,12 +38,12 @@ class SoftmaxLossRow {
       : kind_(kind), tau_(p.tau), temperature_(kind == LossKind::comp_sum ? 1.0 : p.temperature),
         x_(x), target_(target), decider_(format) {
     for (std::size_t i = 0; i < x.size(); ++i) {
-      if (x[i] == -kInf) continue;
+      if (x[i] == -fp::kInf<double>) continue;
       if (finite_.empty() || x[i] > max_) max_ = x[i], argmax_ = i;
       if (i == target) target_slot_ = finite_.size();
       finite_.push_back(i);
     }
-    target_masked_ = x[target] == -kInf;
+    target_masked_ = x[target] == -fp::kInf<double>;
     d_.resize(finite_.size());
     e_.resize(finite_.size());
     row_.gradient.assign(x.size(), exactly(0.0));  // masked entries: +0
@@ -72,21 +71,21 @@ class SoftmaxLossRow {
   // +inf for tau < 1, +0 for tau > 1, the softmax (/ T) otherwise (decided in the loop).
   void set_masked_target_outputs() {
     if (cross_entropy_like()) {  // -1 / T at the target, decided in the loop
-      row_.loss = exactly(kInf);
+      row_.loss = exactly(fp::kInf<double>);
       loss_pending_ = false;
       masked_target_gradient_pending_ = true;  // replaces the loss among the pending
       return;
     }
     if (tau_ < 1.0) {
-      row_.loss = exactly(kInf);
-      row_.gradient[target_] = exactly(-kInf);
+      row_.loss = exactly(fp::kInf<double>);
+      row_.gradient[target_] = exactly(-fp::kInf<double>);
     } else {
       loss_is_reciprocal_ = true;
       row_.gradient[target_] = exactly(-0.0);
     }
     if (tau_ < 1.0 || tau_ > 1.0) {
       for (std::size_t k = 0; k < finite_.size(); ++k) {
-        row_.gradient[finite_[k]] = exactly(tau_ < 1.0 ? kInf : 0.0);
+        row_.gradient[finite_[k]] = exactly(tau_ < 1.0 ? fp::kInf<double> : 0.0);
         gradient_pending_[k] = false;
         --pending_;
       }

@@ -27,12 +27,11 @@
 #include "reference/stablemax_exact.hpp"
 #include "reference/thread_caches.hpp"
 #include "reference/ziv.hpp"
+#include "fp/constants.hpp"
 
 namespace softcheck::reference {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 // An output still undecided once the precision is this many times the initial one is
 // evaluated exactly (in case it is a rounding boundary; stablemax_exact.hpp).
 constexpr int kExactCheckFactor = 4;
@@ -42,7 +41,7 @@ StableMaxReference uniform_row(std::size_t n, double value) {
   row.stablemax.assign(n, exactly(value));
   row.log_stablemax.assign(n, exactly(value));
   row.gradient.assign(n, exactly(value));
-  row.loss = exactly(kNaN);
+  row.loss = exactly(fp::kNaN<double>);
   return row;
 }
 
@@ -58,21 +57,21 @@ class StableMaxRow {
   StableMaxRow(std::span<const double> x, Format format, std::size_t target)
       : x_(x), target_(target), decider_(format) {
     for (std::size_t i = 0; i < x.size(); ++i) {
-      if (x[i] == -kInf) continue;
+      if (x[i] == -fp::kInf<double>) continue;
       if (finite_.empty() || x[i] > x[finite_[argmax_slot_]]) argmax_slot_ = finite_.size();
       if (i == target) target_slot_ = finite_.size();
       finite_.push_back(i);
     }
-    target_masked_ = x[target] == -kInf;
+    target_masked_ = x[target] == -fp::kInf<double>;
     s_.resize(finite_.size());
     exact_.emplace(x_, finite_);
 
     const std::size_t n = x.size();
     row_.stablemax.assign(n, exactly(0.0));        // masked: s(-inf) / S = +0
-    row_.log_stablemax.assign(n, exactly(-kInf));  // log 0
+    row_.log_stablemax.assign(n, exactly(-fp::kInf<double>));  // log 0
     row_.gradient.assign(n, exactly(0.0));         // s'(-inf) = 0; at a masked target the
                                                    // limit of s'/S - s'/s is 0 as well
-    row_.loss = exactly(kInf);                     // -log 0 when the target is masked
+    row_.loss = exactly(fp::kInf<double>);                     // -log 0 when the target is masked
     stablemax_.assign(finite_.size(), {});
     gradient_.assign(finite_.size(), {});
     log_pending_.assign(finite_.size(), true);
@@ -220,15 +219,15 @@ StableMaxReference evaluate_stablemax_row(std::span<const double> x, Format form
                                           std::size_t target, const ReferenceOptions& options) {
   const ReferenceOptions schedule = resolved_schedule(options, format);
   const std::size_t n = x.size();
-  if (n == 0) return uniform_row(0, kNaN);
+  if (n == 0) return uniform_row(0, fp::kNaN<double>);
   if (target >= n) throw std::out_of_range("softcheck reference: target outside the row");
 
   bool any_nan_or_pos_inf = false, all_masked = true;
   for (double v : x) {
-    any_nan_or_pos_inf |= std::isnan(v) || v == kInf;  // NaN, or s(+inf) / S = inf / inf
-    all_masked &= v == -kInf;                          // 0 / 0
+    any_nan_or_pos_inf |= std::isnan(v) || v == fp::kInf<double>;  // NaN, or s(+inf) / S = inf / inf
+    all_masked &= v == -fp::kInf<double>;                          // 0 / 0
   }
-  if (any_nan_or_pos_inf || all_masked) return uniform_row(n, kNaN);
+  if (any_nan_or_pos_inf || all_masked) return uniform_row(n, fp::kNaN<double>);
 
   if (options.fast_path)
     if (auto row = try_fast_stablemax_row(x, format, target)) return std::move(*row);

@@ -18,21 +18,19 @@
 #include "reference/interval_scaling.hpp"
 #include "reference/normaliser_reference.hpp"
 #include "reference/ziv.hpp"
+#include "fp/constants.hpp"
 
 namespace softcheck::reference {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 class TemperatureSoftmaxRow {
  public:
   TemperatureSoftmaxRow(double temperature, std::span<const double> x, Format format)
       : temperature_(temperature), x_(x), decider_(format) {
-    row_.loss = exactly(kNaN);
+    row_.loss = exactly(fp::kNaN<double>);
     row_.gradient.assign(x.size(), exactly(0.0));  // masked entries: +0
     for (std::size_t i = 0; i < x.size(); ++i) {
-      if (x[i] == -kInf) continue;
+      if (x[i] == -fp::kInf<double>) continue;
       if (finite_.empty() || x[i] > max_) max_ = x[i], argmax_ = i;
       finite_.push_back(i);
     }
@@ -86,13 +84,13 @@ LossReference temperature_softmax_row(double temperature, std::span<const double
                                       const ReferenceOptions& schedule) {
   bool special = false, all_masked = true;
   for (double v : x) {
-    special |= std::isnan(v) || v == kInf;
-    all_masked &= v == -kInf;
+    special |= std::isnan(v) || v == fp::kInf<double>;
+    all_masked &= v == -fp::kInf<double>;
   }
   if (special || all_masked) {
     LossReference row;
-    row.loss = exactly(kNaN);
-    row.gradient.assign(x.size(), exactly(kNaN));
+    row.loss = exactly(fp::kNaN<double>);
+    row.gradient.assign(x.size(), exactly(fp::kNaN<double>));
     return row;
   }
   return TemperatureSoftmaxRow(temperature, x, format).run(schedule);

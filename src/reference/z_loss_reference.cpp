@@ -22,13 +22,12 @@
 #include "reference/interval_scaling.hpp"
 #include "reference/softmax_loss_reference.hpp"
 #include "reference/ziv.hpp"
+#include "fp/constants.hpp"
 
 namespace softcheck::reference {
 namespace {
 
 using Mpfr = boost::multiprecision::mpfr_float;
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 void exact(int ternary) {
   if (ternary != 0) throw std::logic_error("softcheck reference: Z-loss sums not exact");
@@ -178,7 +177,7 @@ LossReference z_loss_row(const LossParameters& parameters, std::span<const doubl
   for (double v : x) special |= !std::isfinite(v);
   bool constant = true;
   for (double v : x) constant &= v == x[0];
-  if (special || constant) return {exactly(kNaN), std::vector<Exact>(n, exactly(kNaN))};
+  if (special || constant) return {exactly(fp::kNaN<double>), std::vector<Exact>(n, exactly(fp::kNaN<double>))};
   return ZLossRow(parameters, x, format, target).run(schedule);
 }
 

@@ -9,6 +9,10 @@
 
 namespace softcheck::taylor_radius {
 
+// Precision (bits) at which Arb subtracts two doubles exactly: their exponents lie within
+// 2^11 + 53 bits of each other, so 2200 bits hold every difference without rounding.
+inline constexpr slong kExactBits = 2200;
+
 class Arb {
  public:
   Arb() { arb_init(x_); }

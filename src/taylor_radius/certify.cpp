@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 
+#include "fp/constants.hpp"
 #include "taylor_radius/arb_handles.hpp"
 #include "taylor_radius/exact_line.hpp"
 #include "taylor_radius/inclusion.hpp"
@@ -13,20 +14,18 @@
 namespace softcheck::taylor_radius {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr slong kExactBits = 2200;  // the difference of two doubles, exactly
 // The zero-free circle is drawn at |zero| (1 - kGap): hi / lo - 1 is then about kGap plus
 // the (tiny) width of the isolating ball, well inside the 1e-6 target.
 constexpr double kGap = 2.5e-7;
 // Where the double search looks first: Newton-polygon starts (m = 0, 1) and a polar grid of
-// kRings x kRays points in the upper half disc of radius kSearchRadius rho_a; each retry after
+// kRetryRings x kRetryRays points in the upper half disc of radius kSearchRadius rho_a; each retry after
 // a nonzero count searches the smaller disc with a grid kRefine times denser per side.
 constexpr double kSearchRadius = 4;
-constexpr int kRings = 3, kRays = 8, kRefine = 2, kAttempts = 4;
+constexpr int kRetryRings = 3, kRetryRays = 8, kRefine = 2, kAttempts = 4;
 constexpr double kInside = 1 - 1e-9;
 // Largest half-width, relative to rho_a, of the box around the found zero in which the
 // winding count uses the factorisation G = (t - t0) h instead of subdividing (winding.hpp).
-constexpr double kBoxWidth = 0.5;  // "strictly inside R" for a retry's candidates
+constexpr double kRetryBoxWidth = 0.5;  // "strictly inside R" for a retry's candidates
 
 // pi / (a_max - a_min) as a ball.
 void exact_rho_a(Arb& rho, const Line& line, slong prec) {
@@ -99,7 +98,7 @@ CertifiedRadius certify_radius(const Line& line, const CertifyOptions& options) 
   if (!line.has_zeros()) {
     CertifiedRadius r;
     r.status = RadiusStatus::infinite;
-    r.lo = r.hi = r.rho_a = kInf;
+    r.lo = r.hi = r.rho_a = fp::kInf<double>;
     r.method = line.size() < 2 ? "no zero: fewer than two classes with finite logits"
                                : "no zero: every direction is equal (Delta_a = 0)";
     return r;
@@ -116,13 +115,13 @@ CertifiedRadius certify_radius(const Line& line, const CertifyOptions& options) 
   CertifiedRadius r;
   r.rho_a = rho_a;
   r.lo = rho_a;
-  r.hi = kInf;
+  r.hi = fp::kInf<double>;
   r.status = RadiusStatus::uncertified;
   r.method = "out of budget: lo = rho_a only";
   const ExactLine exact(line);
   const NumericLine numeric(line);
   const double search = kSearchRadius * rho_a;
-  std::vector<Complex> candidates = numeric.zeros(search, 1, kRings, kRays);
+  std::vector<Complex> candidates = numeric.zeros(search, 1, kRetryRings, kRetryRays);
   WindingOptions winding;
   winding.precision = prec;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
@@ -149,7 +148,7 @@ CertifiedRadius certify_radius(const Line& line, const CertifyOptions& options) 
       Acb conjugate;
       acb_conj(conjugate, zero->ball);
       for (const Acb* z : {&zero->ball, &conjugate})
-        if (auto k = known_zero_box(exact, *z, kBoxWidth * rho_a, prec, r.evaluations))
+        if (auto k = known_zero_box(exact, *z, kRetryBoxWidth * rho_a, prec, r.evaluations))
           known.push_back(std::move(*k));
       Winding w = count_zeros(exact, 0, radius, winding, known);
       r.evaluations += w.evaluations;
@@ -161,7 +160,7 @@ CertifiedRadius certify_radius(const Line& line, const CertifyOptions& options) 
       if (!w.certified) return r;
       if (w.zeros != 0) {  // a nearer zero was missed: search inside the circle
         const int refine = kRefine * (attempt + 1);
-        candidates = inside(numeric.zeros(radius, 2, kRings * refine, kRays * refine), radius);
+        candidates = inside(numeric.zeros(radius, 2, kRetryRings * refine, kRetryRays * refine), radius);
         continue;
       }
       r.lo = std::max(rho_a, radius);

@@ -8,7 +8,6 @@ namespace softcheck::taylor_radius {
 namespace {
 
 // Enough bits to hold the difference of any two doubles exactly (exponents 2^-1074..2^1023).
-constexpr slong kExactBits = 2200;
 
 // A term is skipped when the upper bound of its exponent's real part is below
 // -(prec ln 2 + kSkipMargin): its modulus is then under 2^-prec e^-30 relative to the

@@ -6,7 +6,6 @@
 
 namespace softcheck::taylor_radius {
 namespace {
-constexpr slong kExactBits = 2200;  // the difference of two doubles, exactly
 }  // namespace
 
 std::vector<Arb> line_loss_taylor(const Line& line, double a_y, std::size_t order, long prec) {
