@@ -6,7 +6,12 @@
 # Unlike the torch adapter (a module loaded on demand, so the softcheck executable does not
 # pay libtorch's start-up), this is an ordinary static library: only the analyses and the
 # control_* tests link it.
-if(SOFTCHECK_TORCH_USABLE AND Torch_FOUND AND TARGET torch)
+#
+# SOFTCHECK_BUILD_TRAINING=OFF leaves it out where libtorch is found: the asan preset does, so
+# that the sanitized build (CI's longest step) checks the verifier, everything below training;
+# the default build tests training.
+option(SOFTCHECK_BUILD_TRAINING "Build softcheck_training and its tests when libtorch is found" ON)
+if(SOFTCHECK_BUILD_TRAINING AND SOFTCHECK_TORCH_USABLE AND Torch_FOUND AND TARGET torch)
   file(GLOB SOFTCHECK_CONTROL_SOURCES CONFIGURE_DEPENDS src/training/*.cpp)
   add_library(softcheck_training STATIC ${SOFTCHECK_CONTROL_SOURCES})
   softcheck_module_headers(softcheck_training training)
@@ -17,5 +22,5 @@ if(SOFTCHECK_TORCH_USABLE AND Torch_FOUND AND TARGET torch)
   target_link_libraries(softcheck_training PUBLIC softcheck_taylor_radius softcheck_kernels)
   message(STATUS "softcheck: libtorch found - softcheck_training and analyses/grokking enabled")
 else()
-  message(STATUS "softcheck: libtorch not found - softcheck_training and analyses/grokking disabled")
+  message(STATUS "softcheck: libtorch not found or SOFTCHECK_BUILD_TRAINING off - softcheck_training and analyses/grokking disabled")
 endif()
