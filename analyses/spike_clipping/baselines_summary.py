@@ -57,7 +57,7 @@ def main():
         raise SystemExit(f"baselines_summary.py: no final-<cell>.csv in {directory}")
     lines = [f"Written by `/usr/bin/python3 analyses/spike_clipping/baselines_summary.py "
              f"{' '.join(sys.argv[1:])}` (commit {source_commit()}) from:", ""]
-    cells, gaps = [], []
+    cells, gaps, unspiked = [], [], []
     for path in paths:
         rows, comments = read_csv(path)
         lines.append(f"- {os.path.basename(path)}: " + "; ".join(c[2:] for c in comments[:2]))
@@ -69,13 +69,22 @@ def main():
         for arch in ARCHS:
             body.append([cell, arch, len(groups[(arch, "plain")])] +
                         [median_iqr(groups[(arch, m)]) for m in METHODS])
+            if cell.endswith("-none"):  # no spike: does either method change plain Adam's run?
+                by_seed = {(r["method"], r["seed"]): r["test_acc"] for r in rows if r["arch"] == arch}
+                unspiked += [by_seed[(method, seed)] == accuracy
+                             for (m, seed), accuracy in by_seed.items() if m == "plain"
+                             for method in ("controller", "norm_cap")]
+                continue
             gaps.append(abs(statistics.median(groups[(arch, "controller")]) -
                             statistics.median(groups[(arch, "norm_cap")])))
     lines += ["Final test accuracy, %: median [interquartile range] over the seeds.", "",
               table(["cell", "model", "seeds", "plain Adam", "clipping", "controller", "norm_cap"],
                     body), "",
-              f"norm_cap's median within {max(gaps):.2f} points of the controller's in "
+              f"With a spike: norm_cap's median within {max(gaps):.2f} points of the controller's in "
               f"{len(gaps)} of {len(gaps)} (cell, model) pairs.", ""]
+    if unspiked:
+        lines += [f"Without a spike (the -none cells): the controller's and norm_cap's final accuracy "
+                  f"equals plain Adam's, seed by seed, in {sum(unspiked)} of {len(unspiked)} runs.", ""]
     cell_rows = dict(cells).get("digits-len1")
     if len(sys.argv) > 2 and cell_rows:
         lines += compare(cell_rows, sys.argv[2])
