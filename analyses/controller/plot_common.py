@@ -3,6 +3,11 @@ CSV reading (skipping the '# command/commit/blas' provenance lines, which are co
 figure footers and markdown tables."""
 import csv
 import os
+import shlex
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "provenance"))
+from source_commit import source_commit  # noqa: E402
 
 
 def read_csv(path):
@@ -18,6 +23,14 @@ def read_csv(path):
             except (TypeError, ValueError):
                 pass
     return rows, comments
+
+
+def written_by(script):
+    """A summary's provenance line: the command that runs `script` (a path from the repository
+    root) with this process's arguments, and the commit of the tree it runs in."""
+    command = shlex.join(["/usr/bin/python3", script] + sys.argv[1:])
+    return (f"Written by `{command}` (commit {source_commit()}) from the CSV files beside it, "
+            "whose headers name the command and commit that made them.")
 
 
 def provenance(comments):

@@ -15,7 +15,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from plot_common import read_csv, footer, table, pct  # noqa: E402
+from plot_common import read_csv, footer, table, pct, written_by  # noqa: E402
 
 COLORS = {"plain": "tab:red", "clip": "tab:orange", "controller": "tab:green", "rho_set": "tab:blue",
           "norm_cap": "tab:purple"}
@@ -80,7 +80,7 @@ def figure(step_rows, comments, path):
 def main():
     directory = sys.argv[1]
     title = sys.argv[2] if len(sys.argv) > 2 else "Learning-rate spike: measured"
-    lines = [f"# {title}", ""]
+    lines = [f"# {title}", "", written_by("analyses/lr_spike/plot.py"), ""]
     header = ["data", "arch", "base lr", "method", "seeds", "median final test acc %", "min %",
               "max %", "median pre-spike acc %", "median r at spike", "ms/step in SafeStep (control or measure)"]
     for final_path in sorted(glob.glob(os.path.join(directory, "*final*.csv"))):

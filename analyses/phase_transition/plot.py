@@ -7,15 +7,12 @@ import os
 import sys
 from collections import defaultdict
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "controller"))
-sys.path.insert(0, os.path.join(HERE, "..", "provenance"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "controller"))
 import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from plot_common import read_csv, footer, table, existing, onset  # noqa: E402
-from source_commit import source_commit  # noqa: E402
+from plot_common import read_csv, footer, table, existing, onset, written_by  # noqa: E402
 
 ARCHS = ["linear", "mlp", "cnn", "mlp_ln", "cnn_bn", "transformer"]
 
@@ -23,9 +20,7 @@ ARCHS = ["linear", "mlp", "cnn", "mlp_ln", "cnn_bn", "transformer"]
 def main():
     directory = sys.argv[1]
     lines = ["# Phase transition at r = 1: measured", "",
-             f"Written by `/usr/bin/python3 analyses/phase_transition/plot.py {directory}` "
-             f"(commit {source_commit()}) from the phase-*.csv files beside it, whose headers "
-             "name the command and commit that made them.", ""]
+             written_by("analyses/phase_transition/plot.py"), ""]
     for path in existing(directory, ["phase-digits.csv", "phase-fashion.csv"]):
         rows, comments = read_csv(path)
         data = rows[0]["data"]

@@ -14,7 +14,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from plot_common import read_csv, footer, table  # noqa: E402
+from plot_common import read_csv, footer, table, written_by  # noqa: E402
 
 
 def onsets(curve):
@@ -43,7 +43,7 @@ def main():
         rho = curve[0]["rho_t"]
         acc, loss = onsets(curve)
         per_curve.append((key, rho, acc, loss, curve[0]["base_test_acc"]))
-    lines = ["# Temperature fingerprint: measured", "",
+    lines = ["# Temperature fingerprint: measured", "", written_by("analyses/temperature/plot.py"), "",
              "Per curve (architecture, T, seed): ρ_T = πT/Δa along the descent direction, the "
              "onsets τ* and r_T = τ*/ρ_T.", "",
              table(["arch", "T", "seed", "base test acc %", "ρ_T", "τ* (acc −5 pts)", "r_T",
