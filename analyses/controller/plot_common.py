@@ -33,6 +33,11 @@ def written_by(script):
             "whose headers name the command and commit that made them.")
 
 
+def png_metadata(script):
+    """A figure's provenance, as PNG text (savefig's metadata=): written_by(script)."""
+    return {"Description": written_by(script)}
+
+
 def provenance(comments):
     """'command ... | commit ...' for figure footers."""
     parts = [c[2:] for c in comments if c.startswith("# command:") or c.startswith("# commit:")]

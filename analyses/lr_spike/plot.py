@@ -15,7 +15,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from plot_common import read_csv, footer, table, pct, written_by  # noqa: E402
+from plot_common import read_csv, footer, table, pct, written_by, png_metadata  # noqa: E402
 
 COLORS = {"plain": "tab:red", "clip": "tab:orange", "controller": "tab:green", "rho_set": "tab:blue",
           "norm_cap": "tab:purple"}
@@ -73,7 +73,7 @@ def figure(step_rows, comments, path):
     axes[2][0].legend(fontsize=7)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     footer(fig, comments)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, metadata=png_metadata("analyses/lr_spike/plot.py"))
     plt.close(fig)
 
 

@@ -12,7 +12,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from plot_common import read_csv, footer, table, existing, onset, written_by  # noqa: E402
+from plot_common import read_csv, footer, table, existing, onset, written_by, png_metadata  # noqa: E402
 
 ARCHS = ["linear", "mlp", "cnn", "mlp_ln", "cnn_bn", "transformer"]
 
@@ -76,7 +76,8 @@ def main():
         axes[0][0].legend(fontsize=7)
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         footer(fig, comments)
-        fig.savefig(os.path.join(directory, f"phase-{data}.png"), dpi=110)
+        fig.savefig(os.path.join(directory, f"phase-{data}.png"), dpi=110,
+                    metadata=png_metadata("analyses/phase_transition/plot.py"))
         plt.close(fig)
         lines += [f"## {data}", "",
                   table(["arch", "base test acc %", "max drop r<1, gradient (pts)",

@@ -14,7 +14,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from plot_common import read_csv, footer, table, written_by  # noqa: E402
+from plot_common import read_csv, footer, table, written_by, png_metadata  # noqa: E402
 
 
 def onsets(curve):
@@ -93,7 +93,8 @@ def main():
         axes[0][j].legend(fontsize=7)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     footer(fig, comments)
-    fig.savefig(os.path.join(directory, "temperature.png"), dpi=110)
+    fig.savefig(os.path.join(directory, "temperature.png"), dpi=110,
+                metadata=png_metadata("analyses/temperature/plot.py"))
     plt.close(fig)
 
 

@@ -66,12 +66,12 @@ HEADER_LINES = 5
 KNOWN_EXCEPTIONS = [
     # analyses/*/run.sh via analyses/controller/run_all.sh: CSVs at 2262401dfb-dirty and ed939d60f6-dirty; summaries, logs, figures name none.
     "reports/controller/controller/*",
-    "reports/controller/lr_spike/*",
+    "reports/controller/lr_spike/*.log",
     # phase_transition: its CSVs, figures and summary were made again at clean commits; the
     # controller_study progress logs of that run name no command or commit.
     "reports/controller/phase_transition/*.log",
     "reports/controller/spike_clipping/*",
-    "reports/controller/temperature/*",
+    "reports/controller/temperature/*.log",
     "reports/controller/*.run.log",
     # analyses/grokking/plot.py wrote it at 97d635815c-dirty (its first line says so).
     "reports/grokking/summary.md",
