@@ -47,7 +47,10 @@ int main(int argc, char** argv) {
   controller::add_temperature_command(app);
   controller::add_kernels_command(app);
   controller::set_command_line(argc, argv);
-  app.parse_complete_callback([&] { at::set_num_threads(threads); });
+  app.parse_complete_callback([&] {
+    at::set_num_threads(threads);
+    std::cerr << controller::provenance_lines() << std::flush;
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

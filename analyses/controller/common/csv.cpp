@@ -25,6 +25,10 @@ void set_command_line(int argc, char** argv) {
 
 const std::string& command_line() { return stored_command(); }
 
+std::string provenance_lines() {
+  return "command: " + command_line() + "\ncommit: " + CONTROLLER_COMMIT + "\n";
+}
+
 std::ofstream open_csv(const std::string& path) {
   const std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());

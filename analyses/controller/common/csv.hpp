@@ -14,4 +14,8 @@ const std::string& command_line();
 // Opens `path` (creating its directory) and writes the provenance lines; throws on failure.
 std::ofstream open_csv(const std::string& path);
 
+// "command: ..." and "commit: ..." lines, which main prints first on stderr so that a run's
+// progress log (analyses/controller/common.sh keeps it) names what made it.
+std::string provenance_lines();
+
 }  // namespace controller
