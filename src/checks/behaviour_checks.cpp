@@ -1,5 +1,4 @@
 #include "checks/behaviour_checks.hpp"
-#include "fp/constants.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +6,8 @@
 #include <limits>
 #include <stdexcept>
 #include <utility>
+
+#include "fp/constants.hpp"
 
 namespace softcheck {
 namespace {
