@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 
 #include "checks/batch_references.hpp"
@@ -139,6 +140,27 @@ class HardestCollector {
 
 }  // namespace
 
+void add_target_pass(GateParts& shard, GateParts pass, int target) {
+  if (shard.kernels.empty()) {
+    shard.seed = pass.seed;
+    shard.suite = pass.suite;
+    shard.kernels = pass.kernels;
+  }
+  for (GatePart& part : pass.parts) {
+    const Kernel* kernel = pass.kernels.at(part.kernel).kernel;
+    const auto at = std::find_if(shard.kernels.begin(), shard.kernels.end(),
+                                 [&](const KernelResult& k) { return k.kernel == kernel; });
+    if (at == shard.kernels.end()) throw std::logic_error("exhaustive: a kernel outside the first pass");
+    part.kernel = static_cast<std::size_t>(at - shard.kernels.begin());
+    part.unit = target;
+    shard.parts.push_back(std::move(part));
+  }
+  for (const auto& [unit, elements] : pass.batch_elements) {
+    std::vector<std::size_t>& total = shard.batch_elements[target];
+    total.insert(total.end(), elements.begin(), elements.end());
+  }
+}
+
 std::string exhaustive_shard_name(std::size_t index) {
   if (index == kSinglesShard) return "singles";
   char text[16];
@@ -215,10 +237,12 @@ ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const 
   const bool singles = index == kSinglesShard;
   out.rows = singles ? kPatterns : kPatterns * 256;
   HardestCollector hardest(index, format, kernels);
-  // One gate run per target side: every kernel with target 0, then (pairs only) the kernels
-  // that take a target with target 1.
-  std::vector<GateResult> runs;
-  for (std::int64_t target : {0, 1}) {
+  std::vector<std::size_t> rows_per_kernel(kernels.size(), 0);
+  // One gate pass per target side: every kernel with target 0, then (pairs only) the kernels
+  // that take a target with target 1. The passes' parts join as one gate run's, so the bias
+  // check's union bound counts every family tested in the shard.
+  GateParts shard_parts;
+  for (const std::int64_t target : {0, 1}) {
     std::vector<const Kernel*> chosen;
     for (const Kernel* k : kernels)
       if (target == 0 || takes_target(*k)) chosen.push_back(k);
@@ -236,21 +260,17 @@ ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const 
     gate.on_references = [&](const Batch& batch, std::size_t b, const BatchReferences& references) {
       hardest.add(batch, b, references);
     };
-    runs.push_back(run_gate(chosen, contracts, gate));
+    add_target_pass(shard_parts, run_gate_parts(chosen, contracts, gate), static_cast<int>(target));
+    for (const Kernel* k : chosen)
+      for (std::size_t i = 0; i < kernels.size(); ++i)
+        if (kernels[i] == k) rows_per_kernel[i] += out.rows;
   }
-  for (const Kernel* k : kernels) {
+  const GateResult run = join_gate_parts(shard_parts, GateOptions{}.reproducers_per_check);
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
     ExhaustiveKernel entry;
-    entry.kernel = k->name();
-    for (const GateResult& run : runs)
-      for (const KernelResult& r : run.kernels) {
-        if (r.kernel != k) continue;
-        if (!entry.result.kernel) {
-          entry.result = r;
-        } else {
-          merge_kernel_result(entry.result, r, GateOptions{}.reproducers_per_check);
-        }
-        entry.rows += out.rows;
-      }
+    entry.kernel = kernels[i]->name();
+    entry.result = run.kernels.at(i);
+    entry.rows = rows_per_kernel[i];
     out.kernels.push_back(std::move(entry));
   }
   out.hardest = hardest.take();

@@ -88,6 +88,12 @@ struct ExhaustiveOptions {
   std::function<void(const std::string&)> progress;  // optional, one line per stage
 };
 
+// Adds the gate pass of one target side (its kernels' parts, unjoined) to a shard's parts: the
+// first pass (target 0, every kernel) sets the kernel list, a later one's kernels are found in
+// it by identity, and each pass's unit is its target side, so the parts join in target order
+// as one gate run's, and the bias check's union bound counts every family of the shard.
+void add_target_pass(GateParts& shard, GateParts pass, int target);
+
 // Shard `index` over `kernels` (all of options.format), each under contracts.resolve(name).
 ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const Kernel*>& kernels,
                                      const ContractSet& contracts, const ExhaustiveOptions& options);

@@ -196,9 +196,16 @@ void write_exhaustive_markdown(std::ostream& out, const ExhaustiveSummary& s,
          "check the gate makes is counted; the shard files hold them all, with the first "
          "reproducers of each check per shard.\n\n## Violations kept\n\n";
   bool any = false;
+  out << std::setprecision(6);  // the time line above left 1 digit
   for (const ExhaustiveKernel& e : s.kernels)
     for (const Violation& v : e.result.reproducers) {
       any = true;
+      if (v.logits.empty()) {  // a family's violation (bias): the family and the statistics
+        out << "- `" << e.kernel << "` " << name(v.check) << ", family " << v.family
+            << ": measurement " << v.error << " of an allowed " << v.allowed << "; "
+            << v.message << "\n";
+        continue;
+      }
       out << "- `" << e.kernel << "` " << name(v.check) << ", logits";
       for (double x : v.logits) out << " " << std::hexfloat << x << std::defaultfloat;
       out << " (target " << v.target << "), " << v.output << "[" << v.element << "]: got "

@@ -1,6 +1,7 @@
 """softcheck exhaustive: the one-element shard of a bf16 sweep written, summarised and resumed
 (a second run does not redo it); a directory of another sweep, a non-16-bit format, a kernel
-of another format and a corrupt shard file are refused with exit 2.
+of another format and a corrupt shard file are refused with exit 2; the summary of the
+committed shard pairs-0x43 names its flagged families.
 
 (A pair shard, 2^24 rows, takes minutes: the sweep itself is scripts/exhaustive-bf16.sh, and
 its committed shards are reports/exhaustive/bf16/.)
@@ -9,11 +10,35 @@ Usage: /usr/bin/python3 tests/cli/test_exhaustive.py path/to/build/softcheck
 """
 import json
 import os
+import shutil
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cli_support import check, expect_usage_error, finish, run  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def check_committed_bias_flags(work):
+    """The summary of the committed shard pairs-0x43 names each flagged family and its
+    statistics (a family's violation has no logits to print)."""
+    committed = os.path.join(ROOT, "reports", "exhaustive", "bf16", "bf16-pairs-0x43.json")
+    kernels = []
+    with open(os.path.join(ROOT, "scripts", "exhaustive-bf16.sh")) as file:
+        for line in file:
+            if line.strip().startswith("--kernel"):
+                kernels += ["--kernel", line.split()[1]]
+    out = os.path.join(work, "committed")
+    os.makedirs(out)
+    shutil.copy(committed, out)
+    result = run("exhaustive", "--format", "bf16", *kernels, "--out", out, "--max-shards", "0")
+    check("summary of a committed shard with violations: exit 1", result.returncode == 1, result.stderr)
+    with open(os.path.join(out, "bf16-summary.md")) as file:
+        text = file.read()
+    for side in ("0", "1"):
+        check(f"summary: the flagged family of target side {side} is named",
+              f"bias, family exhaustive-bf16-pairs-0x43-target-{side}: measurement" in text, text)
 
 
 def main():
@@ -71,6 +96,7 @@ def main():
         check("--shard 1/2 takes the first position: the singles",
               result.returncode == 0 and os.listdir(split) and
               os.path.isfile(os.path.join(split, "f16-singles.json")), result.stderr)
+        check_committed_bias_flags(work)
         with open(shard, "w") as file:
             file.write("{")
         expect_usage_error("a corrupt shard file", sweep, ["bf16-singles.json"])

@@ -5,8 +5,12 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "checks/exhaustive.hpp"
+#include "checks/gate_merge.hpp"
 
 using namespace softcheck;
 
@@ -87,4 +91,48 @@ TEST_CASE("the one-element shard through the gate's checks") {
   CHECK(shard.kernels[1].result.checks.at(Check::accuracy).violations == kPatterns - 256);
   // Every one-element softmax is exactly 1: no output lies near a rounding boundary.
   CHECK(shard.hardest.empty());
+}
+
+// The two target sides of a pairs shard are two gate passes; joined as one run, the bias
+// check's union bound counts every family of the shard (here 3: the softmax kernel's and the
+// cross-entropy kernel's with target 0, the cross-entropy kernel's with target 1), not each
+// pass's own.
+TEST_CASE("a shard's target passes join as one run: the bias test count is the shard's") {
+  register_builtin_kernels(Registry::instance());
+  const Kernel* softmax = Registry::instance().match("builtin/softmax/bf16/two-pass").front();
+  const Kernel* loss =
+      Registry::instance().match("builtin/cross_entropy/bf16/simd-two-pass-avx2-u4a4").front();
+  BiasStats stats;
+  stats.values = 1000;
+  stats.rows = 1000;
+  stats.error = {-10.0, 100.0};
+  stats.excess = {-10.0, 10.0};
+  const auto pass = [&](std::vector<const Kernel*> kernels, const std::string& family) {
+    GateParts parts;
+    for (std::size_t k = 0; k < kernels.size(); ++k) {
+      KernelResult result;
+      result.kernel = kernels[k];
+      result.contract = ContractSet::builtin().resolve(kernels[k]->name());
+      result.baseline = result.contract;
+      parts.kernels.push_back(result);
+      result.bias.push_back({family, stats});
+      parts.parts.push_back({k, 0, result});
+    }
+    return parts;
+  };
+  GateParts shard;
+  add_target_pass(shard, pass({softmax, loss}, "target-0"), 0);
+  add_target_pass(shard, pass({loss}, "target-1"), 1);
+  const GateResult run = join_gate_parts(shard, 3);
+  REQUIRE(run.kernels.size() == 2);
+  REQUIRE(run.kernels[1].bias.size() == 2);
+  CHECK(run.kernels[1].bias[0].family == "target-0");
+  const FamilyBias& second = run.kernels[1].bias[1];
+  CHECK(second.family == "target-1");
+  const BiasThresholds expected = bias_thresholds(stats, 3, run.kernels[1].contract);
+  CHECK(second.thresholds.error == expected.error);
+  CHECK(second.thresholds.excess == expected.excess);
+  CHECK_THROWS_AS(add_target_pass(shard, pass({&*Registry::instance().match(
+                                                  "builtin/softmax/f32/two-pass").front()}, "x"), 1),
+                  std::logic_error);
 }
