@@ -179,7 +179,9 @@ void write_exhaustive_markdown(std::ostream& out, const ExhaustiveSummary& s,
       << " s of wall time summed over the shards";
   if (s.cpu_timed_shards > 0)
     out << "; " << s.cpu_seconds << " s of CPU time summed over the " << s.cpu_timed_shards
-        << " shards that record it (the rest were written before CPU time was recorded)";
+        << (s.cpu_timed_shards == s.shards.size()
+                ? " shards"
+                : " shards that record it (the rest were written before CPU time was recorded)");
   out << ".\n\n";
   out.unsetf(std::ios::floatfield);
   out << "## Kernels\n\n| kernel | rows | violations | accuracy | special | sum_to_one | ranking | bias |\n"
