@@ -2,7 +2,9 @@
 # Every controller analysis, two at a time (one libtorch thread each), then their plots:
 #   analyses/controller/run_all.sh            # the full set (reports/controller/*)
 #   analyses/controller/run_all.sh --quick    # the smoke sizes (reports/controller/*-quick)
-# Logs: <out>/<analysis>.run.log. CONTROLLER_STUDY, BUILD_DIR and OUT are passed through.
+# Console logs: <out>/<analysis>.run.log (not committed: each analysis keeps its controller_study
+# log, which names its command and commit, beside its CSVs). CONTROLLER_STUDY, BUILD_DIR and OUT
+# are passed through.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

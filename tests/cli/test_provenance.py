@@ -72,7 +72,6 @@ KNOWN_EXCEPTIONS = [
     "reports/controller/phase_transition/*.log",
     "reports/controller/spike_clipping/*",
     "reports/controller/temperature/*.log",
-    "reports/controller/*.run.log",
     # The train70 runs (analyses/grokking/run.sh) were made at 66da006fdc-dirty and e366a7a150-dirty;
     # the StableMax figure shows them, and its PNG metadata names their commits.
     "reports/grokking/*-train70.csv",
