@@ -70,7 +70,6 @@ KNOWN_EXCEPTIONS = [
     # phase_transition: its CSVs, figures and summary were made again at clean commits; the
     # controller_study progress logs of that run name no command or commit.
     "reports/controller/phase_transition/*.log",
-    "reports/controller/spike_clipping/*",
     "reports/controller/temperature/*.log",
     # The train70 runs (analyses/grokking/run.sh) were made at 66da006fdc-dirty and e366a7a150-dirty;
     # the StableMax figure shows them, and its PNG metadata names their commits.
