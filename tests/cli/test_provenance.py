@@ -71,10 +71,6 @@ KNOWN_EXCEPTIONS = [
     # controller_study progress logs of that run name no command or commit.
     "reports/controller/phase_transition/*.log",
     "reports/controller/temperature/*.log",
-    # The train70 runs (analyses/grokking/run.sh) were made at 66da006fdc-dirty and e366a7a150-dirty;
-    # the StableMax figure shows them, and its PNG metadata names their commits.
-    "reports/grokking/*-train70.csv",
-    "reports/grokking/stablemax_groks.png",
 ]
 
 COMMIT = re.compile(r"\bcommit:?\s+([0-9a-f]{7,40})(-dirty)?(?![0-9A-Za-z])", re.I)
