@@ -15,6 +15,7 @@
 #include "reference/mpfr_rounding.hpp"
 #include "reference/reference.hpp"
 #include "reference_generators.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using boost::multiprecision::mpfr_float;
@@ -22,15 +23,12 @@ using reference::evaluate_row;
 using reference::Exact;
 using reference::RowReference;
 
+using softcheck::test::kInf;
+using softcheck::test::same_bits;
+
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr long kOracleBits = 3000;
-
-bool same_bits(double a, double b) {
-  if (std::isnan(a) && std::isnan(b)) return true;
-  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-}
 
 std::size_t any_target(const std::vector<double>& x) {
   return *rc::gen::inRange<std::size_t>(0, x.size());

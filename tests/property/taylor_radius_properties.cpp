@@ -29,13 +29,15 @@
 #include "taylor_radius/spread.hpp"
 #include "taylor_radius/taylor.hpp"
 #include "taylor_radius/winding.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using namespace softcheck::taylor_radius;
 
+using softcheck::test::kInf;
+
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr long kCheckBits = 256;     // precision of the independent Arb evaluations here
 // hi / lo - 1: the width certify_radius aims for (CertifyOptions::relative_width,
 // src/taylor_radius/certify.hpp).

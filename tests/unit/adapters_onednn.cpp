@@ -16,7 +16,7 @@
 #include "test_skip.hpp"
 
 #ifndef SOFTCHECK_HAVE_ONEDNN
-SOFTCHECK_SKIP_PROGRAM("oneDNN not compiled in (cmake/AdapterOneDNN.cmake did not find it)");
+SOFTCHECK_SKIP_FILE("oneDNN not compiled in (cmake/AdapterOneDNN.cmake did not find it)");
 #endif
 
 using namespace softcheck;

@@ -15,7 +15,7 @@
 #include "test_skip.hpp"
 
 #ifndef SOFTCHECK_HAVE_ONEDNN
-SOFTCHECK_SKIP_PROGRAM("oneDNN not compiled in (cmake/AdapterOneDNN.cmake did not find it)");
+SOFTCHECK_SKIP_FILE("oneDNN not compiled in (cmake/AdapterOneDNN.cmake did not find it)");
 #endif
 
 using namespace softcheck;
@@ -23,7 +23,7 @@ using namespace softcheck;
 namespace {
 
 #ifdef SOFTCHECK_HAVE_ONEDNN
-const Registry& onednn_registry() {
+const Registry& all_onednn_kernels() {
   static const Registry registry = [] {
     Registry r;
     adapters::register_onednn_kernels(r);
@@ -34,7 +34,7 @@ const Registry& onednn_registry() {
 
 std::vector<const Kernel*> backward_kernels() {
   std::vector<const Kernel*> kernels;
-  for (const Kernel& kernel : onednn_registry().all())
+  for (const Kernel& kernel : all_onednn_kernels().all())
     if (in_family(kernel.op, "backward")) kernels.push_back(&kernel);
   return kernels;
 }

@@ -30,7 +30,9 @@ constexpr std::size_t kKeepEveryViolation = 1 << 20;  // reproducers: enough to 
 constexpr double kHalfWrong = 1 << 22;  // f32 ulps of the exact value: >= 50 % relative error
 
 std::string fixture(const std::string& stem) {
-  return std::string(SOFTCHECK_FIXTURE_DIR) + "/" + stem + ".so";
+  std::string path = SOFTCHECK_FIXTURE_DIR;
+  path.append("/").append(stem).append(".so");
+  return path;
 }
 
 GateOptions quick_options() {

@@ -16,16 +16,18 @@
 #include "core/format.hpp"
 #include "reference/reference.hpp"
 #include "test_skip.hpp"
+#include "test_values.hpp"
 
 #ifndef SOFTCHECK_HAVE_TORCH
-SOFTCHECK_SKIP_PROGRAM("libtorch not compiled in (cmake/AdapterTorch.cmake did not find it)");
+SOFTCHECK_SKIP_FILE("libtorch not compiled in (cmake/AdapterTorch.cmake did not find it)");
 #endif
 
 using namespace softcheck;
 
+using softcheck::test::kInf;
+
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 // Output padding and untouched outputs: a value none of the ops produces, exact in bf16.
 constexpr double kSentinel = -12288.0;
 // Hand rows: small, mixed signs, ties (exact 1/4), exp(x) past f32 overflow, and a masked

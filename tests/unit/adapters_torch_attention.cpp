@@ -29,17 +29,18 @@
 #include "kernels/attention_kernel.hpp"
 #include "test_seed.hpp"
 #include "test_skip.hpp"
+#include "test_values.hpp"
 
 #ifndef SOFTCHECK_HAVE_TORCH
-SOFTCHECK_SKIP_PROGRAM("libtorch not compiled in (cmake/AdapterTorch.cmake did not find it)");
+SOFTCHECK_SKIP_FILE("libtorch not compiled in (cmake/AdapterTorch.cmake did not find it)");
 #endif
 
 using namespace softcheck;
 
-namespace {
+using softcheck::test::kInf;
+using softcheck::test::kNaN;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+namespace {
 
 #ifdef SOFTCHECK_HAVE_TORCH
 const AttentionRegistry& torch_attention() {

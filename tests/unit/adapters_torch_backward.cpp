@@ -16,7 +16,7 @@
 #include "test_skip.hpp"
 
 #ifndef SOFTCHECK_HAVE_TORCH
-SOFTCHECK_SKIP_PROGRAM("libtorch not compiled in (cmake/AdapterTorch.cmake did not find it)");
+SOFTCHECK_SKIP_FILE("libtorch not compiled in (cmake/AdapterTorch.cmake did not find it)");
 #endif
 
 using namespace softcheck;
@@ -33,7 +33,7 @@ const Registry& torch_registry() {
   return registry;
 }
 
-std::vector<const Kernel*> backward_kernels() {
+std::vector<const Kernel*> torch_backward_kernels() {
   std::vector<const Kernel*> kernels;
   for (const Kernel& kernel : torch_registry().all())
     if (in_family(kernel.op, "backward")) kernels.push_back(&kernel);
@@ -46,7 +46,7 @@ std::vector<const Kernel*> backward_kernels() {
 TEST_CASE("torch registers softmax_backward and log_softmax_backward (aten) in f64, f32, bf16") {
 #ifdef SOFTCHECK_HAVE_TORCH
   std::set<std::string> names;
-  for (const Kernel* kernel : backward_kernels()) {
+  for (const Kernel* kernel : torch_backward_kernels()) {
     names.insert(kernel->name());
     CHECK(kernel->provider == "torch");
     CHECK(static_cast<bool>(kernel->run));
@@ -69,18 +69,18 @@ TEST_CASE("torch registers softmax_backward and log_softmax_backward (aten) in f
 
 TEST_CASE("torch backward kernels agree with a direct computation on hand rows, strided") {
 #ifdef SOFTCHECK_HAVE_TORCH
-  testing::check_hand_rows(backward_kernels());
+  testing::check_hand_rows(torch_backward_kernels());
 #endif
 }
 
 TEST_CASE("torch backward kernels do nothing on empty calls") {
 #ifdef SOFTCHECK_HAVE_TORCH
-  testing::check_empty_calls(backward_kernels());
+  testing::check_empty_calls(torch_backward_kernels());
 #endif
 }
 
 TEST_CASE("the gate measures torch's backward kernels on the quick suite") {
 #ifdef SOFTCHECK_HAVE_TORCH
-  testing::report_quick_gate(backward_kernels());
+  testing::report_quick_gate(torch_backward_kernels());
 #endif
 }

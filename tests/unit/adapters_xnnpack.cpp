@@ -14,7 +14,7 @@
 #include "test_skip.hpp"
 
 #ifndef SOFTCHECK_HAVE_XNNPACK
-SOFTCHECK_SKIP_PROGRAM("XNNPACK not compiled in (cmake/AdapterXNNPACK.cmake did not find it)");
+SOFTCHECK_SKIP_FILE("XNNPACK not compiled in (cmake/AdapterXNNPACK.cmake did not find it)");
 #endif
 
 using namespace softcheck;

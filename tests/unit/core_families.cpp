@@ -11,12 +11,13 @@
 
 #include "core/families.hpp"
 #include "test_seed.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 
-namespace {
+using softcheck::test::kInf;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+namespace {
 
 std::vector<Batch> make(std::string_view family, Format f, Suite s = Suite::quick) {
   const Family* fam = find_family(family);

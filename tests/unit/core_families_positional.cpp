@@ -25,7 +25,7 @@ constexpr double kOffsetSpread = 30.0;  // N(0, 3^2): ten standard deviations
 const char* const kNewFamilies[] = {"max-position", "min-position", "tie-position",
                                     "block-edge-max", "common-offset"};
 
-std::vector<Batch> make(std::string_view family, Format f, Suite s) {
+std::vector<Batch> positional_batches(std::string_view family, Format f, Suite s) {
   const Family* fam = find_family(family);
   REQUIRE(fam != nullptr);
   return fam->generate(f, s, family_seed(testing::seed(), family));
@@ -66,7 +66,7 @@ TEST_CASE("the new families are finite and representable in every format and sui
     for (Format f : kAllFormats)
       for (Suite s : {Suite::quick, Suite::standard}) {
         INFO(family << " " << name(f) << " " << name(s));
-        for (const Batch& b : make(family, f, s))
+        for (const Batch& b : positional_batches(family, f, s))
           for (double x : b.values) REQUIRE((std::isfinite(x) && is_representable(x, f)));
       }
 }
@@ -76,7 +76,7 @@ TEST_CASE("max-position: every position while n <= 33, tail first, one maximum a
     INFO(name(f));
     std::set<std::size_t> lengths;
     std::set<double> fills;
-    for (const Batch& b : make("max-position", f, Suite::standard)) {
+    for (const Batch& b : positional_batches("max-position", f, Suite::standard)) {
       lengths.insert(b.n);
       REQUIRE(argmax(b.row(0)) == b.n - 1);  // the tail first
       if (b.n <= kPastTwoVectors) REQUIRE(b.rows == b.n);
@@ -95,8 +95,8 @@ TEST_CASE("max-position: every position while n <= 33, tail first, one maximum a
 
 TEST_CASE("max-position: quick stops at 33, deep adds every multiple of 4 up to 1024, +-1") {
   std::set<std::size_t> quick, deep;
-  for (const Batch& b : make("max-position", Format::f32, Suite::quick)) quick.insert(b.n);
-  for (const Batch& b : make("max-position", Format::f32, Suite::deep)) deep.insert(b.n);
+  for (const Batch& b : positional_batches("max-position", Format::f32, Suite::quick)) quick.insert(b.n);
+  for (const Batch& b : positional_batches("max-position", Format::f32, Suite::deep)) deep.insert(b.n);
   CHECK(*quick.rbegin() == kPastTwoVectors);
   CHECK(quick.size() == kPastTwoVectors);
   for (std::size_t m : {256, 512, 1000, 1024})
@@ -121,7 +121,7 @@ TEST_CASE("min-position rows are max-position rows negated") {
 
 TEST_CASE("tie-position: the maximum twice, at a position and its mirror") {
   for (Format f : kAllFormats)
-    for (const Batch& b : make("tie-position", f, Suite::standard)) {
+    for (const Batch& b : positional_batches("tie-position", f, Suite::standard)) {
       if (b.n < 2) continue;
       for (std::size_t r = 0; r < b.rows; ++r) {
         const auto row = b.row(r);
@@ -141,7 +141,7 @@ TEST_CASE("tie-position: the maximum twice, at a position and its mirror") {
 TEST_CASE("block-edge-max: the maximum at both edges of every 16-, 32-, 64- and 256-wide block") {
   for (Format f : kAllFormats) {
     INFO(name(f));
-    const auto batches = make("block-edge-max", f, Suite::standard);
+    const auto batches = positional_batches("block-edge-max", f, Suite::standard);
     REQUIRE(batches.size() == 2 * std::size(kBlockWidths));
     for (std::size_t i = 0; i < batches.size(); ++i) {
       const Batch& b = batches[i];
@@ -151,7 +151,7 @@ TEST_CASE("block-edge-max: the maximum at both edges of every 16-, 32-, 64- and 
       for (std::size_t r = 0; r < b.rows; ++r) at.insert(argmax(b.row(r)));
       CHECK(at == block_edges(b.n, width));
     }
-    for (const Batch& b : make("block-edge-max", f, Suite::quick)) {
+    for (const Batch& b : positional_batches("block-edge-max", f, Suite::quick)) {
       REQUIRE(b.rows == 1);
       CHECK(argmax(b.row(0)) == b.n - 1);  // alone in the partial block
     }
@@ -162,7 +162,7 @@ TEST_CASE("common-offset: N(0, 3^2) rows around +-1e4 and +-3e4 in every format"
   for (Format f : kAllFormats) {
     INFO(name(f));
     std::set<double> seen;
-    for (const Batch& b : make("common-offset", f, Suite::standard))
+    for (const Batch& b : positional_batches("common-offset", f, Suite::standard))
       for (std::size_t r = 0; r < b.rows; ++r) {
         const auto row = b.row(r);
         const double offset = kOffsets[r % std::size(kOffsets)];

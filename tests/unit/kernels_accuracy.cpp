@@ -20,9 +20,12 @@
 #include "core/rng.hpp"
 #include "kernels_support.hpp"
 #include "test_seed.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using namespace softcheck::testing;
+
+using softcheck::test::normal_row;
 
 namespace {
 
@@ -70,12 +73,6 @@ void check_row(const Kernel& kernel, const std::vector<double>& x, std::size_t t
     }
     record(error, budget(kernel));
   }
-}
-
-std::vector<double> normal_row(Rng& rng, std::size_t n, double scale, Format f) {
-  std::vector<double> row(n);
-  for (double& v : row) v = round_to_format(scale * rng.normal(), f);
-  return row;
 }
 
 void report(const char* title, const std::map<std::string, Worst>& worst) {

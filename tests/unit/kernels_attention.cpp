@@ -23,13 +23,14 @@
 #include "kernels/attention_kernel.hpp"
 #include "planted_attention.hpp"
 #include "test_seed.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 
-namespace {
+using softcheck::test::kInf;
+using softcheck::test::kNaN;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+namespace {
 
 const AttentionRegistry& builtin_registry() {
   static const AttentionRegistry registry = [] {

@@ -16,13 +16,14 @@
 #include "core/format.hpp"
 #include "kernels/backward.hpp"
 #include "kernels/kernel.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 
-namespace {
+using softcheck::test::kInf;
+using softcheck::test::kNaN;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
+namespace {
 
 const Op kBackwardOps[] = {Op::softmax_backward, Op::log_softmax_backward};
 

@@ -21,33 +21,36 @@
 #include "kernels_support.hpp"
 #include "test_seed.hpp"
 #include "test_skip.hpp"
+#include "test_values.hpp"
 
 #ifndef SOFTCHECK_HAVE_HWY
 // Without Highway neither the SIMD kernels nor simd.hpp's functions are built (cmake/Simd.cmake).
-SOFTCHECK_SKIP_PROGRAM("Highway not found: no SIMD kernels built (cmake/Simd.cmake)");
+SOFTCHECK_SKIP_FILE("Highway not found: no SIMD kernels built (cmake/Simd.cmake)");
 #else
 
 using namespace softcheck;
 using namespace softcheck::testing;
 
+using softcheck::test::kInf;
+using softcheck::test::kNaN;
+using softcheck::test::normal_row;
+
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kMaxLanes = 16;  // AVX-512 f32
 constexpr std::size_t kTile = kernels::kSimdUnroll * kMaxLanes;
 
 // Budget in f32 ulps (storage_ulps converts for bf16/f16): the exp (< 1 ulp), its
 // argument's TwoSum correction (second order), 1 + s, the reciprocal and the product, and
 // the per-lane recursive sums, whose error grows with the terms per lane (n / lanes / 4
-// accumulators, at least 1 on the scalar target): kBase + kPerTerm * n. softmax rounds
+// accumulators, at least 1 on the scalar target): kSimdBaseUlps + kPerTerm * n. softmax rounds
 // x_i - max once (no TwoSum, simd_softmax.cpp): plus the contract's 1 ulp per unit of gap.
-constexpr double kBase = 6;
+constexpr double kSimdBaseUlps = 6;
 constexpr double kPerTerm = 1.0 / 16;
 
 double budget(const Kernel& kernel, std::size_t n, double gap = 0) {
   const double gap_term = kernel.op == Op::softmax ? gap : 0;
-  return storage_ulps(kernel.format, kBase + kPerTerm * static_cast<double>(n) + gap_term);
+  return storage_ulps(kernel.format, kSimdBaseUlps + kPerTerm * static_cast<double>(n) + gap_term);
 }
 
 Registry& registry() {
@@ -87,12 +90,6 @@ std::vector<std::size_t> tile_lengths() {
   for (std::size_t k : {3, 4, 8, 16, 64})
     for (std::size_t n : {k * kTile - 1, k * kTile, k * kTile + 1}) lengths.push_back(n);
   return lengths;
-}
-
-std::vector<double> normal_row(Rng& rng, std::size_t n, double scale, Format f) {
-  std::vector<double> row(n);
-  for (double& v : row) v = round_to_format(scale * rng.normal(), f);
-  return row;
 }
 
 // The raw outputs of an f32 kernel on one row whose outputs start `offset` floats past a

@@ -10,14 +10,15 @@
 #include "core/rng.hpp"
 #include "kernels_support.hpp"
 #include "test_seed.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using namespace softcheck::testing;
 
-namespace {
+using softcheck::test::kInf;
+using softcheck::test::kNaN;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+namespace {
 
 bool all_nan(const std::vector<double>& values) {
   return std::all_of(values.begin(), values.end(), [](double v) { return std::isnan(v); });

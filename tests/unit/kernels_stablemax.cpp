@@ -15,14 +15,15 @@
 #include "planted_stablemax.hpp"
 #include "test_seed.hpp"
 #include "random_logit.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using namespace softcheck::testing;
 
-namespace {
+using softcheck::test::kInf;
+using softcheck::test::kNaN;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+namespace {
 
 const std::vector<Kernel>& stablemax_kernels() {
   static const std::vector<Kernel> kernels = [] {

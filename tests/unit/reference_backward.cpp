@@ -21,24 +21,21 @@
 #include "reference/backward_reference.hpp"
 #include "reference/reference.hpp"
 #include "test_seed.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using reference::Exact;
 using reference::log_softmax_backward_row;
 using reference::softmax_backward_row;
 
+using softcheck::test::kInf;
+using softcheck::test::kNaN;
+using softcheck::test::same_bits;
+
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-bool same_bits(double a, double b) {
-  if (std::isnan(a) && std::isnan(b)) return true;
-  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-}
-
 // A non-finite or exactly representable result: rounded and exact_hi carry v, exact_lo is 0.
-bool is_exactly(const Exact& e, double v) {
+bool holds_exactly(const Exact& e, double v) {
   return same_bits(e.rounded, v) && same_bits(e.exact_hi, v) && e.exact_lo == 0.0;
 }
 
@@ -62,9 +59,9 @@ TEST_CASE("softmax_backward: exact rows in every format") {
     // s = 0.5 + 0.5 + 0.75 = 1.75.
     const auto row = softmax_backward_row(std::vector{0.5, 0.25, 0.25}, std::vector{1.0, 2.0, 3.0}, f);
     REQUIRE(row.size() == 3);
-    CHECK(is_exactly(row[0], -0.375));
-    CHECK(is_exactly(row[1], 0.0625));
-    CHECK(is_exactly(row[2], 0.3125));
+    CHECK(holds_exactly(row[0], -0.375));
+    CHECK(holds_exactly(row[1], 0.0625));
+    CHECK(holds_exactly(row[2], 0.3125));
   }
   CHECK(softmax_backward_row(std::vector<double>{}, std::vector<double>{}, Format::f32).empty());
   CHECK(log_softmax_backward_row(std::vector<double>{}, std::vector<double>{}, Format::f32).empty());
@@ -78,8 +75,8 @@ TEST_CASE("softmax_backward: ties round to even, signed zero of 0 * negative") {
   const auto bf16 = softmax_backward_row(y, std::vector{254.0, 0.0}, Format::bf16);
   CHECK(bf16[0].rounded == 47.5);
   CHECK(bf16[0].exact_hi == 47.625);
-  CHECK(is_exactly(bf16[1], -0.0));
-  CHECK(is_exactly(softmax_backward_row(y, std::vector{254.0, 0.0}, Format::f16)[0], 47.625));
+  CHECK(holds_exactly(bf16[1], -0.0));
+  CHECK(holds_exactly(softmax_backward_row(y, std::vector{254.0, 0.0}, Format::f16)[0], 47.625));
   // dy_0 = 250: out_0 = 750/16, 750 = 1011101110b halfway between 748 and 752: to even 752.
   CHECK(softmax_backward_row(y, std::vector{250.0, 0.0}, Format::bf16)[0].rounded == 47.0);
 }
@@ -90,9 +87,9 @@ TEST_CASE("softmax_backward: cancellation when dy is nearly constant") {
   const std::vector<double> dy{1.0, 1.0, 1.0, 1.0 + 0x1p-23};
   for (Format f : {Format::f64, Format::f32}) {
     const auto row = softmax_backward_row(y, dy, f);
-    CHECK(is_exactly(row[0], -0x1p-27));
-    CHECK(is_exactly(row[2], -0x1p-27));
-    CHECK(is_exactly(row[3], 0x3p-27));
+    CHECK(holds_exactly(row[0], -0x1p-27));
+    CHECK(holds_exactly(row[2], -0x1p-27));
+    CHECK(holds_exactly(row[3], 0x3p-27));
   }
 }
 
@@ -103,17 +100,17 @@ TEST_CASE("softmax_backward: huge dy on tiny y, subnormal and underflowing resul
   CHECK(row[0].rounded == 0x1p-26);
   CHECK(row[0].exact_hi == 0x1p-26);
   CHECK(row[0].exact_lo == -0x1p-152);
-  CHECK(is_exactly(row[1], -0x1p-26));
+  CHECK(holds_exactly(row[1], -0x1p-26));
   // s = 2^-146: out_0 = 2^-146 - 2^-272 (f32 subnormal 2^-146), out_1 = -2^-147 (subnormal).
   row = softmax_backward_row(std::vector{0x1p-126, 0.5}, std::vector{0x1p-20, 0.0}, Format::f32);
   CHECK(row[0].rounded == 0x1p-146);
-  CHECK(is_exactly(row[1], -0x1p-147));
+  CHECK(holds_exactly(row[1], -0x1p-147));
   // out_1 = 2^-126 * (0 - 2^-156) = -2^-282: -0 in f32, exact in f64.
   const std::vector<double> y{0x1p-126, 0x1p-126}, dy{0x1p-30, 0.0};
   row = softmax_backward_row(y, dy, Format::f32);
   CHECK(same_bits(row[1].rounded, -0.0));
   CHECK(row[1].exact_hi == -0x1p-282);
-  CHECK(is_exactly(softmax_backward_row(y, dy, Format::f64)[1], -0x1p-282));
+  CHECK(holds_exactly(softmax_backward_row(y, dy, Format::f64)[1], -0x1p-282));
 }
 
 TEST_CASE("softmax_backward: overflow to infinity in every format") {
@@ -121,7 +118,7 @@ TEST_CASE("softmax_backward: overflow to infinity in every format") {
   for (Format f : kAllFormats) {
     const double m = max_finite(f);
     const auto row = softmax_backward_row(std::vector{2.0, 1.0}, std::vector{m, -m}, f);
-    CHECK(is_exactly(row[0], 0.0));
+    CHECK(holds_exactly(row[0], 0.0));
     CHECK(row[1].rounded == -kInf);
   }
 }

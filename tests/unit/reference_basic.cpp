@@ -12,21 +12,18 @@
 
 #include "core/format.hpp"
 #include "reference/reference.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using reference::evaluate_row;
 using reference::Exact;
 using reference::RowReference;
 
+using softcheck::test::kInf;
+using softcheck::test::kNaN;
+using softcheck::test::same_bits;
+
 namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-bool same_bits(double a, double b) {
-  if (std::isnan(a) && std::isnan(b)) return true;
-  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-}
 
 // A non-finite or exact result: rounded, exact_hi carry the same bits and exact_lo is 0.
 bool is_exactly(const Exact& e, double v) {

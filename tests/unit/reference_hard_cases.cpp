@@ -24,7 +24,7 @@ namespace {
 constexpr long kOracleBits = 2000;
 constexpr std::size_t kWanted = 6;  // hard rows per format
 
-bool same_bits(double a, double b) {
+bool identical_bits(double a, double b) {
   return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
 }
 
@@ -89,12 +89,12 @@ void check_against_oracle(const std::vector<double>& row, Format f, const RowRef
     const testing::OracleRow o = oracle.evaluate(row, g, 0);
     auto got = [&](const Exact& e) { return g == f ? e.rounded : e.exact_hi; };
     for (std::size_t i = 0; i < row.size(); ++i) {
-      CHECK(same_bits(got(r.softmax[i]), o.softmax[i]));
-      CHECK(same_bits(got(r.log_softmax[i]), o.log_softmax[i]));
-      CHECK(same_bits(got(r.ce_gradient[i]), o.ce_gradient[i]));
+      CHECK(identical_bits(got(r.softmax[i]), o.softmax[i]));
+      CHECK(identical_bits(got(r.log_softmax[i]), o.log_softmax[i]));
+      CHECK(identical_bits(got(r.ce_gradient[i]), o.ce_gradient[i]));
     }
-    CHECK(same_bits(got(r.logsumexp), o.logsumexp));
-    CHECK(same_bits(got(r.ce_loss), o.ce_loss));
+    CHECK(identical_bits(got(r.logsumexp), o.logsumexp));
+    CHECK(identical_bits(got(r.ce_loss), o.ce_loss));
   }
 }
 

@@ -12,14 +12,15 @@
 #include "reference/loss_family_reference.hpp"
 #include "reference/reference.hpp"
 #include "test_seed.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using reference::evaluate_loss_row;
 using reference::LossKind;
 
-namespace {
+using softcheck::test::kInf;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+namespace {
 
 std::vector<double> random_row(std::mt19937_64& rng, std::size_t n, double scale, Format format) {
   std::normal_distribution<double> normal(0.0, scale);

@@ -10,16 +10,14 @@
 #include "core/rng.hpp"
 #include "reference/mpfr_rounding.hpp"
 #include "test_seed.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using boost::multiprecision::mpfr_float;
 
-namespace {
+using softcheck::test::same_bits;
 
-bool same_bits(double a, double b) {
-  if (std::isnan(a) && std::isnan(b)) return true;
-  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-}
+namespace {
 
 // The helper applied to a double held exactly at 53 bits.
 double helper(double x, Format f) {

@@ -18,6 +18,7 @@
 #include "reference/stablemax_reference.hpp"
 #include "test_seed.hpp"
 #include "random_logit.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
 using boost::multiprecision::mpfr_float;
@@ -25,19 +26,16 @@ using reference::evaluate_stablemax_row;
 using reference::Exact;
 using reference::StableMaxReference;
 
+using softcheck::test::kInf;
+using softcheck::test::kNaN;
+using softcheck::test::same_bits;
+
 namespace {
 
 using softcheck::testing::random_logit;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr long kOracleBits = 3000;
-constexpr unsigned kOracleDigits = 904;  // decimal digits of kOracleBits
-
-bool same_bits(double a, double b) {
-  if (std::isnan(a) && std::isnan(b)) return true;
-  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-}
+constexpr long kStableMaxOracleBits = 3000;
+constexpr unsigned kOracleDigits = 904;  // decimal digits of kStableMaxOracleBits
 
 bool all_nan(const std::vector<Exact>& values) {
   for (const Exact& e : values)
@@ -45,7 +43,7 @@ bool all_nan(const std::vector<Exact>& values) {
   return true;
 }
 
-// The plain evaluation: every quantity in round-to-nearest at kOracleBits, rounded once.
+// The plain evaluation: every quantity in round-to-nearest at kStableMaxOracleBits, rounded once.
 class Oracle {
  public:
   Oracle() {
@@ -56,7 +54,7 @@ class Oracle {
 
   mpfr_float var() const {
     mpfr_float v;
-    mpfr_set_prec(v.backend().data(), kOracleBits);
+    mpfr_set_prec(v.backend().data(), kStableMaxOracleBits);
     return v;
   }
   mpfr_float of(double x) const {
