@@ -12,7 +12,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from plot_common import read_csv, footer, table, existing  # noqa: E402
+from plot_common import read_csv, footer, table, existing, written_by, png_metadata  # noqa: E402
 
 ARCHS = ["linear", "mlp", "cnn", "mlp_ln", "cnn_bn", "transformer"]
 
@@ -82,7 +82,8 @@ def kernel_tables(directory, prefix, lines):
     axes[0][0].legend(fontsize=5)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     footer(fig, comments)
-    fig.savefig(os.path.join(directory, f"{prefix}.png"), dpi=110)
+    fig.savefig(os.path.join(directory, f"{prefix}.png"), dpi=110,
+                metadata=png_metadata("analyses/controller/plot.py"))
     plt.close(fig)
 
 
@@ -103,7 +104,8 @@ def overhead_table(path, lines):
 
 def main():
     directory = sys.argv[1]
-    lines = ["# Safe-step controller: kernels, exact-radius cross-check, overhead (measured)", ""]
+    lines = ["# Safe-step controller: kernels, exact-radius cross-check, overhead (measured)", "",
+             written_by("analyses/controller/plot.py"), ""]
     for prefix in ("kernels", "kernels_full"):
         if os.path.exists(os.path.join(directory, f"{prefix}_final.csv")):
             kernel_tables(directory, prefix, lines)
