@@ -21,6 +21,11 @@ else
       --full-sample --eval-every 10 --crosscheck-every 25 --crosscheck-rows 0 \
       --out-steps "$out/kernels_full_steps.csv" --out-checks "$out/kernels_full_checks.csv" \
       --out-final "$out/kernels_full_final.csv"
+  for loss in torch softcheck; do  # the 1000x spike of lr_spike through either CE kernel
+    run "$out/spike-loss-$loss.log" spike --data digits --archs mlp --lrs 1e-2 --seeds 1 \
+        --steps 200 --spike-step 50 --factor 1000 --methods plain,controller --eval-every 10 \
+        --loss $loss --out-final "$out/spike-loss-$loss.csv"
+  done
   run "$out/overhead.log" overhead --data digits --archs all --steps 100 --repeats 3 \
       --out "$out/overhead-batch.csv"
   run "$out/overhead-full.log" overhead --data digits --archs all --steps 50 --repeats 2 \
