@@ -63,15 +63,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SKIP = 77
 HEADER_LINES = 5
 
-KNOWN_EXCEPTIONS = [
-    # analyses/*/run.sh via analyses/controller/run_all.sh: CSVs at 2262401dfb-dirty and ed939d60f6-dirty; summaries, logs, figures name none.
-    "reports/controller/controller/*",
-    "reports/controller/lr_spike/*.log",
-    # phase_transition: its CSVs, figures and summary were made again at clean commits; the
-    # controller_study progress logs of that run name no command or commit.
-    "reports/controller/phase_transition/*.log",
-    "reports/controller/temperature/*.log",
-]
+KNOWN_EXCEPTIONS = []
 
 COMMIT = re.compile(r"\bcommit:?\s+([0-9a-f]{7,40})(-dirty)?(?![0-9A-Za-z])", re.I)
 COMMAND_PATTERNS = [
