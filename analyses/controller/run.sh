@@ -24,7 +24,7 @@ else
   for loss in torch softcheck; do  # the 1000x spike of lr_spike through either CE kernel
     run "$out/spike-loss-$loss.log" spike --data digits --archs mlp --lrs 1e-2 --seeds 1 \
         --steps 200 --spike-step 50 --factor 1000 --methods plain,controller --eval-every 10 \
-        --loss $loss --out-final "$out/spike-loss-$loss.csv"
+        --loss $loss --out-steps "$out/spike-loss-$loss-steps.csv" --out-final "$out/spike-loss-$loss.csv"
   done
   run "$out/overhead.log" overhead --data digits --archs all --steps 100 --repeats 3 \
       --out "$out/overhead-batch.csv"
