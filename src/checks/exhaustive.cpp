@@ -2,9 +2,11 @@
 #include "checks/exhaustive.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -113,7 +115,8 @@ class HardestCollector {
 
   void consider(Kind& k, const reference::Exact& exact, const Batch& batch, std::size_t b,
                 std::size_t r, std::size_t element) {
-    if (!std::isfinite(exact.exact_hi)) return;
+    if (!std::isfinite(exact.exact_hi) || !may_be_near_midpoint(exact.exact_hi, k.bar, format_))
+      return;
     const auto distance = midpoint_distance(exact.exact_hi, exact.exact_lo, format_);
     if (!distance || *distance >= k.bar) return;
     HardCase c{k.output, {}, batch.targets[r], element, exact.exact_hi, exact.exact_lo, exact.rounded,
@@ -204,6 +207,24 @@ std::optional<double> midpoint_distance(double hi, double lo, Format format) {
   if (fraction == 0.0 && lo == 0.0) return std::nullopt;  // on the grid
   const double offset = std::fabs((fraction - 0.5) + along);
   return std::min(offset, 0.5);
+}
+
+bool may_be_near_midpoint(double hi, double bar, Format format) {
+  const FormatTraits t = traits(format);
+  const int below = 52 - (t.precision - 1);  // hi's fraction bits below the format's last
+  if (below < 2) return true;
+  const auto bits = std::bit_cast<std::uint64_t>(hi);
+  const int biased = static_cast<int>((bits >> 52) & 0x7FF);
+  const int exponent = biased - 1023;
+  if (biased == 0 || exponent < t.min_exponent || exponent > t.max_exponent) return true;
+  // In ulps of the format, |fraction - 1/2| = gap / 2^below exactly, and lo moves x by at
+  // most half a unit of that grid (half an ulp of hi); midpoint_distance's one rounded sum
+  // costs a relative 2^-53 at most, which the factor 1 + 2^-50 covers.
+  const std::uint64_t fraction = bits & ((std::uint64_t{1} << below) - 1);
+  const std::uint64_t half = std::uint64_t{1} << (below - 1);
+  const std::uint64_t gap = fraction > half ? fraction - half : half - fraction;
+  const double lower = std::ldexp(static_cast<double>(gap) - 1.0, -below);
+  return !(lower > bar * (1.0 + 0x1p-50));
 }
 
 void keep_hardest(std::vector<HardCase>& cases, std::size_t keep) {

@@ -102,6 +102,13 @@ ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const 
 // not on the grid); nothing for a value the format cannot hold or one it holds exactly.
 std::optional<double> midpoint_distance(double hi, double lo, Format format);
 
+// Whether x = hi + lo (|lo| at most half an ulp of hi, as a double-double's) may lie closer
+// than `bar` ulps of the format to a midpoint of its grid: false only where
+// midpoint_distance(hi, lo, format) is nothing or at least bar, decided from hi's bits alone
+// (the sweep's hardest-case collector skips almost every output with it). Values in the
+// format's subnormal range or beyond it, and formats of 53 bits, answer true (undecided).
+bool may_be_near_midpoint(double hi, double bar, Format format);
+
 // Keeps the `keep` cases of smallest distance (ties by kind, logits, target and element), each
 // output (kind, row, target, element) once.
 void keep_hardest(std::vector<HardCase>& cases, std::size_t keep);

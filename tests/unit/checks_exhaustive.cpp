@@ -11,8 +11,11 @@
 
 #include "checks/exhaustive.hpp"
 #include "checks/gate_merge.hpp"
+#include "core/rng.hpp"
+#include "test_values.hpp"
 
 using namespace softcheck;
+using softcheck::test::kInf;
 
 TEST_CASE("midpoint distance: ulps from the nearest midpoint of the format's grid") {
   const double ulp = 0x1p-7;  // bf16 at [1, 2)
@@ -135,4 +138,41 @@ TEST_CASE("a shard's target passes join as one run: the bias test count is the s
   CHECK_THROWS_AS(add_target_pass(shard, pass({&*Registry::instance().match(
                                                   "builtin/softmax/f32/two-pass").front()}, "x"), 1),
                   std::logic_error);
+}
+
+// The collector's bit test never skips an output that midpoint_distance would keep: for
+// values across the format's binades, within a few double ulps of midpoints and of grid
+// points and at random, with lo anywhere in half an ulp of hi, whenever the test answers
+// false the distance is nothing or at least the bar.
+TEST_CASE("may_be_near_midpoint is false only where the distance reaches the bar") {
+  Rng rng(20261207);
+  std::size_t skipped = 0, checked = 0;
+  for (const Format f : {Format::bf16, Format::f16}) {
+    const FormatTraits t = traits(f);
+    for (int trial = 0; trial < 200000; ++trial) {
+      const int exponent = t.min_exponent - 3 +
+                           static_cast<int>(rng.uniform() * (t.max_exponent - t.min_exponent + 6));
+      const double quantum = std::ldexp(1.0, exponent - (t.precision - 1));
+      const double grid = std::ldexp(1.0, exponent) + quantum * std::floor(rng.uniform() * 64);
+      double hi = grid;
+      switch (trial % 3) {
+        case 0: hi = grid + quantum / 2; break;  // a midpoint
+        case 1: break;                            // a grid point
+        default: hi = grid + quantum * rng.uniform(); break;
+      }
+      const int nudge = static_cast<int>(rng.uniform() * 9) - 4;  // a few double ulps off
+      for (int i = 0; i < std::abs(nudge); ++i) hi = std::nextafter(hi, nudge > 0 ? kInf : 0.0);
+      if (rng.uniform() < 0.5) hi = -hi;
+      const double half_ulp = std::ldexp(1.0, std::ilogb(hi) - 53);
+      const double lo = (2 * rng.uniform() - 1) * half_ulp;
+      const double bar = std::ldexp(1.0, -static_cast<int>(rng.uniform() * 60)) * rng.uniform();
+      if (may_be_near_midpoint(hi, bar, f)) continue;
+      ++skipped;
+      const auto distance = midpoint_distance(hi, lo, f);
+      ++checked;
+      if (distance) REQUIRE(*distance >= bar);
+    }
+  }
+  CHECK(skipped > 100000);  // the test skips most values, so it is exercised
+  CHECK(checked == skipped);
 }
