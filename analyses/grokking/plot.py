@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Plots and summarises the grokking runs (run.sh): one figure per claim of Prieto et al.
-2025 into DIR/*.png, and DIR/summary.md, a table of the numbers quoted in README.md.
+2025, and one of the paper-regime runs, into DIR/*.png, and DIR/summary.md, a table of the numbers quoted in README.md.
 Usage: plot.py DIR (the folder holding <run>.csv). Every figure carries, as a footer and as
 PNG metadata, the command and commit of each CSV it shows and the commit of this plot."""
 import csv
@@ -17,7 +17,9 @@ from source_commit import source_commit  # noqa: E402
 
 STYLE = {"softmax-f32": "tab:blue", "softmax-f64": "tab:green", "softmax-bf16": "tab:purple",
          "stablemax-f32": "tab:orange", "perpgrad-f32": "tab:red",
-         "stablemax-f32-train70": "tab:brown", "softmax-f32-train70": "tab:cyan"}
+         "stablemax-f32-train70": "tab:brown", "softmax-f32-train70": "tab:cyan",
+         "paper-softmax-f32": "tab:blue", "paper-softmax-f64": "tab:green",
+         "paper-softmax-f16e": "tab:purple", "paper-stablemax-f64": "tab:orange"}
 
 
 def load(path):
@@ -124,6 +126,10 @@ def main():
     figure(data, out, "perpgrad_generalises.png", ["softmax-f32", "perpgrad-f32"],
            [(accuracy_panel, "accuracy"), (norm_panel, "weight norm")],
            "Claim 4: ⊥Grad generalises quickly")
+    figure(data, out, "paper_regime.png",
+           ["paper-softmax-f16e", "paper-softmax-f32", "paper-softmax-f64", "paper-stablemax-f64"],
+           [(accuracy_panel, "accuracy"), (collapse_panel, "softmax collapse")],
+           "The paper's regime (lr 5e-4, eps 1e-30, 40 % train): SC by precision; StableMax")
     summary(data, out)
 
 
