@@ -258,7 +258,6 @@ ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const 
   const bool singles = index == kSinglesShard;
   out.rows = singles ? kPatterns : kPatterns * 256;
   HardestCollector hardest(index, format, kernels);
-  std::vector<std::size_t> rows_per_kernel(kernels.size(), 0);
   // One gate pass per target side: every kernel with target 0, then (pairs only) the kernels
   // that take a target with target 1. The passes' parts join as one gate run's, so the bias
   // check's union bound counts every family tested in the shard.
@@ -282,16 +281,13 @@ ExhaustiveShard run_exhaustive_shard(std::size_t index, const std::vector<const 
       hardest.add(batch, b, references);
     };
     add_target_pass(shard_parts, run_gate_parts(chosen, contracts, gate), static_cast<int>(target));
-    for (const Kernel* k : chosen)
-      for (std::size_t i = 0; i < kernels.size(); ++i)
-        if (kernels[i] == k) rows_per_kernel[i] += out.rows;
   }
   const GateResult run = join_gate_parts(shard_parts, GateOptions{}.reproducers_per_check);
   for (std::size_t i = 0; i < kernels.size(); ++i) {
     ExhaustiveKernel entry;
     entry.kernel = kernels[i]->name();
     entry.result = run.kernels.at(i);
-    entry.rows = rows_per_kernel[i];
+    entry.rows = out.rows * (!singles && takes_target(*kernels[i]) ? 2 : 1);  // both target sides
     out.kernels.push_back(std::move(entry));
   }
   out.hardest = hardest.take();

@@ -104,7 +104,7 @@ TEST_CASE("a shard's target passes join as one run: the bias test count is the s
   register_builtin_kernels(Registry::instance());
   const Kernel* softmax = Registry::instance().match("builtin/softmax/bf16/two-pass").front();
   const Kernel* loss =
-      Registry::instance().match("builtin/cross_entropy/bf16/simd-two-pass-avx2-u4a4").front();
+      Registry::instance().match("builtin/cross_entropy/bf16/two-pass").front();
   BiasStats stats;
   stats.values = 1000;
   stats.rows = 1000;
@@ -146,7 +146,7 @@ TEST_CASE("a shard's target passes join as one run: the bias test count is the s
 // false the distance is nothing or at least the bar.
 TEST_CASE("may_be_near_midpoint is false only where the distance reaches the bar") {
   Rng rng(20261207);
-  std::size_t skipped = 0, checked = 0;
+  std::size_t skipped = 0, near_bar = 0;
   for (const Format f : {Format::bf16, Format::f16}) {
     const FormatTraits t = traits(f);
     for (int trial = 0; trial < 200000; ++trial) {
@@ -169,10 +169,11 @@ TEST_CASE("may_be_near_midpoint is false only where the distance reaches the bar
       if (may_be_near_midpoint(hi, bar, f)) continue;
       ++skipped;
       const auto distance = midpoint_distance(hi, lo, f);
-      ++checked;
-      if (distance) REQUIRE(*distance >= bar);
+      if (!distance) continue;
+      REQUIRE(*distance >= bar);
+      if (*distance < 2 * bar) ++near_bar;
     }
   }
   CHECK(skipped > 100000);  // the test skips most values, so it is exercised
-  CHECK(checked == skipped);
+  CHECK(near_bar > 1000);   // ... and tightly: many skipped distances lie within 2x the bar
 }
