@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <numeric>
 #include <set>
 
 #include "checks/batch_references.hpp"
@@ -528,10 +529,11 @@ std::vector<GateUnit> units_of(const std::vector<const Kernel*>& kernels,
 // every batch some kernel runs on.
 std::vector<UnitWork> work_of(const std::vector<GateUnit>& units,
                               const std::vector<const Kernel*>& kernels,
-                              const GateOptions& options) {
-  std::vector<UnitWork> work;
-  for (const GateUnit& unit : units) {
-    UnitWork w;
+                              const GateOptions& options, unsigned threads = 1) {
+  std::vector<UnitWork> work(units.size());
+  parallel_for(units.size(), threads, [&](std::size_t u) {
+    const GateUnit& unit = units[u];
+    UnitWork& w = work[u];
     w.kernel_elements.assign(kernels.size(), 0);
     const Family& family = *unit.family;
     const auto batches =
@@ -548,9 +550,27 @@ std::vector<UnitWork> work_of(const std::vector<GateUnit>& units,
       }
       if (any) w.reference_elements += size;
     }
-    work.push_back(std::move(w));
-  }
+  });
   return work;
+}
+
+// The units in the order the parallel pass starts them: heaviest first by the shard plan's
+// weight of the kernels at `positions` (so that one long unit, such as long-rows, does not
+// start last and leave the other threads idle); ties keep unit order. The order changes no
+// result: each unit's findings are its own.
+std::vector<std::size_t> heaviest_first(const std::vector<UnitWork>& work,
+                                        const std::vector<std::vector<std::size_t>>& positions) {
+  std::vector<double> weight(work.size(), 0.0);
+  for (std::size_t u = 0; u < work.size(); ++u) {
+    if (positions[u].empty()) continue;
+    weight[u] = kReferenceWeight * static_cast<double>(work[u].reference_elements);
+    for (std::size_t k : positions[u]) weight[u] += static_cast<double>(work[u].kernel_elements[k]);
+  }
+  std::vector<std::size_t> order(work.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return weight[a] > weight[b]; });
+  return order;
 }
 
 }  // namespace
@@ -629,7 +649,11 @@ GateParts run_gate_parts(const std::vector<const Kernel*>& kernels, const Contra
     if (!any) return;
     std::vector<std::vector<GatePart>> found(units.size());
     std::vector<std::vector<std::size_t>> elements(units.size());
-    parallel_for(units.size(), unit_threads, [&](std::size_t u) {
+    const std::vector<std::size_t> order =
+        unit_threads > 1 ? heaviest_first(work_of(units, kernels, options, unit_threads), positions)
+                         : std::vector<std::size_t>{};
+    parallel_for(units.size(), unit_threads, [&](std::size_t i) {
+      const std::size_t u = order.empty() ? i : order[i];
       found[u] = run_unit(units[u], run, positions[u], options, progress, elements[u]);
     });
     for (std::size_t u = 0; u < units.size(); ++u) {
