@@ -8,6 +8,7 @@
 #include "core/double_bits.hpp"
 #include "fp/constants.hpp"
 #include "fp/double_double.hpp"
+#include "reference/decider.hpp"
 #include "reference/fast_exp.hpp"
 
 namespace softcheck::reference::fast {
@@ -76,8 +77,12 @@ std::optional<Exact> decide_small(Dd q, int e, double relative, Format format) {
   const Dd y = dd::ldexp(q, e - quantum);
   if (!(y.hi >= fp::kDdMarginFloor) || (quantum > -1074 && !(y.hi >= 0x1p52 + 1)))
     return std::nullopt;
-  const double k = std::nearbyint(y.hi);
-  const double fraction = (y.hi - k) + y.lo;  // y.hi - k is exact; the sum within 2^-53
+  // The integer nearest y.hi + y.lo: below 2^52 y.hi may be a half-integer, and then y.lo
+  // decides the side (k one step on, fraction - 1 or + 1 exact by Sterbenz).
+  double k = std::nearbyint(y.hi);
+  double fraction = (y.hi - k) + y.lo;  // y.hi - k is exact; the sum within 2^-53
+  if (fraction > 0.5) k += 1, fraction -= 1;
+  if (fraction < -0.5) k -= 1, fraction += 1;
   if (!(std::fabs(fraction) * (1 + 0x1p-52) + y.hi * relative * kBoundSlack + 0x1p-900 < 0.5))
     return std::nullopt;
   const double hi = scale2(k, quantum);
@@ -89,6 +94,15 @@ std::optional<Exact> decide_small(Dd q, int e, double relative, Format format) {
 // |v|): decide_small below 2^-960, decide above.
 std::optional<Exact> decide_scaled(Dd v, int e, double relative, Format format) {
   if (v.hi == 0) return std::nullopt;
+  if (e + exponent_of(v.hi) >= 1023) {
+    // Near or beyond double's range: X >= 2^1024 by the bound rounds to +-inf in double and
+    // every format (exactly's infinity); X below 2^1024 (1 - 2^-20) is decided on double's
+    // grid, where hi's upper neighbour is finite; between them (DBL_MAX or inf), MPFR.
+    const double top = std::ldexp(std::fabs(v.hi), e - 1024);  // |X| / 2^1024 to 2^-52
+    const double spread = 0x1p-50 + relative * kBoundSlack;    // v.lo and the bound
+    if (top * (1 - spread) >= 1) return v.hi > 0 ? exactly(HUGE_VAL) : exactly(-HUGE_VAL);
+    if (!(top * (1 + spread) < 1 - 0x1p-20)) return std::nullopt;
+  }
   if (e + exponent_of(v.hi) >= -960) {
     const Dd x = dd::ldexp(v, e);
     return decide(x, 0.0, std::fabs(x.hi) * relative * kBoundSlack, format);

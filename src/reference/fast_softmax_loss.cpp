@@ -12,6 +12,7 @@
 //     loss   = expm1(c L) / c
 //     grad_j = exp((x_j - x_y) - tau L)   (j != y; x_j - x_y an exact double-double)
 //     grad_y = -(t / S) exp(c L)
+//   (outputs whose exponential's argument exceeds 710 overflow every format: +-inf)
 // Every value carries an absolute or relative error bound from the building blocks' proven
 // ones; fast_decide.hpp turns it into a correctly rounded Exact or gives up, and the row then
 // goes to MPFR (softmax_loss_reference.cpp, temperature_softmax_reference.cpp) - as does any
@@ -23,6 +24,7 @@
 #include "fp/constants.hpp"
 #include "fp/double_double.hpp"
 #include "fp/two_sum.hpp"
+#include "reference/decider.hpp"
 #include "reference/fast_decide.hpp"
 #include "reference/fast_exp.hpp"
 #include "reference/fast_row.hpp"
@@ -37,9 +39,10 @@ using namespace fast;
 // double-double (e_j / S is in [2^-1, 2^1] scaled).
 constexpr double kMinTemperature = 0x1p-500;
 constexpr double kMaxTemperature = 0x1p+500;
-// bounded_exp's domain: e^700 < 2^1010 keeps a double-double's both parts finite, and
-// fast_exp covers arguments down to -750.
+// e^a as a plain double-double (bounded_expm1): e^700 < 2^1010 keeps both parts finite.
 constexpr double kExpArgumentMax = 700.0;
+// bounded_exp's domain (a scaled result): fast_exp covers arguments down to -750, and above
+// kOverflowArgument every result overflows.
 constexpr double kExpArgumentMin = -745.0;
 // Argument errors above this are outside the first-order bound e^delta - 1 <= delta (1 + 2^-30).
 constexpr double kMaxArgumentError = 0x1p-40;
@@ -53,6 +56,10 @@ constexpr double kExpm1Truncation = 0x1p-136;
 // Values of c L below this go to MPFR (products of double-doubles near double's subnormal
 // range lose bits).
 constexpr double kSmallestSeriesArgument = 0x1p-800;
+// e^a for every a above this exceeds 2^1024 (e^710 > 2^1024.3; ln 2^1024 = 709.78), so
+// overflows double and every format: +inf (the margin is far above a double-double argument's
+// low part). Below it, decide_scaled settles the values near 2^1024 or leaves them to MPFR.
+constexpr double kOverflowArgument = 710.0;
 
 struct BoundedExp {
   ScaledDd value;
@@ -62,7 +69,7 @@ struct BoundedExp {
 // e^arg for an argument known within arg_bound: fast_exp for arg <= 0, its reciprocal above
 // (DWDivDW2, 15 u^2; 1 / (v (1 + eps)) is within eps / (1 - eps) of 1 / v).
 std::optional<BoundedExp> bounded_exp(Dd arg, double arg_bound) {
-  if (!(arg.hi >= kExpArgumentMin && arg.hi <= kExpArgumentMax && arg_bound <= kMaxArgumentError))
+  if (!(arg.hi >= kExpArgumentMin && arg.hi <= kOverflowArgument && arg_bound <= kMaxArgumentError))
     return std::nullopt;
   const double from_argument = arg_bound * (1 + 0x1p-30);
   if (arg.hi <= 0) return BoundedExp{fast_exp(arg), kFastExpError + from_argument};
@@ -75,10 +82,10 @@ std::optional<BoundedExp> bounded_exp(Dd arg, double arg_bound) {
 // expm1(z) for z known within z_bound (|z| in [2^-800, 700], or z below -700).
 std::optional<Bounded> bounded_expm1(Dd z, double z_bound) {
   const double size = std::fabs(z.hi);
-  if (z.hi < -kExpArgumentMax && z_bound <= kMaxArgumentError) {
-    // expm1(z) = -1 + e^z, e^z < e^-699 < 2^-1008 over the interval.
-    return Bounded{{-1.0, 0.0}, std::exp(z.hi + std::fabs(z.lo) + z_bound) * (1 + 0x1p-40) +
-                                         kUnderflowSlack};
+  const double z_upper = z.hi + std::fabs(z.lo) + z_bound;  // z's largest value
+  if (z_upper < -kExpArgumentMax) {
+    // expm1(z) = -1 + e^z, e^z < e^-700 < 2^-1009 over the interval (however wide).
+    return Bounded{{-1.0, 0.0}, std::exp(z_upper) * (1 + 0x1p-40) + kUnderflowSlack};
   }
   if (!(size >= kSmallestSeriesArgument && size <= kExpArgumentMax && z_bound <= kMaxArgumentError))
     return std::nullopt;
@@ -100,7 +107,7 @@ std::optional<Bounded> bounded_expm1(Dd z, double z_bound) {
     const Dd value = dd::mul(p, z);
     return Bounded{value, relative_bound(value, 128 * kU2 + kExpm1Truncation) + carried};
   }
-  const auto e = bounded_exp(z, 0.0);
+  const auto e = bounded_exp(z, 0.0);  // z <= kExpArgumentMax: a plain double-double
   if (!e) return std::nullopt;
   const Dd power = dd::ldexp(e->value.m, e->value.exponent);
   const Dd value = dd::add(power, -1.0);  // DWPlusFP, 2 u^2 of the result
@@ -231,25 +238,47 @@ class FastSoftmaxLoss {
     const Dd z = dd::mul(l.value, c);      // DWTimesDW3, 4 u^2
     const double z_bound =
         l.bound * std::fabs(c.hi) * (1 + 0x1p-50) + relative_bound(z, 4 * kU2);
-    // loss = expm1(c L) / c (DWDivDW2, 15 u^2)
-    const auto expm1 = bounded_expm1(z, z_bound);
-    if (!expm1) return false;
-    const Dd loss = dd::div(expm1->value, c);
-    const auto loss_exact = decide_scaled(
-        loss, 0, expm1->bound / std::fabs(expm1->value.hi) + 15 * kU2, format_);
-    if (!loss_exact) return false;
-    row_.loss = *loss_exact;
+    // loss = expm1(c L) / c (DWDivDW2, 15 u^2); above e^710 (c in (0, 1]) it overflows.
+    const bool loss_overflows = z.hi - z_bound > kOverflowArgument;
+    if (loss_overflows) {
+      row_.loss = exactly(HUGE_VAL);
+    } else if (z.hi > kExpArgumentMax) {
+      // expm1(z) = e^z (1 - e^-z), e^-z < 2^-1009: e^z scaled, within that much more.
+      const auto e = bounded_exp(z, z_bound);
+      if (!e) return false;
+      const auto loss_exact = decide_scaled(dd::div(e->value.m, c), e->value.exponent,
+                                            e->relative + 0x1p-1009 + 15 * kU2, format_);
+      if (!loss_exact) return false;
+      row_.loss = *loss_exact;
+    } else {
+      const auto expm1 = bounded_expm1(z, z_bound);
+      if (!expm1) return false;
+      const Dd loss = dd::div(expm1->value, c);
+      const auto loss_exact = decide_scaled(
+          loss, 0, expm1->bound / std::fabs(expm1->value.hi) + 15 * kU2, format_);
+      if (!loss_exact) return false;
+      row_.loss = *loss_exact;
+    }
     // grad_j = exp((x_j - x_y) - tau L), j != y
     const Dd tau_l = dd::mul(l.value, tau_);  // DWTimesFP3, 2 u^2
     const double tau_l_bound = l.bound * tau_ + relative_bound(tau_l, 2 * kU2);
+    // The argument is also d_j + (tau - 1) d_y - tau log1p(s): for tau > 1 three terms <= 0,
+    // so at most (tau - 1) d_y (tau - 1 exact; the product within 2^-52 of it, d_y.lo
+    // within 2^-53). Below kTinyExponent every grad_j is +0, however large tau L.
+    const bool all_tiny =
+        tau_ > 1 && (tau_ - 1) * terms_.d[target_].hi * (1 - 0x1p-40) < kTinyExponent;
     for (std::size_t j = 0; j < n_; ++j) {
-      if (terms_.e[j].masked || j == target_) continue;
+      if (all_tiny || terms_.e[j].masked || j == target_) continue;
       const Dd difference = fp::two_sum(x_[j], -x_[target_]);
       if (difference.hi == -HUGE_VAL) continue;  // below -2^1023, less tau L <= 0: +0
       if (!std::isfinite(difference.hi) || !std::isfinite(difference.lo)) return false;
       const Dd arg = dd::add(difference, dd::negate(tau_l));
       const double arg_bound = tau_l_bound + relative_bound(arg, dd::kAddDdBound * kU2);
       if (arg.hi + arg_bound < kTinyExponent) continue;  // below 2^-1075.5: +0
+      if (arg.hi - arg_bound > kOverflowArgument) {
+        row_.gradient[j] = exactly(HUGE_VAL);
+        continue;
+      }
       const auto e = bounded_exp(arg, arg_bound);
       if (!e) return false;
       const auto g = decide_scaled(e->value.m, e->value.exponent, e->relative, format_);
@@ -262,9 +291,17 @@ class FastSoftmaxLoss {
       row_.gradient[target_] = kNegativeZero;
       return true;
     }
+    const auto [q, q_relative] = one_minus_s_y();
+    if (loss_overflows) {
+      // |grad_y| = e^(z + ln(t / S)); std::log's error (< 1 ulp) and q's (q_relative, far
+      // below 2^-40) are inside the 2^-20 taken off. Nearer the threshold: MPFR.
+      const double log_q = std::log(q.hi) - 0x1p-20;
+      if (!(q_relative < 0x1p-40 && z.hi - z_bound + log_q > kOverflowArgument)) return false;
+      row_.gradient[target_] = exactly(-HUGE_VAL);
+      return true;
+    }
     const auto power = bounded_exp(z, z_bound);
     if (!power) return false;
-    const auto [q, q_relative] = one_minus_s_y();
     const Dd g = dd::mul(q, power->value.m);  // DWTimesDW3, 4 u^2
     const auto g_y = decide_scaled(dd::negate(g), power->value.exponent,
                                    q_relative + power->relative + 4 * kU2, format_);

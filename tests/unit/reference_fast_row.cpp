@@ -18,6 +18,7 @@
 #include "core/rng.hpp"
 #include "fp/double_double.hpp"
 #include "fp/two_sum.hpp"
+#include "reference/fast_decide.hpp"
 #include "reference/fast_exp.hpp"
 #include "reference/fast_row.hpp"
 #include "reference/op_reference.hpp"
@@ -291,4 +292,53 @@ TEST_CASE("the fast path matches MPFR across double's underflow and the collapse
   const auto fast = after.fast_rows - before.fast_rows;
   WARN(rows << " rows across the underflow and collapse onset: fast path " << fast);
   CHECK((fast >= rows * 99 / 100 || !fast_path_available()));
+}
+
+TEST_CASE("comp-sum rows past exp's overflow, and with tau L beyond double's range, take the fast path") {
+  // (0, -g, 1, -3) with target 1: the cross-entropy L is about g, z = (1 - tau) L. At tau < 1
+  // z runs through 700 .. 710 (scaled e^z, decided near 2^1024) and beyond (loss +inf, the
+  // gradients +-inf); at tau > 1 a huge L (2^1000) makes tau L overflow, where every
+  // gradient_j is +0. Every row must match MPFR and be decided by the fast path (none lies
+  // in the band just below 2^1024 that it leaves to MPFR).
+  const FastPathCounts before = fast_path_counts();
+  std::size_t rows = 0;
+  for (Format format : {Format::f64, Format::f32}) {
+    for (double tau : {0.0, 0.5, 1.5, 2.0}) {
+      for (double g : {701.0, 705.5, 709.0, 712.0, 1352.0, 1500.0, 0x1p+100, 0x1p+1000}) {
+        const double gap = round_to_format(g, format);
+        if (!std::isfinite(gap)) continue;
+        const std::vector<double> x{0.0, -gap, 1.0, -3.0};
+        ReferenceOptions mpfr;
+        mpfr.fast_path = false;
+        const LossReference want = evaluate_loss_row(LossKind::comp_sum, {.tau = tau}, x, format, 1, mpfr);
+        const LossReference got = evaluate_loss_row(LossKind::comp_sum, {.tau = tau}, x, format, 1);
+        each_output(got, want, [&](const char* what, const Exact& fast, const Exact& mpfr_value) {
+          INFO(name(format) << " tau " << tau << " gap " << gap << " " << what);
+          require_same(fast, mpfr_value);
+        });
+        ++rows;
+      }
+    }
+  }
+  const FastPathCounts after = fast_path_counts();
+  const auto fallback = after.loss_fallback_rows - before.loss_fallback_rows;
+  WARN(rows << " comp-sum rows past overflow: MPFR fallback " << fallback);
+  CHECK((fallback == 0 || !fast_path_available()));
+}
+
+TEST_CASE("decide_small rounds a half-integer high part by its low part") {
+  // X = (1 + 2^-52 + 2^-55) 2^-1023, a subnormal: on double's grid there (2^-1074) it is
+  // y = 2^51 + 1/2 + 1/16 units, whose high part 2^51 + 1/2 alone is a tie. The nearest unit
+  // is 2^51 + 1, 7/16 of a unit below X.
+  const fp::dd::Dd q{0x1.0000000000001p+0, 0x1p-55};
+  const auto got = fast::decide_small(q, -1023, 0x1p-100, Format::f64);
+  REQUIRE(got.has_value());
+  CHECK(got->exact_hi == (0x1p+51 + 1) * 0x1p-1074);
+  CHECK(got->rounded == got->exact_hi);
+  CHECK(got->exact_lo == -0x1.cp-2 * 0x1p-1074);
+  // The mirror image: a negative low part rounds the tie down.
+  const auto below = fast::decide_small({0x1.0000000000001p+0, -0x1p-55}, -1023, 0x1p-100, Format::f64);
+  REQUIRE(below.has_value());
+  CHECK(below->exact_hi == 0x1p+51 * 0x1p-1074);
+  CHECK(below->exact_lo == 0x1.cp-2 * 0x1p-1074);
 }
