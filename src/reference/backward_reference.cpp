@@ -189,8 +189,9 @@ double softmax_backward_infinite(double y, double dy, int sigma) {
   return signed_inf(sign_of(y) * d_sign);
 }
 
-std::vector<Exact> softmax_backward_finite(std::span<const double> y, std::span<const double> dy,
-                                           Format format) {
+// The outputs at `indices` into `result`, for a row of finite values.
+void softmax_backward_finite(std::span<const double> y, std::span<const double> dy, Format format,
+                             const std::vector<std::size_t>& indices, std::vector<Exact>& result) {
   const std::size_t n = y.size();
   std::vector<mpfr_float> products(n);
   for (std::size_t j = 0; j < n; ++j) {
@@ -205,14 +206,18 @@ std::vector<Exact> softmax_backward_finite(std::span<const double> y, std::span<
 
   ExactRounder round(format);
   mpfr_float dy_i, d, out;
-  std::vector<Exact> result(n);
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i : indices) {
     set_double(dy_i, dy[i]);
     exact_difference(d, dy_i.backend().data(), s.backend().data());
     exact_product(out, y[i], d.backend().data());
     result[i] = round(out.backend().data());
   }
-  return result;
+}
+
+std::vector<std::size_t> every_index(std::size_t n) {
+  std::vector<std::size_t> indices(n);
+  for (std::size_t i = 0; i < n; ++i) indices[i] = i;
+  return indices;
 }
 
 // ---- log_softmax_backward ---------------------------------------------------------------
@@ -256,24 +261,26 @@ double log_softmax_backward_infinite(double y, double dy, int sigma, Format accu
   return signed_inf(-sigma);
 }
 
-// The log-softmax backward row for a finite S: the exact cases here, the rest by Ziv.
+// The log-softmax backward row for a finite S: the exact cases here, the rest by Ziv; the
+// outputs at `indices` into `result` (whose other outputs it leaves alone).
 class LogSoftmaxBackwardRow {
  public:
-  LogSoftmaxBackwardRow(std::span<const double> y, std::span<const double> dy, Format format)
-      : y_(y), dy_(dy), format_(format), decider_(format), result_(y.size()) {
+  LogSoftmaxBackwardRow(std::span<const double> y, std::span<const double> dy, Format format,
+                        std::vector<Exact>& result)
+      : y_(y), dy_(dy), format_(format), decider_(format), result_(result) {
     std::vector<mpfr_float> terms(dy.size());
     for (std::size_t j = 0; j < dy.size(); ++j) set_double(terms[j], dy[j]);
     exact_sum(sum_, terms);
   }
 
-  std::vector<Exact> run(const ReferenceOptions& schedule) {
+  void run(const ReferenceOptions& schedule, const std::vector<std::size_t>& indices) {
     ExactRounder round(format_);
     mpfr_srcptr S = sum_.backend().data();
     const bool s_zero = mpfr_zero_p(S) != 0;
     const int s_sign = mpfr_signbit(S) ? -1 : 1;
     mpfr_float dy_i, out, zero_product;  // zero_product: e_i * S when that is a zero
     set_double(zero_product, s_sign < 0 ? -0.0 : 0.0);
-    for (std::size_t i = 0; i < y_.size(); ++i) {
+    for (std::size_t i : indices) {
       const double y = y_[i];
       set_double(dy_i, dy_[i]);
       if (std::isnan(y)) {
@@ -293,7 +300,6 @@ class LogSoftmaxBackwardRow {
       }
     }
     if (!pending_.empty()) decide_pending(schedule);
-    return std::move(result_);
   }
 
  private:
@@ -330,7 +336,7 @@ class LogSoftmaxBackwardRow {
   std::span<const double> y_, dy_;
   Format format_;
   Decider decider_;
-  std::vector<Exact> result_;
+  std::vector<Exact>& result_;
   std::vector<std::size_t> pending_;
   mpfr_float sum_;  // S, exact
   Interval abs_sum_, arg_, exp_, product_, out_;
@@ -342,11 +348,19 @@ std::vector<Exact> softmax_backward_row(std::span<const double> y, std::span<con
                                         Format format, const ReferenceOptions& options) {
   check_lengths(y, dy);
   resolved_schedule(options, format);  // validated; only fast_path is used
-  if (options.fast_path)
-    if (auto row = try_fast_backward_row(false, y, dy, format)) return std::move(*row);
+  if (options.fast_path) {
+    if (auto row = try_fast_backward_row(false, y, dy, format)) {  // a row of finite values
+      if (!row->undecided.empty()) softmax_backward_finite(y, dy, format, row->undecided, row->values);
+      return std::move(row->values);
+    }
+  }
   const SumKind kind = classify_dot(y, dy);
   if (kind == SumKind::nan) return all_nan(y.size());
-  if (kind == SumKind::finite) return softmax_backward_finite(y, dy, format);
+  if (kind == SumKind::finite) {
+    std::vector<Exact> result(y.size());
+    softmax_backward_finite(y, dy, format, every_index(y.size()), result);
+    return result;
+  }
   const int sigma = kind == SumKind::pos_inf ? 1 : -1;
   std::vector<Exact> result(y.size());
   for (std::size_t i = 0; i < y.size(); ++i)
@@ -358,11 +372,20 @@ std::vector<Exact> log_softmax_backward_row(std::span<const double> y, std::span
                                             Format format, const ReferenceOptions& options) {
   check_lengths(y, dy);
   const ReferenceOptions schedule = resolved_schedule(options, format);
-  if (schedule.fast_path)
-    if (auto row = try_fast_backward_row(true, y, dy, format)) return std::move(*row);
+  if (schedule.fast_path) {
+    if (auto row = try_fast_backward_row(true, y, dy, format)) {  // finite dy, no NaN or +inf y
+      if (!row->undecided.empty())
+        LogSoftmaxBackwardRow(y, dy, format, row->values).run(schedule, row->undecided);
+      return std::move(row->values);
+    }
+  }
   const SumKind kind = classify_sum(dy);
   if (kind == SumKind::nan) return all_nan(y.size());
-  if (kind == SumKind::finite) return LogSoftmaxBackwardRow(y, dy, format).run(schedule);
+  if (kind == SumKind::finite) {
+    std::vector<Exact> result(y.size());
+    LogSoftmaxBackwardRow(y, dy, format, result).run(schedule, every_index(y.size()));
+    return result;
+  }
   const int sigma = kind == SumKind::pos_inf ? 1 : -1;
   const Format accumulation = format == Format::f64 ? Format::f64 : Format::f32;
   std::vector<Exact> result(y.size());

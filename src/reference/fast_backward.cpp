@@ -5,9 +5,9 @@
 //   softmax_backward:     out_i = y_i (dy_i - s),  s = sum_j y_j dy_j  (TwoProd: exact terms)
 //   log_softmax_backward: out_i = dy_i - exp(y_i) S,  S = sum_j dy_j
 // in double-double with absolute error bounds; the sums' bounds count every addition against
-// the partial sum it makes. A row with a NaN or an
-// infinity, a sum whose sign is in doubt, or an output too close to zero or to a rounding
-// boundary goes to MPFR, whose exact rational arithmetic and signed-zero rules decide it.
+// the partial sum it makes. A row with a NaN or an infinity, or a sum whose sign is in doubt,
+// goes to MPFR whole; an output too close to zero or to a rounding boundary goes alone, and
+// MPFR's exact rational arithmetic and signed-zero rules decide it from the row's exact sum.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -71,78 +71,84 @@ std::optional<BoundedSum> bounded_sum(std::size_t n, Term term) {
   return BoundedSum{sum, bound};
 }
 
+// y_i (dy_i - s), or nothing when d_i's sign is in doubt or the output is not decided.
+std::optional<Exact> softmax_backward_output(double y, double dy, const BoundedSum& s,
+                                             Format format) {
+  const Dd d = dd::add(Dd{dy, 0.0}, dd::negate(s.value));  // dy_i - s
+  const double d_bound = s.bound + relative_bound(d, dd::kAddDdBound * kU2);
+  if (!(std::fabs(d.hi) > d_bound)) return std::nullopt;  // d_i's sign in doubt
+  if (y == 0.0) {  // an exact zero with the xor of the signs (IEEE)
+    const double zero = std::signbit(y) != std::signbit(d.hi) ? -0.0 : 0.0;
+    return Exact{zero, zero, 0.0};
+  }
+  const Dd product = dd::mul(d, y);  // DWTimesFP3, 2 u^2
+  const double bound = std::fabs(y) * d_bound * (1 + 0x1p-50) + relative_bound(product, 2 * kU2) +
+                       product_slack(product);
+  if (!(bound <= kMaxRelativeBound * std::fabs(product.hi))) return std::nullopt;
+  return decide(product, 0.0, bound, format);
+}
+
+// dy_i - e^y_i S for S settled (|S| > its bound; log2_S_upper >= log2 |S| + 1), or nothing
+// when the output is not decided (or y_i > 0, or a zero dy_i beside e^y_i S = +-0).
+std::optional<Exact> log_softmax_backward_output(double y, double dy, const BoundedSum& S,
+                                                 double log2_S_upper, Format format) {
+  if (y == -HUGE_VAL) {  // p_i = +-0: dy_i itself, unless dy_i is a zero (sign rules)
+    if (dy == 0.0) return std::nullopt;
+    return Exact{dy, dy, 0.0};
+  }
+  if (y < kExpLow && dy != 0.0) {
+    // e^y_i |S| <= 2^(y_i / ln 2 + 2 + log2 |S|) (+ 1 for this test's rounding), far below
+    // dy_i's last bit: out_i = dy_i - p_i rounds as dy_i (a value of the format), the side of
+    // the exact value being -sign(S).
+    const double log2_p = y / std::log(2.0) + 3 + log2_S_upper;
+    if (!(log2_p < -1080)) return std::nullopt;
+    return decide({dy, 0.0}, 0.0, std::ldexp(1.0, -1080), format, S.value.hi > 0 ? -1 : +1);
+  }
+  if (!(y >= kExpLow && y <= 0.0)) return std::nullopt;
+  // e^y_i S: fast_exp (20 u^2) times S (DWTimesDW3, 4 u^2), S's own bound carried by e^y_i.
+  const ScaledDd e = fast_exp({y, 0.0});
+  const Dd product = dd::ldexp(dd::mul(e.m, S.value), e.exponent);
+  const double e_upper = std::ldexp(e.m.hi, e.exponent) * (1 + 0x1p-50);
+  const double product_bound = relative_bound(product, kFastExpError + 4 * kU2) +
+                               e_upper * S.bound + product_slack(product);
+  const Dd value = dd::add(Dd{dy, 0.0}, dd::negate(product));
+  const double bound = product_bound + relative_bound(value, dd::kAddDdBound * kU2);
+  if (!(bound <= kMaxRelativeBound * std::fabs(value.hi))) return std::nullopt;
+  return decide(value, 0.0, bound, format);
+}
+
 }  // namespace
 
-std::optional<std::vector<Exact>> fast_softmax_backward_row(std::span<const double> y,
-                                                            std::span<const double> dy,
-                                                            Format format) {
+std::optional<PartialRow> fast_softmax_backward_row(std::span<const double> y,
+                                                    std::span<const double> dy, Format format) {
   const std::size_t n = y.size();
   if (n == 0 || dy.size() != n || !all_finite(y) || !all_finite(dy)) return std::nullopt;
   const auto s = bounded_sum(n, [&](std::size_t j) { return fp::two_prod(y[j], dy[j]); });
   if (!s) return std::nullopt;
-  std::vector<Exact> out(n);
+  PartialRow out{std::vector<Exact>(n), {}};
   for (std::size_t i = 0; i < n; ++i) {
-    const Dd d = dd::add(Dd{dy[i], 0.0}, dd::negate(s->value));  // dy_i - s
-    const double d_bound = s->bound + relative_bound(d, dd::kAddDdBound * kU2);
-    if (!(std::fabs(d.hi) > d_bound)) return std::nullopt;  // d_i's sign in doubt
-    if (y[i] == 0.0) {  // an exact zero with the xor of the signs (IEEE)
-      const double zero = std::signbit(y[i]) != std::signbit(d.hi) ? -0.0 : 0.0;
-      out[i] = {zero, zero, 0.0};
-      continue;
-    }
-    const Dd product = dd::mul(d, y[i]);  // DWTimesFP3, 2 u^2
-    const double bound = std::fabs(y[i]) * d_bound * (1 + 0x1p-50) +
-                         relative_bound(product, 2 * kU2) + product_slack(product);
-    if (!(bound <= kMaxRelativeBound * std::fabs(product.hi))) return std::nullopt;
-    const auto e = decide(product, 0.0, bound, format);
-    if (!e) return std::nullopt;
-    out[i] = *e;
+    const auto e = softmax_backward_output(y[i], dy[i], *s, format);
+    if (e) out.values[i] = *e;
+    else out.undecided.push_back(i);
   }
   return out;
 }
 
-std::optional<std::vector<Exact>> fast_log_softmax_backward_row(std::span<const double> y,
-                                                                std::span<const double> dy,
-                                                                Format format) {
+std::optional<PartialRow> fast_log_softmax_backward_row(std::span<const double> y,
+                                                        std::span<const double> dy,
+                                                        Format format) {
   const std::size_t n = y.size();
   // y_i = -inf (a masked position) is allowed: e_i = +0.
   const bool y_ok = std::all_of(y.begin(), y.end(), [](double v) { return v < HUGE_VAL; });
   if (n == 0 || dy.size() != n || !y_ok || !all_finite(dy)) return std::nullopt;
   const auto S = bounded_sum(n, [&](std::size_t j) { return Dd{dy[j], 0.0}; });
   if (!S || !(std::fabs(S->value.hi) > S->bound)) return std::nullopt;  // S = 0 in doubt
-  std::vector<Exact> out(n);
   const double log2_S_upper = std::log2(std::fabs(S->value.hi) + S->bound) + 1;
+  PartialRow out{std::vector<Exact>(n), {}};
   for (std::size_t i = 0; i < n; ++i) {
-    if (y[i] == -HUGE_VAL) {  // p_i = +-0: dy_i itself, unless dy_i is a zero (sign rules)
-      if (dy[i] == 0.0) return std::nullopt;
-      out[i] = {dy[i], dy[i], 0.0};
-      continue;
-    }
-    if (y[i] < kExpLow && dy[i] != 0.0) {
-      // e^y_i |S| <= 2^(y_i / ln 2 + 2 + log2 |S|) (+ 1 for this test's rounding), far below
-      // dy_i's last bit: out_i = dy_i - p_i rounds as dy_i (a value of the format), the
-      // side of the exact value being -sign(S).
-      const double log2_p = y[i] / std::log(2.0) + 3 + log2_S_upper;
-      if (!(log2_p < -1080)) return std::nullopt;
-      const auto r = decide({dy[i], 0.0}, 0.0, std::ldexp(1.0, -1080), format,
-                            S->value.hi > 0 ? -1 : +1);
-      if (!r) return std::nullopt;
-      out[i] = *r;
-      continue;
-    }
-    if (!(y[i] >= kExpLow && y[i] <= 0.0)) return std::nullopt;
-    // e^y_i S: fast_exp (20 u^2) times S (DWTimesDW3, 4 u^2), S's own bound carried by e^y_i.
-    const ScaledDd e = fast_exp({y[i], 0.0});
-    const Dd product = dd::ldexp(dd::mul(e.m, S->value), e.exponent);
-    const double e_upper = std::ldexp(e.m.hi, e.exponent) * (1 + 0x1p-50);
-    const double product_bound = relative_bound(product, kFastExpError + 4 * kU2) +
-                                 e_upper * S->bound + product_slack(product);
-    const Dd value = dd::add(Dd{dy[i], 0.0}, dd::negate(product));
-    const double bound = product_bound + relative_bound(value, dd::kAddDdBound * kU2);
-    if (!(bound <= kMaxRelativeBound * std::fabs(value.hi))) return std::nullopt;
-    const auto r = decide(value, 0.0, bound, format);
-    if (!r) return std::nullopt;
-    out[i] = *r;
+    const auto r = log_softmax_backward_output(y[i], dy[i], *S, log2_S_upper, format);
+    if (r) out.values[i] = *r;
+    else out.undecided.push_back(i);
   }
   return out;
 }

@@ -11,7 +11,8 @@ namespace {
 
 std::atomic<std::uint64_t> g_fast_rows{0}, g_fallback_rows{0}, g_fast_elements{0},
     g_fallback_elements{0}, g_stablemax_fast_rows{0}, g_stablemax_fallback_rows{0}, g_loss_fast_rows{0},
-    g_loss_fallback_rows{0}, g_backward_fast_rows{0}, g_backward_fallback_rows{0};
+    g_loss_fallback_rows{0}, g_backward_fast_rows{0}, g_backward_fallback_rows{0},
+    g_backward_partial_rows{0};
 
 // Counts one row as answered by a fast path (`fast`) or sent to MPFR (`fallback`).
 template <class Row>
@@ -69,13 +70,16 @@ std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParamete
   return counted(std::move(row), g_loss_fast_rows, g_loss_fallback_rows);
 }
 
-std::optional<std::vector<Exact>> try_fast_backward_row(bool log_softmax, std::span<const double> y,
-                                                        std::span<const double> dy,
-                                                        Format format) {
+std::optional<PartialRow> try_fast_backward_row(bool log_softmax, std::span<const double> y,
+                                                std::span<const double> dy, Format format) {
   if (!fast_path_available()) return std::nullopt;
-  return counted(log_softmax ? fast_log_softmax_backward_row(y, dy, format)
-                             : fast_softmax_backward_row(y, dy, format),
-                 g_backward_fast_rows, g_backward_fallback_rows);
+  auto row = log_softmax ? fast_log_softmax_backward_row(y, dy, format)
+                         : fast_softmax_backward_row(y, dy, format);
+  auto& counter = !row                        ? g_backward_fallback_rows
+                  : row->undecided.empty()    ? g_backward_fast_rows
+                                              : g_backward_partial_rows;
+  counter.fetch_add(1, std::memory_order_relaxed);
+  return row;
 }
 
 FastPathCounts fast_path_counts() {
@@ -83,7 +87,8 @@ FastPathCounts fast_path_counts() {
           g_fast_elements.load(),       g_fallback_elements.load(),
           g_stablemax_fast_rows.load(), g_stablemax_fallback_rows.load(),
           g_loss_fast_rows.load(),      g_loss_fallback_rows.load(),
-          g_backward_fast_rows.load(),  g_backward_fallback_rows.load()};
+          g_backward_fast_rows.load(),  g_backward_fallback_rows.load(),
+          g_backward_partial_rows.load()};
 }
 
 }  // namespace softcheck::reference

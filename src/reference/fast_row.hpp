@@ -58,14 +58,21 @@ std::optional<LossReference> fast_sigmoid_normaliser_row(std::span<const double>
 std::optional<LossReference> fast_softplus_normaliser_row(std::span<const double> x,
                                                           Format format);
 
+// A backward row whose sum the fast path settled: every output decided but those at
+// `undecided` (increasing indices; their values are left unset), which the caller computes
+// in MPFR from the row's exact sum - each output depends on the row only through it.
+struct PartialRow {
+  std::vector<Exact> values;
+  std::vector<std::size_t> undecided;
+};
 // The softmax backward ops' (fast_backward.cpp): y_i (dy_i - <y, dy>) and
-// dy_i - exp(y_i) sum_j dy_j, for rows of finite values (backward_reference.hpp).
-std::optional<std::vector<Exact>> fast_softmax_backward_row(std::span<const double> y,
-                                                            std::span<const double> dy,
-                                                            Format format);
-std::optional<std::vector<Exact>> fast_log_softmax_backward_row(std::span<const double> y,
-                                                                std::span<const double> dy,
-                                                                Format format);
+// dy_i - exp(y_i) sum_j dy_j, for rows of finite values (backward_reference.hpp); nothing
+// when the row's sum is not settled (a NaN or an infinity, its sign in doubt).
+std::optional<PartialRow> fast_softmax_backward_row(std::span<const double> y,
+                                                    std::span<const double> dy, Format format);
+std::optional<PartialRow> fast_log_softmax_backward_row(std::span<const double> y,
+                                                        std::span<const double> dy,
+                                                        Format format);
 
 // Whether this CPU runs fast_row and fast_stablemax_row (it has FMA and AVX2).
 bool fast_path_available();
@@ -83,9 +90,8 @@ std::optional<LossReference> try_fast_loss_row(LossKind kind, const LossParamete
 
 // fast_softmax_backward_row (log_softmax false) or fast_log_softmax_backward_row where
 // available (counted below), else nothing.
-std::optional<std::vector<Exact>> try_fast_backward_row(bool log_softmax, std::span<const double> y,
-                                                        std::span<const double> dy,
-                                                        Format format);
+std::optional<PartialRow> try_fast_backward_row(bool log_softmax, std::span<const double> y,
+                                                std::span<const double> dy, Format format);
 
 // Rows answered by fast_row and rows that fell back to MPFR, since the start of the process
 // (all threads); for the throughput measurement (analyses/perf/verify_throughput.cpp).
@@ -99,7 +105,8 @@ struct FastPathCounts {
   std::uint64_t loss_fast_rows = 0;      // loss-family rows (try_fast_loss_row)
   std::uint64_t loss_fallback_rows = 0;  // and those that fell back
   std::uint64_t backward_fast_rows = 0;      // softmax backward rows (try_fast_backward_row)
-  std::uint64_t backward_fallback_rows = 0;  // and those that fell back
+  std::uint64_t backward_fallback_rows = 0;  // and those that fell back whole
+  std::uint64_t backward_partial_rows = 0;   // and those with some outputs left to MPFR
 };
 FastPathCounts fast_path_counts();
 
