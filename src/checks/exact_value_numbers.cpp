@@ -18,19 +18,17 @@ std::uint32_t ExactValueNumbers::number(const reference::Exact& exact, double qu
                                         std::size_t limit) {
   const double lo = std::round(exact.exact_lo / quantum) + 0.0;  // -0 and +0 alike
   const Key key{std::bit_cast<std::uint64_t>(exact.exact_hi), std::bit_cast<std::uint64_t>(lo)};
-  const std::size_t slot = slot_of(key);
-  if (slots_[slot] == key) return numbers_[slot];
+  Slot& slot = slots_[slot_of(key)];
+  if (slot.key == key) return slot.number;
   if (size_ >= limit) return kUnnumbered;
   const auto number = static_cast<std::uint32_t>(size_);
-  slots_[slot] = key;
-  numbers_[slot] = number;
+  slot = {key, number};
   if (++size_ * 2 > slots_.size()) grow();
   return number;
 }
 
 void ExactValueNumbers::clear() {
-  slots_ = std::vector<Key>(kInitialSlots, kEmptySlot);  // releases a grown table
-  numbers_ = std::vector<std::uint32_t>(kInitialSlots);
+  slots_ = std::vector<Slot>(kInitialSlots, Slot{kEmptySlot, 0});  // releases a grown table
   size_ = 0;
 }
 
@@ -42,21 +40,15 @@ std::size_t ExactValueNumbers::slot_of(const Key& key) const {
   const std::size_t mask = slots_.size() - 1;
   std::size_t slot =
       static_cast<std::size_t>(((key.first ^ std::rotl(key.second, 29)) * kMix) >> shift);
-  while (slots_[slot] != key && slots_[slot] != kEmptySlot) slot = (slot + 1) & mask;
+  while (slots_[slot].key != key && slots_[slot].key != kEmptySlot) slot = (slot + 1) & mask;
   return slot;
 }
 
 void ExactValueNumbers::grow() {
-  std::vector<Key> old_slots(slots_.size() * 2, kEmptySlot);
-  std::vector<std::uint32_t> old_numbers(slots_.size() * 2);
+  std::vector<Slot> old_slots(slots_.size() * 2, Slot{kEmptySlot, 0});
   old_slots.swap(slots_);
-  old_numbers.swap(numbers_);
-  for (std::size_t i = 0; i < old_slots.size(); ++i) {
-    if (old_slots[i] == kEmptySlot) continue;
-    const std::size_t slot = slot_of(old_slots[i]);
-    slots_[slot] = old_slots[i];
-    numbers_[slot] = old_numbers[i];
-  }
+  for (const Slot& old : old_slots)
+    if (old.key != kEmptySlot) slots_[slot_of(old.key)] = old;
 }
 
 }  // namespace softcheck

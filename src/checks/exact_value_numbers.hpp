@@ -29,10 +29,15 @@ class ExactValueNumbers {
 
  private:
   using Key = std::pair<std::uint64_t, std::uint64_t>;
+  // A value's key and number side by side: a lookup reads one place in a table far larger
+  // than the cache.
+  struct Slot {
+    Key key;
+    std::uint32_t number;
+  };
   std::size_t slot_of(const Key& key) const;  // its slot, or the empty slot where it goes
   void grow();
-  std::vector<Key> slots_;                 // a power of two, at most half full
-  std::vector<std::uint32_t> numbers_;     // of the value in the same slot
+  std::vector<Slot> slots_;  // a power of two, at most half full
   std::size_t size_ = 0;
 };
 

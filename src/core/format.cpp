@@ -20,26 +20,12 @@ double max_finite(Format f) {
   const FormatTraits t = traits(f);
   return scale2(2.0 - normal_pow2(1 - t.precision), t.max_exponent);
 }
-double min_normal(Format f) { return normal_pow2(traits(f).min_exponent); }
-double denorm_min(Format f) {
-  const FormatTraits t = traits(f);
-  return scale2(1.0, t.min_exponent - t.precision + 1);
-}
-double epsilon(Format f) { return normal_pow2(1 - traits(f).precision); }
 
 double round_to_format(double x, Format f) { return round_to_format_with_tie(x, f).rounded; }
 
 bool is_representable(double x, Format f) {
   if (std::isnan(x)) return true;
   return round_to_format(x, f) == x;
-}
-
-double ulp(double x, Format f) {
-  if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
-  const FormatTraits t = traits(f);
-  if (x == 0.0) return denorm_min(f);
-  const int exponent = std::clamp(exponent_of(x), t.min_exponent, t.max_exponent);
-  return scale2(1.0, exponent - t.precision + 1);
 }
 
 std::uint16_t encode_bf16(double representable) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -27,23 +28,28 @@ struct FormatTraits {
   std::size_t storage_bytes;
 };
 
+// By Format's value (f64, f32, bf16, f16): a table the per-element checks read inline.
+inline constexpr FormatTraits kFormatTraits[] = {{"f64", 53, -1022, 1023, 8},
+                                                 {"f32", 24, -126, 127, 4},
+                                                 {"bf16", 8, -126, 127, 2},
+                                                 {"f16", 11, -14, 15, 2}};
+
 constexpr FormatTraits traits(Format f) {
-  switch (f) {
-    case Format::f64: return {"f64", 53, -1022, 1023, 8};
-    case Format::f32: return {"f32", 24, -126, 127, 4};
-    case Format::bf16: return {"bf16", 8, -126, 127, 2};
-    case Format::f16: return {"f16", 11, -14, 15, 2};
-  }
-  return {"?", 0, 0, 0, 0};
+  const auto index = static_cast<std::size_t>(f);
+  return index < std::size(kFormatTraits) ? kFormatTraits[index] : FormatTraits{"?", 0, 0, 0, 0};
 }
 
 constexpr std::string_view name(Format f) { return traits(f).name; }
 std::optional<Format> parse_format(std::string_view text);
 
 double max_finite(Format f);
-double min_normal(Format f);
-double denorm_min(Format f);
-double epsilon(Format f);  // 2^(1 - precision): the spacing just above 1
+// (Inline, like ulp below: the gate measures every kernel output with them.)
+inline double min_normal(Format f) { return normal_pow2(traits(f).min_exponent); }
+inline double denorm_min(Format f) {
+  const FormatTraits t = traits(f);
+  return scale2(1.0, t.min_exponent - t.precision + 1);
+}
+inline double epsilon(Format f) { return normal_pow2(1 - traits(f).precision); }  // spacing above 1
 
 // Round a double to the nearest value of `f` (ties to even), with the format's subnormals,
 // underflow to signed zero and overflow to infinity. NaN and infinities pass through.
@@ -82,7 +88,13 @@ bool is_representable(double x, Format f);
 
 // Spacing of `f` at |x|: 2^(max(floor(log2|x|), min_exponent) - precision + 1); for |x| at or
 // beyond the largest binade the spacing of that binade; denorm_min for zero. NaN for NaN/inf.
-double ulp(double x, Format f);
+inline double ulp(double x, Format f) {
+  if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
+  const FormatTraits t = traits(f);
+  if (x == 0.0) return denorm_min(f);
+  const int exponent = std::clamp(exponent_of(x), t.min_exponent, t.max_exponent);
+  return scale2(1.0, exponent - t.precision + 1);
+}
 
 // Storage: 8/4/2 bytes per element, little-endian host layout.
 // bf16 = upper half of the f32 encoding; f16 = IEEE binary16. NaN is stored as a quiet NaN.
