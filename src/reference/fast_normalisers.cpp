@@ -67,12 +67,13 @@ std::optional<LossReference> fast_sigmoid_normaliser_row(std::span<const double>
       continue;
     }
     const double a = -std::fabs(v);
-    if (a < kExpDomain + 5) {  // e^a < 2^-1075: n e^a below 2^-1034
-      if (v >= 0) {
-        row.gradient[i] = {1.0, 1.0, 0.0};  // 1 / (1 + n e^-v): 1 less far below its last bit
-        continue;
-      }
-      return std::nullopt;  // e^v / (e^v + n): a value near double's underflow
+    if (a < kExpDomain + 5 && v >= 0) {  // e^a < 2^-1075: n e^a below 2^-1034
+      row.gradient[i] = {1.0, 1.0, 0.0};  // 1 / (1 + n e^-v): 1 less far below its last bit
+      continue;
+    }
+    if (a < kExpDomain) {  // e^v / (e^v + n) <= e^v < 2^-1082: +0 in double and every format
+      row.gradient[i] = kZero;
+      continue;
     }
     const ScaledDd e = fast_exp({a, 0.0});
     const Dd E = dd::ldexp(e.m, e.exponent);  // may lose low bits below 2^-960: slack

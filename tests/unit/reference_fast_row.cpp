@@ -380,3 +380,23 @@ TEST_CASE("a backward row with one cancelling output leaves only that output to 
     CHECK(got[c.cancelling].rounded == 0.0);
   }
 }
+
+TEST_CASE("the sigmoid normaliser decides entries far below exp's range without MPFR") {
+  // sigmoid(x - ln n) of x below -750 is below 2^-1082: +0 in double and every format; from
+  // -750 to -745 the value lies near double's smallest subnormal and is decided scaled.
+  for (Format format : {Format::f64, Format::f32}) {
+    const std::vector<double> x{round_to_format(-800.0, format), round_to_format(-747.25, format),
+                                1.0, -2.0};
+    const auto fast = try_fast_loss_row(LossKind::sigmoid_normaliser, {}, x, format, 0);
+    if (!fast_path_available()) continue;
+    REQUIRE(fast.has_value());
+    ReferenceOptions mpfr;
+    mpfr.fast_path = false;
+    const LossReference want = evaluate_loss_row(LossKind::sigmoid_normaliser, {}, x, format, 0, mpfr);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      INFO(name(format) << " entry " << i);
+      require_same(fast->gradient[i], want.gradient[i]);
+    }
+    CHECK(fast->gradient[0].exact_hi == 0.0);
+  }
+}
