@@ -126,8 +126,12 @@ void RankingPlans::plan(std::size_t slot, const Batch& batch, std::size_t row,
   double* allowances = allowances_.data() + start;
   std::uint32_t* order = order_.data() + start;
   std::uint32_t* below_count = below_.data() + start;
-  thread_local std::vector<Upper> uppers;
-  thread_local RankingBounds bounds;
+  // Per-thread scratch, reused from row to row; bound to references once, so that the sort's
+  // comparisons and the searches do not look the thread-local storage up each time.
+  thread_local std::vector<Upper> scratch_uppers;
+  thread_local RankingBounds scratch_bounds;
+  std::vector<Upper>& uppers = scratch_uppers;
+  RankingBounds& bounds = scratch_bounds;
   uppers.resize(n);
   bounds.upper.resize(n);
   bounds.lower.resize(n);
@@ -144,11 +148,11 @@ void RankingPlans::plan(std::size_t slot, const Batch& batch, std::size_t row,
                  static_cast<std::uint32_t>(i)};
   }
   std::sort(uppers.begin(), uppers.end(),
-            [](const Upper& a, const Upper& b) { return bounds.upper_below(a, b); });
+            [&bounds](const Upper& a, const Upper& b) { return bounds.upper_below(a, b); });
   for (std::size_t k = 0; k < n; ++k) order[k] = uppers[k].index;
   // below[j] counts the e_i + a_i < e_j - a_j; as e_j - a_j <= e_j + a_j, that is at most j's
   // own position k, and usually close below it: gallop down from k, then bisect.
-  const auto below = [](const Upper& u, const Upper& j) { return bounds.below_lower(u, j); };
+  const auto below = [&bounds](const Upper& u, const Upper& j) { return bounds.below_lower(u, j); };
   for (std::size_t k = 0; k < n; ++k) {
     const Upper& j = uppers[k];
     std::size_t high = k, step = 1;  // uppers[high] is not below j's lower
@@ -182,7 +186,8 @@ std::optional<BehaviourOutcome> check_ranking(std::size_t row, std::span<const d
   const std::size_t n = got.size();
   const auto& values = plan.values;
   const auto& allowances = plan.allowances;
-  thread_local std::vector<std::size_t> best;  // best[k]: largest output among order[0..k]
+  thread_local std::vector<std::size_t> scratch_best;
+  std::vector<std::size_t>& best = scratch_best;  // best[k]: largest output among order[0..k]
   best.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t i = plan.order[k];

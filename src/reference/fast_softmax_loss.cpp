@@ -123,7 +123,7 @@ class FastSoftmaxLoss {
   FastSoftmaxLoss(LossKind kind, const LossParameters& p, std::span<const double> x,
                   Format format, std::size_t target)
       : kind_(kind), tau_(p.tau), temperature_(kind == LossKind::comp_sum ? 1.0 : p.temperature),
-        x_(x), format_(format), target_(target), n_(x.size()) {}
+        x_(x), format_(format), target_(target), n_(x.size()), terms_(scratch_terms_) {}
 
   std::optional<LossReference> run() {
     if (!(temperature_ >= kMinTemperature && temperature_ <= kMaxTemperature)) return std::nullopt;
@@ -318,14 +318,17 @@ class FastSoftmaxLoss {
   std::size_t target_, n_;
   double m_ = 0;
   std::size_t a_ = 0;
-  static thread_local ExpTerms terms_;  // per-thread scratch, reused from row to row
+  // Per-thread scratch, reused from row to row; terms_ binds it once (no thread-local lookup
+  // on each use).
+  static thread_local ExpTerms scratch_terms_;
+  ExpTerms& terms_;
   Dd S_, inverse_S_;
   double S_relative_ = 0;
   Bounded log_{};
   LossReference row_;
 };
 
-thread_local ExpTerms FastSoftmaxLoss::terms_;
+thread_local ExpTerms FastSoftmaxLoss::scratch_terms_;
 
 }  // namespace
 
