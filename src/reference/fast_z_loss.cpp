@@ -6,8 +6,9 @@
 //   z_c = -S1 / sqrt(D),  t = a (b - z_c),  loss = softplus(t) / a,  s = sigmoid(t),
 //   F = s n / D^(3/2),  g_j = F P_j (P_j = S2 - e_j S1, j != c),  g_c = -F R
 //   (R = (n - 1) S2 - S1^2).
-// D, P_j and R may cancel (P_j is exactly 0 in every n = 2 row): a row whose D, P_j or R is
-// not known to 2^-84 of its value, or an output not to 2^-80, goes to MPFR's exact sums, as do rows with a NaN or an
+// D, P_j and R may cancel (P_j and R are exactly 0 in every n = 2 row: its gradient is +0
+// throughout): a row whose D, P_j or R is not known to 2^-84 of its value, or an output not
+// to 2^-80, goes to MPFR's exact sums, as do rows with a NaN or an
 // infinity, n < 2, a constant row, |t| > 700 or values beyond the range where D^(3/2) stays
 // a normal double-double.
 #include <cmath>
@@ -122,6 +123,12 @@ std::optional<LossReference> fast_z_loss_row(const LossParameters& parameters,
   row.gradient.resize(count);
   const Bounded R = difference(n - 1);
   for (std::size_t j = 0; j < count; ++j) {
+    if (count == 2) {
+      // e_c = 0 and e_j = d: P_j = d^2 - d d and R = d^2 - d^2 are exactly 0, and the MPFR
+      // path gives such an exact zero as +0.
+      row.gradient[j] = kZero;
+      continue;
+    }
     Bounded factor = R;  // g_c = -F R
     if (j != c) {      // g_j = F P_j, P_j = S2 - e_j S1
       const Dd product = dd::mul(e[j], s1);

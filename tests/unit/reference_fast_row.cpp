@@ -221,7 +221,7 @@ TEST_CASE("the loss family's fast path gives the MPFR path's results on every fa
     WARN(name(format) << ": " << outputs << " loss-family outputs identical; fast path " << fast
                       << " rows, MPFR fallback " << fallback);
     // The fast path must carry the bulk (the special rows, collapsed sums at the maximum and
-    // the Z-loss's cancelling sums - every n = 2 row - fall back).
+    // the Z-loss's cancelling sums fall back).
     CHECK((fast > 3 * fallback || !fast_path_available()));
   }
 }
@@ -398,5 +398,25 @@ TEST_CASE("the sigmoid normaliser decides entries far below exp's range without 
       require_same(fast->gradient[i], want.gradient[i]);
     }
     CHECK(fast->gradient[0].exact_hi == 0.0);
+  }
+}
+
+TEST_CASE("the Z-loss fast path gives an n = 2 row its exactly zero gradient") {
+  // With e_c = 0 and e_j = d, P_j = d^2 - d d and R = d^2 - d^2 vanish: every gradient is +0
+  // (as the MPFR path's exact zeros), with no cancelling sum to send the row to MPFR.
+  for (std::size_t target : {std::size_t{0}, std::size_t{1}}) {
+    const std::vector<double> x{1.5, -2.0};
+    const auto fast = try_fast_loss_row(LossKind::z_loss, {.a = 1.0, .b = 1.0}, x, Format::f32, target);
+    if (!fast_path_available()) continue;
+    REQUIRE(fast.has_value());
+    ReferenceOptions mpfr;
+    mpfr.fast_path = false;
+    const LossReference want =
+        evaluate_loss_row(LossKind::z_loss, {.a = 1.0, .b = 1.0}, x, Format::f32, target, mpfr);
+    each_output(*fast, want, [&](const char* what, const Exact& g, const Exact& w) {
+      INFO("target " << target << " " << what);
+      require_same(g, w);
+    });
+    CHECK(std::signbit(fast->gradient[0].rounded) == false);
   }
 }
