@@ -17,6 +17,7 @@ BiasNumbering& FamilyBiasNumberings::of(const ReferenceKey& key) {
 ReferenceNumbers::ReferenceNumbers(BiasNumbering& numbering,
                                    const std::vector<reference::OpRow>& rows, std::size_t n)
     : stride_(n + 1), numbers_(rows.size() * (n + 1), kNotCounted) {
+  numbering.reserve(numbers_.size());
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const std::vector<reference::Exact>& elements = rows[r].elements;
     for (std::size_t i = 0; i < std::min(n, elements.size()); ++i)

@@ -1,6 +1,7 @@
 // Numbers for distinct exact values: see exact_value_numbers.hpp.
 #include "checks/exact_value_numbers.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -23,8 +24,13 @@ std::uint32_t ExactValueNumbers::number(const reference::Exact& exact, double qu
   if (size_ >= limit) return kUnnumbered;
   const auto number = static_cast<std::uint32_t>(size_);
   slot = {key, number};
-  if (++size_ * 2 > slots_.size()) grow();
+  if (++size_ * 2 > slots_.size()) rehash(slots_.size() * 2);
   return number;
+}
+
+void ExactValueNumbers::reserve(std::size_t values, std::size_t limit) {
+  const std::size_t slots = std::bit_ceil(2 * std::min(values, limit));  // at most half full
+  if (slots > slots_.size()) rehash(slots);
 }
 
 void ExactValueNumbers::clear() {
@@ -44,8 +50,8 @@ std::size_t ExactValueNumbers::slot_of(const Key& key) const {
   return slot;
 }
 
-void ExactValueNumbers::grow() {
-  std::vector<Slot> old_slots(slots_.size() * 2, Slot{kEmptySlot, 0});
+void ExactValueNumbers::rehash(std::size_t slots) {
+  std::vector<Slot> old_slots(slots, Slot{kEmptySlot, 0});
   old_slots.swap(slots_);
   for (const Slot& old : old_slots)
     if (old.key != kEmptySlot) slots_[slot_of(old.key)] = old;

@@ -25,6 +25,8 @@ class ExactValueNumbers {
   // that grid).
   std::uint32_t number(const reference::Exact& exact, double quantum, std::size_t limit);
   std::size_t size() const { return size_; }
+  // Room for `values` numbered values in all (at most `limit`) without growing step by step.
+  void reserve(std::size_t values, std::size_t limit);
   void clear();
 
  private:
@@ -36,7 +38,7 @@ class ExactValueNumbers {
     std::uint32_t number;
   };
   std::size_t slot_of(const Key& key) const;  // its slot, or the empty slot where it goes
-  void grow();
+  void rehash(std::size_t slots);
   std::vector<Slot> slots_;  // a power of two, at most half full
   std::size_t size_ = 0;
 };

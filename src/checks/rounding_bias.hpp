@@ -97,6 +97,9 @@ class BiasNumbering {
   explicit BiasNumbering(Format format) : format_(format) {}
   // kNotCounted, the value's number, or kUnnumbered once kMaxNumberedValues are numbered.
   std::uint32_t number(const reference::Exact& exact);
+  // Room for `more` values beyond those numbered so far (a batch's outputs, before numbering
+  // them), up to kMaxNumberedValues.
+  void reserve(std::size_t more) { values_.reserve(values_.size() + more, kMaxNumberedValues); }
 
  private:
   Format format_;
