@@ -564,12 +564,8 @@ std::vector<UnitWork> work_of(const std::vector<GateUnit>& units,
 // result: each unit's findings are its own.
 std::vector<std::size_t> heaviest_first(const std::vector<UnitWork>& work,
                                         const std::vector<std::vector<std::size_t>>& positions) {
-  std::vector<double> weight(work.size(), 0.0);
-  for (std::size_t u = 0; u < work.size(); ++u) {
-    if (positions[u].empty()) continue;
-    weight[u] = kReferenceWeight * static_cast<double>(work[u].reference_elements);
-    for (std::size_t k : positions[u]) weight[u] += static_cast<double>(work[u].kernel_elements[k]);
-  }
+  std::vector<double> weight(work.size());
+  for (std::size_t u = 0; u < work.size(); ++u) weight[u] = unit_weight(work[u], positions[u]);
   std::vector<std::size_t> order(work.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(),
@@ -616,9 +612,17 @@ GateParts run_gate_parts(const std::vector<const Kernel*>& kernels, const Contra
   // Which (unit, kernel) this process checks: every one of its format, or its shard's share
   // (shard_plan.hpp); a kernel's zero-size calls go to shard (its position mod the count).
   std::vector<std::vector<bool>> mine(units.size(), std::vector<bool>(kernels.size(), false));
+  // The units' work (every batch generated once more), for the shard plan and for the order
+  // the parallel pass starts the units in; computed at most once. The plan's is computed on
+  // this thread alone: the zero-size probes below fork, and must do so before threads start.
+  std::vector<UnitWork> work;
+  const auto unit_work = [&](unsigned threads) -> const std::vector<UnitWork>& {
+    if (work.size() != units.size()) work = work_of(units, kernels, options, threads);
+    return work;
+  };
   const ShardPlan plan = options.shard.whole() ? ShardPlan{}
                         : options.plan       ? *options.plan
-                                             : plan_gate(kernels, options);
+                                             : plan_shards(unit_work(1), options.shard.count);
   for (std::size_t u = 0; u < units.size(); ++u)
     for (std::size_t k = 0; k < kernels.size(); ++k)
       mine[u][k] = kernels[k]->format == units[u].format &&
@@ -654,7 +658,7 @@ GateParts run_gate_parts(const std::vector<const Kernel*>& kernels, const Contra
     std::vector<std::vector<GatePart>> found(units.size());
     std::vector<std::vector<std::size_t>> elements(units.size());
     const std::vector<std::size_t> order =
-        unit_threads > 1 ? heaviest_first(work_of(units, kernels, options, unit_threads), positions)
+        unit_threads > 1 ? heaviest_first(unit_work(unit_threads), positions)
                          : std::vector<std::size_t>{};
     parallel_for(units.size(), unit_threads, [&](std::size_t i) {
       const std::size_t u = order.empty() ? i : order[i];

@@ -85,6 +85,11 @@ std::size_t ShardPlan::lightest() const {
   return best;
 }
 
+double unit_weight(const UnitWork& unit, const std::vector<std::size_t>& kernels) {
+  const double checks = kernel_weight(unit, kernels);
+  return checks > 0 ? checks + kReferenceWeight * static_cast<double>(unit.reference_elements) : 0;
+}
+
 ShardPlan plan_shards(const std::vector<UnitWork>& units, std::size_t count) {
   ShardPlan plan;
   count = std::max<std::size_t>(count, 1);
@@ -94,8 +99,7 @@ ShardPlan plan_shards(const std::vector<UnitWork>& units, std::size_t count) {
     plan.owner.emplace_back(unit.kernel_elements.size(), 0);
     std::vector<std::size_t> all(unit.kernel_elements.size());
     for (std::size_t k = 0; k < all.size(); ++k) all[k] = k;
-    if (kernel_weight(unit, all) > 0)
-      total += kernel_weight(unit, all) + kReferenceWeight * static_cast<double>(unit.reference_elements);
+    total += unit_weight(unit, all);
   }
   std::vector<Block> blocks;
   const double share = total / static_cast<double>(count);

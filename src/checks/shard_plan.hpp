@@ -39,6 +39,10 @@ struct UnitWork {
   std::size_t reference_elements = 0;
 };
 
+// The weight of checking the kernels at `kernels` (positions) on one unit: their elements
+// plus kReferenceWeight per reference element (0 when none of them runs there).
+double unit_weight(const UnitWork& unit, const std::vector<std::size_t>& kernels);
+
 struct ShardPlan {
   // owner[u][k]: the shard that checks kernel k on unit u (where kernel_elements > 0).
   std::vector<std::vector<std::size_t>> owner;
