@@ -14,9 +14,11 @@
 #pragma once
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 
 #include "core/format.hpp"
+#include "fp/two_sum.hpp"
 
 namespace softcheck::kernels {
 
@@ -73,13 +75,38 @@ inline std::uint16_t narrow_f16(float value) {
                                            std::bit_cast<std::uint32_t>(0.5f));
 }
 
-// Element traits: storage type, accumulator type, widening load and rounding store.
+// RN(a + b) rounded to odd instead: when the float sum is inexact and its last bit even, the
+// neighbour one ulp toward the exact sum (TwoSum's error gives its side). Narrowing that to
+// bf16 (8 bits) or f16 (11) rounds the exact a + b correctly, float keeping at least two bits
+// more (Boldo & Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms
+// using rounding to odd", IEEE Trans. Computers 57(4), 2008). Rounded to nearest,
+// the sum can land exactly on a midpoint of the narrow grid that the exact sum lies beside
+// (x_j - m a midpoint, log1p(s) below half a float ulp of it), and ties-to-even then goes the
+// wrong way half the time: a double rounding that leans toward zero (found by the exhaustive
+// bf16 sweep, docs/scale-out.md). Infinite and NaN sums are returned as they are.
+inline float add_round_to_odd(float a, float b) {
+  const float sum = a + b;
+  if (!std::isfinite(sum)) return sum;
+  const float error = fp::two_sum_error(a, b, sum);
+  const auto bits = std::bit_cast<std::uint32_t>(sum);
+  if (error == 0 || (bits & 1u) != 0) return sum;
+  // sum is not 0 here (a sum that rounds to 0 is exact); the odd neighbour on error's side.
+  const bool away_from_zero = std::signbit(error) == std::signbit(sum);
+  return std::bit_cast<float>(away_from_zero ? bits + 1 : bits - 1);
+}
+
+// Element traits: storage type, accumulator type, widening load and rounding store;
+// store_sum(a, b) is store(a + b) with the sum rounded once (narrow formats: to odd, then to
+// storage), for the log-type outputs (log_softmax, logsumexp, the loss) that end in a sum;
+// narrow says whether storage is narrower than the accumulator.
 struct F64 {
   using storage = double;
   using acc = double;
   static constexpr Format format = Format::f64;
   static acc load(storage v) { return v; }
   static storage store(acc v) { return v; }
+  static constexpr bool narrow = false;
+  static storage store_sum(acc a, acc b) { return a + b; }
 };
 
 struct F32 {
@@ -88,6 +115,8 @@ struct F32 {
   static constexpr Format format = Format::f32;
   static acc load(storage v) { return v; }
   static storage store(acc v) { return v; }
+  static constexpr bool narrow = false;
+  static storage store_sum(acc a, acc b) { return a + b; }
 };
 
 struct Bf16 {
@@ -96,6 +125,8 @@ struct Bf16 {
   static constexpr Format format = Format::bf16;
   static acc load(storage v) { return widen_bf16(v); }
   static storage store(acc v) { return narrow_bf16(v); }
+  static constexpr bool narrow = true;
+  static storage store_sum(acc a, acc b) { return narrow_bf16(add_round_to_odd(a, b)); }
 };
 
 struct F16 {
@@ -104,6 +135,8 @@ struct F16 {
   static constexpr Format format = Format::f16;
   static acc load(storage v) { return widen_f16(v); }
   static storage store(acc v) { return narrow_f16(v); }
+  static constexpr bool narrow = true;
+  static storage store_sum(acc a, acc b) { return narrow_f16(add_round_to_odd(a, b)); }
 };
 
 // Calls visit(E{}) with the element traits of `format`; every branch must return one type.

@@ -57,7 +57,35 @@ struct Row {
   A load(std::size_t i) const { return E::load(x[i]); }
   void store(std::size_t i, A v) const { out[i] = E::store(v); }
   void set_result(A v) const { *result = E::store(v); }
+  // a + b rounded once into storage (element.hpp's store_sum): the log-type outputs.
+  void store_sum(std::size_t i, A a, A b) const { out[i] = E::store_sum(a, b); }
+  void set_result_sum(A a, A b) const { *result = E::store_sum(a, b); }
 };
+
+// Whether some x_j of the row is finite and below m.
+template <class E>
+bool has_finite_below(const Row<E>& row, typename E::acc m) {
+  for (std::size_t j = 0; j < row.n; ++j) {
+    const auto x = row.load(j);
+    if (x < m && x > -fp::kInf<typename E::acc>) return true;
+  }
+  return false;
+}
+
+// L = log1p(s) as the log-type outputs add it ((x_j - m) - L, m + L, (m - x_y) + L). For a
+// narrow format, where s underflowed to 0 in float (every other logit at least 103.97 below
+// m, exp's underflow) although some of them is finite, the exact L is positive but below
+// 2^-149, and store_sum's rounding to odd must see which side of x_j - m the exact output
+// lies on: 2^-149 stands in for it (both lie below the float ulp of every |x_j - m| >= 103.97,
+// so they give the same odd sum). Without a finite one (the others masked) L is exactly 0.
+template <class E>
+typename E::acc log_term(const Row<E>& row, typename E::acc m, typename E::acc s) {
+  using A = typename E::acc;
+  if constexpr (E::narrow) {
+    if (s == 0 && has_finite_below(row, m)) return std::numeric_limits<A>::denorm_min();
+  }
+  return std::log1p(s);
+}
 
 // Writes the outputs of a row whose logsumexp is the special value `logsumexp` (NaN, +inf or
 // -inf): every vector output NaN, the loss NaN.
@@ -239,14 +267,15 @@ void write_softmax(const Row<E>& row, typename E::acc s, ExpAt&& exp_at) {
 }
 
 template <class E, class DiffAt>
-void write_log_softmax(const Row<E>& row, typename E::acc s, DiffAt&& diff_at) {
-  const typename E::acc log_sum = std::log1p(s);
-  for (std::size_t j = 0; j < row.n; ++j) row.store(j, diff_at(j) - log_sum);
+void write_log_softmax(const Row<E>& row, typename E::acc m, typename E::acc s,
+                       DiffAt&& diff_at) {
+  const typename E::acc log_sum = log_term(row, m, s);
+  for (std::size_t j = 0; j < row.n; ++j) row.store_sum(j, diff_at(j), -log_sum);
 }
 
 template <class E>
 void write_logsumexp(const Row<E>& row, typename E::acc m, typename E::acc s) {
-  row.set_result(m + std::log1p(s));
+  row.set_result_sum(m, log_term(row, m, s));
 }
 
 template <class E, class ExpAt>
@@ -254,7 +283,7 @@ void write_cross_entropy(const Row<E>& row, typename E::acc m, RowSums<typename 
                          ExpAt&& exp_at) {
   using A = typename E::acc;
   const std::size_t y = row.target;
-  row.set_result((m - row.load(y)) + std::log1p(sums.s));
+  row.set_result_sum(m - row.load(y), log_term(row, m, sums.s));
   const A inverse = kUnscale<A> / (1 + sums.s);
   for (std::size_t j = 0; j < row.n; ++j)
     if (j != y) row.store(j, exp_at(j) * inverse);
@@ -268,7 +297,7 @@ template <class E, class ExpAt, class DiffAt>
 void write_softmax_family(Op op, const Row<E>& row, typename E::acc m,
                           RowSums<typename E::acc> sums, ExpAt&& exp_at, DiffAt&& diff_at) {
   if (op == Op::softmax) return write_softmax(row, sums.s, exp_at);
-  if (op == Op::log_softmax) return write_log_softmax(row, sums.s, diff_at);
+  if (op == Op::log_softmax) return write_log_softmax(row, m, sums.s, diff_at);
   if (op == Op::logsumexp) return write_logsumexp(row, m, sums.s);
   if (op == Op::cross_entropy) return write_cross_entropy(row, m, sums, exp_at);
 }

@@ -51,7 +51,7 @@ void temperature_ce_row(typename E::acc temperature, const Row<E>& row) {
   const auto exp_at = [&](std::size_t j) { return tempered_scaled_exp(row.load(j), m, temperature); };
   const RowSums<A> sums = sum_exps<A>(row.n, max.index, row.target, exp_at);
   const std::size_t y = row.target;
-  row.set_result(scaled_gap(m, row.load(y), temperature) + std::log1p(sums.s));
+  row.set_result_sum(scaled_gap(m, row.load(y), temperature), log_term(row, m, sums.s));
   const A denominator = (1 + sums.s) * temperature;
   const A inverse = kUnscale<A> / denominator;
   for (std::size_t j = 0; j < row.n; ++j)

@@ -52,7 +52,7 @@ void write_two_pass_cross_entropy(const Row<E>& row, typename E::acc m,
                                   ExpPair<typename E::acc> top, RowSums<typename E::acc> sums) {
   using A = typename E::acc;
   const std::size_t y = row.target;
-  row.set_result((m - row.load(y)) + std::log1p(sums.s));
+  row.set_result_sum(m - row.load(y), log_term(row, m, sums.s));
   const A inverse = 1 / (top.mantissa * (1 + sums.s));
   const A at_max = 1 / (1 + sums.s);  // as in write_two_pass_softmax
   for (std::size_t j = 0; j < row.n; ++j) {
@@ -111,7 +111,7 @@ void two_pass_row(Op op, const Row<E>& row) {
   if (op == Op::softmax) {
     return write_two_pass_softmax(row, m, top, sums.s);
   } else if (op == Op::log_softmax) {
-    return write_log_softmax(row, sums.s, [&](std::size_t j) { return row.load(j) - m; });
+    return write_log_softmax(row, m, sums.s, [&](std::size_t j) { return row.load(j) - m; });
   } else if (op == Op::logsumexp) {
     return write_logsumexp(row, m, sums.s);
   } else if (op == Op::cross_entropy) {

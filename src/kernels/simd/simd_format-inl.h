@@ -135,6 +135,52 @@ void StoreTail(DF d, VF v, typename E::storage* p, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) p[i] = E::store(buffer[i]);
 }
 
+// The float bits that can lie on a midpoint of E's grid: (bits & kMask) == kBits. bf16: the
+// 16 bits narrowing drops are exactly a half (bf16 keeps f32's exponents). f16: the 12 low
+// bits are 0 (a superset: a normal f16's midpoint has its 13 dropped bits 0x1000, a
+// subnormal's is a multiple of 2^-25, which leaves at least 12 low bits 0 in a float of that
+// size, and exact f16 values pass too).
+template <class E>
+struct MidpointBits;
+template <>
+struct MidpointBits<Bf16> {
+  static constexpr std::uint32_t kMask = 0xFFFF, kBits = 0x8000;
+};
+template <>
+struct MidpointBits<F16> {
+  static constexpr std::uint32_t kMask = 0xFFF, kBits = 0;
+};
+
+// a + b lane by lane as the store of E wants it: for the narrow formats rounded to odd
+// (element.hpp's add_round_to_odd: the float sum, moved one ulp toward the exact sum where it
+// is inexact and even), so that the store's rounding to bf16 or f16 rounds the exact sum
+// correctly; for f32 the plain sum. Only a sum on a midpoint of E's grid can round wrong
+// twice, so a vector without one (nearly every vector) costs a test, not the TwoSum.
+template <class E>
+HWY_INLINE VF SumForStore(DF d, VF a, VF b) {
+  const VF sum = hn::Add(a, b);
+  if constexpr (!E::narrow) {
+    return sum;
+  } else {
+    const hn::RebindToUnsigned<DF> du;
+    const auto bits = hn::BitCast(du, sum);
+    const auto on_midpoint = hn::Eq(hn::And(bits, hn::Set(du, MidpointBits<E>::kMask)),
+                                    hn::Set(du, MidpointBits<E>::kBits));
+    if (hn::AllFalse(du, on_midpoint)) return sum;
+    const VF a_part = hn::Sub(sum, b);  // TwoSum's error, as fp::two_sum_error
+    const VF error = hn::Add(hn::Sub(a, a_part), hn::Sub(b, hn::Sub(sum, a_part)));
+    const auto one = hn::Set(du, 1u);
+    const auto even = hn::RebindMask(d, hn::Eq(hn::And(bits, one), hn::Zero(du)));
+    const auto step = hn::And(hn::IsFinite(sum), hn::And(even, hn::Ne(error, hn::Zero(d))));
+    // +1 on the bits moves away from zero, -1 toward it: toward where error and sum differ in
+    // sign.
+    const auto toward_zero =
+        hn::Ne(hn::ShiftRight<31>(hn::Xor(bits, hn::BitCast(du, error))), hn::Zero(du));
+    const auto delta = hn::IfThenElse(toward_zero, hn::Set(du, 0xFFFFFFFFu), one);
+    return hn::IfThenElse(step, hn::BitCast(d, hn::Add(bits, delta)), sum);
+  }
+}
+
 }  // namespace softcheck::kernels::simd::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 

@@ -48,8 +48,10 @@
 // outputs), log_softmax <= 7.66 (within its element and gap terms), cross-entropy <= 3.89;
 // every target, tests/unit/kernels_simd.cpp (every tile
 // length up to 4097) against long double: softmax 66 (gap term), log_softmax 3.2,
-// cross-entropy 9.1 (n = 4097, within the per-element term). bf16/f16: <= 0.5 ulp, one
-// rounding of the f32 result.
+// cross-entropy 9.1 (n = 4097, within the per-element term). bf16/f16: one rounding of the
+// f32 result; the log-type outputs (x_j - m) - L and (m - x_y) + L end in a sum rounded to
+// odd (SumForStore, element.hpp's store_sum), so that narrowing rounds the exact sum of the
+// f32 terms: a plain f32 sum lands on bf16 midpoints that the exact value lies beside.
 // Special values as row.hpp: NaN anywhere, +inf anywhere, or every logit -inf gives the
 // special outputs (detected from pass 1); -inf logits are masked (exp gives +0, x - m = -inf).
 // Empty rows and out-of-range targets are handled by run_rows.
@@ -367,7 +369,7 @@ void FinishCrossEntropy(DF d, const Row<E>& row, const RowStats& stats) {
     const float e_y = hn::GetLane(ExpDiff(d, hn::Set(d, x_y), hn::Set(d, stats.m)));
     others = stats.ties + (stats.below - e_y);
   }
-  row.set_result((stats.m - x_y) + std::log1p(s));
+  row.set_result_sum(stats.m - x_y, log_term(row, stats.m, s));
   row.store(y, -(static_cast<float>(others) / one_plus_s) + 0.0f);
 }
 
@@ -380,12 +382,13 @@ void WriteOutputs(Op op, const Row<E>& row, const RowStats& stats, const float* 
   const float one_plus_s = static_cast<float>(stats.ties + stats.below);
   const float s = static_cast<float>((stats.ties - 1) + stats.below);
   if (op == Op::log_softmax) {
-    const VF log_sum = hn::Set(d, std::log1p(s));
+    const VF minus_log_sum = hn::Set(d, -log_term(row, stats.m, s));
     if (buffer) {
       return WritePass(d, row, BufferSource{buffer}, stream,
-                       [&](VF diff) { return hn::Sub(diff, log_sum); });
+                       [&](VF diff) { return SumForStore<E>(d, diff, minus_log_sum); });
     }
-    return WritePass(d, row, src, stream, [&](VF x) { return hn::Sub(hn::Sub(x, m), log_sum); });
+    return WritePass(d, row, src, stream,
+                     [&](VF x) { return SumForStore<E>(d, hn::Sub(x, m), minus_log_sum); });
   }
   const VF inverse = hn::Set(d, 1.0f / one_plus_s);
   if (buffer) {
@@ -642,17 +645,46 @@ HWY_INLINE bool AccurateStats(DF d, const VF* x, VF* e, std::size_t count, Group
   return true;
 }
 
+// 1 in the lanes of the group's rows whose s is 0 although some logit below m is finite (each
+// exp underflowed), 0 elsewhere: for a narrow E those rows' L = log1p(s) becomes 2^-149, as
+// log_term (row.hpp) makes it, so that SumForStore rounds to odd on the exact output's side.
+// Always 0 for f32; the logits are looked at only when some lane's s is 0.
+template <class E, std::size_t kWidth>
+HWY_INLINE VF UnderflowedRows(DF d, const VF* x, std::size_t count, const GroupStats& stats) {
+  const auto zero_s = hn::Eq(stats.s, hn::Zero(d));
+  if (!E::narrow || hn::AllFalse(d, zero_s)) return hn::Zero(d);
+  const VF one = hn::Set(d, 1.0f), minus_infinity = hn::Set(d, -kInfinity);
+  VF finite_below = hn::Zero(d);
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto finite = hn::And(hn::Lt(x[k], stats.m), hn::Gt(x[k], minus_infinity));
+    finite_below = hn::Max(finite_below, hn::IfThenElseZero(finite, one));
+  }
+  finite_below = GroupReduce<kWidth>(d, finite_below, [](VF a, VF b) { return hn::Max(a, b); });
+  return hn::IfThenElseZero(zero_s, finite_below);
+}
+
+// L = log1p(s) per lane, as the log-type outputs add it (UnderflowedRows).
+template <class E>
+HWY_INLINE VF LogTerm(DF d, VF s, VF underflowed) {
+  const VF log_sum = hn::Log1p(d, s);
+  if constexpr (!E::narrow) return log_sum;
+  const VF tiny = hn::Set(d, std::numeric_limits<float>::denorm_min());
+  return hn::IfThenElse(hn::Gt(underflowed, hn::Zero(d)), tiny, log_sum);
+}
+
 // log_softmax as SoftmaxInRegisters: x_j - m - log1p(s) (AccurateStats), log1p as Highway's
 // vector Log1p (measured over every f32 in [0, 128], the range of s for these rows:
 // analyses/perf/exp_error_sweep.cpp log1p, proofs/log1p-simd.md). False, with x unchanged,
 // when some row needs the general path.
-template <std::size_t kWidth>
+template <class E, std::size_t kWidth>
 HWY_INLINE bool LogSoftmaxInRegisters(DF d, VF* x, std::size_t count) {
   VF e[kShortVectors];
   GroupStats stats;
   if (!AccurateStats<kWidth>(d, x, e, count, stats)) return false;
-  const VF log_sum = hn::Log1p(d, stats.s);
-  for (std::size_t k = 0; k < count; ++k) x[k] = hn::Sub(hn::Sub(x[k], stats.m), log_sum);
+  const VF minus_log_sum =
+      hn::Neg(LogTerm<E>(d, stats.s, UnderflowedRows<E, kWidth>(d, x, count, stats)));
+  for (std::size_t k = 0; k < count; ++k)
+    x[k] = SumForStore<E>(d, hn::Sub(x[k], stats.m), minus_log_sum);
   return true;
 }
 
@@ -682,7 +714,7 @@ HWY_INLINE bool CrossEntropyInRegisters(DF d, VF* x, std::size_t count, std::siz
   hn::Store(stats.below, d, below);
   hn::Store(stats.ties, d, ties);
   hn::Store(stats.s, d, s);
-  hn::Store(hn::Log1p(d, stats.s), d, log_sum);
+  hn::Store(LogTerm<E>(d, stats.s, UnderflowedRows<E, kWidth>(d, x, count, stats)), d, log_sum);
   for (std::size_t k = 0; k < count; ++k) {
     hn::Store(e[k], d, exps + k * kLanes);
     e[k] = hn::Mul(e[k], inverse);
@@ -693,7 +725,7 @@ HWY_INLINE bool CrossEntropyInRegisters(DF d, VF* x, std::size_t count, std::siz
     const float x_y = E::load(x_rows[lane + y]);
     const double others = x_y == m[lane] ? static_cast<double>(s[lane])
                                          : ties[lane] + (static_cast<double>(below[lane]) - exps[lane + y]);
-    loss[q] = E::store((m[lane] - x_y) + log_sum[lane]);
+    loss[q] = E::store_sum(m[lane] - x_y, log_sum[lane]);
     out_rows[lane + y] = E::store(-(static_cast<float>(others) / (ties[lane] + below[lane])) + 0.0f);
   }
   return true;
@@ -703,13 +735,13 @@ HWY_INLINE bool CrossEntropyInRegisters(DF d, VF* x, std::size_t count, std::siz
 enum class InRegistersOp { softmax, log_softmax, cross_entropy };
 
 // The row op's arithmetic in registers.
-template <InRegistersOp kOp, std::size_t kWidth>
+template <InRegistersOp kOp, class E, std::size_t kWidth>
 HWY_INLINE bool InRegisters(DF d, VF* x, std::size_t count) {
   static_assert(kOp != InRegistersOp::cross_entropy, "CrossEntropyInRegisters");
   if constexpr (kOp == InRegistersOp::softmax) {
     return SoftmaxInRegisters<kWidth>(d, x, count);
   } else {
-    return LogSoftmaxInRegisters<kWidth>(d, x, count);
+    return LogSoftmaxInRegisters<E, kWidth>(d, x, count);
   }
 }
 
@@ -719,7 +751,7 @@ template <InRegistersOp kOp, class E>
 bool ShortRowInRegisters(DF d, const Row<E>& row) {
   VF x[kShortVectors];
   const std::size_t count = LoadShortRow(d, row, x);
-  if (!InRegisters<kOp, MaxLanes(DF())>(d, x, count)) return false;
+  if (!InRegisters<kOp, E, MaxLanes(DF())>(d, x, count)) return false;
   StoreShortRow(d, row, x, count);
   return true;
 }
@@ -748,7 +780,7 @@ std::size_t RowsInRegisters(DF d, const KernelCall& call, const GeneralRows& gen
   for (std::size_t g = 0; g < groups; ++g) {
     VF v[kCount];
     for (std::size_t k = 0; k < kCount; ++k) v[k] = VectorIO<E>::Load(d, x + g * step + k * kLanes);
-    if (InRegisters<kOp, kWidth>(d, v, kCount)) {
+    if (InRegisters<kOp, E, kWidth>(d, v, kCount)) {
       for (std::size_t k = 0; k < kCount; ++k) VectorIO<E>::Store(d, v[k], out + g * step + k * kLanes);
     } else {
       general(g * kPerGroup, kPerGroup);
@@ -788,7 +820,9 @@ std::size_t LogSoftmaxBlocks(DF d, const KernelCall& call, const GeneralRows& ge
   const std::size_t step = kPerGroup * call.stride;  // from one group to the next
   const auto* x = static_cast<const T*>(call.x);
   auto* out = static_cast<T*>(call.out);
-  alignas(64) float m[kGroups * kLanes], s[kLanes], stats_s[kLanes];
+  // Per row of the block: s, and 1 where it underflowed (UnderflowedRows).
+  alignas(64) float m[kGroups * kLanes], s[kLanes], underflowed[kLanes], stats_s[kLanes],
+      stats_underflowed[kLanes];
   alignas(64) float log_sum[2 * kLanes] = {};  // read a vector at a time from any group's first row
   bool special[kGroups];
   for (std::size_t b = 0; b < blocks; ++b) {
@@ -801,22 +835,27 @@ std::size_t LogSoftmaxBlocks(DF d, const KernelCall& call, const GeneralRows& ge
       if (special[g]) stats.m = stats.s = hn::Zero(d);
       hn::Store(stats.m, d, m + g * kLanes);
       hn::Store(stats.s, d, stats_s);
-      for (std::size_t p = 0; p < kPerGroup; ++p) s[g * kPerGroup + p] = stats_s[p * kWidth];
+      hn::Store(special[g] ? hn::Zero(d) : UnderflowedRows<E, kWidth>(d, v, kCount, stats), d,
+                stats_underflowed);
+      for (std::size_t p = 0; p < kPerGroup; ++p) {
+        s[g * kPerGroup + p] = stats_s[p * kWidth];
+        underflowed[g * kPerGroup + p] = stats_underflowed[p * kWidth];
+      }
     }
-    hn::Store(hn::Log1p(d, hn::Load(d, s)), d, log_sum);
+    hn::Store(LogTerm<E>(d, hn::Load(d, s), hn::Load(d, underflowed)), d, log_sum);
     for (std::size_t g = 0; g < kGroups; ++g) {
       const std::size_t first = (b * kGroups + g) * kPerGroup;
       if (special[g]) {
         general(first, kPerGroup);
         continue;
       }
-      const VF vl = SpreadRowValues<kWidth>(d, log_sum + g * kPerGroup);  // rows' log1p(s)
+      const VF minus_vl = hn::Neg(SpreadRowValues<kWidth>(d, log_sum + g * kPerGroup));  // rows' -L
       const VF vm = hn::Load(d, m + g * kLanes);
       const T* group = x + (b * kGroups + g) * step;
       T* group_out = out + (b * kGroups + g) * step;
       for (std::size_t k = 0; k < kCount; ++k) {
         const VF v = VectorIO<E>::Load(d, group + k * kLanes);
-        VectorIO<E>::Store(d, hn::Sub(hn::Sub(v, vm), vl), group_out + k * kLanes);
+        VectorIO<E>::Store(d, SumForStore<E>(d, hn::Sub(v, vm), minus_vl), group_out + k * kLanes);
       }
     }
   }
@@ -842,11 +881,12 @@ std::size_t CrossEntropyBlocks(DF d, const KernelCall& call, const GeneralRows& 
   auto* out = static_cast<T*>(call.out);
   auto* loss = static_cast<T*>(call.loss);
   // Per group (kLanes lanes each): m, below, ties, s, and its exps (kCount vectors).
-  alignas(64) float m[kGroups * kLanes], below[kGroups * kLanes], ties[kGroups * kLanes],
-      s[kGroups * kLanes], exps[kGroups * kCount * kLanes];
+  alignas(64) float m[kGroups * kLanes] = {}, below[kGroups * kLanes] = {},
+      ties[kGroups * kLanes] = {}, s[kGroups * kLanes] = {}, underflowed[kGroups * kLanes] = {},
+      exps[kGroups * kCount * kLanes];
   // Per row of the block: s and ties + below; then log1p(s) and 1 / (ties + below), read a
   // vector at a time from any group's first row.
-  alignas(64) float row_s[kLanes], row_total[kLanes];
+  alignas(64) float row_s[kLanes], row_underflowed[kLanes], row_total[kLanes];
   alignas(64) float log_sum[2 * kLanes] = {}, inverse[2 * kLanes] = {};
   bool special[kGroups];
   for (std::size_t b = 0; b < blocks; ++b) {
@@ -868,6 +908,7 @@ std::size_t CrossEntropyBlocks(DF d, const KernelCall& call, const GeneralRows& 
           hn::Store(stats.below, d, below + g * kLanes);
           hn::Store(stats.ties, d, ties + g * kLanes);
           hn::Store(stats.s, d, s + g * kLanes);
+          hn::Store(UnderflowedRows<E, kWidth>(d, v, kCount, stats), d, underflowed + g * kLanes);
           for (std::size_t k = 0; k < kCount; ++k)
             hn::Store(e[k], d, exps + (g * kCount + k) * kLanes);
         }
@@ -875,10 +916,11 @@ std::size_t CrossEntropyBlocks(DF d, const KernelCall& call, const GeneralRows& 
       for (std::size_t q = 0; q < kPerGroup; ++q) {
         const std::size_t lane = g * kLanes + q * kWidth;
         row_s[g * kPerGroup + q] = special[g] ? 0.0f : s[lane];
+        row_underflowed[g * kPerGroup + q] = special[g] ? 0.0f : underflowed[lane];
         row_total[g * kPerGroup + q] = special[g] ? 1.0f : ties[lane] + below[lane];
       }
     }
-    hn::Store(hn::Log1p(d, hn::Load(d, row_s)), d, log_sum);
+    hn::Store(LogTerm<E>(d, hn::Load(d, row_s), hn::Load(d, row_underflowed)), d, log_sum);
     hn::Store(hn::Div(hn::Set(d, 1.0f), hn::Load(d, row_total)), d, inverse);
     for (std::size_t g = 0; g < kGroups; ++g) {
       const std::size_t first = (b * kGroups + g) * kPerGroup;
@@ -899,7 +941,7 @@ std::size_t CrossEntropyBlocks(DF d, const KernelCall& call, const GeneralRows& 
         const float x_y = E::load(group[lane + y]);
         const double others = x_y == m[at] ? static_cast<double>(s[at])
                                            : ties[at] + (static_cast<double>(below[at]) - group_exps[lane + y]);
-        loss[first + q] = E::store((m[at] - x_y) + log_sum[g * kPerGroup + q]);
+        loss[first + q] = E::store_sum(m[at] - x_y, log_sum[g * kPerGroup + q]);
         group_out[lane + y] = E::store(-(static_cast<float>(others) / (ties[at] + below[at])) + 0.0f);
       }
     }
