@@ -4,8 +4,8 @@
 // round away from zero; a float sum that drops L (below half a float ulp of g, or 0 where
 // exp underflowed) lands on the midpoint, and ties-to-even then rounds toward zero when the
 // nearer-to-zero neighbour is even, as in every row here. Each built-in bf16 and f16 kernel
-// of log_softmax and cross-entropy (naive aside, which computes log(sum exp) unshifted), in
-// every layout the SIMD kernels take apart: two-element rows back to back (the in-register
+// of log_softmax and cross-entropy (scalar and SIMD; naive, which computes log(sum exp)
+// unshifted, has only f32 and f64 kernels), in every layout the SIMD kernels take apart: two-element rows back to back (the in-register
 // blocks), short rows one at a time, and long rows (the general path), the other logits
 // masked.
 #include <catch2/catch.hpp>
