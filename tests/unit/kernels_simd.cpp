@@ -344,4 +344,33 @@ TEST_CASE("SIMD kernels stream a row above the default threshold, with the same 
   }
 }
 
+TEST_CASE("the vector exp gives the same bits in one product as in its two-step scaling") {
+  // A vector whose lanes all lie in [-87, 88] takes p * 2^n in one product and no clamps
+  // (simd_exp-inl.h, VecExp); one lane outside sends the whole vector the clamped two-step
+  // way. Each block of 64 floats goes through twice: as it is, and with every fourth float
+  // replaced by -100, which sends every vector of 4, 8 or 16 lanes the two-step way; the other
+  // lanes must agree bit for bit. Every float of [-88, -86] (results near and below 2^-126,
+  // where only p * 2^n rounds, and the bound) and of [87, 89] (the bound, and overflow), and a
+  // sample of the whole range.
+  std::vector<float> x;
+  for (float v = -88.0f; v <= -86.0f; v = std::nextafter(v, 0.0f)) x.push_back(v);
+  for (float v = 87.0f; v <= 89.0f; v = std::nextafter(v, 100.0f)) x.push_back(v);
+  for (float v = -87.0f; v <= 88.0f; v += 0x1p-12f) x.push_back(v);
+  x.resize((x.size() + 63) / 64 * 64, 0.0f);
+  std::vector<float> mixed = x;
+  for (std::size_t i = 0; i < mixed.size(); i += 4) mixed[i] = -100.0f;
+  std::vector<float> one_product(x.size()), two_step(x.size());
+  TargetSweep sweep;
+  for (const std::string& target : sweep.targets) {
+    REQUIRE(kernels::simd_force_target(target));
+    INFO("target " << (target.empty() ? "dispatched" : target));
+    kernels::simd_exp(x.data(), one_product.data(), x.size());
+    kernels::simd_exp(mixed.data(), two_step.data(), x.size());
+    std::size_t different = 0;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (i % 4 != 0 && std::memcmp(&one_product[i], &two_step[i], sizeof(float)) != 0) ++different;
+    CHECK(different == 0);
+  }
+}
+
 #endif  // SOFTCHECK_HAVE_HWY

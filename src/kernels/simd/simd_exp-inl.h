@@ -13,7 +13,9 @@
 //                                                with c1 = 1, c2 = 1/2 exact, rounded to single:
 //                                                0.0643 u)
 //   AVX3: exp(x) = scalef(p, n) = p * 2^n, one rounding (vscalefps), also into the subnormals.
-//   Other targets: exp(x) = (p * 2^n1) * 2^n2,  n1 = floor(n / 2), n2 = n - n1.
+//   Other targets: exp(x) = (p * 2^n1) * 2^n2,  n1 = floor(n / 2), n2 = n - n1; a vector whose
+//   lanes all lie in [-87, 88] (every lane's 2^n normal) takes p * 2^n in one product and no
+//   clamps instead, with the same bits (VecExp).
 // Splitting 2^n into two normal powers keeps every n in [-151, 128] representable: the
 // first product is exact (p * 2^-76 is still normal) and the second rounds once, also into
 // the subnormals, so outputs below 2^-126 are rounded once, not flushed.
@@ -69,14 +71,13 @@ inline constexpr float kExpC6 = 0x1.6b6e46p-10f;
 inline constexpr int kExponentBias = 127;
 inline constexpr int kFractionBits = 23;
 
+// The reduction and polynomial of exp(x) for a clamped x: n (a float holding an integer) and
+// p ~ exp(x - n ln 2).
 template <class D, class V = hn::Vec<D>>
-HWY_INLINE V VecExp(D d, V x) {
-  // NaN passes through both clamps on x86 (min/max return their second operand when either
-  // is NaN); the one-lane SCALAR target's Min/Max drop NaNs, so it selects x back below.
-  const V clamped = hn::Max(hn::Set(d, kExpLow), hn::Min(hn::Set(d, kExpHigh), x));
+HWY_INLINE void ExpParts(D d, V x, V& n, V& p) {
   const V bias = hn::Set(d, kRoundingBias);
-  const V n = hn::Sub(hn::MulAdd(clamped, hn::Set(d, kLog2e), bias), bias);
-  V r = hn::NegMulAdd(n, hn::Set(d, kLn2Hi), clamped);  // exact
+  n = hn::Sub(hn::MulAdd(x, hn::Set(d, kLog2e), bias), bias);
+  V r = hn::NegMulAdd(n, hn::Set(d, kLn2Hi), x);  // exact
   r = hn::NegMulAdd(n, hn::Set(d, kLn2Lo), r);
   V q = hn::Set(d, kExpC6);
   q = hn::MulAdd(q, r, hn::Set(d, kExpC5));
@@ -84,17 +85,39 @@ HWY_INLINE V VecExp(D d, V x) {
   q = hn::MulAdd(q, r, hn::Set(d, kExpC3));
   q = hn::MulAdd(q, r, hn::Set(d, kExpC2));
   q = hn::MulAdd(q, r, hn::Set(d, kExpC1));
-  const V p = hn::MulAdd(q, r, hn::Set(d, kExpC0));
+  p = hn::MulAdd(q, r, hn::Set(d, kExpC0));
+}
+
+// Where every lane's x lies in [kNormalLow, kNormalHigh], n = round(x log2e) is in
+// [-126, 127] (-87 log2e = -125.5, 88 log2e = 126.96): 2^n is one normal power, the clamps
+// change nothing, and p * 2^n rounds once (only a subnormal result rounds at all), exactly as
+// the two-step product does, so both give the same bits.
+inline constexpr float kNormalLow = -87.0f;
+inline constexpr float kNormalHigh = 88.0f;
+
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V VecExp(D d, V x) {
+  V n, p;
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
   if constexpr (std::is_same_v<V, hn::Vec512<float>>) {
+    ExpParts(d, hn::Max(hn::Set(d, kExpLow), hn::Min(hn::Set(d, kExpHigh), x)), n, p);
     return V{_mm512_scalef_ps(p.raw, n.raw)};  // p * 2^n, rounded once (also subnormal)
   }
 #endif
   const hn::RebindToSigned<D> di;
+  const auto bias_exponent = hn::Set(di, kExponentBias);
+  const auto in_range = hn::And(hn::Ge(x, hn::Set(d, kNormalLow)), hn::Le(x, hn::Set(d, kNormalHigh)));
+  if (HWY_LIKELY(hn::AllTrue(d, in_range))) {  // false for NaN lanes too
+    ExpParts(d, x, n, p);
+    const auto ni = hn::ConvertTo(di, n);
+    return hn::Mul(p, hn::BitCast(d, hn::ShiftLeft<kFractionBits>(hn::Add(ni, bias_exponent))));
+  }
+  // NaN passes through both clamps on x86 (min/max return their second operand when either
+  // is NaN); the one-lane SCALAR target's Min/Max drop NaNs, so it selects x back below.
+  ExpParts(d, hn::Max(hn::Set(d, kExpLow), hn::Min(hn::Set(d, kExpHigh), x)), n, p);
   const auto ni = hn::ConvertTo(di, n);
   const auto n1 = hn::ShiftRight<1>(ni);  // arithmetic: floor(n / 2)
   const auto n2 = hn::Sub(ni, n1);
-  const auto bias_exponent = hn::Set(di, kExponentBias);
   const V scale1 = hn::BitCast(d, hn::ShiftLeft<kFractionBits>(hn::Add(n1, bias_exponent)));
   const V scale2 = hn::BitCast(d, hn::ShiftLeft<kFractionBits>(hn::Add(n2, bias_exponent)));
   const V result = hn::Mul(hn::Mul(p, scale1), scale2);
