@@ -4,10 +4,9 @@
 // round away from zero; a float sum that drops L (below half a float ulp of g, or 0 where
 // exp underflowed) lands on the midpoint, and ties-to-even then rounds toward zero when the
 // nearer-to-zero neighbour is even, as in every row here. Each built-in bf16 and f16 kernel
-// of log_softmax and cross-entropy (scalar and SIMD; naive, which computes log(sum exp)
-// unshifted, has only f32 and f64 kernels), in every layout the SIMD kernels take apart: two-element rows back to back (the in-register
-// blocks), short rows one at a time, and long rows (the general path), the other logits
-// masked.
+// of log_softmax and cross-entropy (scalar and SIMD), in every layout the SIMD kernels take
+// apart: two-element rows back to back (the in-register blocks), short rows one at a time,
+// and long rows (the general path), the other logits masked.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -44,7 +43,7 @@ std::vector<const Kernel*> narrow_log_kernels() {
   for (const Kernel& kernel : builtin_kernels()) {
     const bool narrow = kernel.format == Format::bf16 || kernel.format == Format::f16;
     const bool log_type = kernel.op == Op::log_softmax || kernel.op == Op::cross_entropy;
-    if (narrow && log_type && !is_naive(kernel)) kernels.push_back(&kernel);
+    if (narrow && log_type) kernels.push_back(&kernel);
   }
   return kernels;
 }
